@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import { type ErrorCode, NeurulesError } from '../errors';
+
+/**
+ * Read a versioned JSON artifact and check its `format` and `version`.
+ * A missing file gives `missingCode`; damaged JSON INVALID_ARTIFACT; another kind of
+ * file FOREIGN_FORMAT; a version above `maxVersion` NEWER_FORMAT.
+ */
+export function readArtifact<T extends { format: string; version: number }>(
+  file: string,
+  format: T['format'],
+  maxVersion: number,
+  missingCode: ErrorCode = 'MODEL_NOT_FOUND',
+): T {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new NeurulesError(missingCode, `${file} does not exist or cannot be read`, { file });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new NeurulesError('INVALID_ARTIFACT', `${file} is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  const v = value as { format?: unknown; version?: unknown } | null;
+  if (!v || typeof v !== 'object' || v.format !== format) {
+    const found = v && typeof v === 'object' && 'format' in v ? `format '${String(v.format)}'` : 'no format tag';
+    throw new NeurulesError('FOREIGN_FORMAT', `${file}: expected a '${format}' file, found ${found}`, {
+      file,
+      field: 'format',
+    });
+  }
+  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) {
+    throw new NeurulesError('INVALID_ARTIFACT', `${file}: expected a whole version number, found ${JSON.stringify(v.version)}`, {
+      file,
+      field: 'version',
+    });
+  }
+  if (v.version > maxVersion) {
+    throw new NeurulesError(
+      'NEWER_FORMAT',
+      `${file} is '${format}' version ${v.version}; this neurules reads versions up to ${maxVersion}: upgrade neurules`,
+      { file, field: 'version' },
+    );
+  }
+  return value as T;
+}

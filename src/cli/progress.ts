@@ -1,0 +1,37 @@
+import type { BuildProgress } from '../pipeline/build-model';
+
+/** Writes build progress to a stream: a redrawn bar on a terminal, a few plain lines otherwise. */
+export function buildReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, isTTY: boolean): (e: BuildProgress) => void {
+  let lastPlainEpoch = 0;
+  return (e) => {
+    switch (e.stage) {
+      case 'data':
+        out.write(`data: ${e.rows} rows, ${e.features} features, ${e.classes} classes; split train/validation/test ${e.split.join('/')}\n`);
+        break;
+      case 'backend':
+        out.write(`tfjs backend: ${e.backend}\n`);
+        break;
+      case 'teacher': {
+        const text = `epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  val loss ${e.valLoss.toFixed(4)}  val acc ${e.valAccuracy.toFixed(3)}`;
+        if (isTTY) {
+          const width = 24;
+          const done = Math.round((e.epoch / e.epochs) * width);
+          out.write(`\rtraining network [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}`);
+        } else if (e.epoch === 1 || e.epoch - lastPlainEpoch >= 10) {
+          lastPlainEpoch = e.epoch;
+          out.write(`training network: ${text}\n`);
+        }
+        break;
+      }
+      case 'distill':
+        if (isTTY) out.write('\n');
+        out.write(`distilled: ${e.rules} rules\n`);
+        break;
+      case 'evaluate':
+        break;
+      case 'save':
+        out.write(`wrote ${e.modelDir}/ and ${e.rulesFile}\n`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,46 @@
+import type { DataRecord } from '../data/types';
+import type { Tree, TreeNode } from './types';
+
+/**
+ * The leaf a record reaches. Missing values (null, undefined, NaN) follow each split's
+ * learned missing direction; a categorical level not in a split's left set goes right.
+ */
+export function leafOf(tree: Tree, record: DataRecord): TreeNode {
+  let node = tree.nodes[0]!;
+  while (node.test) {
+    const t = node.test;
+    const v = record[t.feature];
+    let goLeft: boolean;
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) goLeft = t.missing === 'left';
+    else if (t.type === 'numeric') goLeft = typeof v === 'number' ? v <= t.threshold : false;
+    else goLeft = t.left.includes(String(v));
+    node = tree.nodes[goLeft ? node.left! : node.right!]!;
+  }
+  return node;
+}
+
+/** Class index a tree predicts for a record: the largest probability at its leaf (first on ties). */
+export function predictTree(tree: Tree, record: DataRecord): number {
+  return argMax(leafOf(tree, record).distribution);
+}
+
+/** Index of the largest value (the first one on ties). */
+export function argMax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+/** The leaves of a tree in depth-first, left-to-right order. */
+export function leavesOf(tree: Tree): TreeNode[] {
+  const out: TreeNode[] = [];
+  const visit = (id: number): void => {
+    const node = tree.nodes[id]!;
+    if (node.test) {
+      visit(node.left!);
+      visit(node.right!);
+    } else out.push(node);
+  };
+  visit(0);
+  return out;
+}

@@ -1,0 +1,64 @@
+/** A numeric test: records with `value <= threshold` go left, larger values go right. */
+export interface NumericTest {
+  type: 'numeric';
+  feature: string;
+  threshold: number;
+  /** Where a missing value goes (learned: the side that lowers impurity, else the heavier side). */
+  missing: 'left' | 'right';
+}
+
+/**
+ * A categorical test: records whose level is in `left` go left; every other level,
+ * including levels never seen in training, goes right.
+ */
+export interface CategoricalTest {
+  type: 'categorical';
+  feature: string;
+  left: string[];
+  missing: 'left' | 'right';
+}
+
+export type SplitTest = NumericTest | CategoricalTest;
+
+/** One node of a tree; a leaf has no `test`. */
+export interface TreeNode {
+  id: number;
+  depth: number;
+  /** Training samples (real and synthetic) that reached the node. */
+  count: number;
+  /** Sum of sample weights that reached the node. */
+  weight: number;
+  /** Class probability mass at the node, normalised to sum 1 (soft labels). */
+  distribution: number[];
+  test?: SplitTest;
+  /** Child node ids (indices into `Tree.nodes`), set together with `test`. */
+  left?: number;
+  right?: number;
+  /** Weighted impurity decrease of this node's split. */
+  gain?: number;
+}
+
+/** A learned decision tree: plain, serialisable data. Node 0 is the root. */
+export interface Tree {
+  format: 'neurules.tree';
+  version: 1;
+  classes: string[];
+  nodes: TreeNode[];
+}
+
+/** The input of a feature column to the learner, as in the schema. */
+export type FeatureSpec = { name: string; type: 'numeric' } | { name: string; type: 'categorical'; levels: string[] };
+
+/**
+ * Column-oriented training data: numeric columns hold numbers with NaN for missing;
+ * categorical columns hold level indices with -1 for missing.
+ */
+export interface TrainingColumns {
+  features: FeatureSpec[];
+  columns: (Float64Array | Int32Array)[];
+  /** Row-major n × classes.length soft targets (each row a probability vector). */
+  targets: Float64Array;
+  /** Optional per-sample weights (default 1). */
+  weights?: Float64Array;
+  classes: string[];
+}

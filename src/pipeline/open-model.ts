@@ -1,0 +1,49 @@
+import type { Metrics } from '../audit/metrics';
+import { loadModelFiles, loadRuleSet, type ModelLocation, type ModelManifest, modelPaths } from '../artifacts/model-store';
+import { ruleSetHash } from '../artifacts/rule-set-hash';
+import type { Schema } from '../data/types';
+import type { Tree } from '../distill/types';
+import { RuleEngine } from '../engine/rule-engine';
+import { NeurulesError } from '../errors';
+import type { RuleSet } from '../rules/types';
+import { type BackendChoice, selectBackend } from '../teacher/backend';
+import type { Teacher } from '../teacher/create-teacher';
+import { loadTeacher } from '../teacher/model-io';
+
+/** A model ready to decide: its files, its rule set and engine, and optionally its network. */
+export interface OpenModel {
+  manifest: ModelManifest;
+  schema: Schema;
+  tree: Tree;
+  metrics: Metrics;
+  ruleSet: RuleSet;
+  /** Content hash of `ruleSet`. */
+  ruleSetHash: string;
+  engine: RuleEngine;
+  teacher?: Teacher;
+}
+
+/**
+ * Open a model by name: check and read its files and rule set, and (with `teacher`) load
+ * its network on the chosen backend. The rule set must belong to the model (same classes).
+ */
+export async function openModel(
+  loc: ModelLocation,
+  options: { teacher?: boolean; backend?: BackendChoice } = {},
+): Promise<OpenModel> {
+  const files = loadModelFiles(loc);
+  const ruleSet = loadRuleSet(loc);
+  if (JSON.stringify(ruleSet.classes) !== JSON.stringify(files.schema.classes)) {
+    throw new NeurulesError(
+      'INVALID_ARTIFACT',
+      `rule set classes ${JSON.stringify(ruleSet.classes)} differ from model classes ${JSON.stringify(files.schema.classes)}`,
+      { file: modelPaths(loc).rules, field: 'classes' },
+    );
+  }
+  const model: OpenModel = { ...files, ruleSet, ruleSetHash: ruleSetHash(ruleSet), engine: new RuleEngine(ruleSet) };
+  if (options.teacher) {
+    await selectBackend(options.backend ?? 'auto');
+    model.teacher = await loadTeacher(modelPaths(loc).teacherDir, files.schema);
+  }
+  return model;
+}

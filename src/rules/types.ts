@@ -1,0 +1,40 @@
+import type { RuleProperties } from 'json-rules-engine';
+
+/** Event type of every neurules decision rule. */
+export const DECISION_EVENT = 'neurules.decision';
+
+/** The `event.params` of a neurules rule. */
+export interface DecisionParams {
+  /** Stable id of the rule (also the rule's `name`). */
+  ruleId: string;
+  /** The class the rule decides. */
+  class: string;
+  /** Class probabilities at the rule's leaf (teacher probability mass, normalised). */
+  probabilities: Record<string, number>;
+  /** Training samples (real and synthetic) in the rule's region. */
+  support: number;
+  /** Where the rule comes from. */
+  source: 'distilled' | 'override';
+}
+
+/** A json-rules-engine rule as neurules writes it: plain `RuleProperties` with typed params. */
+export interface NeurulesRule extends RuleProperties {
+  name: string;
+  priority: number;
+  event: { type: typeof DECISION_EVENT; params: DecisionParams };
+}
+
+/**
+ * A rule set file (`RULES_DIR/NAME/distilled.rules.json`). `rules` is a plain
+ * json-rules-engine rule array: `new Engine(ruleSet.rules)` runs it unchanged.
+ * Missing values are passed as `null` facts.
+ */
+export interface RuleSet {
+  format: 'neurules.rules';
+  version: 1;
+  /** Model the rules were distilled from. */
+  model: string;
+  target: string;
+  classes: string[];
+  rules: NeurulesRule[];
+}

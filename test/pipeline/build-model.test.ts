@@ -1,0 +1,112 @@
+import { Engine } from 'json-rules-engine';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { createProgram } from '../../src/cli/main';
+import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
+import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
+import { openModel } from '../../src/pipeline/open-model';
+import type { RuleSet } from '../../src/rules/types';
+
+const root = path.join(__dirname, '..', '..');
+let dir: string;
+let result: BuildResult;
+
+function sink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  }) as Writable & { text: () => string };
+  w.text = () => chunks.join('');
+  return w;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-'));
+  result = await buildModel({
+    data: path.join(root, 'data', 'iris.csv'),
+    modelsDir: path.join(dir, 'models'),
+    rulesDir: path.join(dir, 'rules'),
+    seed: 3,
+    backend: 'cpu',
+    training: { hidden: [16], epochs: 60, patience: 15, learningRate: 0.01 },
+  });
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('buildModel on iris (end to end)', () => {
+  it('writes the model and rule set with the metrics', () => {
+    const modelDir = path.join(dir, 'models', 'iris');
+    for (const f of ['manifest.json', 'schema.json', 'tree.json', 'metrics.json']) {
+      expect(fs.existsSync(path.join(modelDir, f))).toBe(true);
+    }
+    const metrics = JSON.parse(fs.readFileSync(path.join(modelDir, 'metrics.json'), 'utf8'));
+    for (const key of ['teacherAccuracy', 'rulesAccuracy', 'fidelity', 'ruleCount', 'meanConditions']) {
+      expect(typeof metrics[key]).toBe('number');
+    }
+    expect(result.metrics.fidelity).toBeGreaterThanOrEqual(0.9);
+    expect(result.metrics.teacherAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(result.metrics.ruleCount).toBeLessThanOrEqual(16);
+    expect(fs.readdirSync(path.join(dir, 'models')).filter((f) => f.includes('tmp'))).toEqual([]);
+  });
+
+  it('rules decide exactly like the tree on every test record', async () => {
+    const model = await openModel({ modelsDir: path.join(dir, 'models'), rulesDir: path.join(dir, 'rules'), name: 'iris' });
+    const ruleIds = new Map(leavesOf(model.tree).map((leaf, i) => [leaf.id, model.ruleSet.rules[i]!.name]));
+    for (const record of result.test.records) {
+      const decision = await model.engine.decide(record);
+      expect(decision.class).toBe(model.tree.classes[predictTree(model.tree, record)]);
+      expect(decision.ruleId).toBe(ruleIds.get(leafOf(model.tree, record).id));
+    }
+  });
+
+  it('a plain json-rules-engine Engine on the written file agrees with `neurules predict`', async () => {
+    const rulesFile = path.join(dir, 'rules', 'iris', 'distilled.rules.json');
+    const ruleSet = JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as RuleSet;
+    const engine = new Engine(ruleSet.rules);
+    const out = path.join(dir, 'predictions.jsonl');
+    const stderr = sink();
+    const program = createProgram({ stdout: sink(), stderr, isTTY: false });
+    await program.parseAsync(
+      ['predict', '--model', 'iris', '--input', path.join(root, 'data', 'iris.csv'), '--output', out,
+        '--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')],
+      { from: 'user' },
+    );
+    expect(stderr.text()).toMatch(/predicted 150 records .*accuracy 0\.\d+ on 150 labelled records/);
+    const predictions = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(predictions).toHaveLength(150);
+    const csv = fs.readFileSync(path.join(root, 'data', 'iris.csv'), 'utf8').trim().split('\n');
+    const header = csv[0]!.split(',');
+    for (let i = 0; i < csv.length - 1; i++) {
+      const cells = csv[i + 1]!.split(',');
+      const facts: Record<string, number> = {};
+      header.slice(0, -1).forEach((h, j) => (facts[h] = Number(cells[j])));
+      const { events } = await engine.run(facts);
+      expect(events).toHaveLength(1);
+      expect(events[0]!.params!.ruleId).toBe(predictions[i].ruleId);
+      expect(events[0]!.params!.class).toBe(predictions[i].class);
+    }
+  });
+
+  it('explain names the rule, its conditions with the record values, and the network', async () => {
+    const stdout = sink();
+    const program = createProgram({ stdout, stderr: sink(), isTTY: false });
+    await program.parseAsync(
+      ['explain', '--model', 'iris', '--input', path.join(root, 'data', 'iris.csv'), '--row', '1', '--json', '--backend', 'cpu',
+        '--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')],
+      { from: 'user' },
+    );
+    const e = JSON.parse(stdout.text());
+    expect(e.record.petal_length).toBe(1.4);
+    expect(e.decision.class).toBe('setosa');
+    expect(e.rule.conditions.length).toBeGreaterThan(0);
+    for (const c of e.rule.conditions) expect(c.holds).toBe(true);
+    expect(e.network.class).toBe('setosa');
+    expect(e.network.agrees).toBe(true);
+  });
+});
