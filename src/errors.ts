@@ -102,7 +102,9 @@ export function formatIssue(issue: Issue): string {
 
 /** True when `e` is a NeurulesError (also across module copies). */
 export function isNeurulesError(e: unknown): e is NeurulesError {
-  return e instanceof NeurulesError || (e instanceof Error && e.name === 'NeurulesError' && 'code' in e);
+  return (
+    e instanceof NeurulesError || (e instanceof Error && e.name === 'NeurulesError' && 'code' in e)
+  );
 }
 
 /** The closest candidate by edit distance, if it is close enough to be a likely typo. */
@@ -116,7 +118,9 @@ export function nearestName(name: string, candidates: readonly string[]): string
       best = c;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+    ? best
+    : undefined;
 }
 
 function editDistance(a: string, b: string): number {

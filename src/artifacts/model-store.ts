@@ -80,15 +80,25 @@ export async function saveModel(loc: ModelLocation, a: ModelArtifacts): Promise<
 }
 
 /** Read and check a model's manifest, schema and tree (not the network). */
-export function loadModelFiles(loc: ModelLocation): { manifest: ModelManifest; schema: Schema; tree: Tree; metrics: Metrics } {
+export function loadModelFiles(loc: ModelLocation): {
+  manifest: ModelManifest;
+  schema: Schema;
+  tree: Tree;
+  metrics: Metrics;
+} {
   const p = modelPaths(loc);
   if (!fs.existsSync(p.dir)) {
     const known = fs.existsSync(loc.modelsDir)
-      ? fs.readdirSync(loc.modelsDir).filter((d) => fs.existsSync(path.join(loc.modelsDir, d, 'manifest.json')))
+      ? fs
+          .readdirSync(loc.modelsDir)
+          .filter((d) => fs.existsSync(path.join(loc.modelsDir, d, 'manifest.json')))
       : [];
     throw new NeurulesError(
       'MODEL_NOT_FOUND',
-      `no model '${loc.name}' in ${loc.modelsDir}` + (known.length ? ` (models there: ${known.join(', ')})` : ' (build one with `neurules build`)'),
+      `no model '${loc.name}' in ${loc.modelsDir}` +
+        (known.length
+          ? ` (models there: ${known.join(', ')})`
+          : ' (build one with `neurules build`)'),
       { file: p.dir, field: 'model' },
     );
   }
@@ -102,9 +112,17 @@ export function loadModelFiles(loc: ModelLocation): { manifest: ModelManifest; s
 /** Read and check a model's distilled rule set. */
 export function loadRuleSet(loc: ModelLocation): RuleSet {
   const file = modelPaths(loc).rules;
-  const ruleSet = readArtifact<RuleSet>(file, 'neurules.rules', FORMAT_VERSIONS.rules, 'RULES_NOT_FOUND');
+  const ruleSet = readArtifact<RuleSet>(
+    file,
+    'neurules.rules',
+    FORMAT_VERSIONS.rules,
+    'RULES_NOT_FOUND',
+  );
   if (!Array.isArray(ruleSet.rules) || ruleSet.rules.length === 0) {
-    throw new NeurulesError('INVALID_ARTIFACT', `${file}: expected a non-empty 'rules' array`, { file, field: 'rules' });
+    throw new NeurulesError('INVALID_ARTIFACT', `${file}: expected a non-empty 'rules' array`, {
+      file,
+      field: 'rules',
+    });
   }
   return ruleSet;
 }

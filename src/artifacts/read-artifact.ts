@@ -22,21 +22,36 @@ export function readArtifact<T extends { format: string; version: number }>(
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new NeurulesError('INVALID_ARTIFACT', `${file} is not valid JSON: ${(e as Error).message}`, { file });
+    throw new NeurulesError(
+      'INVALID_ARTIFACT',
+      `${file} is not valid JSON: ${(e as Error).message}`,
+      { file },
+    );
   }
   const v = value as { format?: unknown; version?: unknown } | null;
   if (!v || typeof v !== 'object' || v.format !== format) {
-    const found = v && typeof v === 'object' && 'format' in v ? `format '${String(v.format)}'` : 'no format tag';
-    throw new NeurulesError('FOREIGN_FORMAT', `${file}: expected a '${format}' file, found ${found}`, {
-      file,
-      field: 'format',
-    });
+    const found =
+      v && typeof v === 'object' && 'format' in v
+        ? `format '${String(v.format)}'`
+        : 'no format tag';
+    throw new NeurulesError(
+      'FOREIGN_FORMAT',
+      `${file}: expected a '${format}' file, found ${found}`,
+      {
+        file,
+        field: 'format',
+      },
+    );
   }
   if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) {
-    throw new NeurulesError('INVALID_ARTIFACT', `${file}: expected a whole version number, found ${JSON.stringify(v.version)}`, {
-      file,
-      field: 'version',
-    });
+    throw new NeurulesError(
+      'INVALID_ARTIFACT',
+      `${file}: expected a whole version number, found ${JSON.stringify(v.version)}`,
+      {
+        file,
+        field: 'version',
+      },
+    );
   }
   if (v.version > maxVersion) {
     throw new NeurulesError(

@@ -24,7 +24,8 @@ export interface Metrics {
 
 /** Share of positions where `a` and `b` hold the same value. */
 export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`agreement: lengths differ (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new Error(`agreement: lengths differ (${a.length} vs ${b.length})`);
   if (a.length === 0) return NaN;
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;

@@ -1,12 +1,17 @@
 import type { BuildProgress } from '../pipeline/build-model';
 
 /** Writes build progress to a stream: a redrawn bar on a terminal, a few plain lines otherwise. */
-export function buildReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, isTTY: boolean): (e: BuildProgress) => void {
+export function buildReporter(
+  out: NodeJS.WriteStream | NodeJS.WritableStream,
+  isTTY: boolean,
+): (e: BuildProgress) => void {
   let lastPlainEpoch = 0;
   return (e) => {
     switch (e.stage) {
       case 'data':
-        out.write(`data: ${e.rows} rows, ${e.features} features, ${e.classes} classes; split train/validation/test ${e.split.join('/')}\n`);
+        out.write(
+          `data: ${e.rows} rows, ${e.features} features, ${e.classes} classes; split train/validation/test ${e.split.join('/')}\n`,
+        );
         break;
       case 'backend':
         out.write(`tfjs backend: ${e.backend}\n`);

@@ -18,11 +18,21 @@ export interface DistillOptions {
  * Distil a network into a tree: the network labels the training records with its class
  * probabilities, and the tree learner fits those soft labels under the rule budget.
  */
-export function distill(schema: Schema, records: DataRecord[], teacher: ProbabilityOracle, options: DistillOptions = {}): Tree {
+export function distill(
+  schema: Schema,
+  records: DataRecord[],
+  teacher: ProbabilityOracle,
+  options: DistillOptions = {},
+): Tree {
   const probabilities = teacher(records);
   const targets = Float64Array.from(probabilities);
   return growTree(
-    { features: schema.features, columns: toColumns(schema.features, records), targets, classes: schema.classes },
+    {
+      features: schema.features,
+      columns: toColumns(schema.features, records),
+      targets,
+      classes: schema.classes,
+    },
     { maxLeaves: options.maxRules ?? 16, minSamplesLeaf: options.minSamplesLeaf ?? 1 },
   );
 }

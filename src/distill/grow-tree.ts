@@ -74,12 +74,19 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
   const K = data.classes.length;
   const n = data.targets.length / K;
   if (!Number.isInteger(n) || n < 1) {
-    throw new NeurulesError('INVALID_ARGUMENT', `growTree needs at least one sample with ${K} class targets`);
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `growTree needs at least one sample with ${K} class targets`,
+    );
   }
   if (!Number.isInteger(maxLeaves) || maxLeaves < 1) {
-    throw new NeurulesError('INVALID_ARGUMENT', `maxLeaves must be a whole number ≥ 1, found ${maxLeaves}`, {
-      field: 'maxLeaves',
-    });
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `maxLeaves must be a whole number ≥ 1, found ${maxLeaves}`,
+      {
+        field: 'maxLeaves',
+      },
+    );
   }
   // Weighted targets: mass[i*K + k] = w_i * p_ik.
   const mass = new Float64Array(n * K);
@@ -95,7 +102,9 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
   const nodes: TreeNode[] = [];
   const makeNode = (depth: number, sums: Float64Array): TreeNode => {
     const weight = sums[K]!;
-    const distribution = Array.from({ length: K }, (_, k) => (weight > 0 ? sums[k]! / weight : 1 / K));
+    const distribution = Array.from({ length: K }, (_, k) =>
+      weight > 0 ? sums[k]! / weight : 1 / K,
+    );
     const node: TreeNode = { id: nodes.length, depth, count: sums[K + 1]!, weight, distribution };
     nodes.push(node);
     return node;
@@ -123,7 +132,8 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
 
   const totals = (h: Float64Array, binCount: number): Float64Array => {
     const t = new Float64Array(stride);
-    for (let b = 0; b <= binCount; b++) for (let c = 0; c < stride; c++) t[c]! += h[b * stride + c]!;
+    for (let b = 0; b <= binCount; b++)
+      for (let c = 0; c < stride; c++) t[c]! += h[b * stride + c]!;
     return t;
   };
 
@@ -152,7 +162,12 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
   };
 
   const open: OpenLeaf[] = [];
-  const rootLeaf: OpenLeaf = { node: root, samples: rootSamples, histogram: rootHistogram, best: null };
+  const rootLeaf: OpenLeaf = {
+    node: root,
+    samples: rootSamples,
+    histogram: rootHistogram,
+    best: null,
+  };
   evaluate(rootLeaf);
   open.push(rootLeaf);
   let leaves = 1;
@@ -265,7 +280,8 @@ function binColumn(
   const sorted = Float64Array.from(present).sort();
   // Upper edges: every distinct value if few enough, else quantiles of the distinct values' mass.
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
   let edges: number[];
   if (distinct.length <= maxBins) edges = distinct;
   else {
@@ -274,7 +290,8 @@ function binColumn(
       const v = sorted[Math.min(sorted.length - 1, Math.ceil((q * sorted.length) / maxBins) - 1)]!;
       if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
     }
-    if (edges[edges.length - 1] !== distinct[distinct.length - 1]) edges.push(distinct[distinct.length - 1]!);
+    if (edges[edges.length - 1] !== distinct[distinct.length - 1])
+      edges.push(distinct[distinct.length - 1]!);
   }
   const binCount = edges.length;
   const binMin = new Float64Array(binCount).fill(Infinity);
@@ -336,7 +353,8 @@ class SplitFinder {
     const stride = K + 2;
     const total = this.total;
     total.fill(0);
-    for (let bin = 0; bin <= b.binCount; bin++) for (let c = 0; c < stride; c++) total[c]! += h[bin * stride + c]!;
+    for (let bin = 0; bin <= b.binCount; bin++)
+      for (let c = 0; c < stride; c++) total[c]! += h[bin * stride + c]!;
     const parent = this.impurity(total);
     const mo = b.binCount * stride; // missing stats offset
     const missingCount = h[mo + K + 1]!;

@@ -11,7 +11,8 @@ export function leafOf(tree: Tree, record: DataRecord): TreeNode {
     const t = node.test;
     const v = record[t.feature];
     let goLeft: boolean;
-    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) goLeft = t.missing === 'left';
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
+      goLeft = t.missing === 'left';
     else if (t.type === 'numeric') goLeft = typeof v === 'number' ? v <= t.threshold : false;
     else goLeft = t.left.includes(String(v));
     node = tree.nodes[goLeft ? node.left! : node.right!]!;

@@ -10,7 +10,10 @@ export const MISSING_LEVEL = -1;
  * Turn records into learner columns: numeric values as Float64Array (NaN = missing),
  * categorical values as level indices in Int32Array (-1 missing, -2 unknown level).
  */
-export function toColumns(features: FeatureSpec[], records: DataRecord[]): (Float64Array | Int32Array)[] {
+export function toColumns(
+  features: FeatureSpec[],
+  records: DataRecord[],
+): (Float64Array | Int32Array)[] {
   return features.map((f) => {
     if (f.type === 'numeric') {
       const col = new Float64Array(records.length);
@@ -24,7 +27,8 @@ export function toColumns(features: FeatureSpec[], records: DataRecord[]): (Floa
     const col = new Int32Array(records.length);
     records.forEach((r, i) => {
       const v = r[f.name];
-      col[i] = v === null || v === undefined ? MISSING_LEVEL : (index.get(String(v)) ?? UNKNOWN_LEVEL);
+      col[i] =
+        v === null || v === undefined ? MISSING_LEVEL : (index.get(String(v)) ?? UNKNOWN_LEVEL);
     });
     return col;
   });

@@ -47,7 +47,8 @@ export interface Tree {
 }
 
 /** The input of a feature column to the learner, as in the schema. */
-export type FeatureSpec = { name: string; type: 'numeric' } | { name: string; type: 'categorical'; levels: string[] };
+export type FeatureSpec =
+  { name: string; type: 'numeric' } | { name: string; type: 'categorical'; levels: string[] };
 
 /**
  * Column-oriented training data: numeric columns hold numbers with NaN for missing;

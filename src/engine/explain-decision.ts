@@ -70,7 +70,11 @@ export async function explainDecision(
       probabilities[c] = Number((networkProbabilities[k] ?? 0).toFixed(6));
       if ((networkProbabilities[k] ?? 0) > (networkProbabilities[best] ?? 0)) best = k;
     });
-    explanation.network = { probabilities, class: classes[best]!, agrees: classes[best] === trace.decision.class };
+    explanation.network = {
+      probabilities,
+      class: classes[best]!,
+      agrees: classes[best] === trace.decision.class,
+    };
   }
   return explanation;
 }
@@ -85,7 +89,9 @@ export function formatExplanation(e: Explanation): string {
     `decision: ${e.decision.class}  (rule ${e.decision.ruleId}, ${e.decision.source}; rule probabilities ${pct(e.decision.probabilities)}; support ${e.decision.support})`,
     `rule:     ${e.rule.text}`,
     'conditions:',
-    ...e.rule.conditions.map((c) => `  ${c.holds ? '✓' : '✗'} ${c.text.padEnd(48)} record: ${formatValue(c.recordValue)}`),
+    ...e.rule.conditions.map(
+      (c) => `  ${c.holds ? '✓' : '✗'} ${c.text.padEnd(48)} record: ${formatValue(c.recordValue)}`,
+    ),
   ];
   if (e.network) {
     lines.push(

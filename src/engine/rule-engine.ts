@@ -45,7 +45,10 @@ export class RuleEngine {
     try {
       this.engine = new Engine(ruleSet.rules);
     } catch (e) {
-      throw new NeurulesError('INVALID_RULES', `json-rules-engine refused the rule set: ${(e as Error).message}`);
+      throw new NeurulesError(
+        'INVALID_RULES',
+        `json-rules-engine refused the rule set: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -61,11 +64,17 @@ export class RuleEngine {
     const fired = results.filter((r) => r.result);
     const first = fired[0];
     if (!first) {
-      throw new NeurulesError('NO_RULE_FIRED', `no rule of model '${this.ruleSet.model}' matched the record`);
+      throw new NeurulesError(
+        'NO_RULE_FIRED',
+        `no rule of model '${this.ruleSet.model}' matched the record`,
+      );
     }
     const params = first.event!.params as DecisionParams;
     const conditions: ConditionResult[] = [];
-    flattenConditions((first.conditions as unknown as { toJSON(s: false): unknown }).toJSON(false), conditions);
+    flattenConditions(
+      (first.conditions as unknown as { toJSON(s: false): unknown }).toJSON(false),
+      conditions,
+    );
     return {
       decision: {
         class: params.class,

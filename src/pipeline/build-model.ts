@@ -43,7 +43,13 @@ export interface BuildOptions {
 
 /** Progress events of a build, in order. */
 export type BuildProgress =
-  | { stage: 'data'; rows: number; features: number; classes: number; split: [number, number, number] }
+  | {
+      stage: 'data';
+      rows: number;
+      features: number;
+      classes: number;
+      split: [number, number, number];
+    }
   | { stage: 'backend'; backend: string }
   | ({ stage: 'teacher' } & TrainProgress)
   | { stage: 'distill'; rules: number }
@@ -85,14 +91,22 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   const rulesDir = options.rulesDir ?? 'rules';
   const progress = options.onProgress ?? (() => {});
   if (!NAME_PATTERN.test(name)) {
-    throw new NeurulesError('INVALID_ARGUMENT', `model name '${name}' must be letters, digits, '.', '_' or '-'`, {
-      field: 'name',
-    });
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `model name '${name}' must be letters, digits, '.', '_' or '-'`,
+      {
+        field: 'name',
+      },
+    );
   }
   if (!Number.isInteger(maxRules) || maxRules < 1) {
-    throw new NeurulesError('INVALID_ARGUMENT', `--max-rules must be a whole number ≥ 1, found ${maxRules}`, {
-      field: 'max-rules',
-    });
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `--max-rules must be a whole number ≥ 1, found ${maxRules}`,
+      {
+        field: 'max-rules',
+      },
+    );
   }
 
   const readOptions: Parameters<typeof readTable>[1] = {};
@@ -117,7 +131,12 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   });
   try {
     const schema = table.schema;
-    const tree = distill(schema, split.train.records, (records) => teacher.predictProbaFlat(records), { maxRules });
+    const tree = distill(
+      schema,
+      split.train.records,
+      (records) => teacher.predictProbaFlat(records),
+      { maxRules },
+    );
     const ruleSet = compileTree(tree, schema, name);
     progress({ stage: 'distill', rules: ruleSet.rules.length });
 
@@ -125,13 +144,18 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
     const engine = new RuleEngine(ruleSet);
     const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
     const rules: number[] = [];
-    for (const record of split.test.records) rules.push(classIndex.get((await engine.decide(record)).class)!);
+    for (const record of split.test.records)
+      rules.push(classIndex.get((await engine.decide(record)).class)!);
     const metrics = computeMetrics({
       truth: split.test.labels,
       teacher: teacher.predict(split.test.records),
       rules,
       ruleSet,
-      rows: { train: split.train.records.length, validation: split.validation.records.length, test: split.test.records.length },
+      rows: {
+        train: split.train.records.length,
+        validation: split.validation.records.length,
+        test: split.test.records.length,
+      },
       backend: backend.name,
     });
     const manifest: ModelManifest = {
@@ -147,11 +171,28 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       rulesHash: ruleSetHash(ruleSet),
     };
     const loc = { modelsDir, rulesDir, name };
-    await saveModel(loc, { manifest, schema, tree, metrics, ruleSet, saveTeacher: (dir) => saveTeacher(teacher, dir) });
+    await saveModel(loc, {
+      manifest,
+      schema,
+      tree,
+      metrics,
+      ruleSet,
+      saveTeacher: (dir) => saveTeacher(teacher, dir),
+    });
     const modelDir = path.join(modelsDir, name);
     const rulesFile = path.join(rulesDir, name, 'distilled.rules.json');
     progress({ stage: 'save', modelDir, rulesFile });
-    return { name, modelDir, rulesFile, schema, tree, ruleSet, metrics, test: split.test, seconds: (Date.now() - started) / 1000 };
+    return {
+      name,
+      modelDir,
+      rulesFile,
+      schema,
+      tree,
+      ruleSet,
+      metrics,
+      test: split.test,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     teacher.dispose();
   }

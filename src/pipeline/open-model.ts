@@ -1,5 +1,11 @@
 import type { Metrics } from '../audit/metrics';
-import { loadModelFiles, loadRuleSet, type ModelLocation, type ModelManifest, modelPaths } from '../artifacts/model-store';
+import {
+  loadModelFiles,
+  loadRuleSet,
+  type ModelLocation,
+  type ModelManifest,
+  modelPaths,
+} from '../artifacts/model-store';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { Schema } from '../data/types';
 import type { Tree } from '../distill/types';
@@ -40,7 +46,12 @@ export async function openModel(
       { file: modelPaths(loc).rules, field: 'classes' },
     );
   }
-  const model: OpenModel = { ...files, ruleSet, ruleSetHash: ruleSetHash(ruleSet), engine: new RuleEngine(ruleSet) };
+  const model: OpenModel = {
+    ...files,
+    ruleSet,
+    ruleSetHash: ruleSetHash(ruleSet),
+    engine: new RuleEngine(ruleSet),
+  };
   if (options.teacher) {
     await selectBackend(options.backend ?? 'auto');
     model.teacher = await loadTeacher(modelPaths(loc).teacherDir, files.schema);

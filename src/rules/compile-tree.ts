@@ -10,7 +10,13 @@ export const DISTILLED_PRIORITY = 1;
 /** What one root-to-leaf path says about one feature, after merging its repeated tests. */
 type Constraint =
   | { type: 'numeric'; feature: string; lower: number; upper: number; missingAllowed: boolean }
-  | { type: 'categorical'; feature: string; allowed: Set<string> | null; excluded: Set<string>; missingAllowed: boolean };
+  | {
+      type: 'categorical';
+      feature: string;
+      allowed: Set<string> | null;
+      excluded: Set<string>;
+      missingAllowed: boolean;
+    };
 
 /**
  * Compile a tree into json-rules-engine rules: one rule per leaf, `all` of one condition
@@ -56,7 +62,14 @@ export function compileTree(tree: Tree, schema: Schema, model: string): RuleSet 
       },
     };
   });
-  return { format: 'neurules.rules', version: 1, model, target: schema.target, classes: [...tree.classes], rules };
+  return {
+    format: 'neurules.rules',
+    version: 1,
+    model,
+    target: schema.target,
+    classes: [...tree.classes],
+    rules,
+  };
 }
 
 function pathConstraints(
@@ -71,7 +84,13 @@ function pathConstraints(
     let c = byFeature.get(test.feature);
     if (test.type === 'numeric') {
       if (!c) {
-        c = { type: 'numeric', feature: test.feature, lower: -Infinity, upper: Infinity, missingAllowed: true };
+        c = {
+          type: 'numeric',
+          feature: test.feature,
+          lower: -Infinity,
+          upper: Infinity,
+          missingAllowed: true,
+        };
         byFeature.set(test.feature, c);
       }
       if (c.type !== 'numeric') continue;
@@ -80,7 +99,13 @@ function pathConstraints(
       c.missingAllowed &&= missingFollows;
     } else {
       if (!c) {
-        c = { type: 'categorical', feature: test.feature, allowed: null, excluded: new Set(), missingAllowed: true };
+        c = {
+          type: 'categorical',
+          feature: test.feature,
+          allowed: null,
+          excluded: new Set(),
+          missingAllowed: true,
+        };
         byFeature.set(test.feature, c);
       }
       if (c.type !== 'categorical') continue;
@@ -107,7 +132,8 @@ function toConditions(c: Constraint): NestedCondition[] {
   }
   const range: ConditionProperties[] = [];
   if (c.lower > -Infinity) range.push({ fact: c.feature, operator: 'greaterThan', value: c.lower });
-  if (c.upper < Infinity) range.push({ fact: c.feature, operator: 'lessThanInclusive', value: c.upper });
+  if (c.upper < Infinity)
+    range.push({ fact: c.feature, operator: 'lessThanInclusive', value: c.upper });
   if (!c.missingAllowed) return range;
   const isMissing: ConditionProperties = { fact: c.feature, operator: 'equal', value: null };
   return [{ any: [range.length === 1 ? range[0]! : { all: range }, isMissing] }];

@@ -29,7 +29,12 @@ export interface DescribeOptions {
 }
 
 /** One comparison in words, e.g. `duration > 22.5` or `job is one of 'clerk', 'chef'`. */
-export function describeComparison(fact: string, operator: string, value: unknown, options: DescribeOptions = {}): string {
+export function describeComparison(
+  fact: string,
+  operator: string,
+  value: unknown,
+  options: DescribeOptions = {},
+): string {
   const orMissing = options.missing === false ? '' : ' (or missing)';
   if (operator === 'in' || operator === 'notIn') {
     const list = Array.isArray(value) ? value : [value];
@@ -71,7 +76,8 @@ export function describeCondition(c: AnyCondition, options: DescribeOptions = {}
 function readInterval(any: NestedCondition[], options: DescribeOptions): string | undefined {
   if (any.length !== 2) return undefined;
   const [range, missing] = any as [AnyCondition, AnyCondition];
-  if (!('fact' in missing) || missing.operator !== 'equal' || missing.value !== null) return undefined;
+  if (!('fact' in missing) || missing.operator !== 'equal' || missing.value !== null)
+    return undefined;
   const text = describeCondition(range, options);
   return options.missing === false ? text : `${text} (or missing)`;
 }

@@ -49,7 +49,12 @@ describe('growTree', () => {
   it('respects maxLeaves and is deterministic', () => {
     const { records, labels } = dataset(300, 2);
     const noisy = labels.map((y, i) => (i % 7 === 0 ? 1 - y : y));
-    const data: TrainingColumns = { features, columns: toColumns(features, records), targets: oneHot(noisy, 2), classes: ['a', 'b'] };
+    const data: TrainingColumns = {
+      features,
+      columns: toColumns(features, records),
+      targets: oneHot(noisy, 2),
+      classes: ['a', 'b'],
+    };
     for (const maxLeaves of [1, 2, 5, 16]) {
       const t1 = growTree(data, { maxLeaves });
       const t2 = growTree(data, { maxLeaves });
@@ -62,7 +67,10 @@ describe('growTree', () => {
     const records: DataRecord[] = [{ x: 1 }, { x: 2 }, { x: 10 }, { x: 11 }];
     const f: FeatureSpec[] = [{ name: 'x', type: 'numeric' }];
     const targets = Float64Array.from([0.9, 0.1, 0.7, 0.3, 0.2, 0.8, 0.4, 0.6]);
-    const tree = growTree({ features: f, columns: toColumns(f, records), targets, classes: ['a', 'b'] }, { maxLeaves: 2 });
+    const tree = growTree(
+      { features: f, columns: toColumns(f, records), targets, classes: ['a', 'b'] },
+      { maxLeaves: 2 },
+    );
     expect(tree.nodes[0]!.test).toMatchObject({ type: 'numeric', threshold: 6 });
     expect(leafOf(tree, { x: 0 }).distribution[0]).toBeCloseTo(0.8);
     expect(leafOf(tree, { x: 100 }).distribution[1]).toBeCloseTo(0.7);
@@ -78,7 +86,15 @@ describe('growTree', () => {
       labels.push(x === null || x > 50 ? 1 : 0);
     }
     const f: FeatureSpec[] = [{ name: 'x', type: 'numeric' }];
-    const tree = growTree({ features: f, columns: toColumns(f, records), targets: oneHot(labels, 2), classes: ['a', 'b'] }, { maxLeaves: 2 });
+    const tree = growTree(
+      {
+        features: f,
+        columns: toColumns(f, records),
+        targets: oneHot(labels, 2),
+        classes: ['a', 'b'],
+      },
+      { maxLeaves: 2 },
+    );
     expect(tree.nodes[0]!.test?.missing).toBe('right');
     expect(predictTree(tree, { x: null })).toBe(1);
   });
@@ -86,9 +102,21 @@ describe('growTree', () => {
   it('honours minSamplesLeaf and sample weights', () => {
     const records: DataRecord[] = [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }];
     const f: FeatureSpec[] = [{ name: 'x', type: 'numeric' }];
-    const base = { features: f, columns: toColumns(f, records), targets: oneHot([0, 1, 1, 1], 2), classes: ['a', 'b'] };
-    expect(growTree(base, { maxLeaves: 4, minSamplesLeaf: 2 }).nodes.filter((n) => !n.test).every((n) => n.count >= 2)).toBe(true);
-    const weighted = growTree({ ...base, weights: Float64Array.from([10, 1, 1, 1]) }, { maxLeaves: 1 });
+    const base = {
+      features: f,
+      columns: toColumns(f, records),
+      targets: oneHot([0, 1, 1, 1], 2),
+      classes: ['a', 'b'],
+    };
+    expect(
+      growTree(base, { maxLeaves: 4, minSamplesLeaf: 2 })
+        .nodes.filter((n) => !n.test)
+        .every((n) => n.count >= 2),
+    ).toBe(true);
+    const weighted = growTree(
+      { ...base, weights: Float64Array.from([10, 1, 1, 1]) },
+      { maxLeaves: 1 },
+    );
     expect(weighted.nodes[0]!.distribution[0]).toBeCloseTo(10 / 13);
   });
 });

@@ -18,9 +18,18 @@ function write(name: string, text: string): string {
   return file;
 }
 
-async function buildError(data: string, extra: Record<string, unknown> = {}): Promise<{ code: ErrorCode; line?: number; column?: number }> {
+async function buildError(
+  data: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ code: ErrorCode; line?: number; column?: number }> {
   try {
-    await buildModel({ data, modelsDir: path.join(dir, 'models'), rulesDir: path.join(dir, 'rules'), backend: 'cpu', ...extra });
+    await buildModel({
+      data,
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      backend: 'cpu',
+      ...extra,
+    });
   } catch (e) {
     if (!isNeurulesError(e)) throw e;
     // Nothing half-written: no model or rules directory appeared.
@@ -38,36 +47,63 @@ const rows = (n: number, label: (i: number) => string) =>
   Array.from({ length: n }, (_, i) => `${i},${i % 3 === 0 ? 'x' : 'y'},${label(i)}`).join('\n');
 
 describe('build refuses bad input with a coded error and writes nothing', () => {
-  it('missing file', async () => expect((await buildError(path.join(dir, 'nope.csv'))).code).toBe('FILE_NOT_FOUND'));
-  it('empty file', async () => expect((await buildError(write('e.csv', ''))).code).toBe('EMPTY_FILE'));
-  it('header only', async () => expect((await buildError(write('h.csv', 'a,b,class\n'))).code).toBe('HEADER_ONLY'));
+  it('missing file', async () =>
+    expect((await buildError(path.join(dir, 'nope.csv'))).code).toBe('FILE_NOT_FOUND'));
+  it('empty file', async () =>
+    expect((await buildError(write('e.csv', ''))).code).toBe('EMPTY_FILE'));
+  it('header only', async () =>
+    expect((await buildError(write('h.csv', 'a,b,class\n'))).code).toBe('HEADER_ONLY'));
   it('ragged row names its line', async () => {
-    expect(await buildError(write('r.csv', `a,b,class\n1,x,p\n2,y\n3,x,q\n`))).toMatchObject({ code: 'RAGGED_ROW', line: 3 });
+    expect(await buildError(write('r.csv', `a,b,class\n1,x,p\n2,y\n3,x,q\n`))).toMatchObject({
+      code: 'RAGGED_ROW',
+      line: 3,
+    });
   });
   it('unknown target column', async () => {
-    expect((await buildError(write('t.csv', `a,b,class\n${rows(40, (i) => (i % 2 ? 'p' : 'q'))}\n`), { target: 'klass' })).code).toBe(
-      'TARGET_NOT_FOUND',
-    );
+    expect(
+      (
+        await buildError(write('t.csv', `a,b,class\n${rows(40, (i) => (i % 2 ? 'p' : 'q'))}\n`), {
+          target: 'klass',
+        })
+      ).code,
+    ).toBe('TARGET_NOT_FOUND');
   });
   it('forced-numeric column with a non-number names line and column', async () => {
     const file = write('n.csv', `a,b,class\n${rows(40, (i) => (i % 2 ? 'p' : 'q'))}\n`);
-    expect(await buildError(file, { types: { b: 'numeric' } })).toMatchObject({ code: 'NOT_A_NUMBER', line: 2, column: 2 });
+    expect(await buildError(file, { types: { b: 'numeric' } })).toMatchObject({
+      code: 'NOT_A_NUMBER',
+      line: 2,
+      column: 2,
+    });
   });
   it('a single class', async () => {
-    expect((await buildError(write('s.csv', `a,b,class\n${rows(40, () => 'p')}\n`))).code).toBe('SINGLE_CLASS');
+    expect((await buildError(write('s.csv', `a,b,class\n${rows(40, () => 'p')}\n`))).code).toBe(
+      'SINGLE_CLASS',
+    );
   });
   it('too few rows to split', async () => {
-    expect((await buildError(write('f.csv', `a,b,class\n${rows(4, (i) => (i % 2 ? 'p' : 'q'))}\n`))).code).toBe('TOO_FEW_ROWS');
+    expect(
+      (await buildError(write('f.csv', `a,b,class\n${rows(4, (i) => (i % 2 ? 'p' : 'q'))}\n`)))
+        .code,
+    ).toBe('TOO_FEW_ROWS');
   });
   it('a bad --max-rules', async () => {
-    expect((await buildError(write('m.csv', `a,b,class\n${rows(40, (i) => (i % 2 ? 'p' : 'q'))}\n`), { maxRules: 0 })).code).toBe(
-      'INVALID_ARGUMENT',
-    );
+    expect(
+      (
+        await buildError(write('m.csv', `a,b,class\n${rows(40, (i) => (i % 2 ? 'p' : 'q'))}\n`), {
+          maxRules: 0,
+        })
+      ).code,
+    ).toBe('INVALID_ARGUMENT');
   });
 });
 
 describe('opening a model checks its files', () => {
-  const loc = () => ({ modelsDir: path.join(dir, 'models'), rulesDir: path.join(dir, 'rules'), name: 'm' });
+  const loc = () => ({
+    modelsDir: path.join(dir, 'models'),
+    rulesDir: path.join(dir, 'rules'),
+    name: 'm',
+  });
   const codeOf = async (p: Promise<unknown>): Promise<string> => {
     try {
       await p;
@@ -113,7 +149,9 @@ describe('opening a model checks its files', () => {
       },
     });
     await expect(failing).rejects.toThrow('disk full');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'models', 'm', 'manifest.json'), 'utf8')).marker).toBe('old');
+    expect(
+      JSON.parse(fs.readFileSync(path.join(dir, 'models', 'm', 'manifest.json'), 'utf8')).marker,
+    ).toBe('old');
     expect(fs.readdirSync(path.join(dir, 'models'))).toEqual(['m']);
     expect(fs.existsSync(path.join(dir, 'rules'))).toBe(false);
   });

@@ -46,7 +46,13 @@ describe('buildModel on iris (end to end)', () => {
       expect(fs.existsSync(path.join(modelDir, f))).toBe(true);
     }
     const metrics = JSON.parse(fs.readFileSync(path.join(modelDir, 'metrics.json'), 'utf8'));
-    for (const key of ['teacherAccuracy', 'rulesAccuracy', 'fidelity', 'ruleCount', 'meanConditions']) {
+    for (const key of [
+      'teacherAccuracy',
+      'rulesAccuracy',
+      'fidelity',
+      'ruleCount',
+      'meanConditions',
+    ]) {
       expect(typeof metrics[key]).toBe('number');
     }
     expect(result.metrics.fidelity).toBeGreaterThanOrEqual(0.9);
@@ -56,8 +62,14 @@ describe('buildModel on iris (end to end)', () => {
   });
 
   it('rules decide exactly like the tree on every test record', async () => {
-    const model = await openModel({ modelsDir: path.join(dir, 'models'), rulesDir: path.join(dir, 'rules'), name: 'iris' });
-    const ruleIds = new Map(leavesOf(model.tree).map((leaf, i) => [leaf.id, model.ruleSet.rules[i]!.name]));
+    const model = await openModel({
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      name: 'iris',
+    });
+    const ruleIds = new Map(
+      leavesOf(model.tree).map((leaf, i) => [leaf.id, model.ruleSet.rules[i]!.name]),
+    );
     for (const record of result.test.records) {
       const decision = await model.engine.decide(record);
       expect(decision.class).toBe(model.tree.classes[predictTree(model.tree, record)]);
@@ -73,14 +85,34 @@ describe('buildModel on iris (end to end)', () => {
     const stderr = sink();
     const program = createProgram({ stdout: sink(), stderr, isTTY: false });
     await program.parseAsync(
-      ['predict', '--model', 'iris', '--input', path.join(root, 'data', 'iris.csv'), '--output', out,
-        '--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')],
+      [
+        'predict',
+        '--model',
+        'iris',
+        '--input',
+        path.join(root, 'data', 'iris.csv'),
+        '--output',
+        out,
+        '--models-dir',
+        path.join(dir, 'models'),
+        '--rules-dir',
+        path.join(dir, 'rules'),
+      ],
       { from: 'user' },
     );
-    expect(stderr.text()).toMatch(/predicted 150 records .*accuracy 0\.\d+ on 150 labelled records/);
-    const predictions = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(stderr.text()).toMatch(
+      /predicted 150 records .*accuracy 0\.\d+ on 150 labelled records/,
+    );
+    const predictions = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(predictions).toHaveLength(150);
-    const csv = fs.readFileSync(path.join(root, 'data', 'iris.csv'), 'utf8').trim().split('\n');
+    const csv = fs
+      .readFileSync(path.join(root, 'data', 'iris.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const header = csv[0]!.split(',');
     for (let i = 0; i < csv.length - 1; i++) {
       const cells = csv[i + 1]!.split(',');
@@ -97,8 +129,22 @@ describe('buildModel on iris (end to end)', () => {
     const stdout = sink();
     const program = createProgram({ stdout, stderr: sink(), isTTY: false });
     await program.parseAsync(
-      ['explain', '--model', 'iris', '--input', path.join(root, 'data', 'iris.csv'), '--row', '1', '--json', '--backend', 'cpu',
-        '--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')],
+      [
+        'explain',
+        '--model',
+        'iris',
+        '--input',
+        path.join(root, 'data', 'iris.csv'),
+        '--row',
+        '1',
+        '--json',
+        '--backend',
+        'cpu',
+        '--models-dir',
+        path.join(dir, 'models'),
+        '--rules-dir',
+        path.join(dir, 'rules'),
+      ],
       { from: 'user' },
     );
     const e = JSON.parse(stdout.text());

@@ -16,8 +16,26 @@ const schema: Schema = {
   classes: ['a', 'b', 'c'],
   rows: 400,
   features: [
-    { name: 'age', type: 'numeric', min: 18, max: 80, mean: 40, std: 10, integer: true, missing: 20 },
-    { name: 'amount', type: 'numeric', min: 0, max: 10, mean: 5, std: 3, integer: false, missing: 0 },
+    {
+      name: 'age',
+      type: 'numeric',
+      min: 18,
+      max: 80,
+      mean: 40,
+      std: 10,
+      integer: true,
+      missing: 20,
+    },
+    {
+      name: 'amount',
+      type: 'numeric',
+      min: 0,
+      max: 10,
+      mean: 5,
+      std: 3,
+      integer: false,
+      missing: 0,
+    },
     { name: 'job', type: 'categorical', levels: ['none', 'clerk', 'chef', 'pilot'], missing: 30 },
   ],
 };
@@ -38,13 +56,22 @@ function randomTree(seed: number): Tree {
     targets[i * 3 + ((k + 1) % 3)] = 0.2;
   }
   return growTree(
-    { features: schema.features, columns: toColumns(schema.features, records), targets, classes: schema.classes },
+    {
+      features: schema.features,
+      columns: toColumns(schema.features, records),
+      targets,
+      classes: schema.classes,
+    },
     { maxLeaves: 5 + (seed % 20) },
   );
 }
 
 const recordArb = fc.record({
-  age: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 100 }), fc.double({ min: -10, max: 120, noNaN: true })),
+  age: fc.oneof(
+    fc.constant(null),
+    fc.integer({ min: 0, max: 100 }),
+    fc.double({ min: -10, max: 120, noNaN: true }),
+  ),
   amount: fc.oneof(fc.constant(null), fc.double({ min: -1, max: 11, noNaN: true })),
   job: fc.oneof(fc.constant(null), fc.constantFrom('none', 'clerk', 'chef', 'pilot', 'astronaut')),
 });
@@ -85,7 +112,12 @@ describe('compileTree', () => {
   });
 
   it('a single-leaf tree compiles to one rule that always fires', async () => {
-    const tree: Tree = { format: 'neurules.tree', version: 1, classes: ['a', 'b', 'c'], nodes: [{ id: 0, depth: 0, count: 5, weight: 5, distribution: [0.2, 0.5, 0.3] }] };
+    const tree: Tree = {
+      format: 'neurules.tree',
+      version: 1,
+      classes: ['a', 'b', 'c'],
+      nodes: [{ id: 0, depth: 0, count: 5, weight: 5, distribution: [0.2, 0.5, 0.3] }],
+    };
     const ruleSet = compileTree(tree, schema, 'm');
     expect(ruleSet.rules).toHaveLength(1);
     expect(ruleSet.rules[0]!.event.params.class).toBe('b');
