@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Metrics } from '../audit/metrics';
 import type { Schema } from '../data/types';
+import type { DistillReport } from '../distill/distill';
 import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
 import type { RuleSet } from '../rules/types';
@@ -26,6 +27,8 @@ export interface ModelManifest {
   backend: string;
   /** Content hash of the distilled rule set written with the model. */
   rulesHash: string;
+  /** What distillation chose (learner, sampling, candidates and their validation fidelity). */
+  distill: DistillReport;
 }
 
 /** Where a model and its rules live. */

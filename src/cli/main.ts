@@ -93,6 +93,12 @@ export function createProgram(io: {
       ...(o.type !== undefined && { types: o.type }),
       maxRules: o.maxRules,
       seed: o.seed,
+      distill: {
+        learner: o.learner,
+        sampling: o.sampling,
+        simplify: o.simplify,
+        ...(o.samples !== undefined && { samples: o.samples }),
+      },
       backend: o.backend as BackendChoice,
       modelsDir: o.modelsDir,
       rulesDir: o.rulesDir,

@@ -6,6 +6,7 @@ export function buildReporter(
   isTTY: boolean,
 ): (e: BuildProgress) => void {
   let lastPlainEpoch = 0;
+  let trainingLineClosed = false;
   return (e) => {
     switch (e.stage) {
       case 'data':
@@ -28,9 +29,16 @@ export function buildReporter(
         }
         break;
       }
+      case 'distilling':
+        if (isTTY && !trainingLineClosed) out.write('\n');
+        trainingLineClosed = true;
+        out.write(`distill: ${e.message}\n`);
+        break;
       case 'distill':
-        if (isTTY) out.write('\n');
-        out.write(`distilled: ${e.rules} rules\n`);
+        out.write(
+          `distilled: ${e.rules} rules (learner ${e.report.learner}, sampling ${e.report.sampling}` +
+            `${e.report.samples ? ` with ${e.report.samples} synthetic records` : ''}, validation fidelity ${e.report.validationFidelity.toFixed(3)})\n`,
+        );
         break;
       case 'evaluate':
         break;

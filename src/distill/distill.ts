@@ -1,38 +1,290 @@
 import type { DataRecord, Schema } from '../data/types';
+import { NeurulesError } from '../errors';
+import { createRandom } from '../random';
 import { growTree } from './grow-tree';
+import { growMlCart } from './ml-cart-learner';
+import { argMax } from './predict-tree';
+import {
+  compactTree,
+  leafCount,
+  mergeSameClassLeaves,
+  pruningSequence,
+  raiseChild,
+} from './prune-tree';
+import { refitTree, routeRecords } from './route-records';
+import { perturbRecords } from './sample-records';
+import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';
 import type { Tree } from './types';
 
 /** Labels records with class probabilities: row-major `records.length × classes`. */
 export type ProbabilityOracle = (records: readonly DataRecord[]) => ArrayLike<number>;
 
-/** Options of distillation. */
+/** The tree learners neurules offers. */
+export type Learner = 'neurules' | 'ml-cart';
+
+/** How synthetic records are drawn: `auto` tries each and keeps the validation winner. */
+export type Sampling = 'auto' | 'none' | 'perturb';
+
+/** Options of {@link distill}. */
 export interface DistillOptions {
   /** Most rules (tree leaves). @defaultValue 16 */
   maxRules?: number;
-  /** Fewest training samples per rule. @defaultValue 1 */
+  /** Fewest training samples (real and synthetic) per rule. @defaultValue 5 */
   minSamplesLeaf?: number;
+  /** @defaultValue 'neurules' */
+  learner?: Learner;
+  /** @defaultValue 'auto' */
+  sampling?: Sampling;
+  /** Synthetic records to draw. @defaultValue 20 per training record, between 2,000 and 50,000 */
+  samples?: number;
+  /** Merge, raise and round after learning. @defaultValue true */
+  simplify?: boolean;
+  /** Seed of sampling. @defaultValue 42 */
+  seed?: number;
+  /** Progress of the steps. */
+  onProgress?: (message: string) => void;
+}
+
+/** Per-rule figures: support in the training data, confidence, validation fidelity. */
+export interface LeafStats {
+  /** Real training records in the rule's region. */
+  support: number;
+  /** Share of those records the network assigns to the rule's class (null if none). */
+  confidence: number | null;
+  /** Validation records in the region. */
+  validationSupport: number;
+  /** Share of those where the network agrees with the rule (null if none). */
+  validationFidelity: number | null;
+}
+
+/** What distillation chose and why, for reports. */
+export interface DistillReport {
+  learner: Learner;
+  sampling: Exclude<Sampling, 'auto'>;
+  samples: number;
+  /** Validation fidelity of each candidate tried. */
+  candidates: { sampling: string; leaves: number; validationFidelity: number }[];
+  validationFidelity: number;
+  leavesBeforeSimplify: number;
+  leaves: number;
+}
+
+/** The distilled tree with per-leaf statistics. */
+export interface Distillation {
+  tree: Tree;
+  leafStats: Map<number, LeafStats>;
+  report: DistillReport;
 }
 
 /**
- * Distil a network into a tree: the network labels the training records with its class
- * probabilities, and the tree learner fits those soft labels under the rule budget.
+ * Distil a network into a tree of at most `maxRules` leaves.
+ *
+ * 1. The network labels the training records (and, with sampling, synthetic records near
+ *    them) with its class probabilities: soft labels.
+ * 2. The learner grows a tree past the budget; cost-complexity pruning gives a sequence of
+ *    smaller trees, and the one within budget with the best validation fidelity is kept
+ *    (sampling strategies compete the same way).
+ * 3. Simplification: sibling leaves deciding the same class merge; a split is removed
+ *    (its child raised) when that changes no decision on the training and synthetic
+ *    records; thresholds are rounded to the fewest significant digits that keep the
+ *    validation fidelity.
  */
 export function distill(
   schema: Schema,
-  records: DataRecord[],
+  train: DataRecord[],
+  validation: DataRecord[],
   teacher: ProbabilityOracle,
   options: DistillOptions = {},
-): Tree {
-  const probabilities = teacher(records);
-  const targets = Float64Array.from(probabilities);
-  return growTree(
-    {
-      features: schema.features,
-      columns: toColumns(schema.features, records),
-      targets,
-      classes: schema.classes,
+): Distillation {
+  const maxRules = options.maxRules ?? 16;
+  const learner = options.learner ?? 'neurules';
+  const simplify = options.simplify ?? true;
+  const minLeaf = options.minSamplesLeaf ?? 5;
+  const progress = options.onProgress ?? (() => {});
+  if (!Number.isInteger(maxRules) || maxRules < 1) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `maxRules must be a whole number ≥ 1, found ${maxRules}`,
+      { field: 'max-rules' },
+    );
+  }
+  const K = schema.classes.length;
+  const random = createRandom((options.seed ?? 42) ^ 0x5eed);
+  const trainProbabilities = Float64Array.from(teacher(train));
+  const validationLabels = hardLabels(teacher(validation), K);
+
+  const sampleCount = options.samples ?? Math.min(50_000, Math.max(2_000, 20 * train.length));
+  const strategies: Exclude<Sampling, 'auto'>[] =
+    options.sampling === undefined || options.sampling === 'auto'
+      ? ['none', 'perturb']
+      : [options.sampling];
+  // ml-cart is quadratic in the samples: it learns from the real records only.
+  const usable = learner === 'ml-cart' ? strategies.filter((s) => s === 'none') : strategies;
+
+  const candidates: DistillReport['candidates'] = [];
+  let best: {
+    tree: Tree;
+    fidelity: number;
+    sampling: Exclude<Sampling, 'auto'>;
+    records: DataRecord[];
+    targets: Float64Array;
+  } | null = null;
+  for (const sampling of usable.length ? usable : ['none' as const]) {
+    let records = train;
+    let targets = trainProbabilities;
+    if (sampling === 'perturb') {
+      progress(`sampling ${sampleCount} synthetic records`);
+      const synthetic = perturbRecords(schema, train, random, { count: sampleCount });
+      records = train.concat(synthetic);
+      targets = new Float64Array(records.length * K);
+      targets.set(trainProbabilities);
+      targets.set(Float64Array.from(teacher(synthetic)), train.length * K);
+    }
+    progress(`learning a tree (${learner}, sampling ${sampling})`);
+    let trees: Tree[];
+    if (learner === 'ml-cart')
+      trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
+    else {
+      const big = growTree(
+        {
+          features: schema.features,
+          columns: toColumns(schema.features, records),
+          targets,
+          classes: schema.classes,
+        },
+        { maxLeaves: Math.max(maxRules * 4, 32), minSamplesLeaf: minLeaf },
+      );
+      trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
+    }
+    for (const tree of trees) {
+      const fidelity = agreementWith(tree, validation, validationLabels);
+      candidates.push({ sampling, leaves: leafCount(tree), validationFidelity: fidelity });
+      const better =
+        !best ||
+        fidelity > best.fidelity + 1e-9 ||
+        (Math.abs(fidelity - best.fidelity) <= 1e-9 &&
+          leafCount(tree) > leafCount(best.tree) &&
+          false);
+      if (better) best = { tree, fidelity, sampling, records, targets };
+    }
+  }
+  const chosen = best!;
+  let tree = chosen.tree;
+  const leavesBeforeSimplify = leafCount(tree);
+  if (simplify) {
+    progress('simplifying the rules');
+    tree = simplifyTree(tree, chosen.records, chosen.targets, validation, validationLabels);
+  }
+  return {
+    tree,
+    leafStats: leafStatistics(tree, train, trainProbabilities, validation, validationLabels),
+    report: {
+      learner,
+      sampling: chosen.sampling,
+      samples: chosen.records.length - train.length,
+      candidates,
+      validationFidelity: agreementWith(tree, validation, validationLabels),
+      leavesBeforeSimplify,
+      leaves: leafCount(tree),
     },
-    { maxLeaves: options.maxRules ?? 16, minSamplesLeaf: options.minSamplesLeaf ?? 1 },
-  );
+  };
+}
+
+/** Class index of each row of a row-major probability matrix. */
+export function hardLabels(probabilities: ArrayLike<number>, K: number): number[] {
+  const n = probabilities.length / K;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(argMax(Array.prototype.slice.call(probabilities, i * K, (i + 1) * K) as number[]));
+  return out;
+}
+
+/** Share of records where the tree decides `labels`. */
+function agreementWith(tree: Tree, records: readonly DataRecord[], labels: number[]): number {
+  if (records.length === 0) return 0;
+  const leaves = routeRecords(tree, records);
+  const decide = tree.nodes.map((n) => argMax(n.distribution));
+  let same = 0;
+  for (let i = 0; i < records.length; i++) if (decide[leaves[i]!] === labels[i]) same++;
+  return same / records.length;
+}
+
+/** Decisions of a tree for records (class indices). */
+function decisions(tree: Tree, records: readonly DataRecord[]): Int32Array {
+  const leaves = routeRecords(tree, records);
+  const decide = tree.nodes.map((n) => argMax(n.distribution));
+  return leaves.map((leaf) => decide[leaf]!);
+}
+
+function simplifyTree(
+  tree: Tree,
+  records: DataRecord[],
+  targets: Float64Array,
+  validation: DataRecord[],
+  validationLabels: number[],
+): Tree {
+  let current = mergeSameClassLeaves(tree);
+  // Subtree raising: drop a split (and the conditions it puts in every rule below it) when
+  // no training or synthetic record changes decision.
+  const reference = decisions(current, records);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const node of current.nodes) {
+      if (!node.test) continue;
+      for (const side of ['left', 'right'] as const) {
+        const candidate = mergeSameClassLeaves(
+          refitTree(raiseChild(current, node.id, side), records, targets),
+        );
+        const after = decisions(candidate, records);
+        if (after.every((d, i) => d === reference[i])) {
+          current = candidate;
+          changed = true;
+          break;
+        }
+      }
+      if (changed) break;
+    }
+  }
+  current = roundThresholds(current, records, validation, validationLabels);
+  return compactTree(current);
+}
+
+function leafStatistics(
+  tree: Tree,
+  train: DataRecord[],
+  trainProbabilities: Float64Array,
+  validation: DataRecord[],
+  validationLabels: number[],
+): Map<number, LeafStats> {
+  const K = tree.classes.length;
+  const trainLabels = hardLabels(trainProbabilities, K);
+  const stats = new Map<
+    number,
+    { support: number; agree: number; vSupport: number; vAgree: number }
+  >();
+  for (const n of tree.nodes)
+    if (!n.test) stats.set(n.id, { support: 0, agree: 0, vSupport: 0, vAgree: 0 });
+  const decide = tree.nodes.map((n) => argMax(n.distribution));
+  routeRecords(tree, train).forEach((leaf, i) => {
+    const s = stats.get(leaf)!;
+    s.support++;
+    if (trainLabels[i] === decide[leaf]) s.agree++;
+  });
+  routeRecords(tree, validation).forEach((leaf, i) => {
+    const s = stats.get(leaf)!;
+    s.vSupport++;
+    if (validationLabels[i] === decide[leaf]) s.vAgree++;
+  });
+  const out = new Map<number, LeafStats>();
+  for (const [id, s] of stats) {
+    out.set(id, {
+      support: s.support,
+      confidence: s.support ? s.agree / s.support : null,
+      validationSupport: s.vSupport,
+      validationFidelity: s.vSupport ? s.vAgree / s.vSupport : null,
+    });
+  }
+  return out;
 }

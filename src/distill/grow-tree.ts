@@ -1,4 +1,5 @@
 import { NeurulesError } from '../errors';
+import { type Binned, binColumn, MISSING, thresholdAfter } from './bin-columns';
 import type { SplitTest, Tree, TreeNode, TrainingColumns } from './types';
 
 /** Options of the tree learner. */
@@ -14,26 +15,6 @@ export interface GrowOptions {
   /** Most bins per numeric feature; more distinct values are binned by quantile. @defaultValue 255 */
   maxBins?: number;
 }
-
-const MISSING = 0xffff;
-
-/** A numeric column binned once: bin per sample, and each bin's value range. */
-interface BinnedNumeric {
-  kind: 'numeric';
-  bins: Uint16Array;
-  binCount: number;
-  binMin: Float64Array;
-  binMax: Float64Array;
-}
-
-interface BinnedCategorical {
-  kind: 'categorical';
-  bins: Uint16Array;
-  binCount: number;
-  levels: string[];
-}
-
-type Binned = BinnedNumeric | BinnedCategorical;
 
 /** Candidate split of one open leaf. */
 interface Candidate {
@@ -250,71 +231,11 @@ function toTest(feature: string, b: Binned, c: Candidate): SplitTest {
   const missing = c.missingLeft ? 'left' : 'right';
   if (b.kind === 'numeric') {
     // Midway between the largest value going left and the smallest going right.
-    const threshold = (b.binMax[c.cutBin]! + b.binMin[c.cutBin + 1]!) / 2;
+    const threshold = thresholdAfter(b, c.cutBin);
     return { type: 'numeric', feature, threshold, missing };
   }
   const left = [...c.leftBins!].sort((x, y) => x - y).map((bin) => b.levels[bin]!);
   return { type: 'categorical', feature, left, missing };
-}
-
-/** Bin a column: numeric values into value-ordered bins, categorical levels as they are. */
-function binColumn(
-  column: Float64Array | Int32Array,
-  spec: TrainingColumns['features'][number],
-  maxBins: number,
-): Binned {
-  const n = column.length;
-  const bins = new Uint16Array(n);
-  if (spec.type === 'categorical') {
-    for (let i = 0; i < n; i++) {
-      const v = column[i]!;
-      bins[i] = v < 0 || v >= spec.levels.length ? MISSING : v;
-    }
-    return { kind: 'categorical', bins, binCount: spec.levels.length, levels: spec.levels };
-  }
-  const present: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = column[i]!;
-    if (Number.isFinite(v)) present.push(v);
-  }
-  const sorted = Float64Array.from(present).sort();
-  // Upper edges: every distinct value if few enough, else quantiles of the distinct values' mass.
-  const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++)
-    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
-  let edges: number[];
-  if (distinct.length <= maxBins) edges = distinct;
-  else {
-    edges = [];
-    for (let q = 1; q <= maxBins; q++) {
-      const v = sorted[Math.min(sorted.length - 1, Math.ceil((q * sorted.length) / maxBins) - 1)]!;
-      if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
-    }
-    if (edges[edges.length - 1] !== distinct[distinct.length - 1])
-      edges.push(distinct[distinct.length - 1]!);
-  }
-  const binCount = edges.length;
-  const binMin = new Float64Array(binCount).fill(Infinity);
-  const binMax = new Float64Array(binCount).fill(-Infinity);
-  for (let i = 0; i < n; i++) {
-    const v = column[i]!;
-    if (!Number.isFinite(v)) {
-      bins[i] = MISSING;
-      continue;
-    }
-    // First edge >= v (binary search).
-    let lo = 0;
-    let hi = binCount - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edges[mid]! >= v) hi = mid;
-      else lo = mid + 1;
-    }
-    bins[i] = lo;
-    if (v < binMin[lo]!) binMin[lo] = v;
-    if (v > binMax[lo]!) binMax[lo] = v;
-  }
-  return { kind: 'numeric', bins, binCount, binMin, binMax };
 }
 
 /** Finds the best split of one feature from a node's histogram. Reuses its buffers. */

@@ -1,4 +1,5 @@
 import type { DataRecord } from '../data/types';
+import { goesLeft } from './route-records';
 import type { Tree, TreeNode } from './types';
 
 /**
@@ -7,16 +8,7 @@ import type { Tree, TreeNode } from './types';
  */
 export function leafOf(tree: Tree, record: DataRecord): TreeNode {
   let node = tree.nodes[0]!;
-  while (node.test) {
-    const t = node.test;
-    const v = record[t.feature];
-    let goLeft: boolean;
-    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
-      goLeft = t.missing === 'left';
-    else if (t.type === 'numeric') goLeft = typeof v === 'number' ? v <= t.threshold : false;
-    else goLeft = t.left.includes(String(v));
-    node = tree.nodes[goLeft ? node.left! : node.right!]!;
-  }
+  while (node.test) node = tree.nodes[goesLeft(node, record) ? node.left! : node.right!]!;
   return node;
 }
 

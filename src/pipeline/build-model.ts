@@ -5,7 +5,7 @@ import { ruleSetHash } from '../artifacts/rule-set-hash';
 import { readTable } from '../data/read-csv';
 import { splitTable } from '../data/split-table';
 import type { Schema, Table } from '../data/types';
-import { distill } from '../distill/distill';
+import { distill, type DistillOptions, type DistillReport } from '../distill/distill';
 import type { Tree } from '../distill/types';
 import { RuleEngine } from '../engine/rule-engine';
 import { NeurulesError } from '../errors';
@@ -37,6 +37,11 @@ export interface BuildOptions {
   types?: Record<string, 'numeric' | 'categorical'>;
   /** Network training options (seed and progress are set by the build). */
   training?: Omit<TrainOptions, 'seed' | 'onProgress'>;
+  /** Distillation options (learner, sampling, simplification). */
+  distill?: Pick<
+    DistillOptions,
+    'learner' | 'sampling' | 'samples' | 'simplify' | 'minSamplesLeaf'
+  >;
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
 }
@@ -52,7 +57,8 @@ export type BuildProgress =
     }
   | { stage: 'backend'; backend: string }
   | ({ stage: 'teacher' } & TrainProgress)
-  | { stage: 'distill'; rules: number }
+  | { stage: 'distilling'; message: string }
+  | { stage: 'distill'; rules: number; report: DistillReport }
   | { stage: 'evaluate' }
   | { stage: 'save'; modelDir: string; rulesFile: string };
 
@@ -131,14 +137,21 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   });
   try {
     const schema = table.schema;
-    const tree = distill(
+    const distillation = distill(
       schema,
       split.train.records,
+      split.validation.records,
       (records) => teacher.predictProbaFlat(records),
-      { maxRules },
+      {
+        ...options.distill,
+        maxRules,
+        seed,
+        onProgress: (message) => progress({ stage: 'distilling', message }),
+      },
     );
-    const ruleSet = compileTree(tree, schema, name);
-    progress({ stage: 'distill', rules: ruleSet.rules.length });
+    const tree = distillation.tree;
+    const ruleSet = compileTree(tree, schema, name, distillation.leafStats);
+    progress({ stage: 'distill', rules: ruleSet.rules.length, report: distillation.report });
 
     progress({ stage: 'evaluate' });
     const engine = new RuleEngine(ruleSet);
@@ -169,6 +182,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       maxRules,
       backend: backend.name,
       rulesHash: ruleSetHash(ruleSet),
+      distill: distillation.report,
     };
     const loc = { modelsDir, rulesDir, name };
     await saveModel(loc, {

@@ -1,6 +1,7 @@
 import type { ConditionProperties, NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import type { Schema } from '../data/types';
 import { argMax, leavesOf } from '../distill/predict-tree';
+import type { LeafStats } from '../distill/distill';
 import type { Tree, TreeNode } from '../distill/types';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from './types';
 
@@ -30,7 +31,12 @@ type Constraint =
  * Hence any record, complete or not, fires exactly one rule: the one for the leaf the tree
  * sends it to.
  */
-export function compileTree(tree: Tree, schema: Schema, model: string): RuleSet {
+export function compileTree(
+  tree: Tree,
+  schema: Schema,
+  model: string,
+  leafStats?: ReadonlyMap<number, LeafStats>,
+): RuleSet {
   const parents = new Map<number, { parent: TreeNode; side: 'left' | 'right' }>();
   for (const node of tree.nodes) {
     if (node.left !== undefined) parents.set(node.left, { parent: node, side: 'left' });
@@ -45,6 +51,7 @@ export function compileTree(tree: Tree, schema: Schema, model: string): RuleSet 
     constraints.sort((a, b) => order.indexOf(a.feature) - order.indexOf(b.feature));
     const probabilities: Record<string, number> = {};
     tree.classes.forEach((c, k) => (probabilities[c] = round6(leaf.distribution[k] ?? 0)));
+    const stats = leafStats?.get(leaf.id);
     const conditions: TopLevelCondition = { all: constraints.flatMap(toConditions) };
     return {
       name: ruleId,
@@ -56,7 +63,11 @@ export function compileTree(tree: Tree, schema: Schema, model: string): RuleSet 
           ruleId,
           class: tree.classes[argMax(leaf.distribution)]!,
           probabilities,
-          support: leaf.count,
+          support: stats?.support ?? leaf.count,
+          ...(stats && {
+            confidence: round6n(stats.confidence),
+            validationFidelity: round6n(stats.validationFidelity),
+          }),
           source: 'distilled',
         },
       },
@@ -137,6 +148,10 @@ function toConditions(c: Constraint): NestedCondition[] {
   if (!c.missingAllowed) return range;
   const isMissing: ConditionProperties = { fact: c.feature, operator: 'equal', value: null };
   return [{ any: [range.length === 1 ? range[0]! : { all: range }, isMissing] }];
+}
+
+function round6n(x: number | null): number | null {
+  return x === null ? null : round6(x);
 }
 
 function round6(x: number): number {

@@ -11,8 +11,12 @@ export interface DecisionParams {
   class: string;
   /** Class probabilities at the rule's leaf (teacher probability mass, normalised). */
   probabilities: Record<string, number>;
-  /** Training samples (real and synthetic) in the rule's region. */
+  /** Real training records in the rule's region. */
   support: number;
+  /** Share of those records the network assigns to the rule's class. */
+  confidence?: number | null;
+  /** Share of validation records in the region where the network agrees with the rule. */
+  validationFidelity?: number | null;
   /** Where the rule comes from. */
   source: 'distilled' | 'override';
 }

@@ -1,0 +1,39 @@
+/**
+ * The data stage: read CSV and JSONL inputs, infer or apply a schema, check records, and
+ * split tables for training.
+ */
+export type {
+  CategoricalFeature,
+  DataRecord,
+  Feature,
+  NumericFeature,
+  Schema,
+  Split,
+  Table,
+  Value,
+} from './types';
+export { readTable, parseTable, type ReadTableOptions, type ColumnType } from './read-csv';
+export {
+  readRecords,
+  parseRecords,
+  parseJsonlLine,
+  createCsvRowReader,
+  type ReadRecordsOptions,
+  type RecordFormat,
+  type RecordSet,
+  type ParsedRecord,
+} from './read-records';
+export {
+  coerceRecord,
+  coerceValue,
+  classIndex,
+  checkColumns,
+  type CoerceOptions,
+  type CoercedRecord,
+  type CoercedValue,
+  type RecordPlace,
+} from './coerce-record';
+export { splitTable, SPLIT_DEFAULTS, MIN_SPLIT_ROWS, type SplitOptions } from './split-table';
+export { parseCsv, CSV_OPTIONS, type CsvRow, type CsvText } from './parse-csv';
+export { MISSING_MARKERS, isMissingText, parseNumber, sortLabels } from './parse-value';
+export { MAX_ISSUES } from './issue-list';

@@ -1,0 +1,45 @@
+/**
+ * How one raw text value is read: which texts mean "missing" and which texts are numbers.
+ * Shared by CSV reading, schema inference and record coercion so they always agree.
+ */
+
+/** Texts (after trimming) that mean a missing value. */
+export const MISSING_MARKERS: readonly string[] = ['', '?', 'NA'];
+
+// Plain decimal notation only: no hex, no 'Infinity', no thousands separators, so a
+// column of codes like '0x1F' or '1,000' is never silently read as numbers.
+const NUMBER_PATTERN = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** True when `text` (trimmed) is one of {@link MISSING_MARKERS}. */
+export function isMissingText(text: string): boolean {
+  return MISSING_MARKERS.includes(text.trim());
+}
+
+/**
+ * The number `text` (trimmed) spells in plain decimal notation, or `undefined` when it is
+ * not such a number or is not finite (`'1e999'`).
+ */
+export function parseNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!NUMBER_PATTERN.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Sort class labels into the order of a schema's `classes`: numerically when every label
+ * looks like a number (`'2' < '10'`, ties by text), otherwise by UTF-16 code units
+ * (`'Bad' < 'bad' < 'good'`). Code-unit order rather than `localeCompare` keeps the order
+ * identical on every machine and locale, and sorting (rather than order of first
+ * appearance) keeps it identical for any subset or reordering of the rows.
+ */
+export function sortLabels(labels: Iterable<string>): string[] {
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const sorted = [...labels].sort(byText);
+  const numbers = new Map(sorted.map((label) => [label, parseNumber(label)]));
+  if ([...numbers.values()].every((n) => n !== undefined)) {
+    // Stable sort: equal numbers ('1', '1.0') stay in text order.
+    sorted.sort((a, b) => numbers.get(a)! - numbers.get(b)!);
+  }
+  return sorted;
+}

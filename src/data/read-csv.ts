@@ -1,0 +1,341 @@
+import { didYouMean, NeurulesError, type ErrorPlace, type Issue } from '../errors';
+import { checkColumns, classIndex, coerceRecord, listLevels } from './coerce-record';
+import { IssueList } from './issue-list';
+import { parseCsv, type CsvText } from './parse-csv';
+import { isMissingText, parseNumber, sortLabels } from './parse-value';
+import { readInputFile } from './read-input-file';
+import type { DataRecord, Feature, Schema, Table } from './types';
+
+/** A column type that {@link ReadTableOptions.types} can force. */
+export type ColumnType = 'numeric' | 'categorical';
+
+/** Options of {@link readTable}. */
+export interface ReadTableOptions {
+  /**
+   * Name of the target (class) column.
+   * @defaultValue the last column
+   */
+  target?: string | undefined;
+  /** Force the type of some feature columns instead of inferring it. */
+  types?: Readonly<Record<string, ColumnType>> | undefined;
+  /**
+   * Read with this schema instead of inferring one (a test file for an existing model):
+   * values are coerced to the schema's types, unseen categories are kept as text, and the
+   * returned table carries this schema. `target` and `types` must then be left out.
+   */
+  schema?: Schema | undefined;
+}
+
+/**
+ * Read a CSV file with a header row into a {@link Table}, inferring its {@link Schema}.
+ *
+ * - The target column is `options.target`, else the last column; it is always
+ *   categorical, and its classes are sorted (see {@link sortLabels}): numerically when
+ *   every label is a number, otherwise by code units (`['bad', 'good']`).
+ * - `''`, `'?'` and `'NA'` (after trimming) are missing values (`null`).
+ * - A feature column is numeric when every non-missing value is a plain decimal number,
+ *   otherwise categorical (levels in order of first appearance); `options.types` forces
+ *   either. A column with no values at all is categorical with no levels.
+ * - Numeric features get min, max, mean, population std, integer and missing count.
+ *
+ * Throws a {@link NeurulesError} with code and place: FILE_NOT_FOUND, EMPTY_FILE,
+ * HEADER_ONLY, CSV_SYNTAX, RAGGED_ROW, DUPLICATE_COLUMN, EMPTY_COLUMN_NAME,
+ * TARGET_NOT_FOUND, UNKNOWN_COLUMN, NOT_A_NUMBER, MISSING_TARGET, SINGLE_CLASS,
+ * NO_FEATURES, INVALID_ARGUMENT; with `options.schema` also MISSING_FEATURE,
+ * UNKNOWN_FEATURE, WRONG_TYPE and UNKNOWN_CATEGORY (a class the schema does not know).
+ * Problems of the same stage are reported together, each with its line.
+ *
+ * @example
+ * const table = readTable('data/german-credit.csv', { target: 'class' });
+ * table.schema.classes; // ['bad', 'good']
+ */
+export function readTable(file: string, options: ReadTableOptions = {}): Table {
+  return parseTable(readInputFile(file), { ...options, file });
+}
+
+/**
+ * {@link readTable} for CSV content already in memory (an upload, a test).
+ * @param options.file - the name used as the place in errors.
+ */
+export function parseTable(
+  input: Buffer | string,
+  options: ReadTableOptions & { file?: string | undefined } = {},
+): Table {
+  const at: ErrorPlace = options.file === undefined ? {} : { file: options.file };
+  if (options.schema) {
+    const misuse = options.target !== undefined && options.target !== options.schema.target;
+    if (misuse || options.types !== undefined) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `reading with a schema takes the target and types from the schema; do not also give ${misuse ? 'a different target' : 'types'}`,
+        { field: misuse ? 'target' : 'types' },
+      );
+    }
+    return tableWithSchema(parseCsv(input, options.file), options.schema, at);
+  }
+  return inferTable(parseCsv(input, options.file), options, at);
+}
+
+/** Where each column is in the header (0-based). */
+function indexColumns(header: readonly string[]): Map<string, number> {
+  return new Map(header.map((name, index) => [name, index]));
+}
+
+function targetNotFound(target: string, header: readonly string[], at: ErrorPlace): Issue {
+  return {
+    code: 'TARGET_NOT_FOUND',
+    message: `target column '${target}' is not in the header; the columns are ${header.map((h) => `'${h}'`).join(', ')}${didYouMean(target, header)}`,
+    ...at,
+    field: target,
+  };
+}
+
+function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): Table {
+  const { header, rows } = csv;
+  const headerAt: ErrorPlace = { ...file, line: csv.headerLine };
+  const columns = indexColumns(header);
+  const target = options.target ?? header[header.length - 1]!;
+  const targetIndex = columns.get(target);
+  if (targetIndex === undefined) {
+    throw NeurulesError.fromIssues([targetNotFound(target, header, headerAt)]);
+  }
+
+  const types = options.types ?? {};
+  // Own keys only: a column named 'constructor' must not find Object.prototype's.
+  const forcedType = (name: string): ColumnType | undefined =>
+    Object.hasOwn(types, name) ? types[name] : undefined;
+  const optionIssues = new IssueList();
+  for (const [name, type] of Object.entries(types)) {
+    if (!columns.has(name)) {
+      optionIssues.add({
+        code: 'UNKNOWN_COLUMN',
+        message: `a type is given for column '${name}', which is not in the header${didYouMean(name, header)}`,
+        ...file,
+        field: name,
+      });
+    } else if (type !== 'numeric' && type !== 'categorical') {
+      optionIssues.add({
+        code: 'INVALID_ARGUMENT',
+        message: `the type of column '${name}' must be 'numeric' or 'categorical', not '${String(type)}'`,
+        field: name,
+      });
+    } else if (name === target && type === 'numeric') {
+      optionIssues.add({
+        code: 'INVALID_ARGUMENT',
+        message: `the target column '${name}' holds class labels and cannot be forced to numeric`,
+        field: name,
+      });
+    }
+  }
+  optionIssues.throwIfAny();
+  if (header.length < 2) {
+    throw new NeurulesError(
+      'NO_FEATURES',
+      `the file has only the target column '${target}'; at least one feature column is needed`,
+      headerAt,
+    );
+  }
+
+  // Pass 1: check every row and decide each column's type.
+  const featureIndices = header.map((_, i) => i).filter((i) => i !== targetIndex);
+  const allNumeric = new Map(featureIndices.map((i) => [i, true]));
+  const seenValue = new Map(featureIndices.map((i) => [i, false]));
+  const issues = new IssueList();
+  for (const row of rows) {
+    const at: ErrorPlace = { ...file, line: row.line };
+    if (isMissingText(row.fields[targetIndex]!)) {
+      issues.add({
+        code: 'MISSING_TARGET',
+        message: `the row has no value in target column '${target}'; every training row needs a class`,
+        ...at,
+        column: targetIndex + 1,
+        field: target,
+      });
+    }
+    for (const i of featureIndices) {
+      const text = row.fields[i]!;
+      if (isMissingText(text)) continue;
+      seenValue.set(i, true);
+      if (parseNumber(text) !== undefined) continue;
+      const name = header[i]!;
+      if (forcedType(name) === 'numeric') {
+        issues.add({
+          code: 'NOT_A_NUMBER',
+          message: `column '${name}' is forced to numeric: expected a number, found '${text}'`,
+          ...at,
+          column: i + 1,
+          field: name,
+        });
+      }
+      allNumeric.set(i, false);
+    }
+  }
+  issues.throwIfAny();
+
+  const isNumeric = (i: number): boolean => {
+    const forced = forcedType(header[i]!);
+    if (forced !== undefined) return forced === 'numeric';
+    return allNumeric.get(i)! && seenValue.get(i)!;
+  };
+
+  // Pass 2: build records, labels and feature summaries.
+  const builders = featureIndices.map((i) =>
+    isNumeric(i) ? new NumericSummary(header[i]!, i) : new CategoricalSummary(header[i]!, i),
+  );
+  const labelTexts = rows.map((row) => row.fields[targetIndex]!);
+  const classes = sortLabels(new Set(labelTexts));
+  if (classes.length < 2) {
+    throw new NeurulesError(
+      'SINGLE_CLASS',
+      `target column '${target}' has ${classes.length === 1 ? `only one class ('${classes[0]}')` : 'no classes'}; a classifier needs at least two`,
+      { ...file, field: target },
+    );
+  }
+  const classOf = new Map(classes.map((c, index) => [c, index]));
+  const records: DataRecord[] = rows.map((row) => {
+    const record: DataRecord = {};
+    for (const builder of builders) record[builder.name] = builder.add(row.fields[builder.index]!);
+    return record;
+  });
+  const schema: Schema = {
+    format: 'neurules.schema',
+    version: 1,
+    target,
+    features: builders.map((b) => b.feature()),
+    classes,
+    rows: rows.length,
+  };
+  return {
+    schema,
+    records,
+    labels: labelTexts.map((t) => classOf.get(t)!),
+    lines: rows.map((r) => r.line),
+  };
+}
+
+/** Running summary of a numeric column (Welford's mean and variance). */
+class NumericSummary {
+  private count = 0;
+  private missing = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private mean = 0;
+  private m2 = 0;
+  private integer = true;
+
+  constructor(
+    readonly name: string,
+    readonly index: number,
+  ) {}
+
+  add(text: string): number | null {
+    const value = isMissingText(text) ? undefined : parseNumber(text);
+    if (value === undefined) {
+      this.missing++;
+      return null;
+    }
+    this.count++;
+    this.min = Math.min(this.min, value);
+    this.max = Math.max(this.max, value);
+    const delta = value - this.mean;
+    this.mean += delta / this.count;
+    this.m2 += delta * (value - this.mean);
+    if (!Number.isInteger(value)) this.integer = false;
+    return value;
+  }
+
+  feature(): Feature {
+    const seen = this.count > 0;
+    return {
+      name: this.name,
+      type: 'numeric',
+      min: seen ? this.min : 0,
+      max: seen ? this.max : 0,
+      mean: seen ? this.mean : 0,
+      std: seen ? Math.sqrt(this.m2 / this.count) : 0,
+      integer: this.integer,
+      missing: this.missing,
+    };
+  }
+}
+
+/** Running summary of a categorical column: levels in order of first appearance. */
+class CategoricalSummary {
+  private readonly levels = new Set<string>();
+  private missing = 0;
+
+  constructor(
+    readonly name: string,
+    readonly index: number,
+  ) {}
+
+  add(text: string): string | null {
+    if (isMissingText(text)) {
+      this.missing++;
+      return null;
+    }
+    this.levels.add(text);
+    return text;
+  }
+
+  feature(): Feature {
+    return {
+      name: this.name,
+      type: 'categorical',
+      levels: [...this.levels],
+      missing: this.missing,
+    };
+  }
+}
+
+function tableWithSchema(csv: CsvText, schema: Schema, file: ErrorPlace): Table {
+  const { header, rows } = csv;
+  const headerAt: ErrorPlace = { ...file, line: csv.headerLine };
+  const columns = indexColumns(header);
+  const headerIssues = new IssueList();
+  const targetIndex = columns.get(schema.target);
+  if (targetIndex === undefined) headerIssues.add(targetNotFound(schema.target, header, headerAt));
+  headerIssues.addAll(checkColumns(header, schema, headerAt));
+  headerIssues.throwIfAny();
+
+  const columnOf: Record<string, number> = {};
+  header.forEach((name, index) => (columnOf[name] = index + 1));
+  const issues = new IssueList();
+  const records: DataRecord[] = [];
+  const labels: number[] = [];
+  for (const row of rows) {
+    const at: ErrorPlace = { ...file, line: row.line };
+    const raw: Record<string, string> = {};
+    for (const feature of schema.features)
+      raw[feature.name] = row.fields[columns.get(feature.name)!]!;
+    const coerced = coerceRecord(
+      schema,
+      raw,
+      { ...at, columns: columnOf },
+      { unknownCategories: 'keep' },
+    );
+    issues.addAll(coerced.issues);
+    records.push(coerced.record);
+
+    const text = row.fields[targetIndex!]!;
+    const label = classIndex(schema, text);
+    labels.push(label ?? -1);
+    if (label !== null) continue;
+    const place = { ...at, column: targetIndex! + 1, field: schema.target };
+    issues.add(
+      isMissingText(text)
+        ? {
+            code: 'MISSING_TARGET',
+            message: `the row has no value in target column '${schema.target}'`,
+            ...place,
+          }
+        : {
+            code: 'UNKNOWN_CATEGORY',
+            message: `'${text}' is not a class of the model; expected one of ${listLevels({ levels: schema.classes })}${didYouMean(text, schema.classes)}`,
+            ...place,
+          },
+    );
+  }
+  issues.throwIfAny();
+  return { schema, records, labels, lines: rows.map((r) => r.line) };
+}

@@ -1,0 +1,193 @@
+import * as path from 'node:path';
+import { NeurulesError, type ErrorPlace } from '../errors';
+import {
+  checkColumns,
+  classIndex,
+  coerceRecord,
+  type CoerceOptions,
+  type CoercedRecord,
+} from './coerce-record';
+import { IssueList } from './issue-list';
+import { parseCsv, type CsvRow } from './parse-csv';
+import { readInputFile } from './read-input-file';
+import type { DataRecord, Schema } from './types';
+
+export { coerceRecord } from './coerce-record';
+
+/** A file format {@link readRecords} reads. */
+export type RecordFormat = 'csv' | 'jsonl';
+
+/** Options of {@link readRecords}. */
+export interface ReadRecordsOptions extends CoerceOptions {
+  /**
+   * The file's format.
+   * @defaultValue from the extension (`.csv`; `.jsonl` or `.ndjson`), else from the
+   * content (JSONL when it starts with `{`, CSV otherwise)
+   */
+  format?: RecordFormat | undefined;
+}
+
+/** Records to predict, with their known classes where the input has them. */
+export interface RecordSet {
+  records: DataRecord[];
+  /** Class index of each record, or `null` when the target is absent, missing or unknown. */
+  labels: (number | null)[];
+  /** 1-based line number of each record in its file. */
+  lines: number[];
+}
+
+/** One record read from one line or row, with its label and problems. */
+export interface ParsedRecord extends CoercedRecord {
+  label: number | null;
+  line: number;
+}
+
+/**
+ * Read records to predict from a CSV or JSONL file and check them against a model's
+ * schema.
+ *
+ * - CSV: the header must name every feature (else MISSING_FEATURE) and nothing besides
+ *   the features and the target (else UNKNOWN_FEATURE); the target column is optional.
+ * - JSONL: one JSON object per line, blank lines skipped; a line that is not a JSON object
+ *   is INVALID_JSON; each object is checked by {@link coerceRecord}.
+ * - Values: numbers or numeric strings for numeric features, strings for categorical
+ *   ones; `null`, `''`, `'?'` and `'NA'` are missing.
+ *
+ * Every problem in the file is reported at once in one {@link NeurulesError}, each issue
+ * with its line (and, for CSV, column) and field.
+ *
+ * @example
+ * const { records } = readRecords('applicants.jsonl', model.schema);
+ */
+export function readRecords(
+  file: string,
+  schema: Schema,
+  options: ReadRecordsOptions = {},
+): RecordSet {
+  const format = options.format ?? formatFromExtension(file);
+  return parseRecords(readInputFile(file), schema, { ...options, format, file });
+}
+
+/**
+ * {@link readRecords} for content already in memory.
+ * @param options.file - the name used as the place in errors.
+ */
+export function parseRecords(
+  input: Buffer | string,
+  schema: Schema,
+  options: ReadRecordsOptions & { file?: string | undefined } = {},
+): RecordSet {
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const format = options.format ?? sniffFormat(text);
+  const at: ErrorPlace = options.file === undefined ? {} : { file: options.file };
+  const parsed: ParsedRecord[] = [];
+  if (format === 'csv') {
+    const csv = parseCsv(input, options.file);
+    const readRow = createCsvRowReader(
+      schema,
+      csv.header,
+      { ...at, line: csv.headerLine },
+      options,
+    );
+    for (const row of csv.rows) parsed.push(readRow(row));
+  } else {
+    const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+    lines.forEach((lineText, index) => {
+      const record = parseJsonlLine(schema, lineText, { ...at, line: index + 1 }, options);
+      if (record) parsed.push(record);
+    });
+    if (parsed.length === 0) {
+      throw new NeurulesError('EMPTY_FILE', 'the JSONL input has no records', at);
+    }
+  }
+  const issues = new IssueList();
+  for (const record of parsed) issues.addAll(record.issues);
+  issues.throwIfAny();
+  return {
+    records: parsed.map((p) => p.record),
+    labels: parsed.map((p) => p.label),
+    lines: parsed.map((p) => p.line),
+  };
+}
+
+/**
+ * Parse and check one JSONL line: `null` for a blank line, else the record with its
+ * label (from the target key, if any) and its issues (INVALID_JSON or those of
+ * {@link coerceRecord}). A streaming reader calls this once per line.
+ */
+export function parseJsonlLine(
+  schema: Schema,
+  text: string,
+  place: ErrorPlace & { line: number },
+  options: CoerceOptions = {},
+): ParsedRecord | null {
+  if (text.trim() === '') return null;
+  const invalid = (message: string): ParsedRecord => ({
+    record: Object.fromEntries(schema.features.map((f) => [f.name, null])),
+    label: null,
+    line: place.line,
+    issues: [{ code: 'INVALID_JSON', message, ...place }],
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return invalid(`the line is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const found = Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw;
+    return invalid(`expected a JSON object with one record per line, found ${found}`);
+  }
+  const object = raw as Record<string, unknown>;
+  const coerced = coerceRecord(schema, object, place, options);
+  const hasTarget = Object.prototype.hasOwnProperty.call(object, schema.target);
+  return {
+    ...coerced,
+    label: hasTarget ? classIndex(schema, object[schema.target]) : null,
+    line: place.line,
+  };
+}
+
+/**
+ * Check a CSV header against a schema (throwing MISSING_FEATURE / UNKNOWN_FEATURE for
+ * every bad column) and return a function that reads one data row of that file into a
+ * record, its label and its issues. A streaming reader calls the function once per row.
+ */
+export function createCsvRowReader(
+  schema: Schema,
+  header: readonly string[],
+  headerAt: ErrorPlace,
+  options: CoerceOptions = {},
+): (row: CsvRow) => ParsedRecord {
+  const headerIssues = new IssueList();
+  headerIssues.addAll(checkColumns(header, schema, headerAt));
+  headerIssues.throwIfAny();
+  const file: ErrorPlace = headerAt.file === undefined ? {} : { file: headerAt.file };
+  const columns: Record<string, number> = {};
+  header.forEach((name, index) => (columns[name] = index + 1));
+  const targetIndex = header.indexOf(schema.target);
+  return (row) => {
+    const raw: Record<string, string> = {};
+    for (const feature of schema.features)
+      raw[feature.name] = row.fields[columns[feature.name]! - 1]!;
+    const coerced = coerceRecord(schema, raw, { ...file, line: row.line, columns }, options);
+    const label = targetIndex >= 0 ? classIndex(schema, row.fields[targetIndex]) : null;
+    return { ...coerced, label, line: row.line };
+  };
+}
+
+function formatFromExtension(file: string): RecordFormat | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return undefined;
+}
+
+function sniffFormat(text: string): RecordFormat {
+  return text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('{')
+    ? 'jsonl'
+    : 'csv';
+}

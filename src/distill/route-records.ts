@@ -1,0 +1,57 @@
+import type { DataRecord } from '../data/types';
+import type { Tree, TreeNode } from './types';
+
+/** True when `record` goes to the left child of `node` (which must have a test). */
+export function goesLeft(node: TreeNode, record: DataRecord): boolean {
+  const t = node.test!;
+  const v = record[t.feature];
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
+    return t.missing === 'left';
+  if (t.type === 'numeric') return typeof v === 'number' ? v <= t.threshold : false;
+  return t.left.includes(String(v));
+}
+
+/** Index of the leaf each record reaches. */
+export function routeRecords(tree: Tree, records: readonly DataRecord[]): Int32Array {
+  const out = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    let node = tree.nodes[0]!;
+    while (node.test) node = tree.nodes[goesLeft(node, records[i]!) ? node.left! : node.right!]!;
+    out[i] = node.id;
+  }
+  return out;
+}
+
+/**
+ * Recompute every node's count, weight and class distribution by sending the samples
+ * (with their soft targets, row-major n × K) down the tree. Used after an edit that moves
+ * samples between regions (subtree raising).
+ */
+export function refitTree(
+  tree: Tree,
+  records: readonly DataRecord[],
+  targets: ArrayLike<number>,
+): Tree {
+  const K = tree.classes.length;
+  const mass = tree.nodes.map(() => new Float64Array(K));
+  const counts = new Float64Array(tree.nodes.length);
+  records.forEach((record, i) => {
+    let node = tree.nodes[0]!;
+    for (;;) {
+      counts[node.id]! += 1;
+      for (let k = 0; k < K; k++) mass[node.id]![k]! += targets[i * K + k]!;
+      if (!node.test) break;
+      node = tree.nodes[goesLeft(node, record) ? node.left! : node.right!]!;
+    }
+  });
+  return {
+    ...tree,
+    nodes: tree.nodes.map((n) => {
+      const m = mass[n.id]!;
+      const weight = m.reduce((s, x) => s + x, 0);
+      // An empty region keeps its old distribution rather than inventing one.
+      const distribution = weight > 0 ? Array.from(m, (x) => x / weight) : [...n.distribution];
+      return { ...n, count: counts[n.id]!, weight, distribution };
+    }),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The teacher stage: a TensorFlow.js network trained on a {@link Table}, whose class
+ * probabilities the distill stage turns into a decision tree.
+ */
+export {
+  BACKEND_CHOICES,
+  currentBackend,
+  ensureBackend,
+  selectBackend,
+  tf,
+  type BackendChoice,
+  type BackendInfo,
+} from './backend';
+export {
+  argmax,
+  createTeacher,
+  type Teacher,
+  type TrainingParameters,
+  type TrainingSummary,
+} from './create-teacher';
+export {
+  createEncoder,
+  encodeRecords,
+  encoderFromSpec,
+  specFromSchema,
+  type Encoder,
+  type EncoderSpec,
+  type FeatureEncoding,
+} from './encode';
+export {
+  directoryHandler,
+  loadTeacher,
+  saveTeacher,
+  TEACHER_FILES,
+  TEACHER_FORMAT,
+  TEACHER_VERSION,
+  type TeacherFile,
+} from './model-io';
+export {
+  DEFAULT_TRAINING,
+  resolveParameters,
+  trainTeacher,
+  type TrainOptions,
+  type TrainProgress,
+} from './train-teacher';
