@@ -5,7 +5,7 @@
  * accuracy and fidelity, rule count and mean conditions; beside them a CART learned on
  * the true labels with the same leaf budget, and the scikit-learn peer's figures.
  *
- *   npm run bench:fidelity [-- --seeds 1,2,3,4,5 --data german-credit,iris --max-rules 16]
+ *   npm run bench:fidelity [-- --seeds 1,2,3,4,5 --data german-credit,iris --max-rules 16 --teacher '{"l2":0.03}']
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     sampling: { type: 'string', default: 'auto' },
     samples: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
+    teacher: { type: 'string', default: '{}' },
   },
 });
 const seeds = values.seeds!.split(',').map(Number);
@@ -70,7 +71,10 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       const t0 = Date.now();
       const split = splitTable(table, { seed, testFraction: 0.3 });
-      const teacher = await trainTeacher(split.train, split.validation, { seed });
+      const teacher = await trainTeacher(split.train, split.validation, {
+        ...JSON.parse(values.teacher!),
+        seed,
+      });
       const oracle = (records: readonly import('../src/data/types').DataRecord[]) =>
         teacher.predictProbaFlat(records);
       const d = distill(table.schema, split.train.records, split.validation.records, oracle, {

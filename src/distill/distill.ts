@@ -15,7 +15,8 @@ import { refitTree, routeRecords } from './route-records';
 import { perturbRecords } from './sample-records';
 import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';
-import type { Tree } from './types';
+import { refineTree } from './refine-tree';
+import type { Tree, TrainingColumns } from './types';
 
 /** Labels records with class probabilities: row-major `records.length × classes`. */
 export type ProbabilityOracle = (records: readonly DataRecord[]) => ArrayLike<number>;
@@ -38,6 +39,8 @@ export interface DistillOptions {
   sampling?: Sampling;
   /** Synthetic records to draw. @defaultValue 20 per training record, between 2,000 and 50,000 */
   samples?: number;
+  /** Re-optimise the chosen tree's splits for agreement with the network. @defaultValue true */
+  refine?: boolean;
   /** Merge, raise and round after learning. @defaultValue true */
   simplify?: boolean;
   /** Seed of sampling. @defaultValue 42 */
@@ -63,7 +66,7 @@ export interface DistillReport {
   learner: Learner;
   sampling: Exclude<Sampling, 'auto'>;
   samples: number;
-  /** Validation fidelity of each candidate tried. */
+  /** Score of each candidate tried: mean fidelity on the validation records and on records near them. */
   candidates: { sampling: string; leaves: number; validationFidelity: number }[];
   validationFidelity: number;
   leavesBeforeSimplify: number;
@@ -100,6 +103,7 @@ export function distill(
   const maxRules = options.maxRules ?? 16;
   const learner = options.learner ?? 'neurules';
   const simplify = options.simplify ?? true;
+  const refine = options.refine ?? true;
   const minLeaf = options.minSamplesLeaf ?? 5;
   const progress = options.onProgress ?? (() => {});
   if (!Number.isInteger(maxRules) || maxRules < 1) {
@@ -120,54 +124,90 @@ export function distill(
       ? ['none', 'perturb']
       : [options.sampling];
   // ml-cart is quadratic in the samples: it learns from the real records only.
-  const usable = learner === 'ml-cart' ? strategies.filter((s) => s === 'none') : strategies;
+  const usable = learner === 'ml-cart' ? ['none' as const] : strategies;
+
+  // Candidates are scored on the validation records pooled with network-labelled records
+  // near them: a few hundred real records alone are too noisy a judge.
+  const nearValidation = perturbRecords(schema, validation, random, {
+    count: Math.min(20_000, Math.max(2_000, 20 * validation.length)),
+    changeRate: 0.2,
+    noise: 0.3,
+  });
+  const pooled = validation.concat(nearValidation);
+  const pooledLabels = validationLabels.concat(hardLabels(teacher(nearValidation), K));
+  const score = (tree: Tree): number => agreementWith(tree, pooled, pooledLabels);
 
   const candidates: DistillReport['candidates'] = [];
   let best: {
     tree: Tree;
-    fidelity: number;
+    score: number;
     sampling: Exclude<Sampling, 'auto'>;
     records: DataRecord[];
     targets: Float64Array;
   } | null = null;
-  for (const sampling of usable.length ? usable : ['none' as const]) {
+  for (const sampling of usable) {
     let records = train;
     let targets = trainProbabilities;
     if (sampling === 'perturb') {
       progress(`sampling ${sampleCount} synthetic records`);
-      const synthetic = perturbRecords(schema, train, random, { count: sampleCount });
+      // Half close to the data (a few features nudged), half further out.
+      const half = Math.floor(sampleCount / 2);
+      const synthetic = perturbRecords(schema, train, random, {
+        count: half,
+        changeRate: 0.2,
+        noise: 0.3,
+      }).concat(
+        perturbRecords(schema, train, random, {
+          count: sampleCount - half,
+          changeRate: 0.5,
+          noise: 1,
+        }),
+      );
       records = train.concat(synthetic);
       targets = new Float64Array(records.length * K);
       targets.set(trainProbabilities);
       targets.set(Float64Array.from(teacher(synthetic)), train.length * K);
     }
-    progress(`learning a tree (${learner}, sampling ${sampling})`);
+    progress(`learning a tree (${learner}, sampling ${sampling}, ${records.length} records)`);
+    const columns: TrainingColumns = {
+      features: schema.features,
+      columns: toColumns(schema.features, records),
+      targets,
+      classes: schema.classes,
+    };
     let trees: Tree[];
     if (learner === 'ml-cart')
       trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
     else {
-      const big = growTree(
-        {
-          features: schema.features,
-          columns: toColumns(schema.features, records),
-          targets,
-          classes: schema.classes,
-        },
-        { maxLeaves: Math.max(maxRules * 4, 32), minSamplesLeaf: minLeaf },
-      );
+      const big = growTree(columns, {
+        maxLeaves: Math.max(maxRules * 4, 32),
+        minSamplesLeaf: minLeaf,
+      });
       trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
     }
-    for (const tree of trees) {
-      const fidelity = agreementWith(tree, validation, validationLabels);
-      candidates.push({ sampling, leaves: leafCount(tree), validationFidelity: fidelity });
-      const better =
-        !best ||
-        fidelity > best.fidelity + 1e-9 ||
-        (Math.abs(fidelity - best.fidelity) <= 1e-9 &&
-          leafCount(tree) > leafCount(best.tree) &&
-          false);
-      if (better) best = { tree, fidelity, sampling, records, targets };
+    // The pruning strength: the largest tree of the sequence whose score is within one
+    // standard error of the best. The network's labels carry no noise to overfit, so a
+    // smaller tree must be clearly better to be preferred; a noisy edge is not enough.
+    const scores = trees.map((tree) => score(tree));
+    trees.forEach((tree, i) =>
+      candidates.push({ sampling, leaves: leafCount(tree), validationFidelity: scores[i]! }),
+    );
+    const top = Math.max(...scores);
+    const standardError = Math.sqrt((top * (1 - top)) / Math.max(1, validation.length));
+    const chosenIndex = scores.findIndex((x) => x >= top - standardError);
+    let pick = trees[chosenIndex]!;
+    let pickScore = scores[chosenIndex]!;
+    if (learner === 'neurules' && refine) {
+      progress('refining the splits');
+      const refined = refineTree(pick, columns);
+      const s = score(refined);
+      if (s >= pickScore) {
+        pick = refined;
+        pickScore = s;
+      }
     }
+    if (!best || pickScore > best.score + 1e-9)
+      best = { tree: pick, score: pickScore, sampling, records, targets };
   }
   const chosen = best!;
   let tree = chosen.tree;
