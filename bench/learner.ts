@@ -105,9 +105,16 @@ function runMixedCase(rows: number): void {
   );
 }
 
-function sklearnTime(columns: Float64Array[], labels: Int32Array): number | undefined {
-  const probe = spawnSync('python3', ['-c', 'import sklearn'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
+function sklearnTime(
+  columns: Float64Array[],
+  labels: Int32Array,
+  params: string,
+): { seconds: number; version: string } | undefined {
+  // The Debian package installs into the system python, which may not be first on PATH.
+  const python = ['python3', '/usr/bin/python3'].find(
+    (p) => spawnSync(p, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0,
+  );
+  if (python === undefined) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-bench-'));
   const csv = path.join(dir, 'data.csv');
   const lines: string[] = [];
@@ -120,13 +127,15 @@ from sklearn.tree import DecisionTreeClassifier
 d = np.loadtxt(sys.argv[1], delimiter=',')
 X, y = d[:, :-1], d[:, -1]
 best = 1e9
-for _ in range(5):
-    t = time.perf_counter(); DecisionTreeClassifier(max_depth=8, random_state=0).fit(X, y); best = min(best, time.perf_counter() - t)
-print(best)
+for _ in range(3):
+    t = time.perf_counter(); DecisionTreeClassifier(${params}, random_state=0).fit(X, y); best = min(best, time.perf_counter() - t)
+import sklearn
+print(best, sklearn.__version__)
 `;
-  const out = execFileSync('python3', ['-c', script, csv], { encoding: 'utf8' });
+  const out = execFileSync(python, ['-c', script, csv], { encoding: 'utf8' });
   fs.rmSync(dir, { recursive: true, force: true });
-  return Number(out.trim());
+  const [seconds, version] = out.trim().split(' ');
+  return { seconds: Number(seconds), version: version ?? '?' };
 }
 
 function main(): void {
@@ -166,6 +175,7 @@ function main(): void {
   const data: TrainingColumns = { features, columns, targets, classes: ['no', 'yes'] };
   const ours: number[] = [];
   let leaves = 0;
+  for (let r = 0; r < 3; r++) growTree(data, { maxDepth: 8, maxLeaves: 256, minSamplesLeaf: 1 }); // warm-up (JIT)
   for (let r = 0; r < 7; r++) {
     const t = process.hrtime.bigint();
     const tree = growTree(data, { maxDepth: 8, maxLeaves: 256, minSamplesLeaf: 1 });
@@ -174,18 +184,48 @@ function main(): void {
   }
   ours.sort((a, b) => a - b);
   const oursTime = ours[3]!;
-  process.stdout.write(`neurules: ${oursTime.toFixed(4)} s (median of 7), ${leaves} leaves\n`);
+  process.stdout.write(
+    `neurules: ${oursTime.toFixed(4)} s (median of 7 after 3 warm-up fits), ${leaves} leaves\n`,
+  );
 
-  const sk = sklearnTime(columns, labels);
+  const sk = sklearnTime(columns, labels, 'max_depth=8');
   if (sk !== undefined)
     process.stdout.write(
-      `scikit-learn: ${sk.toFixed(4)} s (best of 5)  ratio ${(sk / oursTime).toFixed(2)} (scikit-learn / neurules)\n`,
+      `scikit-learn ${sk.version}: ${sk.seconds.toFixed(4)} s (best of 3), ratio ${(sk.seconds / oursTime).toFixed(2)} (scikit-learn / neurules)\n`,
     );
   else
     process.stdout.write(
       'scikit-learn: not installed (apt-get install python3-sklearn to compare)\n',
     );
 
+  {
+    process.stdout.write(
+      '\n## 200,000 rows × 20 numeric features, 2 classes, 64 leaves (same data, same process)\n\n',
+    );
+    const big = numericData(200_000, 20, 2);
+    const bigTargets = new Float64Array(big.labels.length * 2);
+    big.labels.forEach((y, i) => (bigTargets[i * 2 + y] = 1));
+    const bigData: TrainingColumns = {
+      features: big.columns.map((_, j) => ({ name: `x${j}`, type: 'numeric' as const })),
+      columns: big.columns,
+      targets: bigTargets,
+      classes: ['no', 'yes'],
+    };
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = process.hrtime.bigint();
+      growTree(bigData, { maxLeaves: 64 });
+      times.push(seconds(t0));
+    }
+    const oursBig = Math.min(...times);
+    process.stdout.write(`neurules: ${oursBig.toFixed(3)} s (best of 3)\n`);
+    const skBig = sklearnTime(big.columns, big.labels, 'max_leaf_nodes=64');
+    if (skBig !== undefined)
+      process.stdout.write(
+        `scikit-learn ${skBig.version}: ${skBig.seconds.toFixed(3)} s (best of 3), ratio ${(skBig.seconds / oursBig).toFixed(2)}\n`,
+      );
+    process.stdout.write('\n');
+  }
   if (quick) {
     process.stdout.write('ml-cart: skipped (--quick)\n');
     return;

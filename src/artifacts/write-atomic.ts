@@ -30,6 +30,8 @@ export async function replaceDirAtomic(
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
   try {
+    // mkdtemp makes the directory private (0700); give it the usual permissions.
+    fs.chmodSync(tmp, 0o777 & ~process.umask());
     await fill(tmp);
     const old = fs.existsSync(dir) ? `${tmp}.old` : undefined;
     if (old) fs.renameSync(dir, old);

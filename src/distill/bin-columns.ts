@@ -36,12 +36,13 @@ export function binColumn(
     }
     return { kind: 'categorical', bins, binCount: spec.levels.length, levels: spec.levels };
   }
-  const present: number[] = [];
+  let present = 0;
+  const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = column[i]!;
-    if (Number.isFinite(v)) present.push(v);
+    if (Number.isFinite(v)) values[present++] = v;
   }
-  const sorted = Float64Array.from(present).sort();
+  const sorted = values.subarray(0, present).sort();
   // Upper edges: every distinct value if few enough, else quantiles of the distinct values' mass.
   const distinct: number[] = [];
   for (let i = 0; i < sorted.length; i++)

@@ -278,68 +278,74 @@ class SplitFinder {
       for (let c = 0; c < stride; c++) total[c]! += h[bin * stride + c]!;
     const parent = this.impurity(total);
     const mo = b.binCount * stride; // missing stats offset
-    const missingCount = h[mo + K + 1]!;
-    let order: number[][];
-    if (b.kind === 'numeric') order = [range(b.binCount)];
-    else {
-      const present = range(b.binCount).filter((bin) => h[bin * stride + K + 1]! > 0);
+    const hasMissing = h[mo + K + 1]! > 0;
+    let orders: Int32Array[];
+    if (b.kind === 'numeric') {
+      const all = new Int32Array(b.binCount);
+      for (let bin = 0; bin < b.binCount; bin++) all[bin] = bin;
+      orders = [all];
+    } else {
+      const present: number[] = [];
+      for (let bin = 0; bin < b.binCount; bin++)
+        if (h[bin * stride + K + 1]! > 0) present.push(bin);
       if (present.length < 2) return null;
       // Levels sorted by each class's probability (one ordering suffices for two classes).
-      const keys = K === 2 ? [1] : range(K);
-      order = keys.map((k) =>
-        [...present].sort((x, y) => {
+      orders = [];
+      for (let k = K === 2 ? 1 : 0; k < K; k++) {
+        const sorted = [...present].sort((x, y) => {
           const px = h[x * stride + k]! / (h[x * stride + K]! || 1);
           const py = h[y * stride + k]! / (h[y * stride + K]! || 1);
           return px - py || x - y;
-        }),
-      );
+        });
+        orders.push(Int32Array.from(sorted));
+      }
     }
-    let best: Candidate | null = null;
+    let bestGain = -Infinity;
+    let bestOrder = -1;
+    let bestPosition = -1;
+    let bestMissingLeft = false;
     const left = this.left;
-    for (const bins of order) {
+    const numeric = b.kind === 'numeric';
+    const totalCount = total[K + 1]!;
+    for (let o = 0; o < orders.length; o++) {
+      const bins = orders[o]!;
       left.fill(0);
       for (let p = 0; p < bins.length - 1; p++) {
-        const bin = bins[p]!;
-        for (let c = 0; c < stride; c++) left[c]! += h[bin * stride + c]!;
-        if (h[bin * stride + K + 1]! === 0 && b.kind === 'numeric') continue; // empty bin: same split as before
-        // Missing values right.
-        for (const missingLeft of missingCount > 0 ? [false, true] : [false]) {
-          if (missingLeft) for (let c = 0; c < stride; c++) left[c]! += h[mo + c]!;
+        const offset = bins[p]! * stride;
+        for (let c = 0; c < stride; c++) left[c]! += h[offset + c]!;
+        if (numeric && h[offset + K + 1]! === 0) continue; // an empty bin: the same split as before
+        // Missing values right, then (if there are any) left.
+        for (let side = 0; side < (hasMissing ? 2 : 1); side++) {
+          if (side === 1) for (let c = 0; c < stride; c++) left[c]! += h[mo + c]!;
           const leftCount = left[K + 1]!;
-          const rightCount = total[K + 1]! - leftCount;
-          if (leftCount >= this.minLeaf && rightCount >= this.minLeaf) {
+          if (leftCount >= this.minLeaf && totalCount - leftCount >= this.minLeaf) {
             const gain = parent - this.impurity(left) - this.impurityRest(left);
-            if (!best || gain > best.gain + 1e-12) {
-              best = {
-                gain,
-                feature,
-                cutBin: bin,
-                leftBins: b.kind === 'categorical' ? bins.slice(0, p + 1) : null,
-                missingLeft,
-              };
+            if (gain > bestGain + 1e-12) {
+              bestGain = gain;
+              bestOrder = o;
+              bestPosition = p;
+              bestMissingLeft = side === 1;
             }
           }
-          if (missingLeft) for (let c = 0; c < stride; c++) left[c]! -= h[mo + c]!;
+          if (side === 1) for (let c = 0; c < stride; c++) left[c]! -= h[mo + c]!;
         }
       }
     }
-    if (best && missingCount === 0) {
+    if (bestOrder < 0) return null;
+    const bins = orders[bestOrder]!;
+    const best: Candidate = {
+      gain: bestGain,
+      feature,
+      cutBin: bins[bestPosition]!,
+      leftBins: numeric ? null : Array.from(bins.subarray(0, bestPosition + 1)),
+      missingLeft: bestMissingLeft,
+    };
+    if (!hasMissing) {
       // No missing values here: they follow the heavier side.
-      const leftWeight = this.leftWeight(b, h, best);
+      let leftWeight = 0;
+      for (let p = 0; p <= bestPosition; p++) leftWeight += h[bins[p]! * stride + K]!;
       best.missingLeft = leftWeight >= total[K]! - leftWeight;
     }
     return best;
   }
-
-  private leftWeight(b: Binned, h: Float64Array, c: Candidate): number {
-    const stride = this.K + 2;
-    let w = 0;
-    const bins = b.kind === 'numeric' ? range(c.cutBin + 1) : c.leftBins!;
-    for (const bin of bins) w += h[bin * stride + this.K]!;
-    return w;
-  }
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

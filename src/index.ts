@@ -1,0 +1,130 @@
+/**
+ * neurules: a TensorFlow.js network distilled into readable json-rules-engine rules.
+ * Every export by name; each stage can be used alone on plain data.
+ */
+export {
+  ERROR_CATALOGUE,
+  NeurulesError,
+  formatIssue,
+  isNeurulesError,
+  type ErrorCode,
+  type ErrorPlace,
+  type Issue,
+} from './errors';
+export { createRandom, type Random } from './random';
+
+// data
+export * from './data';
+
+// teacher
+export {
+  BACKEND_CHOICES,
+  selectBackend,
+  trainTeacher,
+  saveTeacher,
+  loadTeacher,
+  DEFAULT_TRAINING,
+  type BackendChoice,
+  type BackendInfo,
+  type Teacher,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainingSummary,
+} from './teacher';
+
+// distill
+export {
+  distill,
+  hardLabels,
+  type DistillOptions,
+  type DistillReport,
+  type Distillation,
+  type LeafStats,
+  type Learner,
+  type ProbabilityOracle,
+  type Sampling,
+} from './distill/distill';
+export { growTree, type GrowOptions } from './distill/grow-tree';
+export { refineTree, type RefineOptions } from './distill/refine-tree';
+export {
+  pruningSequence,
+  mergeSameClassLeaves,
+  compactTree,
+  leafCount,
+} from './distill/prune-tree';
+export { perturbRecords, type PerturbOptions } from './distill/sample-records';
+export { leafOf, leavesOf, predictTree } from './distill/predict-tree';
+export { toColumns } from './distill/tree-columns';
+export { growMlCart } from './distill/ml-cart-learner';
+export { toMlCartModel, type MlCartModel } from './distill/export-ml-cart';
+export type {
+  CategoricalTest,
+  FeatureSpec,
+  NumericTest,
+  SplitTest,
+  TrainingColumns,
+  Tree,
+  TreeNode,
+} from './distill/types';
+
+// rules
+export { compileTree, DISTILLED_PRIORITY } from './rules/compile-tree';
+export {
+  countConditions,
+  describeCondition,
+  describeRule,
+  describeComparison,
+  type DescribeOptions,
+} from './rules/describe-rule';
+export {
+  DECISION_EVENT,
+  type DecisionParams,
+  type NeurulesRule,
+  type RuleSet,
+} from './rules/types';
+
+// engine
+export {
+  RuleEngine,
+  type ConditionResult,
+  type Decision,
+  type RuleTrace,
+} from './engine/rule-engine';
+export {
+  explainDecision,
+  formatExplanation,
+  type Explanation,
+  type ExplainedCondition,
+  type NetworkOpinion,
+} from './engine/explain-decision';
+
+// audit
+export {
+  agreement,
+  computeMetrics,
+  formatMetricsTable,
+  ruleSetSize,
+  type Metrics,
+} from './audit/metrics';
+
+// artifacts
+export {
+  loadModelFiles,
+  loadRuleSet,
+  modelPaths,
+  saveModel,
+  FORMAT_VERSIONS,
+  type ModelLocation,
+  type ModelManifest,
+} from './artifacts/model-store';
+export { ruleSetHash, canonicalJson } from './artifacts/rule-set-hash';
+export { readArtifact } from './artifacts/read-artifact';
+
+// pipeline
+export {
+  buildModel,
+  type BuildOptions,
+  type BuildProgress,
+  type BuildResult,
+} from './pipeline/build-model';
+export { openModel, type OpenModel } from './pipeline/open-model';
