@@ -59,11 +59,11 @@ describe('saveTeacher / loadTeacher', () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
     const model = await tf.loadLayersModel(
-      tf.io.fromMemory(
-        json.modelTopology,
-        json.weightsManifest[0].weights,
-        new Uint8Array(weights).buffer,
-      ),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: new Uint8Array(weights).buffer,
+      }),
     );
     expect(model.outputs[0]!.shape).toEqual([null, 3]);
     model.dispose();
