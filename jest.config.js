@@ -2,6 +2,14 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
+    // cookie 2 (used by fastify's inject) ships ES modules only; Node 20's jest needs CommonJS.
+    '^.+/node_modules/cookie/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true }, diagnostics: false },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   testTimeout: 120000,
 };

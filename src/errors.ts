@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   // Rules and engine
   INVALID_RULES: 'a rule set is not valid json-rules-engine data neurules can run',
   NO_RULE_FIRED: 'no rule fired for a record (the rule set is not exhaustive)',
+  UNSUPPORTED_RULE:
+    'a rule uses json-rules-engine features the compiled evaluator does not run (use --engine json-rules-engine)',
 } as const;
 
 /** A code from the error catalogue. */

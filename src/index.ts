@@ -128,3 +128,18 @@ export {
   type BuildResult,
 } from './pipeline/build-model';
 export { openModel, type OpenModel } from './pipeline/open-model';
+export {
+  compileRuleSet,
+  safeCompileRuleSet,
+  CompiledRules,
+  type CompileOptions,
+  type Facts,
+} from './engine/compile-rules';
+export {
+  predictFile,
+  type Decider,
+  type PredictFileOptions,
+  type PredictSummary,
+} from './pipeline/predict-file';
+export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
+export { DecisionLog, type DecisionLogEntry } from './audit/decision-log';

@@ -1,6 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatMetricsTable } from '../audit/metrics';
-import { writeFileAtomic } from '../artifacts/write-atomic';
 import { coerceRecord } from '../data/coerce-record';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
@@ -8,7 +7,9 @@ import { explainDecision, formatExplanation } from '../engine/explain-decision';
 import { formatIssue, isNeurulesError, NeurulesError } from '../errors';
 import { buildModel } from '../pipeline/build-model';
 import { openModel } from '../pipeline/open-model';
+import { predictFile } from '../pipeline/predict-file';
 import { BACKEND_CHOICES, type BackendChoice } from '../teacher/backend';
+import { createApp } from '../server/create-app';
 import { buildReporter } from './progress';
 
 /** Exit codes: 0 success, 1 unexpected failure, 2 bad input or usage. */
@@ -120,40 +121,50 @@ export function createProgram(io: {
         '--input <file>',
         'records as .csv (header row) or .jsonl (one object per line)',
       )
-      .option('--output <file>', 'write the JSON lines here instead of standard output'),
+      .option('--output <file>', 'write the JSON lines here instead of standard output')
+      .addOption(
+        new Option(
+          '--engine <name>',
+          'evaluator: compiled, or json-rules-engine itself (same decisions, slower)',
+        )
+          .choices(['compiled', 'json-rules-engine'])
+          .default('compiled'),
+      )
+      .option('--strict', 'stop at the first bad record (default: skip it and report it)'),
   ).action(async (o) => {
     const model = await openModel({ modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model });
-    const input = readRecords(o.input, model.schema);
-    const lines: string[] = [];
-    const counts = new Map<string, number>();
-    let labelled = 0;
-    let correct = 0;
-    for (let i = 0; i < input.records.length; i++) {
-      const d = await model.engine.decide(input.records[i]!);
-      lines.push(
-        JSON.stringify({
-          line: input.lines[i],
-          class: d.class,
-          ruleId: d.ruleId,
-          probabilities: d.probabilities,
-        }),
-      );
-      counts.set(d.class, (counts.get(d.class) ?? 0) + 1);
-      const label = input.labels[i];
-      if (label !== null && label !== undefined) {
-        labelled++;
-        if (model.schema.classes[label] === d.class) correct++;
-      }
-    }
-    const text = lines.join('\n') + (lines.length ? '\n' : '');
-    if (o.output) writeFileAtomic(o.output, text);
-    else io.stdout.write(text);
-    const perClass = [...counts].map(([c, n]) => `${c} ${n}`).join(', ');
-    io.stderr.write(`predicted ${input.records.length} records (${perClass || 'none'})`);
+    const started = Date.now();
+    const bar = io.isTTY
+      ? (p: { records: number; bytes: number; totalBytes: number }) => {
+          const share = p.totalBytes ? p.bytes / p.totalBytes : 1;
+          const width = 24;
+          const done = Math.round(share * width);
+          io.stderr.write(
+            `\rpredicting [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(share * 100).toFixed(0)}%  ${p.records} records`,
+          );
+        }
+      : undefined;
+    const summary = await predictFile({
+      schema: model.schema,
+      decider: o.engine === 'json-rules-engine' ? model.engine : model.compiled,
+      input: o.input,
+      output: o.output ?? io.stdout,
+      strict: Boolean(o.strict),
+      ...(bar && { onProgress: bar }),
+    });
+    if (bar) io.stderr.write('\n');
+    for (const issue of summary.problems) io.stderr.write(`rejected ${formatIssue(issue)}\n`);
+    const perClass = Object.entries(summary.classes)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
+    const seconds = (Date.now() - started) / 1000;
     io.stderr.write(
-      labelled
-        ? `; accuracy ${(correct / labelled).toFixed(3)} on ${labelled} labelled records\n`
-        : '\n',
+      `predicted ${summary.records} records (${perClass}) in ${seconds.toFixed(1)} s with ${o.engine}; rule set ${model.ruleSetHash.slice(0, 12)}` +
+        (summary.rejected ? `; rejected ${summary.rejected} bad records` : '') +
+        `; peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB` +
+        (summary.labelled
+          ? `; accuracy ${(summary.correct / summary.labelled).toFixed(3)} on ${summary.labelled} labelled records\n`
+          : '\n'),
     );
   });
 
@@ -241,6 +252,79 @@ export function createProgram(io: {
       io.stdout.write(`record:   ${shown}\n${formatExplanation(explanation)}\n`);
     }
     model.teacher!.dispose();
+  });
+
+  dirOptions(
+    program
+      .command('serve')
+      .description(
+        'serve the model over HTTP (fastify): POST /v1/predict, GET /v1/model, /v1/rules, /healthz, /metrics',
+      )
+      .requiredOption('--model <name>', 'model name')
+      .option('--port <n>', 'port', wholeNumber('--port', 0), 8080)
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .addOption(
+        new Option('--engine <name>', 'evaluator')
+          .choices(['compiled', 'json-rules-engine'])
+          .default('compiled'),
+      )
+      .option('--decision-log <file>', 'append one JSON line per decision to this file')
+      .option(
+        '--redact <fields>',
+        'comma-separated fields written as "[redacted]" in the decision log',
+      )
+      .option(
+        '--body-limit <bytes>',
+        'largest request body',
+        wholeNumber('--body-limit', 1),
+        1024 * 1024,
+      )
+      .option('--no-network', 'do not load the network (explanations then lack its probabilities)')
+      .addOption(
+        new Option('--backend <name>', 'TensorFlow.js backend for the network')
+          .choices(BACKEND_CHOICES)
+          .default('auto'),
+      ),
+  ).action(async (o) => {
+    const adminToken = process.env.NEURULES_ADMIN_TOKEN;
+    const app = await createApp({
+      model: o.model,
+      modelsDir: o.modelsDir,
+      rulesDir: o.rulesDir,
+      engine: o.engine,
+      network: o.network,
+      backend: o.backend,
+      bodyLimit: o.bodyLimit,
+      ...(adminToken && { adminToken }),
+      ...(o.decisionLog && {
+        decisionLog: { file: o.decisionLog, redact: o.redact ? String(o.redact).split(',') : [] },
+      }),
+    });
+    const address = await app.listen({ port: o.port, host: o.host });
+    io.stderr.write(
+      `serving model '${o.model}' (rule set ${app.ruleSetHash().slice(0, 12)}, ${o.engine}) on ${address}\n`,
+    );
+    if (!adminToken)
+      io.stderr.write('POST /v1/admin/reload is off: set NEURULES_ADMIN_TOKEN to enable it\n');
+    await new Promise<void>((resolve) => {
+      process.on('SIGHUP', () => {
+        void app
+          .reload()
+          .then((r) =>
+            io.stderr.write(
+              r.ok
+                ? `reloaded: rule set ${r.ruleSet.slice(0, 12)}\n`
+                : `reload refused, old rule set keeps serving:\n${r.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
+            ),
+          );
+      });
+      const stop = (signal: string) => {
+        io.stderr.write(`${signal}: finishing in-flight requests\n`);
+        void app.close().then(() => resolve());
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
   });
 
   return program;

@@ -25,7 +25,7 @@ export type ProbabilityOracle = (records: readonly DataRecord[]) => ArrayLike<nu
 export type Learner = 'neurules' | 'ml-cart';
 
 /** How synthetic records are drawn: `auto` tries each and keeps the validation winner. */
-export type Sampling = 'auto' | 'none' | 'perturb';
+export type Sampling = 'auto' | 'none' | 'perturb' | 'nodes';
 
 /** Options of {@link distill}. */
 export interface DistillOptions {
@@ -121,7 +121,7 @@ export function distill(
   const sampleCount = options.samples ?? Math.min(50_000, Math.max(2_000, 20 * train.length));
   const strategies: Exclude<Sampling, 'auto'>[] =
     options.sampling === undefined || options.sampling === 'auto'
-      ? ['none', 'perturb']
+      ? ['none', 'perturb', 'nodes']
       : [options.sampling];
   // ml-cart is quadratic in the samples: it learns from the real records only.
   const usable = learner === 'ml-cart' ? ['none' as const] : strategies;
@@ -148,7 +148,7 @@ export function distill(
   for (const sampling of usable) {
     let records = train;
     let targets = trainProbabilities;
-    if (sampling === 'perturb') {
+    if (sampling === 'perturb' || sampling === 'nodes') {
       progress(`sampling ${sampleCount} synthetic records`);
       // Half close to the data (a few features nudged), half further out.
       const half = Math.floor(sampleCount / 2);
@@ -167,6 +167,34 @@ export function distill(
       targets = new Float64Array(records.length * K);
       targets.set(trainProbabilities);
       targets.set(Float64Array.from(teacher(synthetic)), train.length * K);
+    }
+    if (sampling === 'nodes') {
+      // TREPAN's node sampling: a first tree shows which regions hold few records; more
+      // records are drawn inside each of them (perturbations that stay in the region).
+      const first = growTree(
+        {
+          features: schema.features,
+          columns: toColumns(schema.features, records),
+          targets,
+          classes: schema.classes,
+        },
+        { maxLeaves: Math.max(maxRules * 4, 32), minSamplesLeaf: minLeaf },
+      );
+      const extra = sampleThinLeaves(
+        schema,
+        first,
+        records,
+        random,
+        Math.ceil(records.length / (maxRules * 4)),
+      );
+      progress(`sampling ${extra.length} more records inside thin regions`);
+      if (extra.length > 0) {
+        const more = new Float64Array((records.length + extra.length) * K);
+        more.set(targets);
+        more.set(Float64Array.from(teacher(extra)), records.length * K);
+        records = records.concat(extra);
+        targets = more;
+      }
     }
     progress(`learning a tree (${learner}, sampling ${sampling}, ${records.length} records)`);
     const columns: TrainingColumns = {
@@ -229,6 +257,45 @@ export function distill(
       leaves: leafCount(tree),
     },
   };
+}
+
+/**
+ * Records drawn inside the leaves of `tree` that hold fewer than `target` of `records`:
+ * perturbations of the records already there, kept only if they stay in the leaf.
+ */
+function sampleThinLeaves(
+  schema: Schema,
+  tree: Tree,
+  records: DataRecord[],
+  random: ReturnType<typeof createRandom>,
+  target: number,
+): DataRecord[] {
+  const byLeaf = new Map<number, DataRecord[]>();
+  routeRecords(tree, records).forEach((leaf, i) => {
+    const list = byLeaf.get(leaf);
+    if (list) list.push(records[i]!);
+    else byLeaf.set(leaf, [records[i]!]);
+  });
+  const out: DataRecord[] = [];
+  for (const [leaf, members] of byLeaf) {
+    const need = target - members.length;
+    if (need <= 0) continue;
+    for (let round = 0, made = 0; round < 5 && made < need; round++) {
+      const batch = perturbRecords(schema, members, random, {
+        count: (need - made) * 2,
+        changeRate: 0.3,
+        noise: 0.5,
+      });
+      const leaves = routeRecords(tree, batch);
+      for (let i = 0; i < batch.length && made < need; i++) {
+        if (leaves[i] === leaf) {
+          out.push(batch[i]!);
+          made++;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Class index of each row of a row-major probability matrix. */

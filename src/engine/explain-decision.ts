@@ -1,7 +1,14 @@
 import type { DataRecord } from '../data/types';
 import { describeComparison, describeRule, formatValue } from '../rules/describe-rule';
 import type { NeurulesRule } from '../rules/types';
-import type { Decision, RuleEngine } from './rule-engine';
+import type { RuleSet } from '../rules/types';
+import type { Decision, RuleTrace } from './rule-engine';
+
+/** An evaluator that can show the deciding rule's conditions: json-rules-engine or compiled. */
+export interface Tracer {
+  readonly ruleSet: RuleSet;
+  trace(record: DataRecord): RuleTrace | Promise<RuleTrace>;
+}
 
 /** One condition of the deciding rule with the record's value. */
 export interface ExplainedCondition {
@@ -38,7 +45,7 @@ export interface Explanation {
  * record, what the network says and whether it agrees.
  */
 export async function explainDecision(
-  engine: RuleEngine,
+  engine: Tracer,
   record: DataRecord,
   networkProbabilities?: ArrayLike<number>,
 ): Promise<Explanation> {

@@ -89,7 +89,8 @@ export class RuleEngine {
   }
 }
 
-function flattenConditions(node: unknown, out: ConditionResult[]): void {
+/** Flatten json-rules-engine's evaluated condition tree into its comparisons, in rule order. */
+export function flattenConditions(node: unknown, out: ConditionResult[]): void {
   if (!node || typeof node !== 'object') return;
   const c = node as Record<string, unknown>;
   for (const key of ['all', 'any'] as const) {

@@ -9,6 +9,7 @@ import {
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { Schema } from '../data/types';
 import type { Tree } from '../distill/types';
+import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
 import { RuleEngine } from '../engine/rule-engine';
 import { NeurulesError } from '../errors';
 import type { RuleSet } from '../rules/types';
@@ -25,7 +26,10 @@ export interface OpenModel {
   ruleSet: RuleSet;
   /** Content hash of `ruleSet`. */
   ruleSetHash: string;
+  /** json-rules-engine itself, the format of record. */
   engine: RuleEngine;
+  /** The same rules compiled: identical decisions, synchronous and much faster. */
+  compiled: CompiledRules;
   teacher?: Teacher;
 }
 
@@ -51,6 +55,7 @@ export async function openModel(
     ruleSet,
     ruleSetHash: ruleSetHash(ruleSet),
     engine: new RuleEngine(ruleSet),
+    compiled: compileRuleSet(ruleSet),
   };
   if (options.teacher) {
     await selectBackend(options.backend ?? 'auto');

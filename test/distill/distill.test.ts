@@ -115,6 +115,25 @@ describe('distill', () => {
     expect(fidelity(perturb.tree, test)).toBeGreaterThanOrEqual(fidelity(none.tree, test));
   });
 
+  it('node sampling adds records inside thin regions on top of the perturbations', () => {
+    const few = train.slice(0, 80);
+    const perturb = distill(schema, few, validation, network, {
+      maxRules: 12,
+      seed: 5,
+      sampling: 'perturb',
+      samples: 2000,
+    });
+    const nodes = distill(schema, few, validation, network, {
+      maxRules: 12,
+      seed: 5,
+      sampling: 'nodes',
+      samples: 2000,
+    });
+    expect(nodes.report.sampling).toBe('nodes');
+    expect(nodes.report.samples).toBeGreaterThan(perturb.report.samples);
+    expect(leafCount(nodes.tree)).toBeLessThanOrEqual(12);
+  });
+
   it('the ml-cart learner works as the reference', () => {
     const cart = distill(schema, train.slice(0, 200), validation, network, {
       maxRules: 8,
