@@ -132,7 +132,10 @@ export function createProgram(io: {
       )
       .option('--strict', 'stop at the first bad record (default: skip it and report it)'),
   ).action(async (o) => {
-    const model = await openModel({ modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model });
+    const model = await openModel(
+      { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model },
+      { engine: o.engine },
+    );
     const started = Date.now();
     const bar = io.isTTY
       ? (p: { records: number; bytes: number; totalBytes: number }) => {
@@ -146,7 +149,7 @@ export function createProgram(io: {
       : undefined;
     const summary = await predictFile({
       schema: model.schema,
-      decider: o.engine === 'json-rules-engine' ? model.engine : model.compiled,
+      decider: model.compiled ?? model.engine,
       input: o.input,
       output: o.output ?? io.stdout,
       strict: Boolean(o.strict),

@@ -28,8 +28,11 @@ export interface OpenModel {
   ruleSetHash: string;
   /** json-rules-engine itself, the format of record. */
   engine: RuleEngine;
-  /** The same rules compiled: identical decisions, synchronous and much faster. */
-  compiled: CompiledRules;
+  /**
+   * The same rules compiled: identical decisions, synchronous and much faster. Absent when
+   * the caller asked for json-rules-engine only (a rule set outside the compiled subset).
+   */
+  compiled?: CompiledRules;
   teacher?: Teacher;
 }
 
@@ -39,7 +42,11 @@ export interface OpenModel {
  */
 export async function openModel(
   loc: ModelLocation,
-  options: { teacher?: boolean; backend?: BackendChoice } = {},
+  options: {
+    teacher?: boolean;
+    backend?: BackendChoice;
+    engine?: 'compiled' | 'json-rules-engine';
+  } = {},
 ): Promise<OpenModel> {
   const files = loadModelFiles(loc);
   const ruleSet = loadRuleSet(loc);
@@ -55,8 +62,8 @@ export async function openModel(
     ruleSet,
     ruleSetHash: ruleSetHash(ruleSet),
     engine: new RuleEngine(ruleSet),
-    compiled: compileRuleSet(ruleSet),
   };
+  if ((options.engine ?? 'compiled') === 'compiled') model.compiled = compileRuleSet(ruleSet);
   if (options.teacher) {
     await selectBackend(options.backend ?? 'auto');
     model.teacher = await loadTeacher(modelPaths(loc).teacherDir, files.schema);

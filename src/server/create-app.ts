@@ -70,8 +70,9 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     const model = await openModel(loc, {
       teacher: options.network ?? true,
       backend: options.backend ?? 'auto',
+      engine: engineName,
     });
-    const decider = engineName === 'json-rules-engine' ? model.engine : model.compiled;
+    const decider = model.compiled ?? model.engine;
     return { model, decider, loadedAt: new Date().toISOString() };
   };
   let serving = await load();

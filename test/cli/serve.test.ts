@@ -1,0 +1,187 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { createProgram, EXIT, reportError } from '../../src/cli/main';
+
+// These tests run the built CLI (`dist/`, made by `npm install`'s prepare script) as a real
+// process, to exercise signals: SIGHUP reload and SIGTERM shutdown.
+const root = path.join(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'neurules.js');
+const record = {
+  checking_status: '<0',
+  duration: 48,
+  credit_history: 'existing paid',
+  purpose: 'radio/tv',
+  credit_amount: 5951,
+  savings_status: '<100',
+  employment: '1<=X<4',
+  installment_commitment: 2,
+  personal_status: 'female div/dep/mar',
+  other_parties: 'none',
+  residence_since: 2,
+  property_magnitude: 'real estate',
+  age: 22,
+  other_payment_plans: 'none',
+  housing: 'own',
+  existing_credits: 1,
+  job: 'skilled',
+  num_dependents: 1,
+  own_telephone: 'none',
+  foreign_worker: 'yes',
+};
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-serve-'));
+  fs.cpSync(path.join(root, 'models', 'german-credit'), path.join(dir, 'models', 'german-credit'), {
+    recursive: true,
+  });
+  fs.cpSync(path.join(root, 'rules', 'german-credit'), path.join(dir, 'rules', 'german-credit'), {
+    recursive: true,
+  });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function waitFor(
+  child: ChildProcess,
+  pattern: RegExp,
+  seen: { text: string },
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const m = seen.text.match(pattern);
+      if (m) resolve(m);
+      return Boolean(m);
+    };
+    if (check()) return;
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; stderr: ${seen.text}`)),
+      30_000,
+    );
+    child.stderr!.on('data', () => {
+      if (check()) clearTimeout(timer);
+    });
+    child.on('exit', () => reject(new Error(`exited before ${pattern}; stderr: ${seen.text}`)));
+  });
+}
+
+const rulesFile = () => path.join(dir, 'rules', 'german-credit', 'distilled.rules.json');
+
+describe('neurules serve (a real process)', () => {
+  it('reloads on SIGHUP, keeps the old rule set when the new file is bad, and flushes the log on SIGTERM', async () => {
+    const log = path.join(dir, 'decisions.jsonl');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--model',
+        'german-credit',
+        '--port',
+        '0',
+        '--no-network',
+        '--models-dir',
+        path.join(dir, 'models'),
+        '--rules-dir',
+        path.join(dir, 'rules'),
+        '--decision-log',
+        log,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const seen = { text: '' };
+    child.stderr!.on('data', (d) => (seen.text += String(d)));
+    try {
+      const [, url] = await waitFor(child, /on (http:\/\/\S+)/, seen);
+      const predict = async () =>
+        (
+          await fetch(`${url}/v1/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(record),
+          })
+        ).json() as Promise<{ class: string; ruleSet: string }>;
+      const first = await predict();
+      expect(first.class).toMatch(/good|bad/);
+      fs.writeFileSync(rulesFile(), '{"format": "neurules.rules", "version": 1, "rules": [');
+      child.kill('SIGHUP');
+      await waitFor(
+        child,
+        /reload refused, old rule set keeps serving:\n\s+\S+ INVALID_ARTIFACT/,
+        seen,
+      );
+      expect((await predict()).ruleSet).toBe(first.ruleSet);
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toMatchObject({ ruleSet: first.ruleSet, class: first.class });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+function sink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  }) as Writable & { text: () => string };
+  w.text = () => chunks.join('');
+  return w;
+}
+
+describe('--engine', () => {
+  it('a rule set outside the compiled subset is refused by the compiled engine and runs on json-rules-engine', async () => {
+    const ruleSet = JSON.parse(fs.readFileSync(rulesFile(), 'utf8'));
+    // `params` on a condition: json-rules-engine passes them to dynamic facts; the compiled evaluator refuses them.
+    ruleSet.rules[0].conditions.all[0].params = { unit: 'months' };
+    fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet));
+    const input = path.join(dir, 'one.jsonl');
+    fs.writeFileSync(input, JSON.stringify(record) + '\n');
+    const run = async (engine: string) => {
+      const stdout = sink();
+      const stderr = sink();
+      let code: number = EXIT.ok;
+      try {
+        await createProgram({ stdout, stderr, isTTY: false }).parseAsync(
+          [
+            'predict',
+            '--model',
+            'german-credit',
+            '--input',
+            input,
+            '--engine',
+            engine,
+            '--models-dir',
+            path.join(dir, 'models'),
+            '--rules-dir',
+            path.join(dir, 'rules'),
+          ],
+          { from: 'user' },
+        );
+      } catch (e) {
+        code = reportError(e, stderr);
+      }
+      return { code, stdout: stdout.text(), stderr: stderr.text() };
+    };
+    const compiled = await run('compiled');
+    expect(compiled.code).toBe(EXIT.usage);
+    expect(compiled.stderr).toMatch(/UNSUPPORTED_RULE .*R01/);
+    const reference = await run('json-rules-engine');
+    expect(reference.code).toBe(EXIT.ok);
+    expect(JSON.parse(reference.stdout).class).toMatch(/good|bad/);
+  });
+});
