@@ -1,6 +1,6 @@
 /**
- * HTTP service bench: `neurules serve`'s app on loopback, loaded with autocannon from the
- * same process (bounded: a fixed duration per case, 127.0.0.1 only).
+ * HTTP service bench: `neurules serve` in its own process on loopback, loaded with
+ * autocannon from this process (bounded: a fixed duration per case, 127.0.0.1 only).
  *
  *   npm run bench:service [-- --model german-credit --seconds 10]
  *
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRecords } from '../src/data/read-records';
 import { loadModelFiles } from '../src/artifacts/model-store';
-import { createApp } from '../src/server/create-app';
+import { spawn } from 'node:child_process';
 
 const { values } = parseArgs({
   options: {
@@ -31,13 +31,32 @@ async function main(): Promise<void> {
   };
   const { schema } = loadModelFiles(loc);
   const { records } = readRecords(path.join(root, 'data', `${values.model}.csv`), schema);
-  const app = await createApp({
-    model: loc.name,
-    modelsDir: loc.modelsDir,
-    rulesDir: loc.rulesDir,
-    network: false,
+  const server = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'neurules.js'),
+      'serve',
+      '--model',
+      loc.name,
+      '--port',
+      '0',
+      '--no-network',
+      '--models-dir',
+      loc.modelsDir,
+      '--rules-dir',
+      loc.rulesDir,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    server.stderr.on('data', (d) => {
+      text += String(d);
+      const m = /on (http:\/\/\S+)/.exec(text);
+      if (m) resolve(m[1]!);
+    });
+    server.on('exit', () => reject(new Error(`the server exited: ${text}`)));
   });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const duration = Number(values.seconds);
   const connections = Number(values.connections);
   const run = (body: string) =>
@@ -50,7 +69,7 @@ async function main(): Promise<void> {
       connections,
     });
   process.stdout.write(
-    `service bench: model ${values.model}, ${connections} connections, ${duration} s per case, loopback\n\n`,
+    `service bench: model ${values.model}, server in its own process, ${connections} connections, ${duration} s per case, loopback\n\n`,
   );
   const single = await run(JSON.stringify(records[1]));
   process.stdout.write(
@@ -61,7 +80,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `100 per request: ${many.requests.average.toFixed(0)} requests/s = ${(many.requests.average * batch.length).toFixed(0)} decisions/s, p50 ${many.latency.p50} ms, p99 ${many.latency.p99} ms, errors ${many.errors + many.non2xx}\n`,
   );
-  await app.close();
+  server.kill('SIGTERM');
 }
 
 main().catch((e) => {
