@@ -34,6 +34,15 @@ export const ERROR_CATALOGUE = {
   FOREIGN_FORMAT: 'a file is not the kind of neurules artifact expected',
   NEWER_FORMAT: 'a file was written by a newer neurules format version',
   INVALID_ARTIFACT: 'an artifact file is damaged or inconsistent',
+  // Override files (YAML)
+  YAML_SYNTAX: 'an override file is not valid YAML',
+  OVERRIDE_LIMIT: 'an override file is over a size or alias limit',
+  INVALID_OVERRIDE: 'an override entry does not have the expected shape',
+  UNKNOWN_KEY: 'an override has a key neurules does not know',
+  UNKNOWN_OPERATOR: 'an override condition uses an unknown operator',
+  UNKNOWN_CLASS: 'an override names a class the model does not have',
+  EMPTY_WHEN: "an override's `when` (or an `all` / `any` in it) is empty",
+  INVALID_EXAMPLE: "an override example's input is not a valid record",
   // Options and environment
   INVALID_ARGUMENT: 'a command-line option or API option has an invalid value',
   BACKEND_UNAVAILABLE: 'the requested TensorFlow.js backend cannot be loaded',

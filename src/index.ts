@@ -143,3 +143,4 @@ export {
 } from './pipeline/predict-file';
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
 export { DecisionLog, type DecisionLogEntry } from './audit/decision-log';
+export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';

@@ -1,0 +1,418 @@
+import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { coerceRecord } from '../data/coerce-record';
+import type { DataRecord, Feature, Schema } from '../data/types';
+import { didYouMean, type ErrorCode, type Issue } from '../errors';
+
+/** One expert override, as written in YAML and checked against a model's schema. */
+export interface Override {
+  id: string;
+  description?: string;
+  /** json-rules-engine conditions equivalent to the `when` block. */
+  conditions: TopLevelCondition;
+  class: string;
+  priority: number;
+  reason?: string;
+  owner?: string;
+  examples: { input: DataRecord; expect: string; line: number }[];
+  /** Where it was written. */
+  file: string;
+  line: number;
+}
+
+/** Limits that keep a hostile file from exhausting memory. */
+export const OVERRIDE_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 100 } as const;
+
+const RULE_KEYS = ['id', 'description', 'when', 'then', 'priority', 'reason', 'owner', 'examples'];
+/** Operator names and their readable aliases → json-rules-engine operators. */
+const OPERATORS: Record<string, string> = {
+  equal: 'equal',
+  '=': 'equal',
+  notEqual: 'notEqual',
+  '!=': 'notEqual',
+  lessThan: 'lessThan',
+  '<': 'lessThan',
+  lessThanInclusive: 'lessThanInclusive',
+  '<=': 'lessThanInclusive',
+  greaterThan: 'greaterThan',
+  '>': 'greaterThan',
+  greaterThanInclusive: 'greaterThanInclusive',
+  '>=': 'greaterThanInclusive',
+  in: 'in',
+  notIn: 'notIn',
+  'not in': 'notIn',
+  between: 'between',
+};
+const NUMERIC_ONLY = new Set([
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+  'between',
+]);
+
+/**
+ * Parse one override file and check it against a model's schema, collecting every
+ * problem with its line and column (yaml's LineCounter). Nothing is returned as valid
+ * unless the whole file is: a caller applies all of a set of files or none.
+ */
+export function parseOverrides(
+  text: string,
+  file: string,
+  schema: Schema,
+): { overrides: Override[]; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const lines = new LineCounter();
+  const at = (node: Node | null | undefined): { file: string; line?: number; column?: number } => {
+    if (!node?.range) return { file };
+    const pos = lines.linePos(node.range[0]);
+    return { file, line: pos.line, column: pos.col };
+  };
+  const report = (
+    code: ErrorCode,
+    message: string,
+    node: Node | null | undefined,
+    field?: string,
+  ): void => {
+    issues.push({ code, message, ...at(node), ...(field !== undefined && { field }) });
+  };
+  if (Buffer.byteLength(text) > OVERRIDE_LIMITS.maxBytes) {
+    report('OVERRIDE_LIMIT', `the file is larger than ${OVERRIDE_LIMITS.maxBytes} bytes`, null);
+    return { overrides: [], issues };
+  }
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0];
+    const code: ErrorCode = /alias/i.test(e.message) ? 'OVERRIDE_LIMIT' : 'YAML_SYNTAX';
+    issues.push({
+      code,
+      message: e.message.split('\n')[0]!,
+      file,
+      ...(pos && { line: pos.line, column: pos.col }),
+    });
+  }
+  if (issues.length > 0) return { overrides: [], issues };
+  const root = doc.contents;
+  if (root === null) return { overrides: [], issues };
+  if (!isSeq(root)) {
+    report('INVALID_OVERRIDE', 'expected a list of overrides (each starting with "- id:")', root);
+    return { overrides: [], issues };
+  }
+  let js: unknown[];
+  try {
+    js = doc.toJS({ maxAliasCount: OVERRIDE_LIMITS.maxAliasCount }) as unknown[];
+  } catch (e) {
+    report('OVERRIDE_LIMIT', (e as Error).message, root);
+    return { overrides: [], issues };
+  }
+  const features = new Map(schema.features.map((f) => [f.name, f]));
+  const overrides: Override[] = [];
+  root.items.forEach((item, index) => {
+    if (!isMap(item)) {
+      report(
+        'INVALID_OVERRIDE',
+        'expected an override: a map with id, when and then',
+        item as Node,
+      );
+      return;
+    }
+    const before = issues.length;
+    const raw = js[index] as Record<string, unknown>;
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!RULE_KEYS.includes(key)) {
+        report(
+          'UNKNOWN_KEY',
+          `unknown key '${key}'${didYouMean(key, RULE_KEYS)}; expected one of ${RULE_KEYS.join(', ')}`,
+          pair.key as Node,
+          key,
+        );
+      }
+    }
+    const node = (key: string): Node | undefined => item.get(key, true) as Node | undefined;
+    const id = raw.id;
+    if (typeof id !== 'string' || id.trim() === '')
+      report(
+        'INVALID_OVERRIDE',
+        "expected 'id' to be a non-empty string",
+        node('id') ?? item,
+        'id',
+      );
+    const then = raw.then as { class?: unknown } | undefined;
+    const cls = then && typeof then === 'object' ? then.class : undefined;
+    if (typeof cls !== 'string')
+      report('INVALID_OVERRIDE', "expected 'then: { class: NAME }'", node('then') ?? item, 'then');
+    else if (!schema.classes.includes(cls)) {
+      const thenNode = node('then');
+      const classNode = isMap(thenNode) ? (thenNode.get('class', true) as Node) : thenNode;
+      report(
+        'UNKNOWN_CLASS',
+        `unknown class '${cls}'${didYouMean(cls, schema.classes)}; the classes are ${schema.classes.join(', ')}`,
+        classNode,
+        'then.class',
+      );
+    }
+    const priority = raw.priority ?? 100;
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 2) {
+      report(
+        'INVALID_OVERRIDE',
+        `expected 'priority' to be a whole number ≥ 2 (distilled rules have 1), found ${JSON.stringify(priority)}`,
+        node('priority'),
+        'priority',
+      );
+    }
+    const whenNode = node('when');
+    let conditions: TopLevelCondition = { all: [] };
+    if (!whenNode || !isMap(whenNode) || whenNode.items.length === 0) {
+      report(
+        'EMPTY_WHEN',
+        "expected 'when' to hold at least one condition",
+        whenNode ?? item,
+        'when',
+      );
+    } else {
+      conditions = { all: whenConditions(whenNode, features, report) };
+    }
+    const examples: Override['examples'] = [];
+    const exNode = node('examples');
+    if (exNode !== undefined) {
+      if (!isSeq(exNode))
+        report('INVALID_OVERRIDE', "expected 'examples' to be a list", exNode, 'examples');
+      else
+        exNode.items.forEach((ex, k) => {
+          const value = (raw.examples as unknown[])[k] as {
+            input?: unknown;
+            expect?: unknown;
+          } | null;
+          const exLine = at(ex as Node);
+          if (
+            !value ||
+            typeof value !== 'object' ||
+            !value.input ||
+            typeof value.input !== 'object'
+          ) {
+            report(
+              'INVALID_EXAMPLE',
+              "expected an example with 'input' (a record) and 'expect' (a class)",
+              ex as Node,
+            );
+            return;
+          }
+          const coerced = coerceRecord(schema, value.input as Record<string, unknown>);
+          for (const issue of coerced.issues) {
+            report(
+              'INVALID_EXAMPLE',
+              `example input: ${issue.code} ${issue.message}`,
+              ex as Node,
+              issue.field,
+            );
+          }
+          if (typeof value.expect !== 'string' || !schema.classes.includes(value.expect)) {
+            report(
+              'UNKNOWN_CLASS',
+              `example 'expect' must be one of ${schema.classes.join(', ')}, found ${JSON.stringify(value.expect)}`,
+              ex as Node,
+              'expect',
+            );
+          }
+          examples.push({
+            input: coerced.record,
+            expect: String(value.expect),
+            line: exLine.line ?? 0,
+          });
+        });
+    }
+    if (issues.length > before) return;
+    const o: Override = {
+      id: String(id),
+      conditions,
+      class: String(cls),
+      priority: priority as number,
+      examples,
+      file,
+      line: at(item).line ?? 0,
+    };
+    if (typeof raw.description === 'string') o.description = raw.description;
+    if (typeof raw.reason === 'string') o.reason = raw.reason;
+    if (typeof raw.owner === 'string') o.owner = raw.owner;
+    overrides.push(o);
+  });
+  return { overrides: issues.length ? [] : overrides, issues };
+}
+
+type Report = (
+  code: ErrorCode,
+  message: string,
+  node: Node | null | undefined,
+  field?: string,
+) => void;
+
+/** `when`: feature → operator map; `all` / `any` lists and `not` for nesting. */
+function whenConditions(
+  map: YAMLMap,
+  features: Map<string, Feature>,
+  report: Report,
+): NestedCondition[] {
+  const out: NestedCondition[] = [];
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = pair.value as Node | null;
+    if (key === 'all' || key === 'any') {
+      if (!isSeq(value) || value.items.length === 0) {
+        report(
+          'EMPTY_WHEN',
+          `expected '${key}' to be a non-empty list of conditions`,
+          value ?? (pair.key as Node),
+        );
+        continue;
+      }
+      // Each list item is one condition map; several keys in it mean all of them.
+      const parts: NestedCondition[] = [];
+      for (const part of value.items) {
+        if (!isMap(part)) {
+          report('INVALID_OVERRIDE', 'expected a condition map', part as Node);
+          continue;
+        }
+        const group = whenConditions(part, features, report);
+        if (group.length === 1) parts.push(group[0]!);
+        else if (group.length > 1) parts.push({ all: group });
+      }
+      out.push(key === 'all' ? { all: parts } : { any: parts });
+      continue;
+    }
+    if (key === 'not') {
+      if (!isMap(value)) {
+        report(
+          'INVALID_OVERRIDE',
+          "expected 'not' to hold a condition map",
+          value ?? (pair.key as Node),
+        );
+        continue;
+      }
+      out.push({ not: { all: whenConditions(value, features, report) } });
+      continue;
+    }
+    const feature = features.get(key);
+    if (!feature) {
+      report(
+        'UNKNOWN_FEATURE',
+        `unknown feature '${key}'${didYouMean(key, [...features.keys()])}`,
+        pair.key as Node,
+        key,
+      );
+      continue;
+    }
+    if (!isMap(value) || value.items.length === 0) {
+      report(
+        'INVALID_OVERRIDE',
+        `expected operators for '${key}', e.g. { lessThan: 18 }`,
+        value ?? (pair.key as Node),
+        key,
+      );
+      continue;
+    }
+    for (const op of value.items) {
+      const opName = isScalar(op.key) ? String(op.key.value) : '';
+      const operator = OPERATORS[opName];
+      const valueNode = op.value as Node | null;
+      if (!operator) {
+        report(
+          'UNKNOWN_OPERATOR',
+          `unknown operator '${opName}'${didYouMean(opName, Object.keys(OPERATORS))}`,
+          op.key as Node,
+          key,
+        );
+        continue;
+      }
+      const v =
+        valueNode && 'toJSON' in valueNode ? (valueNode as { toJSON(): unknown }).toJSON() : null;
+      const condition = checkValue(feature, operator, v, valueNode, report);
+      if (condition) out.push(...condition);
+    }
+  }
+  return out;
+}
+
+function checkValue(
+  feature: Feature,
+  operator: string,
+  v: unknown,
+  node: Node | null,
+  report: Report,
+): NestedCondition[] | null {
+  const name = feature.name;
+  if (feature.type === 'numeric') {
+    const nums = operator === 'between' || operator === 'in' || operator === 'notIn' ? v : [v];
+    if (
+      !Array.isArray(nums) ||
+      nums.some((x) => typeof x !== 'number' || !Number.isFinite(x)) ||
+      (operator === 'between' && nums.length !== 2)
+    ) {
+      const expected =
+        operator === 'between'
+          ? 'a list of two numbers [low, high]'
+          : operator === 'in' || operator === 'notIn'
+            ? 'a list of numbers'
+            : 'a number';
+      report(
+        'WRONG_TYPE',
+        `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,
+        node,
+        name,
+      );
+      return null;
+    }
+    if (operator === 'between') {
+      return [
+        { fact: name, operator: 'greaterThanInclusive', value: nums[0] as number },
+        { fact: name, operator: 'lessThanInclusive', value: nums[1] as number },
+      ];
+    }
+    return [
+      {
+        fact: name,
+        operator,
+        value: operator === 'in' || operator === 'notIn' ? nums : (nums[0] as number),
+      },
+    ];
+  }
+  if (NUMERIC_ONLY.has(operator)) {
+    report(
+      'WRONG_TYPE',
+      `feature '${name}' is categorical: '${operator}' compares numbers; use equal, notEqual, in or not in`,
+      node,
+      name,
+    );
+    return null;
+  }
+  const levels = operator === 'in' || operator === 'notIn' ? v : [v];
+  if (
+    !Array.isArray(levels) ||
+    levels.some((x) => typeof x !== 'string' && typeof x !== 'number')
+  ) {
+    report(
+      'WRONG_TYPE',
+      `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${JSON.stringify(v)}`,
+      node,
+      name,
+    );
+    return null;
+  }
+  const unknown = levels.map(String).filter((l) => !feature.levels.includes(l));
+  if (unknown.length > 0) {
+    report(
+      'UNKNOWN_CATEGORY',
+      `'${unknown.join("', '")}' ${unknown.length > 1 ? 'are not levels' : 'is not a level'} of '${name}'; the levels are '${feature.levels.join("', '")}'`,
+      node,
+      name,
+    );
+    return null;
+  }
+  return [
+    {
+      fact: name,
+      operator,
+      value: operator === 'in' || operator === 'notIn' ? levels.map(String) : String(levels[0]),
+    },
+  ];
+}

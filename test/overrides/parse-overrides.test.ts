@@ -1,0 +1,90 @@
+import { Engine } from 'json-rules-engine';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Schema } from '../../src/data/types';
+import { parseOverrides } from '../../src/overrides/parse-overrides';
+
+const root = path.join(__dirname, '..', '..');
+const schema = JSON.parse(
+  fs.readFileSync(path.join(root, 'models', 'german-credit', 'schema.json'), 'utf8'),
+) as Schema;
+const fixtures = path.join(__dirname, '..', 'fixtures', 'overrides');
+const read = (name: string) => fs.readFileSync(path.join(fixtures, name), 'utf8');
+
+/** 1-based line and column of the first occurrence of `token` in `text`. */
+function place(text: string, token: string): { line: number; column: number } {
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l.includes(token));
+  return { line: line + 1, column: lines[line]!.indexOf(token) + 1 };
+}
+
+describe('parseOverrides', () => {
+  it('reads the documented format into json-rules-engine conditions', async () => {
+    const { overrides, issues } = parseOverrides(read('valid.yaml'), 'valid.yaml', schema);
+    expect(issues).toEqual([]);
+    expect(overrides.map((o) => [o.id, o.class, o.priority, o.line])).toEqual([
+      ['minors-declined', 'bad', 100, 1],
+      ['guarantor-education', 'good', 50, 12],
+    ]);
+    expect(overrides[0]!.conditions).toEqual({
+      all: [{ fact: 'age', operator: 'lessThan', value: 18 }],
+    });
+    expect(overrides[0]!.examples[0]!.input.age).toBe(17);
+    expect(overrides[1]!.conditions).toEqual({
+      all: [
+        { fact: 'other_parties', operator: 'equal', value: 'guarantor' },
+        { fact: 'purpose', operator: 'in', value: ['education'] },
+        { fact: 'credit_amount', operator: 'lessThan', value: 1000 },
+        {
+          any: [
+            {
+              all: [
+                { fact: 'duration', operator: 'greaterThanInclusive', value: 6 },
+                { fact: 'duration', operator: 'lessThanInclusive', value: 24 },
+              ],
+            },
+            { not: { all: [{ fact: 'savings_status', operator: 'notIn', value: ['<100'] }] } },
+          ],
+        },
+      ],
+    });
+    // The conditions run unchanged on json-rules-engine.
+    const engine = new Engine([{ conditions: overrides[0]!.conditions, event: { type: 'x' } }]);
+    expect((await engine.run({ age: 17 })).events).toHaveLength(1);
+    expect((await engine.run({ age: 30 })).events).toHaveLength(0);
+  });
+
+  const cases: [string, string, string | null][] = [
+    ['unknown-feature.yaml', 'UNKNOWN_FEATURE', 'ag:'],
+    ['wrong-type.yaml', 'WRONG_TYPE', 'eighteen'],
+    ['unknown-category.yaml', 'UNKNOWN_CATEGORY', 'spaceship'],
+    ['unknown-class.yaml', 'UNKNOWN_CLASS', 'terrible'],
+    ['empty-when.yaml', 'EMPTY_WHEN', '{}'],
+    ['unknown-key.yaml', 'UNKNOWN_KEY', 'wehn'],
+    ['unknown-operator.yaml', 'UNKNOWN_OPERATOR', 'under'],
+    ['invalid-example.yaml', 'INVALID_EXAMPLE', 'input'],
+    ['yaml-syntax.yaml', 'YAML_SYNTAX', null],
+    ['override-limit.yaml', 'OVERRIDE_LIMIT', null],
+  ];
+  it.each(cases)('%s gives %s at its place, and no override', (name, code, token) => {
+    const text = read(name);
+    const { overrides, issues } = parseOverrides(text, name, schema);
+    expect(overrides).toEqual([]);
+    expect(issues[0]).toMatchObject({ code, file: name });
+    if (token !== null) expect(issues[0]).toMatchObject(place(text, token));
+  });
+
+  it('suggests the nearest feature name and lists every problem at once', () => {
+    const text =
+      '- id: a\n  when:\n    ag: { lessThan: 18 }\n    purpose: { equal: spaceship }\n  then: { class: terrible }\n';
+    const { issues } = parseOverrides(text, 'f.yaml', schema);
+    expect(issues.map((i) => i.code).sort()).toEqual([
+      'UNKNOWN_CATEGORY',
+      'UNKNOWN_CLASS',
+      'UNKNOWN_FEATURE',
+    ]);
+    expect(issues.find((i) => i.code === 'UNKNOWN_FEATURE')!.message).toContain(
+      "did you mean 'age'?",
+    );
+  });
+});
