@@ -43,6 +43,7 @@ export const ERROR_CATALOGUE = {
   UNKNOWN_CLASS: 'an override names a class the model does not have',
   EMPTY_WHEN: "an override's `when` (or an `all` / `any` in it) is empty",
   INVALID_EXAMPLE: "an override example's input is not a valid record",
+  DUPLICATE_ID: 'two overrides have the same id',
   // Options and environment
   INVALID_ARGUMENT: 'a command-line option or API option has an invalid value',
   BACKEND_UNAVAILABLE: 'the requested TensorFlow.js backend cannot be loaded',

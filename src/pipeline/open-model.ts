@@ -1,4 +1,7 @@
+import * as path from 'node:path';
 import type { Metrics } from '../audit/metrics';
+import { loadOverrides, mergeOverrides } from '../overrides/merge-overrides';
+import type { Override } from '../overrides/parse-overrides';
 import {
   loadModelFiles,
   loadRuleSet,
@@ -24,6 +27,10 @@ export interface OpenModel {
   tree: Tree;
   metrics: Metrics;
   ruleSet: RuleSet;
+  /** The distilled rules alone (`ruleSet` is these with the overrides above them). */
+  distilled: RuleSet;
+  /** The expert overrides applied, in file order. */
+  overrides: Override[];
   /** Content hash of `ruleSet`. */
   ruleSetHash: string;
   /** json-rules-engine itself, the format of record. */
@@ -49,7 +56,11 @@ export async function openModel(
   } = {},
 ): Promise<OpenModel> {
   const files = loadModelFiles(loc);
-  const ruleSet = loadRuleSet(loc);
+  const distilled = loadRuleSet(loc);
+  // Expert overrides in RULES_DIR/NAME/overrides/*.yaml sit above the distilled rules;
+  // a bad override file stops the load (all files apply or none).
+  const overrides = loadOverrides(path.join(modelPaths(loc).rulesDir, 'overrides'), files.schema);
+  const ruleSet = mergeOverrides(distilled, overrides, files.schema);
   if (JSON.stringify(ruleSet.classes) !== JSON.stringify(files.schema.classes)) {
     throw new NeurulesError(
       'INVALID_ARTIFACT',
@@ -60,6 +71,8 @@ export async function openModel(
   const model: OpenModel = {
     ...files,
     ruleSet,
+    distilled,
+    overrides,
     ruleSetHash: ruleSetHash(ruleSet),
     engine: new RuleEngine(ruleSet),
   };

@@ -19,6 +19,8 @@ export interface DecisionParams {
   validationFidelity?: number | null;
   /** Where the rule comes from. */
   source: 'distilled' | 'override';
+  /** An override's stated reason. */
+  reason?: string;
 }
 
 /** A json-rules-engine rule as neurules writes it: plain `RuleProperties` with typed params. */
