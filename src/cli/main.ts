@@ -330,6 +330,39 @@ export function createProgram(io: {
     });
   });
 
+  const rules = program
+    .command('rules')
+    .description('expert override rules (RULES_DIR/NAME/overrides/*.yaml)');
+  dirOptions(
+    rules
+      .command('test')
+      .description("run every override's examples through the merged rule set; exit 2 on a failure")
+      .requiredOption('--model <name>', 'model name'),
+  ).action(async (o) => {
+    const model = await openModel({ modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model });
+    const decider = model.compiled ?? model.engine;
+    let failed = 0;
+    let run = 0;
+    for (const override of model.overrides) {
+      for (const example of override.examples) {
+        run++;
+        const d = await decider.decide(example.input);
+        const ok = d.class === example.expect;
+        if (!ok) failed++;
+        io.stdout.write(
+          `${ok ? 'pass' : 'FAIL'}  ${override.id}  ${override.file}:${example.line}  expected ${example.expect}, got ${d.class} (rule ${d.ruleId})\n`,
+        );
+      }
+    }
+    io.stdout.write(
+      `rules test: ${run - failed} passed, ${failed} failed (${model.overrides.length} overrides)\n`,
+    );
+    if (failed > 0)
+      throw new NeurulesError('INVALID_EXAMPLE', `${failed} override example(s) failed`, {
+        field: 'examples',
+      });
+  });
+
   return program;
 }
 

@@ -23,6 +23,8 @@ beforeEach(() => {
   fs.cpSync(path.join(root, 'rules', 'german-credit'), path.join(dir, 'rules', 'german-credit'), {
     recursive: true,
   });
+  // Start from no overrides: the shipped ones are tested on their own below.
+  fs.rmSync(overridesDir(), { recursive: true, force: true });
   fs.mkdirSync(overridesDir(), { recursive: true });
   fs.writeFileSync(
     path.join(overridesDir(), 'a-policy.yaml'),
@@ -134,5 +136,55 @@ describe('overrides above the distilled rules', () => {
     if (!result.ok) expect(result.issues[0]).toMatchObject({ code: 'EMPTY_WHEN', line: 2 });
     expect(app.ruleSetHash()).toBe(before);
     await app.close();
+  });
+});
+
+describe('neurules rules test', () => {
+  it('runs every example; a failing one is reported and exits 2', async () => {
+    const { createProgram, reportError, EXIT } = await import('../../src/cli/main');
+    const { Writable } = await import('node:stream');
+    const out: string[] = [];
+    const sink = new Writable({
+      write(c, _e, cb) {
+        out.push(String(c));
+        cb();
+      },
+    });
+    fs.copyFileSync(
+      path.join(root, 'rules', 'german-credit', 'overrides', 'credit-policy.yaml'),
+      path.join(overridesDir(), 'c.yaml'),
+    );
+    fs.rmSync(path.join(overridesDir(), 'a-policy.yaml'));
+    fs.rmSync(path.join(overridesDir(), 'b-more.yaml'));
+    const run = async (): Promise<number> => {
+      try {
+        await createProgram({ stdout: sink, stderr: sink, isTTY: false }).parseAsync(
+          [
+            'rules',
+            'test',
+            '--model',
+            'german-credit',
+            '--models-dir',
+            loc().modelsDir,
+            '--rules-dir',
+            loc().rulesDir,
+          ],
+          { from: 'user' },
+        );
+        return EXIT.ok;
+      } catch (e) {
+        return reportError(e, sink);
+      }
+    };
+    expect(await run()).toBe(EXIT.ok);
+    expect(out.join('')).toContain('rules test: 3 passed, 0 failed (3 overrides)');
+    const file = path.join(overridesDir(), 'c.yaml');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('      expect: bad\n', '      expect: good\n'),
+    );
+    out.length = 0;
+    expect(await run()).toBe(EXIT.usage);
+    expect(out.join('')).toMatch(/FAIL {2}minors-declined .*c\.yaml:12 {2}expected good, got bad/);
   });
 });
