@@ -176,14 +176,16 @@ export function createCsvRowReader(
   };
 }
 
-function formatFromExtension(file: string): RecordFormat | undefined {
+/** The format a file's extension names (`.csv`; `.jsonl` or `.ndjson`), if any. */
+export function formatFromExtension(file: string): RecordFormat | undefined {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   return undefined;
 }
 
-function sniffFormat(text: string): RecordFormat {
+/** The format of content with no telling extension: JSONL when it starts with `{`. */
+export function sniffFormat(text: string): RecordFormat {
   return text
     .replace(/^\uFEFF/, '')
     .trimStart()

@@ -11,7 +11,7 @@ import {
   pruningSequence,
   raiseChild,
 } from './prune-tree';
-import { refitTree, routeRecords } from './route-records';
+import { countAgreement, decideRecords, refitTree, routeRecords } from './route-records';
 import { perturbRecords } from './sample-records';
 import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';
@@ -242,7 +242,17 @@ export function distill(
   const leavesBeforeSimplify = leafCount(tree);
   if (simplify) {
     progress('simplifying the rules');
-    tree = simplifyTree(tree, chosen.records, chosen.targets, validation, validationLabels);
+    const wholeNumbers = new Set(
+      schema.features.filter((f) => f.type === 'numeric' && f.integer).map((f) => f.name),
+    );
+    tree = simplifyTree(
+      tree,
+      chosen.records,
+      chosen.targets,
+      validation,
+      validationLabels,
+      wholeNumbers,
+    );
   }
   return {
     tree,
@@ -300,28 +310,14 @@ function sampleThinLeaves(
 
 /** Class index of each row of a row-major probability matrix. */
 export function hardLabels(probabilities: ArrayLike<number>, K: number): number[] {
-  const n = probabilities.length / K;
   const out: number[] = [];
-  for (let i = 0; i < n; i++)
-    out.push(argMax(Array.prototype.slice.call(probabilities, i * K, (i + 1) * K) as number[]));
+  for (let i = 0; i < probabilities.length / K; i++) out.push(argMax(probabilities, i * K, K));
   return out;
 }
 
 /** Share of records where the tree decides `labels`. */
 function agreementWith(tree: Tree, records: readonly DataRecord[], labels: number[]): number {
-  if (records.length === 0) return 0;
-  const leaves = routeRecords(tree, records);
-  const decide = tree.nodes.map((n) => argMax(n.distribution));
-  let same = 0;
-  for (let i = 0; i < records.length; i++) if (decide[leaves[i]!] === labels[i]) same++;
-  return same / records.length;
-}
-
-/** Decisions of a tree for records (class indices). */
-function decisions(tree: Tree, records: readonly DataRecord[]): Int32Array {
-  const leaves = routeRecords(tree, records);
-  const decide = tree.nodes.map((n) => argMax(n.distribution));
-  return leaves.map((leaf) => decide[leaf]!);
+  return records.length === 0 ? 0 : countAgreement(tree, records, labels) / records.length;
 }
 
 function simplifyTree(
@@ -330,11 +326,12 @@ function simplifyTree(
   targets: Float64Array,
   validation: DataRecord[],
   validationLabels: number[],
+  wholeNumbers: ReadonlySet<string>,
 ): Tree {
   let current = mergeSameClassLeaves(tree);
   // Subtree raising: drop a split (and the conditions it puts in every rule below it) when
   // no training or synthetic record changes decision.
-  const reference = decisions(current, records);
+  const reference = decideRecords(current, records);
   let changed = true;
   while (changed) {
     changed = false;
@@ -344,7 +341,7 @@ function simplifyTree(
         const candidate = mergeSameClassLeaves(
           refitTree(raiseChild(current, node.id, side), records, targets),
         );
-        const after = decisions(candidate, records);
+        const after = decideRecords(candidate, records);
         if (after.every((d, i) => d === reference[i])) {
           current = candidate;
           changed = true;
@@ -354,7 +351,7 @@ function simplifyTree(
       if (changed) break;
     }
   }
-  current = roundThresholds(current, records, validation, validationLabels);
+  current = roundThresholds(current, records, validation, validationLabels, wholeNumbers);
   return compactTree(current);
 }
 

@@ -17,10 +17,14 @@ export function predictTree(tree: Tree, record: DataRecord): number {
   return argMax(leafOf(tree, record).distribution);
 }
 
-/** Index of the largest value (the first one on ties). */
-export function argMax(values: ArrayLike<number>): number {
+/** Index (from `offset`) of the largest of `count` values (the first one on ties). */
+export function argMax(
+  values: ArrayLike<number>,
+  offset = 0,
+  count = values.length - offset,
+): number {
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  for (let i = 1; i < count; i++) if (values[offset + i]! > values[offset + best]!) best = i;
   return best;
 }
 

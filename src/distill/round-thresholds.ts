@@ -1,6 +1,5 @@
 import type { DataRecord } from '../data/types';
-import { argMax } from './predict-tree';
-import { routeRecords } from './route-records';
+import { countAgreement, decideRecords } from './route-records';
 import type { Tree } from './types';
 
 /** Candidate readable values for a threshold, fewest significant digits first. */
@@ -35,24 +34,11 @@ export function roundThresholds(
   records: DataRecord[],
   validation: DataRecord[],
   labels: number[],
+  wholeNumberFeatures: ReadonlySet<string>,
 ): Tree {
-  const integer = new Set<string>();
-  for (const r of records.slice(0, 1000)) {
-    for (const [k, v] of Object.entries(r))
-      if (typeof v === 'number' && !Number.isInteger(v)) integer.add(`!${k}`);
-  }
-  const isInteger = (feature: string): boolean => !integer.has(`!${feature}`);
-  const score = (t: Tree, data: readonly DataRecord[], target: ArrayLike<number>): number => {
-    const decide = t.nodes.map((n) => argMax(n.distribution));
-    const leaves = routeRecords(t, data);
-    let same = 0;
-    for (let i = 0; i < data.length; i++) if (decide[leaves[i]!] === target[i]) same++;
-    return same;
-  };
-  const trainTarget = (() => {
-    const decide = tree.nodes.map((n) => argMax(n.distribution));
-    return Array.from(routeRecords(tree, records), (leaf) => decide[leaf]!);
-  })();
+  const isInteger = (feature: string): boolean => wholeNumberFeatures.has(feature);
+  const score = countAgreement;
+  const trainTarget = decideRecords(tree, records);
   let current = tree;
   let trainScore = score(current, records, trainTarget);
   let validScore = score(current, validation, labels);

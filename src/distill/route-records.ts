@@ -1,4 +1,5 @@
 import type { DataRecord } from '../data/types';
+import { argMax } from './predict-tree';
 import type { Tree, TreeNode } from './types';
 
 /** True when `record` goes to the left child of `node` (which must have a test). */
@@ -20,6 +21,24 @@ export function routeRecords(tree: Tree, records: readonly DataRecord[]): Int32A
     out[i] = node.id;
   }
   return out;
+}
+
+/** The class index a tree decides for each record. */
+export function decideRecords(tree: Tree, records: readonly DataRecord[]): Int32Array {
+  const decide = tree.nodes.map((n) => argMax(n.distribution));
+  return routeRecords(tree, records).map((leaf) => decide[leaf]!);
+}
+
+/** How many records the tree decides as `labels` says. */
+export function countAgreement(
+  tree: Tree,
+  records: readonly DataRecord[],
+  labels: ArrayLike<number>,
+): number {
+  const decided = decideRecords(tree, records);
+  let same = 0;
+  for (let i = 0; i < decided.length; i++) if (decided[i] === labels[i]) same++;
+  return same;
 }
 
 /**

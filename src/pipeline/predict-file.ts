@@ -4,7 +4,13 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { once } from 'node:events';
 import { CSV_OPTIONS } from '../data/parse-csv';
-import { createCsvRowReader, parseJsonlLine, type ParsedRecord } from '../data/read-records';
+import {
+  createCsvRowReader,
+  formatFromExtension,
+  parseJsonlLine,
+  type ParsedRecord,
+  sniffFormat,
+} from '../data/read-records';
 import type { DataRecord, Schema } from '../data/types';
 import type { Decision } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
@@ -143,19 +149,13 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
 }
 
 function isCsv(file: string): boolean {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.csv') return true;
-  if (ext === '.jsonl' || ext === '.ndjson') return false;
+  const known = formatFromExtension(file);
+  if (known) return known === 'csv';
   const head = Buffer.alloc(64);
   const fd = fs.openSync(file, 'r');
   const n = fs.readSync(fd, head, 0, 64, 0);
   fs.closeSync(fd);
-  return !head
-    .subarray(0, n)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .startsWith('{');
+  return sniffFormat(head.subarray(0, n).toString('utf8')) === 'csv';
 }
 
 async function streamJsonl(

@@ -220,8 +220,12 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
           });
       }
       const explain = req.query.explain === 'true' || req.query.explain === '1';
+      // The network's probabilities for every record at once: one tensor op per request.
+      const networkProbabilities = explain
+        ? current.model.teacher?.predictProbaFlat(records)
+        : undefined;
       const answers = [];
-      for (const record of records) {
+      for (const [index, record] of records.entries()) {
         const decision = await current.decider.decide(record);
         decisions.inc({ rule: decision.ruleId, class: decision.class });
         log?.append({
@@ -239,7 +243,8 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
           ruleSet: current.model.ruleSetHash,
         };
         if (explain) {
-          const network = current.model.teacher?.predictProbaFlat([record]);
+          const K = current.model.schema.classes.length;
+          const network = networkProbabilities?.subarray(index * K, (index + 1) * K);
           answer.explanation = await explainDecision(current.decider, record, network);
         }
         answers.push(answer);

@@ -1,21 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { createProgram, EXIT, reportError } from '../../src/cli/main';
 import { ERROR_CATALOGUE } from '../../src/errors';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
+import { sink } from '../helpers/sink';
 
 /** Run the CLI in-process; returns the exit code and what it printed. */
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

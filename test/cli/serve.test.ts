@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { createProgram, EXIT, reportError } from '../../src/cli/main';
+import { sink } from '../helpers/sink';
 
 // These tests run the built CLI (`dist/`, made by `npm install`'s prepare script) as a real
 // process, to exercise signals: SIGHUP reload and SIGTERM shutdown.
@@ -130,18 +130,6 @@ describe('neurules serve (a real process)', () => {
     }
   });
 });
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 describe('--engine', () => {
   it('a rule set outside the compiled subset is refused by the compiled engine and runs on json-rules-engine', async () => {

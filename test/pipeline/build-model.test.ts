@@ -2,28 +2,16 @@ import { Engine } from 'json-rules-engine';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { createProgram } from '../../src/cli/main';
 import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
 import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
 import { openModel } from '../../src/pipeline/open-model';
 import type { RuleSet } from '../../src/rules/types';
+import { sink } from '../helpers/sink';
 
 const root = path.join(__dirname, '..', '..');
 let dir: string;
 let result: BuildResult;
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-'));
