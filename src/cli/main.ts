@@ -4,6 +4,9 @@ import { coerceRecord } from '../data/coerce-record';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { explainDecision, formatExplanation } from '../engine/explain-decision';
+import { loadModelFiles } from '../artifacts/model-store';
+import { writeFileAtomic } from '../artifacts/write-atomic';
+import { toMlCartModel } from '../distill/export-ml-cart';
 import { formatIssue, isNeurulesError, NeurulesError } from '../errors';
 import { buildModel } from '../pipeline/build-model';
 import { openModel } from '../pipeline/open-model';
@@ -328,6 +331,28 @@ export function createProgram(io: {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+  });
+
+  dirOptions(
+    program
+      .command('export')
+      .description(
+        "write a model's tree in another format: ml-cart's model JSON (numeric features only)",
+      )
+      .requiredOption('--model <name>', 'model name')
+      .addOption(
+        new Option('--format <name>', 'output format').choices(['ml-cart']).default('ml-cart'),
+      )
+      .option('--output <file>', 'write here instead of standard output'),
+  ).action(async (o) => {
+    const { schema, tree } = loadModelFiles({
+      modelsDir: o.modelsDir,
+      rulesDir: o.rulesDir,
+      name: o.model,
+    });
+    const text = JSON.stringify(toMlCartModel(tree, schema)) + '\n';
+    if (o.output) writeFileAtomic(o.output, text);
+    else io.stdout.write(text);
   });
 
   const rules = program

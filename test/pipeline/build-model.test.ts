@@ -143,4 +143,29 @@ describe('buildModel on iris (end to end)', () => {
     expect(e.network.class).toBe('setosa');
     expect(e.network.agrees).toBe(true);
   });
+
+  it('`neurules export --format ml-cart` writes a model ml-cart loads and that decides like the rules', async () => {
+    const { DecisionTreeClassifier } = await import('ml-cart');
+    const out = path.join(dir, 'iris.ml-cart.json');
+    await createProgram({ stdout: sink(), stderr: sink(), isTTY: false }).parseAsync(
+      [
+        'export',
+        '--model',
+        'iris',
+        '--output',
+        out,
+        '--models-dir',
+        path.join(dir, 'models'),
+        '--rules-dir',
+        path.join(dir, 'rules'),
+      ],
+      { from: 'user' },
+    );
+    const cart = DecisionTreeClassifier.load(JSON.parse(fs.readFileSync(out, 'utf8')));
+    const names = result.schema.features.map((f) => f.name);
+    const predicted = cart.predict(
+      result.test.records.map((r) => names.map((n) => r[n] as number)),
+    );
+    expect(predicted).toEqual(result.test.records.map((r) => predictTree(result.tree, r)));
+  });
 });
