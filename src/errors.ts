@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   FOREIGN_FORMAT: 'a file is not the kind of neurules artifact expected',
   NEWER_FORMAT: 'a file was written by a newer neurules format version',
   INVALID_ARTIFACT: 'an artifact file is damaged or inconsistent',
+  DATA_CHANGED: 'the data file a model was built from has changed since the build',
   // Override files (YAML)
   YAML_SYNTAX: 'an override file is not valid YAML',
   OVERRIDE_LIMIT: 'an override file is over a size or alias limit',
@@ -44,6 +45,13 @@ export const ERROR_CATALOGUE = {
   EMPTY_WHEN: "an override's `when` (or an `all` / `any` in it) is empty",
   INVALID_EXAMPLE: "an override example's input is not a valid record",
   DUPLICATE_ID: 'two overrides have the same id',
+  // Override analysis (`neurules rules lint`); conflicts are errors, the others warnings
+  OVERRIDE_CONFLICT:
+    'two overrides at the same priority match common records and decide different classes',
+  OVERRIDE_SHADOWED: 'an override never decides: overrides before it cover every record it matches',
+  OVERRIDE_DEAD: 'an override matches no record of the training data (or no record at all)',
+  OVERRIDE_REDUNDANT:
+    'an override decides what the distilled rules decide on every record it decides',
   // Options and environment
   INVALID_ARGUMENT: 'a command-line option or API option has an invalid value',
   BACKEND_UNAVAILABLE: 'the requested TensorFlow.js backend cannot be loaded',

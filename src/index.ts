@@ -95,17 +95,48 @@ export {
   formatExplanation,
   type Explanation,
   type ExplainedCondition,
+  type ExplainOptions,
   type NetworkOpinion,
+  type OverrideNote,
 } from './engine/explain-decision';
+export {
+  findCounterfactuals,
+  type Counterfactual,
+  type FeatureChange,
+} from './engine/find-counterfactuals';
+export { principalReasons, type PrincipalReason } from './engine/principal-reasons';
+
+// regions (exact set algebra on rule conditions)
+export {
+  regionOf,
+  regionContains,
+  intersectRegions,
+  subtractRegions,
+  type Box,
+  type Region,
+} from './regions/region';
+export { ruleRegions, type RuleRegion } from './regions/rule-regions';
+export { nearestValue, type Move, type MoveRules } from './regions/nearest-value';
+export type { Interval as ValueInterval, ValueSet } from './regions/value-set';
 
 // audit
 export {
   agreement,
   computeMetrics,
+  differences,
   formatMetricsTable,
   ruleSetSize,
   type Metrics,
+  type OverrideMetrics,
 } from './audit/metrics';
+export {
+  overrideImpact,
+  formatImpactTable,
+  type FormatImpactOptions,
+  type OverrideImpact,
+  type OverrideImpactInput,
+  type OverrideImpactItem,
+} from './audit/override-impact';
 
 // artifacts
 export {
@@ -114,6 +145,7 @@ export {
   modelPaths,
   saveModel,
   FORMAT_VERSIONS,
+  type ManifestData,
   type ModelLocation,
   type ModelManifest,
 } from './artifacts/model-store';
@@ -128,6 +160,7 @@ export {
   type BuildResult,
 } from './pipeline/build-model';
 export { openModel, type OpenModel } from './pipeline/open-model';
+export { loadModelData, type ModelData } from './pipeline/open-dataset';
 export {
   compileRuleSet,
   safeCompileRuleSet,
@@ -144,3 +177,17 @@ export {
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
 export { DecisionLog, type DecisionLogEntry } from './audit/decision-log';
 export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';
+export {
+  loadOverrides,
+  safeLoadOverrides,
+  mergeOverrides,
+  hitOrder,
+} from './overrides/merge-overrides';
+export { lintOverrides, exampleRecord, type LintFinding } from './overrides/lint-overrides';
+export { gatherAudit, type AuditInput } from './audit/gather-audit';
+export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log';
+export { wilsonInterval } from './audit/wilson-interval';
+export { renderHtml } from './report/render-html';
+export { renderMarkdown } from './report/render-markdown';
+export { treeView } from './report/tree-view';
+export type * from './report/types';

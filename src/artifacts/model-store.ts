@@ -19,8 +19,8 @@ export interface ModelManifest {
   version: 1;
   name: string;
   createdAt: string;
-  /** The data file the model was built from, and its size in rows. */
-  data: { file: string; rows: number };
+  /** The data file the model was built from: enough to find it, check it and re-read it. */
+  data: ManifestData;
   target: string;
   seed: number;
   maxRules: number;
@@ -29,6 +29,26 @@ export interface ModelManifest {
   rulesHash: string;
   /** What distillation chose (learner, sampling, candidates and their validation fidelity). */
   distill: DistillReport;
+}
+
+/**
+ * `manifest.data`: the build's data file. Every field but `file` and `rows` is optional,
+ * so manifests written before they existed still load (those models cannot have their
+ * held-out split rebuilt as strictly; see `loadModelData`).
+ */
+export interface ManifestData {
+  /** The data file's base name. */
+  file: string;
+  /** The path as given to `build`, relative to the directory it ran in, with `/` separators. */
+  path?: string;
+  /** SHA-256 of the file's bytes (hex). */
+  sha256?: string;
+  /** Data rows in the file. */
+  rows: number;
+  /** The type of every feature column, as read (passed back as forced types to re-read). */
+  types?: Record<string, 'numeric' | 'categorical'>;
+  /** The split fractions of the build (its seed is `manifest.seed`). */
+  split?: { testFraction: number; validationFraction: number };
 }
 
 /** Where a model and its rules live. */

@@ -7,9 +7,9 @@ export interface Metrics {
   version: 1;
   /** Accuracy of the network on the test split. */
   teacherAccuracy: number;
-  /** Accuracy of the rules on the test split. */
+  /** Accuracy of the distilled rules alone (no overrides) on the test split. */
   rulesAccuracy: number;
-  /** Share of test records where rules and network decide the same class. */
+  /** Share of test records where the distilled rules alone and the network decide the same class. */
   fidelity: number;
   ruleCount: number;
   /** Mean comparisons per rule (an interval counts two; `or missing` alternatives none). */
@@ -20,6 +20,23 @@ export interface Metrics {
   testRows: number;
   /** TensorFlow.js backend that trained the network. */
   backend: string;
+  /**
+   * The same test split decided by the merged rule set (expert overrides above the
+   * distilled rules), when the build found overrides. Absent when there were none.
+   */
+  overrides?: OverrideMetrics;
+}
+
+/** Test-split quality of the distilled rules with the expert overrides above them. */
+export interface OverrideMetrics {
+  /** Overrides in the merged rule set. */
+  count: number;
+  /** Accuracy of the merged rule set on the test split. */
+  rulesAccuracy: number;
+  /** Share of test records where the merged rule set and the network decide the same class. */
+  fidelity: number;
+  /** Test records whose merged decision differs from the distilled rules' decision. */
+  changed: number;
 }
 
 /** Share of positions where `a` and `b` hold the same value. */
@@ -32,6 +49,15 @@ export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return same / a.length;
 }
 
+/** Number of positions where `a` and `b` hold different values. */
+export function differences(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length)
+    throw new Error(`differences: lengths differ (${a.length} vs ${b.length})`);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
 /** Rule count and mean comparisons per rule of a rule set. */
 export function ruleSetSize(ruleSet: RuleSet): { ruleCount: number; meanConditions: number } {
   const ruleCount = ruleSet.rules.length;
@@ -39,7 +65,11 @@ export function ruleSetSize(ruleSet: RuleSet): { ruleCount: number; meanConditio
   return { ruleCount, meanConditions: ruleCount ? total / ruleCount : 0 };
 }
 
-/** Compute the metrics from class indices on the test split. */
+/**
+ * Compute the metrics from class indices on the test split. `rules` are the distilled
+ * rules' decisions; `overrides`, when given, the merged rule set's decisions on the same
+ * records and the number of overrides in it.
+ */
 export function computeMetrics(input: {
   truth: number[];
   teacher: number[];
@@ -47,8 +77,9 @@ export function computeMetrics(input: {
   ruleSet: RuleSet;
   rows: { train: number; validation: number; test: number };
   backend: string;
+  overrides?: { count: number; rules: number[] } | undefined;
 }): Metrics {
-  return {
+  const metrics: Metrics = {
     format: 'neurules.metrics',
     version: 1,
     teacherAccuracy: agreement(input.teacher, input.truth),
@@ -60,6 +91,16 @@ export function computeMetrics(input: {
     testRows: input.rows.test,
     backend: input.backend,
   };
+  if (input.overrides) {
+    const merged = input.overrides.rules;
+    metrics.overrides = {
+      count: input.overrides.count,
+      rulesAccuracy: agreement(merged, input.truth),
+      fidelity: agreement(merged, input.teacher),
+      changed: differences(merged, input.rules),
+    };
+  }
+  return metrics;
 }
 
 /** The metrics as an aligned two-column text table. */
@@ -68,6 +109,16 @@ export function formatMetricsTable(m: Metrics): string {
     ['teacher accuracy (network, test)', m.teacherAccuracy.toFixed(3)],
     ['rules accuracy (test)', m.rulesAccuracy.toFixed(3)],
     ['fidelity (rules = network, test)', m.fidelity.toFixed(3)],
+    ...(m.overrides
+      ? ([
+          [
+            `rules + ${m.overrides.count} overrides accuracy (test)`,
+            m.overrides.rulesAccuracy.toFixed(3),
+          ],
+          ['fidelity with overrides (test)', m.overrides.fidelity.toFixed(3)],
+          ['decisions changed by overrides', `${m.overrides.changed} of ${m.testRows}`],
+        ] as [string, string][])
+      : []),
     ['rules', String(m.ruleCount)],
     ['mean conditions per rule', m.meanConditions.toFixed(2)],
     ['train / validation / test rows', `${m.trainRows} / ${m.validationRows} / ${m.testRows}`],

@@ -1,14 +1,23 @@
+import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatMetricsTable } from '../audit/metrics';
+import { gatherAudit } from '../audit/gather-audit';
+import { formatImpactTable, overrideImpact } from '../audit/override-impact';
+import { readDecisionLog } from '../audit/read-decision-log';
+import { renderHtml } from '../report/render-html';
+import { renderMarkdown } from '../report/render-markdown';
 import { coerceRecord } from '../data/coerce-record';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { explainDecision, formatExplanation } from '../engine/explain-decision';
-import { loadModelFiles } from '../artifacts/model-store';
+import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
 import { writeFileAtomic } from '../artifacts/write-atomic';
 import { toMlCartModel } from '../distill/export-ml-cart';
 import { formatIssue, isNeurulesError, NeurulesError } from '../errors';
+import { lintOverrides } from '../overrides/lint-overrides';
+import { safeLoadOverrides } from '../overrides/merge-overrides';
 import { buildModel } from '../pipeline/build-model';
+import { loadModelData } from '../pipeline/open-dataset';
 import { openModel } from '../pipeline/open-model';
 import { predictFile } from '../pipeline/predict-file';
 import { BACKEND_CHOICES, type BackendChoice } from '../teacher/backend';
@@ -27,13 +36,28 @@ function wholeNumber(name: string, min: number) {
   };
 }
 
-function parseTypes(value: string, previous: Record<string, 'numeric' | 'categorical'> = {}) {
-  for (const part of value.split(',')) {
-    const [column, type] = part.split('=').map((s) => s.trim());
-    if (!column || (type !== 'numeric' && type !== 'categorical')) {
-      throw new InvalidArgumentError(`expected COLUMN=numeric|categorical, found '${part}'`);
+/** A commander parser for `KEY=VALUE,...` lists whose values are one of `allowed`. */
+function keyValues<V extends string>(what: string, allowed: readonly V[]) {
+  return (value: string, previous: Record<string, V> = {}): Record<string, V> => {
+    for (const part of value.split(',')) {
+      const [key, v] = part.split('=').map((s) => s.trim());
+      if (!key || !allowed.includes(v as V)) {
+        throw new InvalidArgumentError(`expected ${what}=${allowed.join('|')}, found '${part}'`);
+      }
+      previous[key] = v as V;
     }
-    previous[column] = type;
+    return previous;
+  };
+}
+
+const parseTypes = keyValues('COLUMN', ['numeric', 'categorical'] as const);
+const parseMonotone = keyValues('FEATURE', ['increasing', 'decreasing'] as const);
+
+function parseList(value: string, previous: string[] = []): string[] {
+  for (const part of value.split(',')) {
+    const name = part.trim();
+    if (!name) throw new InvalidArgumentError(`expected FEATURE,FEATURE,..., found '${value}'`);
+    previous.push(name);
   }
   return previous;
 }
@@ -84,10 +108,16 @@ export function createProgram(io: {
           .choices(BACKEND_CHOICES)
           .default('auto'),
       )
+      .option('--type <column=type,...>', 'force column types (numeric or categorical)', parseTypes)
       .option(
-        '--type <column=type,...>',
-        'force column types (numeric or categorical)',
-        parseTypes,
+        '--immutable <feature,...>',
+        'mark features immutable in the schema (counterfactuals never change them)',
+        parseList,
+      )
+      .option(
+        '--monotone <feature=increasing|decreasing,...>',
+        'mark numeric features monotone in the schema (counterfactuals only move them this way)',
+        parseMonotone,
       ),
   ).action(async (o) => {
     const result = await buildModel({
@@ -95,6 +125,8 @@ export function createProgram(io: {
       ...(o.target !== undefined && { target: o.target }),
       ...(o.name !== undefined && { name: o.name }),
       ...(o.type !== undefined && { types: o.type }),
+      ...(o.immutable !== undefined && { immutable: o.immutable }),
+      ...(o.monotone !== undefined && { monotone: o.monotone }),
       maxRules: o.maxRules,
       seed: o.seed,
       distill: {
@@ -249,7 +281,9 @@ export function createProgram(io: {
       record = r;
     }
     const probabilities = model.teacher!.predictProbaFlat([record]);
-    const explanation = await explainDecision(model.engine, record, probabilities);
+    const explanation = await explainDecision(model.engine, record, probabilities, {
+      schema: model.schema,
+    });
     if (o.json) io.stdout.write(JSON.stringify({ record, ...explanation }, null, 2) + '\n');
     else {
       const shown = Object.entries(record)
@@ -388,6 +422,177 @@ export function createProgram(io: {
       });
   });
 
+  dirOptions(
+    rules
+      .command('impact')
+      .description(
+        'what each override does on held-out data: records it decides, decisions it changes, accuracy and fidelity',
+      )
+      .requiredOption('--model <name>', 'model name')
+      .option(
+        '--data <file>',
+        "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)",
+      )
+      .option('--json', 'print the impact as JSON')
+      .addOption(
+        new Option('--backend <name>', 'TensorFlow.js backend for the network')
+          .choices(BACKEND_CHOICES)
+          .default('auto'),
+      ),
+  ).action(async (o) => {
+    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    // Read the data first: a missing or changed file fails before the network loads.
+    const data = loadModelData(loc, o.data !== undefined ? { data: o.data } : {});
+    const model = await openModel(loc, { teacher: true, backend: o.backend });
+    try {
+      const impact = overrideImpact({
+        classes: model.schema.classes,
+        overrides: model.overrides,
+        merged: model.ruleSet,
+        distilled: model.distilled,
+        records: data.test.records,
+        labels: data.test.labels,
+        network: model.teacher!.predict(data.test.records),
+      });
+      if (o.json) {
+        const { file, source, description } = data;
+        const out = {
+          model: o.model,
+          ruleSet: model.ruleSetHash,
+          data: { file, source, description },
+          ...impact,
+        };
+        io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      } else {
+        io.stdout.write(
+          `model '${o.model}', ${model.overrides.length} overrides; records: ${data.description}\n\n` +
+            formatImpactTable(impact, {
+              records: data.source === 'split' ? 'held-out records' : `records of ${data.file}`,
+            }) +
+            '\n',
+        );
+      }
+    } finally {
+      model.teacher!.dispose();
+    }
+  });
+
+  dirOptions(
+    rules
+      .command('lint')
+      .description(
+        'check the override files (every problem as FILE:LINE:COLUMN CODE message), then find conflicting, shadowed, dead and redundant overrides; exit 2 on errors or conflicts',
+      )
+      .requiredOption('--model <name>', 'model name')
+      .option(
+        '--data <file>',
+        "records to judge dead overrides on (default: the build's training split)",
+      ),
+  ).action(async (o) => {
+    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    const { schema } = loadModelFiles(loc);
+    const dir = path.join(modelPaths(loc).rulesDir, 'overrides');
+    const loaded = safeLoadOverrides(dir, schema);
+    if (!loaded.ok) {
+      const ordered = [...loaded.issues].sort(
+        (a, b) =>
+          (a.file ?? '').localeCompare(b.file ?? '') ||
+          (a.line ?? 0) - (b.line ?? 0) ||
+          (a.column ?? 0) - (b.column ?? 0),
+      );
+      for (const issue of ordered) io.stdout.write(`${formatIssue(issue)}\n`);
+      throw new NeurulesError(
+        'INVALID_OVERRIDE',
+        `rules lint: ${loaded.issues.length} problem(s) in ${dir}; no override is applied until all are fixed`,
+        { file: dir },
+      );
+    }
+    const data = loadModelData(loc, o.data !== undefined ? { data: o.data } : {});
+    const records = data.source === 'split' ? data.train.records : data.test.records;
+    const findings = lintOverrides({
+      overrides: loaded.value,
+      distilled: loadRuleSet(loc),
+      schema,
+      records,
+    });
+    for (const f of findings) {
+      io.stdout.write(`${formatIssue(f)}\n`);
+      if (f.example) io.stdout.write(`  example: ${JSON.stringify(f.example)}\n`);
+    }
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    io.stdout.write(
+      `rules lint: ${loaded.value.length} overrides in ${dir}; ${errors} error(s), ${findings.length - errors} warning(s); judged on ${records.length} records (${data.source === 'split' ? 'training split' : data.file})\n`,
+    );
+    if (errors > 0)
+      throw new NeurulesError('OVERRIDE_CONFLICT', `rules lint: ${errors} conflict(s)`, {
+        file: dir,
+      });
+  });
+
+  dirOptions(
+    program
+      .command('audit')
+      .description(
+        'write an audit report of a model: quality with confidence intervals, every rule, the tree, override impact, drift from a decision log',
+      )
+      .requiredOption('--model <name>', 'model name')
+      .requiredOption('--out <file>', 'where to write the report')
+      .option(
+        '--data <file>',
+        "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)",
+      )
+      .option('--log <file>', "the service's decision log (neurules serve --decision-log)")
+      .addOption(
+        new Option(
+          '--format <name>',
+          'html (one self-contained file), md (Markdown) or json (the report data)',
+        ).choices(['html', 'md', 'json']),
+      )
+      .addOption(
+        new Option('--backend <name>', 'TensorFlow.js backend for the network')
+          .choices(BACKEND_CHOICES)
+          .default('auto'),
+      ),
+  ).action(async (o) => {
+    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    const format: string =
+      o.format ?? (/\.md$/i.test(o.out) ? 'md' : /\.json$/i.test(o.out) ? 'json' : 'html');
+    const data = loadModelData(loc, o.data !== undefined ? { data: o.data } : {});
+    // Training shares for drift: the build's training split when it can be rebuilt.
+    let training: { records: DataRecord[]; description: string } | undefined;
+    if (o.log !== undefined) {
+      const split = data.source === 'split' ? data : safeLoad(() => loadModelData(loc));
+      if (split) training = { records: split.train.records, description: 'training split' };
+    }
+    const model = await openModel(loc, { teacher: true, backend: o.backend });
+    try {
+      const report = gatherAudit({
+        model,
+        data,
+        ...(training && { training }),
+        ...(o.log !== undefined && { log: readDecisionLog(o.log, model.ruleSetHash) }),
+      });
+      const text =
+        format === 'md'
+          ? renderMarkdown(report)
+          : format === 'json'
+            ? JSON.stringify(report, null, 2) + '\n'
+            : renderHtml(report);
+      writeFileAtomic(o.out, text);
+      const f = report.quality.fidelity;
+      io.stderr.write(
+        `wrote ${o.out} (${format}, ${Math.round(Buffer.byteLength(text) / 1024)} KB): ${report.rules.length} rules on ${data.description}; ` +
+          `fidelity ${f.value.toFixed(3)} (95% CI ${f.low.toFixed(3)}–${f.high.toFixed(3)}), rules accuracy ${report.quality.rulesAccuracy.toFixed(3)}, network accuracy ${report.quality.networkAccuracy.toFixed(3)}` +
+          (report.drift
+            ? `; ${report.drift.decisions} logged decisions, ${report.drift.rules.filter((r) => r.drifted).length} rule(s) drifted`
+            : '') +
+          '\n',
+      );
+    } finally {
+      model.teacher!.dispose();
+    }
+  });
+
   return program;
 }
 
@@ -404,6 +609,16 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     return reportError(e, io.stderr);
+  }
+}
+
+/** `f()`, or undefined when it throws a NeurulesError (an optional extra that may be absent). */
+function safeLoad<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (isNeurulesError(e)) return undefined;
+    throw e;
   }
 }
 

@@ -14,6 +14,9 @@ export function buildReporter(
           `data: ${e.rows} rows, ${e.features} features, ${e.classes} classes; split train/validation/test ${e.split.join('/')}\n`,
         );
         break;
+      case 'overrides':
+        out.write(`overrides: ${e.count} from ${e.dir} (measured on the test split too)\n`);
+        break;
       case 'backend':
         out.write(`tfjs backend: ${e.backend}\n`);
         break;

@@ -11,6 +11,10 @@ export interface NumericFeature {
   integer: boolean;
   /** Number of missing values seen when the schema was inferred. */
   missing: number;
+  /** Set by `build --immutable`: counterfactuals never change this feature. */
+  immutable?: boolean;
+  /** Set by `build --monotone`: counterfactuals may only move this feature this way. */
+  monotone?: 'increasing' | 'decreasing';
 }
 
 /** A categorical feature: values are one of `levels`, or missing. */
@@ -20,6 +24,8 @@ export interface CategoricalFeature {
   /** Levels in order of first appearance in the data. */
   levels: string[];
   missing: number;
+  /** Set by `build --immutable`: counterfactuals never change this feature. */
+  immutable?: boolean;
 }
 
 export type Feature = NumericFeature | CategoricalFeature;

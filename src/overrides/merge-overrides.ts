@@ -53,6 +53,18 @@ export function loadOverrides(dir: string, schema: Schema): Override[] {
 }
 
 /**
+ * Overrides in the order they are tried: priority (highest first), then file, then
+ * position. Files compare by code unit, as the loader lists them: the same on every
+ * machine (`localeCompare` would follow the process locale and case rules).
+ */
+export function hitOrder(overrides: readonly Override[]): Override[] {
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...overrides].sort(
+    (a, b) => b.priority - a.priority || byName(a.file, b.file) || a.line - b.line,
+  );
+}
+
+/**
  * The hit policy as one json-rules-engine rule set: overrides are ordered by their
  * priority (highest first), then by file and position; each gets its own json-rules-engine
  * priority above every distilled rule (which keep priority 1), in that order. So a plain
@@ -64,9 +76,7 @@ export function mergeOverrides(
   overrides: readonly Override[],
   schema: Schema,
 ): RuleSet {
-  const ordered = [...overrides].sort(
-    (a, b) => b.priority - a.priority || a.file.localeCompare(b.file) || a.line - b.line,
-  );
+  const ordered = hitOrder(overrides);
   const rules: NeurulesRule[] = ordered.map((o, rank) => {
     const probabilities: Record<string, number> = {};
     for (const c of schema.classes) probabilities[c] = c === o.class ? 1 : 0;

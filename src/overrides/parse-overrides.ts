@@ -15,9 +15,10 @@ export interface Override {
   reason?: string;
   owner?: string;
   examples: { input: DataRecord; expect: string; line: number }[];
-  /** Where it was written. */
+  /** Where it was written (the start of its list item). */
   file: string;
   line: number;
+  column: number;
 }
 
 /** Limits that keep a hostile file from exhausting memory. */
@@ -231,6 +232,7 @@ export function parseOverrides(
       examples,
       file,
       line: at(item).line ?? 0,
+      column: at(item).column ?? 0,
     };
     if (typeof raw.description === 'string') o.description = raw.description;
     if (typeof raw.reason === 'string') o.reason = raw.reason;
@@ -273,6 +275,11 @@ function whenConditions(
           report('INVALID_OVERRIDE', 'expected a condition map', part as Node);
           continue;
         }
+        if (part.items.length === 0) {
+          // json-rules-engine would read an empty group as "always true": refuse it.
+          report('EMPTY_WHEN', `expected a condition in this '${key}' item, found {}`, part);
+          continue;
+        }
         const group = whenConditions(part, features, report);
         if (group.length === 1) parts.push(group[0]!);
         else if (group.length > 1) parts.push({ all: group });
@@ -287,6 +294,10 @@ function whenConditions(
           "expected 'not' to hold a condition map",
           value ?? (pair.key as Node),
         );
+        continue;
+      }
+      if (value.items.length === 0) {
+        report('EMPTY_WHEN', "expected a condition in 'not', found {}", value);
         continue;
       }
       out.push({ not: { all: whenConditions(value, features, report) } });

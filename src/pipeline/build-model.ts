@@ -1,14 +1,18 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { computeMetrics, type Metrics } from '../audit/metrics';
-import { type ModelManifest, saveModel } from '../artifacts/model-store';
+import { type ModelManifest, modelPaths, saveModel } from '../artifacts/model-store';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
-import { readTable } from '../data/read-csv';
-import { splitTable } from '../data/split-table';
-import type { Schema, Table } from '../data/types';
+import { parseTable, type ReadTableOptions } from '../data/read-csv';
+import { readInputFile } from '../data/read-input-file';
+import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
+import type { DataRecord, Feature, Schema, Table } from '../data/types';
 import { distill, type DistillOptions, type DistillReport } from '../distill/distill';
 import type { Tree } from '../distill/types';
-import { RuleEngine } from '../engine/rule-engine';
-import { NeurulesError } from '../errors';
+import { compileRuleSet } from '../engine/compile-rules';
+import { didYouMean, type Issue, NeurulesError } from '../errors';
+import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
+import type { Override } from '../overrides/parse-overrides';
 import { compileTree } from '../rules/compile-tree';
 import type { RuleSet } from '../rules/types';
 import { type BackendChoice, selectBackend } from '../teacher/backend';
@@ -35,6 +39,16 @@ export interface BuildOptions {
   rulesDir?: string;
   /** Forced column types (others are inferred). */
   types?: Record<string, 'numeric' | 'categorical'>;
+  /**
+   * Features marked `immutable: true` in the written schema (counterfactuals never change
+   * them). They do not change training or distillation.
+   */
+  immutable?: string[];
+  /**
+   * Numeric features marked `monotone` in the written schema (counterfactuals may only
+   * move them this way). They do not change training or distillation.
+   */
+  monotone?: Record<string, 'increasing' | 'decreasing'>;
   /** Network training options (seed and progress are set by the build). */
   training?: Omit<TrainOptions, 'seed' | 'onProgress'>;
   /** Distillation options (learner, sampling, simplification). */
@@ -55,6 +69,7 @@ export type BuildProgress =
       classes: number;
       split: [number, number, number];
     }
+  | { stage: 'overrides'; count: number; dir: string }
   | { stage: 'backend'; backend: string }
   | ({ stage: 'teacher' } & TrainProgress)
   | { stage: 'distilling'; message: string }
@@ -69,7 +84,10 @@ export interface BuildResult {
   rulesFile: string;
   schema: Schema;
   tree: Tree;
+  /** The distilled rule set (written to `rulesFile`). */
   ruleSet: RuleSet;
+  /** The expert overrides found in `RULES_DIR/NAME/overrides/` (empty when none). */
+  overrides: Override[];
   metrics: Metrics;
   /** The test split, for showing an example decision. */
   test: Table;
@@ -83,6 +101,12 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * tree, compile the tree into json-rules-engine rules, measure everything on the test
  * split, and write `MODELS_DIR/NAME/` and `RULES_DIR/NAME/distilled.rules.json`.
  * Nothing is written unless every step succeeds.
+ *
+ * Expert overrides already in `RULES_DIR/NAME/overrides/*.yaml` are checked against the
+ * new schema before training (a bad file fails the build with its issues) and measured
+ * on the test split as `metrics.overrides`; the distilled rules do not depend on them.
+ * The manifest records the data file's path, SHA-256, column types and split, so
+ * `loadModelData` can rebuild the held-out split later.
  *
  * @example
  * const result = await buildModel({ data: 'data/german-credit.csv' });
@@ -115,11 +139,18 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
     );
   }
 
-  const readOptions: Parameters<typeof readTable>[1] = {};
+  const readOptions: ReadTableOptions = {};
   if (options.target !== undefined) readOptions.target = options.target;
   if (options.types !== undefined) readOptions.types = options.types;
-  const table = readTable(options.data, readOptions);
-  const split = splitTable(table, { seed });
+  // One read: the hash is of exactly the bytes the table is parsed from.
+  const bytes = readInputFile(options.data);
+  const table = parseTable(bytes, { ...readOptions, file: options.data });
+  const schema = markFeatures(table.schema, options.immutable, options.monotone);
+  const overridesDir = path.join(modelPaths({ modelsDir, rulesDir, name }).rulesDir, 'overrides');
+  const loaded = safeLoadOverrides(overridesDir, schema);
+  if (!loaded.ok) throw NeurulesError.fromIssues(loaded.issues);
+  const overrides = loaded.value;
+  const split = splitTable(table, { seed, ...SPLIT_FRACTIONS });
   progress({
     stage: 'data',
     rows: table.records.length,
@@ -127,6 +158,8 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
     classes: table.schema.classes.length,
     split: [split.train.records.length, split.validation.records.length, split.test.records.length],
   });
+  if (overrides.length > 0)
+    progress({ stage: 'overrides', count: overrides.length, dir: overridesDir });
 
   const backend = await selectBackend(options.backend ?? 'auto');
   progress({ stage: 'backend', backend: backend.name });
@@ -136,9 +169,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
     onProgress: (p) => progress({ stage: 'teacher', ...p }),
   });
   try {
-    const schema = table.schema;
+    // Distil on the schema as read; the immutable/monotone marks are for what comes after.
     const distillation = distill(
-      schema,
+      table.schema,
       split.train.records,
       split.validation.records,
       (records) => teacher.predictProbaFlat(records),
@@ -150,20 +183,29 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       },
     );
     const tree = distillation.tree;
-    const ruleSet = compileTree(tree, schema, name, distillation.leafStats);
+    const ruleSet = compileTree(tree, table.schema, name, distillation.leafStats);
     progress({ stage: 'distill', rules: ruleSet.rules.length, report: distillation.report });
 
     progress({ stage: 'evaluate' });
-    const engine = new RuleEngine(ruleSet);
+    // The compiled evaluator decides exactly as json-rules-engine, synchronously.
     const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
-    const rules: number[] = [];
-    for (const record of split.test.records)
-      rules.push(classIndex.get((await engine.decide(record)).class)!);
+    const decideAll = (rules: RuleSet, records: readonly DataRecord[]): number[] => {
+      const compiled = compileRuleSet(rules);
+      return records.map((r) => classIndex.get(compiled.decide(r).class)!);
+    };
+    const rules = decideAll(ruleSet, split.test.records);
     const metrics = computeMetrics({
       truth: split.test.labels,
       teacher: teacher.predict(split.test.records),
       rules,
       ruleSet,
+      overrides:
+        overrides.length > 0
+          ? {
+              count: overrides.length,
+              rules: decideAll(mergeOverrides(ruleSet, overrides, schema), split.test.records),
+            }
+          : undefined,
       rows: {
         train: split.train.records.length,
         validation: split.validation.records.length,
@@ -176,7 +218,14 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       version: 1,
       name,
       createdAt: new Date().toISOString(),
-      data: { file: path.basename(options.data), rows: table.records.length },
+      data: {
+        file: path.basename(options.data),
+        path: path.relative(process.cwd(), path.resolve(options.data)).split(path.sep).join('/'),
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        rows: table.records.length,
+        types: Object.fromEntries(table.schema.features.map((f) => [f.name, f.type])),
+        split: { ...SPLIT_FRACTIONS },
+      },
       target: schema.target,
       seed,
       maxRules,
@@ -203,11 +252,78 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       schema,
       tree,
       ruleSet,
+      overrides,
       metrics,
-      test: split.test,
+      test: { ...split.test, schema },
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
     teacher.dispose();
   }
+}
+
+/** The split fractions every build uses (recorded in the manifest). */
+const SPLIT_FRACTIONS = {
+  testFraction: SPLIT_DEFAULTS.testFraction,
+  validationFraction: SPLIT_DEFAULTS.validationFraction,
+};
+
+/**
+ * The schema with `immutable: true` and `monotone` set on the features the options name.
+ * Every problem is reported together: a name that is not a feature is UNKNOWN_FEATURE
+ * (with a did-you-mean), `monotone` on a categorical feature or with a direction other
+ * than 'increasing' / 'decreasing' is INVALID_ARGUMENT; each issue's field is the name.
+ */
+function markFeatures(
+  schema: Schema,
+  immutable: readonly string[] = [],
+  monotone: Readonly<Record<string, 'increasing' | 'decreasing'>> = {},
+): Schema {
+  const names = schema.features.map((f) => f.name);
+  const byName = new Map(schema.features.map((f) => [f.name, f]));
+  const issues: Issue[] = [];
+  const lookUp = (option: string, name: string): Feature | undefined => {
+    const feature = byName.get(name);
+    if (!feature) {
+      issues.push({
+        code: 'UNKNOWN_FEATURE',
+        message:
+          name === schema.target
+            ? `--${option} names '${name}', the target column; it takes feature names`
+            : `--${option} names '${name}', which is not a feature${didYouMean(name, names)}`,
+        field: name,
+      });
+    }
+    return feature;
+  };
+  const marks = new Map<string, { immutable?: true; monotone?: 'increasing' | 'decreasing' }>();
+  for (const name of immutable) {
+    if (lookUp('immutable', name)) marks.set(name, { ...marks.get(name), immutable: true });
+  }
+  for (const [name, direction] of Object.entries(monotone)) {
+    const feature = lookUp('monotone', name);
+    if (!feature) continue;
+    if (direction !== 'increasing' && direction !== 'decreasing') {
+      issues.push({
+        code: 'INVALID_ARGUMENT',
+        message: `--monotone ${name}: expected 'increasing' or 'decreasing', found '${String(direction)}'`,
+        field: name,
+      });
+    } else if (feature.type !== 'numeric') {
+      issues.push({
+        code: 'INVALID_ARGUMENT',
+        message: `--monotone ${name}: '${name}' is categorical; only numeric features have a direction`,
+        field: name,
+      });
+    } else marks.set(name, { ...marks.get(name), monotone: direction });
+  }
+  if (issues.length > 0) throw NeurulesError.fromIssues(issues);
+  if (marks.size === 0) return schema;
+  return {
+    ...schema,
+    features: schema.features.map((f): Feature => {
+      const mark = marks.get(f.name);
+      return mark ? { ...f, ...mark } : f;
+    }),
+  };
 }

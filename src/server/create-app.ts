@@ -245,7 +245,9 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
         if (explain) {
           const K = current.model.schema.classes.length;
           const network = networkProbabilities?.subarray(index * K, (index + 1) * K);
-          answer.explanation = await explainDecision(current.decider, record, network);
+          answer.explanation = await explainDecision(current.decider, record, network, {
+            schema: current.model.schema,
+          });
         }
         answers.push(answer);
       }

@@ -1,23 +1,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createProgram, EXIT, reportError } from '../../src/cli/main';
+import { EXIT, reportError } from '../../src/cli/main';
 import { ERROR_CATALOGUE } from '../../src/errors';
+import { runCli } from '../helpers/run-cli';
 import { sink } from '../helpers/sink';
 
-/** Run the CLI in-process; returns the exit code and what it printed. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const program = createProgram({ stdout, stderr, isTTY: false });
-  let code: number = EXIT.ok;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    code = reportError(e, stderr);
-  }
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = runCli;
+
+const root = path.join(__dirname, '..', '..');
+const committed = [
+  '--models-dir',
+  path.join(root, 'models'),
+  '--rules-dir',
+  path.join(root, 'rules'),
+];
 
 describe('neurules CLI', () => {
   it('prints help and exits 0', async () => {
@@ -52,8 +49,116 @@ describe('neurules CLI', () => {
     expect(err.text()).toContain('internal error');
   });
 
+  it('build checks --monotone and --immutable (usage error, or the code with a did-you-mean)', async () => {
+    const bad = await run(['build', '--data', 'x.csv', '--monotone', 'age=up']);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toContain('--monotone');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-cli-'));
+    const r = await run([
+      'build',
+      '--data',
+      path.join(root, 'data', 'german-credit.csv'),
+      '--immutable',
+      'agee,foreign_worker',
+      '--backend',
+      'cpu',
+      '--models-dir',
+      path.join(dir, 'models'),
+      '--rules-dir',
+      path.join(dir, 'rules'),
+    ]);
+    const written = fs.existsSync(path.join(dir, 'models'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/^error UNKNOWN_FEATURE \[agee\] .*did you mean 'age'\?/m);
+    expect(written).toBe(false);
+  });
+
   it('the README documents every error code', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     for (const code of Object.keys(ERROR_CATALOGUE)) expect(readme).toContain(`\`${code}\``);
+  });
+});
+
+describe('neurules rules impact (the committed German credit model and its three overrides)', () => {
+  const metrics = JSON.parse(
+    fs.readFileSync(path.join(root, 'models', 'german-credit', 'metrics.json'), 'utf8'),
+  );
+  const ids = ['minors-declined', 'exposure-limit', 'guarantor-education'];
+
+  it('--json: one item per override in hit-policy order; the items add up to the totals', async () => {
+    const r = await run([
+      'rules',
+      'impact',
+      '--model',
+      'german-credit',
+      '--json',
+      '--backend',
+      'cpu',
+      ...committed,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(EXIT.ok);
+    const impact = JSON.parse(r.stdout);
+    expect(impact.data.source).toBe('split');
+    expect(impact.records).toBe(metrics.testRows);
+    expect(impact.items.map((i: { id: string }) => i.id)).toEqual(ids);
+    // The rebuilt held-out split is the build's: the rules-only and merged figures (which
+    // do not depend on the network's backend) are the ones the build wrote.
+    expect(impact.accuracyWithout).toBe(metrics.rulesAccuracy);
+    expect(impact.accuracyWith).toBe(metrics.overrides.rulesAccuracy);
+    expect(impact.changed).toBe(metrics.overrides.changed);
+    const sum = (key: string) =>
+      impact.items.reduce((s: number, i: Record<string, number>) => s + i[key]!, 0);
+    expect(sum('changed')).toBe(impact.changed);
+    expect(sum('accuracyDelta')).toBeCloseTo(impact.accuracyWith - impact.accuracyWithout, 12);
+    expect(sum('fidelityDelta')).toBeCloseTo(impact.fidelityWith - impact.fidelityWithout, 12);
+    for (const item of impact.items) {
+      expect(item.changed).toBeLessThanOrEqual(item.fires);
+      expect(item.file).toMatch(/credit-policy\.yaml$/);
+    }
+    expect(impact.items.map((i: Record<string, number>) => [i.fires, i.changed])).toEqual([
+      [0, 0],
+      [1, 1],
+      [0, 0],
+    ]);
+  });
+
+  it('prints a row per override and the totals', async () => {
+    const r = await run([
+      'rules',
+      'impact',
+      '--model',
+      'german-credit',
+      '--backend',
+      'cpu',
+      ...committed,
+    ]);
+    expect(r.code).toBe(EXIT.ok);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toContain('held-out test split (300 of 1000 rows) of data/german-credit.csv');
+    for (const id of ids)
+      expect(r.stdout).toMatch(new RegExp(`^${id} +(bad|good) +\\d+ +\\d+ `, 'm'));
+    const a = (metrics.rulesAccuracy as number).toFixed(3);
+    const b = (metrics.overrides.rulesAccuracy as number).toFixed(3);
+    expect(r.stdout).toContain(`accuracy without / with overrides: ${a} → ${b}`);
+    expect(r.stdout).toMatch(/^fidelity without \/ with overrides: 0\.\d{3} → 0\.\d{3}$/m);
+    expect(r.stdout).toContain(
+      `decisions changed: ${metrics.overrides.changed} of 300 held-out records`,
+    );
+  });
+
+  it('a missing --data file is reported with its code, exit 2', async () => {
+    const r = await run([
+      'rules',
+      'impact',
+      '--model',
+      'german-credit',
+      '--data',
+      'nope.csv',
+      ...committed,
+    ]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/^error nope\.csv FILE_NOT_FOUND /m);
   });
 });

@@ -74,6 +74,18 @@ describe('parseOverrides', () => {
     if (token !== null) expect(issues[0]).toMatchObject(place(text, token));
   });
 
+  it('an empty condition map inside any or not is EMPTY_WHEN (json-rules-engine would read it as true)', () => {
+    const text =
+      '- id: a\n  when:\n    any:\n      - {}\n      - age: { "<": 20 }\n  then: { class: bad }\n' +
+      '- id: b\n  when:\n    not: {}\n  then: { class: bad }\n';
+    const { overrides, issues } = parseOverrides(text, 'f.yaml', schema);
+    expect(overrides).toEqual([]);
+    expect(issues.map((i) => [i.code, i.line, i.column])).toEqual([
+      ['EMPTY_WHEN', 4, 9],
+      ['EMPTY_WHEN', 9, 10],
+    ]);
+  });
+
   it('suggests the nearest feature name and lists every problem at once', () => {
     const text =
       '- id: a\n  when:\n    ag: { lessThan: 18 }\n    purpose: { equal: spaceship }\n  then: { class: terrible }\n';

@@ -2,9 +2,13 @@ import { Engine } from 'json-rules-engine';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { formatMetricsTable } from '../../src/audit/metrics';
 import { createProgram } from '../../src/cli/main';
+import type { Schema } from '../../src/data/types';
+import { compileRuleSet } from '../../src/engine/compile-rules';
+import { isNeurulesError } from '../../src/errors';
 import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
-import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
+import { buildModel, type BuildOptions, type BuildResult } from '../../src/pipeline/build-model';
 import { openModel } from '../../src/pipeline/open-model';
 import type { RuleSet } from '../../src/rules/types';
 import { sink } from '../helpers/sink';
@@ -167,5 +171,158 @@ describe('buildModel on iris (end to end)', () => {
       result.test.records.map((r) => names.map((n) => r[n] as number)),
     );
     expect(predicted).toEqual(result.test.records.map((r) => predictTree(result.tree, r)));
+  });
+});
+
+describe('buildModel with overrides and feature marks', () => {
+  let other: string;
+  const locOf = (d: string) => ({
+    modelsDir: path.join(d, 'models'),
+    rulesDir: path.join(d, 'rules'),
+  });
+  const writeOverrides = (d: string, text: string) => {
+    const overrides = path.join(d, 'rules', 'iris', 'overrides');
+    fs.mkdirSync(overrides, { recursive: true });
+    fs.writeFileSync(path.join(overrides, 'policy.yaml'), text);
+  };
+  /** The coded error of a build that must fail before anything is written. */
+  const buildError = async (d: string, extra: Partial<BuildOptions>) => {
+    try {
+      await buildModel({
+        data: path.join(root, 'data', 'iris.csv'),
+        ...locOf(d),
+        backend: 'cpu',
+        training: { hidden: [4], epochs: 2 },
+        ...extra,
+      });
+    } catch (e) {
+      if (!isNeurulesError(e)) throw e;
+      expect(fs.existsSync(path.join(d, 'models'))).toBe(false);
+      expect(fs.existsSync(path.join(d, 'rules', 'iris', 'distilled.rules.json'))).toBe(false);
+      return e;
+    }
+    throw new Error('expected the build to fail');
+  };
+  let marked: BuildResult;
+
+  beforeAll(async () => {
+    other = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-overrides-'));
+    // Short petals are setosa; this override calls them versicolor.
+    writeOverrides(
+      other,
+      [
+        '- id: short-petals-versicolor',
+        '  when:',
+        '    petal_length: { "<": 1.5 }',
+        '  then: { class: versicolor }',
+        '  priority: 10',
+      ].join('\n'),
+    );
+    marked = await buildModel({
+      data: path.join(root, 'data', 'iris.csv'),
+      ...locOf(other),
+      seed: 3,
+      backend: 'cpu',
+      training: { hidden: [16], epochs: 60, patience: 15, learningRate: 0.01 },
+      immutable: ['sepal_width'],
+      monotone: { petal_length: 'increasing', petal_width: 'decreasing' },
+    });
+  });
+
+  afterAll(() => fs.rmSync(other, { recursive: true, force: true }));
+
+  it('distils the same rules as without overrides or marks', () => {
+    expect(marked.ruleSet).toEqual(result.ruleSet);
+    expect(marked.metrics.rulesAccuracy).toBe(result.metrics.rulesAccuracy);
+    expect(marked.metrics.fidelity).toBe(result.metrics.fidelity);
+    expect(result.metrics.overrides).toBeUndefined();
+  });
+
+  it('measures the merged rule set on the test split', async () => {
+    const o = marked.metrics.overrides!;
+    expect(o.count).toBe(1);
+    const model = await openModel({ ...locOf(other), name: 'iris' });
+    const classes = model.schema.classes;
+    const distilled = compileRuleSet(model.distilled);
+    const merged = compileRuleSet(model.ruleSet);
+    let changed = 0;
+    let correct = 0;
+    marked.test.records.forEach((r, i) => {
+      const m = merged.decide(r).class;
+      if (m !== distilled.decide(r).class) changed++;
+      if (m === classes[marked.test.labels[i]!]) correct++;
+    });
+    expect(changed).toBeGreaterThan(0);
+    expect(o.changed).toBe(changed);
+    expect(o.rulesAccuracy).toBeCloseTo(correct / marked.test.records.length, 12);
+    expect(o.rulesAccuracy).toBeLessThan(marked.metrics.rulesAccuracy);
+    const written = JSON.parse(
+      fs.readFileSync(path.join(other, 'models', 'iris', 'metrics.json'), 'utf8'),
+    );
+    expect(written.overrides).toEqual(o);
+    const table = formatMetricsTable(marked.metrics);
+    expect(table).toMatch(/rules \+ 1 overrides accuracy \(test\) +\| \d\.\d{3}/);
+    expect(table).toMatch(/fidelity with overrides \(test\) +\| \d\.\d{3}/);
+    expect(table).toContain(`decisions changed by overrides`);
+    expect(table).toContain(`| ${changed} of ${marked.test.records.length}`);
+    expect(formatMetricsTable(result.metrics)).not.toContain('overrides');
+  });
+
+  it('writes the immutable and monotone marks into schema.json', () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(other, 'models', 'iris', 'schema.json'), 'utf8'),
+    ) as Schema;
+    const marks = schema.features.map((f) => [
+      f.name,
+      f.immutable ?? false,
+      f.type === 'numeric' ? (f.monotone ?? null) : null,
+    ]);
+    expect(marks).toEqual([
+      ['sepal_length', false, null],
+      ['sepal_width', true, null],
+      ['petal_length', false, 'increasing'],
+      ['petal_width', false, 'decreasing'],
+    ]);
+    expect(marked.schema).toEqual(schema);
+  });
+
+  it('a bad override file fails the build before anything is written', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-bad-'));
+    try {
+      writeOverrides(
+        d,
+        ['- id: x', '  when:', '    petal_lenght: { "<": 1 }', '  then: { class: setosa }'].join(
+          '\n',
+        ),
+      );
+      const e = await buildError(d, {});
+      expect(e.code).toBe('UNKNOWN_FEATURE');
+      expect(e.file).toBe(path.join(d, 'rules', 'iris', 'overrides', 'policy.yaml'));
+      expect(e.line).toBe(3);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses unknown features and monotone categorical features, with every problem', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-marks-'));
+    try {
+      const e = await buildError(d, {
+        immutable: ['sepal_lenght'],
+        monotone: { petal_widht: 'increasing' },
+      });
+      expect(e.issues.map((i) => [i.code, i.field])).toEqual([
+        ['UNKNOWN_FEATURE', 'sepal_lenght'],
+        ['UNKNOWN_FEATURE', 'petal_widht'],
+      ]);
+      expect(e.issues[0]!.message).toContain("did you mean 'sepal_length'?");
+      const credit = await buildError(d, {
+        data: path.join(root, 'data', 'german-credit.csv'),
+        monotone: { purpose: 'increasing' },
+      });
+      expect([credit.code, credit.field]).toEqual(['INVALID_ARGUMENT', 'purpose']);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });

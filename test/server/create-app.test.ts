@@ -71,6 +71,21 @@ describe('HTTP service', () => {
     expect(r.explanation.rule.text).toContain('→ virginica');
     expect(r.explanation.rule.conditions.every((c: { holds: boolean }) => c.holds)).toBe(true);
     expect(r.explanation.network.class).toBe('virginica');
+    // Principal reasons and counterfactuals, each counterfactual checked by the service itself.
+    expect(r.explanation.reasons.length).toBeGreaterThan(0);
+    expect(r.explanation.counterfactuals.length).toBeGreaterThan(0);
+    for (const c of r.explanation.counterfactuals as {
+      changes: { feature: string; to: number }[];
+      class: string;
+    }[]) {
+      const changed = { ...virginica } as Record<string, unknown>;
+      for (const x of c.changes) changed[x.feature] = x.to;
+      const again = (
+        await app.inject({ method: 'POST', url: '/v1/predict', payload: changed })
+      ).json();
+      expect(again.class).toBe(c.class);
+      expect(again.class).not.toBe('virginica');
+    }
   });
 
   it('invalid records get a 400 listing every problem with its field', async () => {

@@ -1,0 +1,55 @@
+import { readInputFile } from '../data/read-input-file';
+import type { DecisionLogEntry } from './decision-log';
+
+/** The usable lines of a decision log, and what was left out. */
+export interface DecisionLogRead {
+  file: string;
+  entries: Pick<DecisionLogEntry, 'time' | 'ruleSet' | 'ruleId' | 'class'>[];
+  /** Lines that are not JSON objects with a time, rule set, rule id and class. */
+  badLines: number[];
+  /** Entries written by another rule set (another hash). */
+  otherRuleSets: number;
+}
+
+/**
+ * Read a decision log written by `neurules serve --decision-log`, keeping the entries of
+ * one rule set (by its hash). A damaged line (a crash mid-write, a foreign line) is
+ * skipped and counted, not fatal: a log is evidence to report on, not an input to refuse.
+ */
+export function readDecisionLog(file: string, ruleSetHash: string): DecisionLogRead {
+  const text = readInputFile(file).toString('utf8');
+  const out: DecisionLogRead = { file, entries: [], badLines: [], otherRuleSets: 0 };
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let e: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        e = parsed as Record<string, unknown>;
+    } catch {
+      e = null;
+    }
+    const ok =
+      e &&
+      typeof e.time === 'string' &&
+      !Number.isNaN(Date.parse(e.time)) &&
+      typeof e.ruleSet === 'string' &&
+      typeof e.ruleId === 'string' &&
+      typeof e.class === 'string';
+    if (!ok) {
+      out.badLines.push(i + 1);
+      return;
+    }
+    if (e!.ruleSet !== ruleSetHash) {
+      out.otherRuleSets++;
+      return;
+    }
+    out.entries.push({
+      time: e!.time as string,
+      ruleSet: e!.ruleSet as string,
+      ruleId: e!.ruleId as string,
+      class: e!.class as string,
+    });
+  });
+  return out;
+}

@@ -1,0 +1,160 @@
+import type { DataRecord, Schema } from '../data/types';
+import { type ErrorCode, type Issue } from '../errors';
+import { enterBox } from '../engine/find-counterfactuals';
+import {
+  intersectRegions,
+  type Region,
+  regionContains,
+  regionOf,
+  subtractRegions,
+} from '../regions/region';
+import type { RuleSet } from '../rules/types';
+import { hitOrder } from './merge-overrides';
+import type { Override } from './parse-overrides';
+
+/** One finding of the override analysis: an issue with its severity, the ids, an example. */
+export interface LintFinding extends Issue {
+  code: Extract<
+    ErrorCode,
+    'OVERRIDE_CONFLICT' | 'OVERRIDE_SHADOWED' | 'OVERRIDE_DEAD' | 'OVERRIDE_REDUNDANT'
+  >;
+  /** Conflicts are errors (they make `rules lint` fail); the others are warnings. */
+  severity: 'error' | 'warning';
+  /** The overrides involved, the one the finding is about first. */
+  ids: string[];
+  /** A record that shows the finding (built from the nearest training record), if any. */
+  example?: DataRecord;
+}
+
+/**
+ * A record in the region, as close to real data as possible: the training record that
+ * needs the fewest (then smallest) changes to enter one of the region's boxes, so moved.
+ * Null when the region is empty.
+ */
+export function exampleRecord(
+  region: Region,
+  records: readonly DataRecord[],
+  schema: Schema,
+): DataRecord | null {
+  const features = new Map(schema.features.map((f) => [f.name, f]));
+  let best: { record: DataRecord; changes: number; cost: number } | null = null;
+  const base: DataRecord[] = records.length
+    ? records.slice(0, 5000)
+    : [Object.fromEntries(schema.features.map((f) => [f.name, null]))];
+  for (const box of region) {
+    for (const r of base) {
+      const entry = enterBox(box, r, features, { actionable: false, withinRange: false });
+      if (!entry) continue;
+      const n = entry.changes.length;
+      if (!best || n < best.changes || (n === best.changes && entry.cost < best.cost)) {
+        const record = { ...r };
+        for (const c of entry.changes) record[c.feature] = c.to;
+        best = { record, changes: n, cost: entry.cost };
+        if (n === 0) return record;
+      }
+    }
+  }
+  return best?.record ?? null;
+}
+
+/**
+ * Analyse a valid override set against the distilled rules and the training records,
+ * exactly, on the rules' regions:
+ * - OVERRIDE_CONFLICT (error): two overrides at the same priority match common records and
+ *   decide different classes, so only their file order decides between them;
+ * - OVERRIDE_SHADOWED: overrides before it (in hit order) cover every record it matches;
+ * - OVERRIDE_DEAD: it matches no training record (or, when its conditions contradict each
+ *   other, no record at all);
+ * - OVERRIDE_REDUNDANT: on every record it decides, the distilled rules decide its class.
+ * Each finding names the ids involved and carries an example record where one exists.
+ */
+export function lintOverrides(input: {
+  overrides: readonly Override[];
+  distilled: RuleSet;
+  schema: Schema;
+  /** Training records (dead overrides are judged on these; examples start from them). */
+  records: readonly DataRecord[];
+}): LintFinding[] {
+  const { schema, records } = input;
+  const ordered = hitOrder(input.overrides);
+  const regions = ordered.map((o) => regionOf(o.conditions, schema, `override '${o.id}'`));
+  const findings: LintFinding[] = [];
+  const place = (o: Override) => ({ file: o.file, line: o.line, column: o.column, field: 'id' });
+  const example = (region: Region) => {
+    const e = exampleRecord(region, records, schema);
+    return e ? { example: e } : {};
+  };
+
+  ordered.forEach((o, i) => {
+    const region = regions[i]!;
+    for (let j = 0; j < i; j++) {
+      const other = ordered[j]!;
+      if (other.priority !== o.priority || other.class === o.class) continue;
+      const both = intersectRegions(regions[j]!, region, schema);
+      if (!both.length) continue;
+      findings.push({
+        code: 'OVERRIDE_CONFLICT',
+        severity: 'error',
+        ids: [o.id, other.id],
+        message: `'${o.id}' (${o.class}) and '${other.id}' (${other.class}, ${other.file}:${other.line}) both match records like the example at priority ${o.priority}; '${other.id}' decides them only because it comes first in file order. Give one a higher priority or narrow its conditions`,
+        ...place(o),
+        ...example(both),
+      });
+    }
+
+    if (!region.length) {
+      findings.push({
+        code: 'OVERRIDE_DEAD',
+        severity: 'warning',
+        ids: [o.id],
+        message: `'${o.id}' can never match: its conditions contradict each other`,
+        ...place(o),
+      });
+      return;
+    }
+    const matched = records.filter((r) => regionContains(region, r, schema)).length;
+    if (matched === 0) {
+      findings.push({
+        code: 'OVERRIDE_DEAD',
+        severity: 'warning',
+        ids: [o.id],
+        message: `'${o.id}' matches none of the ${records.length} training records (the example is the nearest record it would match)`,
+        ...place(o),
+        ...example(region),
+      });
+    }
+
+    const before = regions.slice(0, i).flat();
+    const decides = subtractRegions(region, before, schema);
+    if (!decides.length) {
+      const covering = ordered
+        .slice(0, i)
+        .filter((_, j) => intersectRegions(regions[j]!, region, schema).length > 0)
+        .map((x) => x.id);
+      findings.push({
+        code: 'OVERRIDE_SHADOWED',
+        severity: 'warning',
+        ids: [o.id, ...covering],
+        message: `'${o.id}' never decides: ${covering.map((c) => `'${c}'`).join(', ')} ${covering.length === 1 ? 'comes' : 'come'} first and ${covering.length === 1 ? 'matches' : 'match'} every record it matches, e.g. the example`,
+        ...place(o),
+        ...example(region),
+      });
+      return;
+    }
+
+    const otherClass: Region = input.distilled.rules
+      .filter((r) => r.event.params.class !== o.class)
+      .flatMap((r) => regionOf(r.conditions, schema, `rule '${r.name}'`));
+    if (!intersectRegions(decides, otherClass, schema).length) {
+      findings.push({
+        code: 'OVERRIDE_REDUNDANT',
+        severity: 'warning',
+        ids: [o.id],
+        message: `'${o.id}' changes nothing: on every record it decides, the distilled rules already decide ${o.class} (e.g. the example)`,
+        ...place(o),
+        ...example(decides),
+      });
+    }
+  });
+  return findings;
+}

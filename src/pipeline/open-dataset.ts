@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModelFiles, type ModelLocation, modelPaths } from '../artifacts/model-store';
+import { listLevels } from '../data/coerce-record';
+import { parseTable } from '../data/read-csv';
+import { readInputFile } from '../data/read-input-file';
+import { formatFromExtension, parseRecords, sniffFormat } from '../data/read-records';
+import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
+import type { Schema, Table } from '../data/types';
+import { didYouMean, NeurulesError } from '../errors';
+import { IssueList } from '../data/issue-list';
+import { isMissingText } from '../data/parse-value';
+
+/** Labelled records to measure a model on, and where they come from. */
+export interface ModelData {
+  /** The file that was read. */
+  file: string;
+  /**
+   * `'split'`: the build's own data file, split again exactly as the build split it;
+   * `'file'`: a labelled file given by the caller, all of it in `test`.
+   */
+  source: 'split' | 'file';
+  /** With `'split'`, the build's training part; with `'file'`, empty. */
+  train: Table;
+  /** With `'split'`, the build's validation part; with `'file'`, empty. */
+  validation: Table;
+  /** The records to measure on: the held-out test split, or every record of the file. */
+  test: Table;
+  /** Words for reports, e.g. "held-out test split (300 of 1000 rows) of data/german-credit.csv". */
+  description: string;
+}
+
+/**
+ * Labelled records to measure a built model on. Every table carries the model's schema.
+ *
+ * Without `options.data`: the build's data file is read again (the manifest's `data.path`,
+ * else `data/<data.file>`, both relative to the working directory), checked against the
+ * manifest's SHA-256, and split with the build's seed, fractions and column types, so
+ * `test` holds exactly the records the build measured its metrics on.
+ *
+ * With `options.data`: that file (CSV with a header row, or JSONL) is read against the
+ * model's schema and returned whole as `test`; `train` and `validation` are empty, since
+ * a file that is not the build's says nothing about what the model was trained on. Every
+ * record needs its class (the target column); categories the model never saw are kept,
+ * and the rules route them as they route any value outside a split's levels.
+ *
+ * Throws NeurulesError: FILE_NOT_FOUND (field `data.path`, or `data.file` for manifests
+ * without a path) when the build's file is found at neither place; DATA_CHANGED (field
+ * `data.sha256` or `data.rows`) when it differs from the build's; with `options.data`,
+ * TARGET_NOT_FOUND, MISSING_TARGET and UNKNOWN_CATEGORY for labels, and the record
+ * checks of `readRecords` (MISSING_FEATURE, UNKNOWN_FEATURE, WRONG_TYPE); and the errors
+ * of `loadModelFiles`.
+ *
+ * @example
+ * const { test, description } = loadModelData({ modelsDir: 'models', rulesDir: 'rules', name: 'german-credit' });
+ */
+export function loadModelData(loc: ModelLocation, options: { data?: string } = {}): ModelData {
+  const { manifest, schema } = loadModelFiles(loc);
+  if (options.data !== undefined) return readLabelledFile(options.data, schema);
+
+  const data = manifest.data;
+  const manifestFile = modelPaths(loc).manifest;
+  const fallback = path.join('data', data.file);
+  const candidates = data.path !== undefined ? [data.path, fallback] : [fallback];
+  const file = candidates.find((c) => fs.existsSync(c));
+  if (file === undefined) {
+    const field = data.path !== undefined ? 'data.path' : 'data.file';
+    throw new NeurulesError(
+      'FILE_NOT_FOUND',
+      `the data file model '${manifest.name}' was built from (${manifestFile} ${field}: '${data.path ?? data.file}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}; pass --data FILE to measure on a labelled file instead`,
+      { file: candidates[0]!, field },
+    );
+  }
+  const bytes = readInputFile(file);
+  const changed = (field: string, what: string): NeurulesError =>
+    new NeurulesError(
+      'DATA_CHANGED',
+      `${file} is not the file model '${manifest.name}' was built from (${what}), so its held-out split cannot be rebuilt; pass --data FILE to measure on a labelled file instead`,
+      { file, field },
+    );
+  if (data.sha256 !== undefined) {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== data.sha256) {
+      throw changed(
+        'data.sha256',
+        `its SHA-256 is ${sha256.slice(0, 12)}…, ${manifestFile} records ${data.sha256.slice(0, 12)}…`,
+      );
+    }
+  }
+  const table = parseTable(bytes, {
+    file,
+    target: manifest.target,
+    ...(data.types !== undefined && { types: data.types }),
+  });
+  // Manifests without a hash are checked as far as they can be: rows, features, classes.
+  if (table.records.length !== data.rows) {
+    throw changed('data.rows', `it has ${table.records.length} rows, the build read ${data.rows}`);
+  }
+  if (!sameShape(table.schema, schema)) {
+    throw changed('data.types', 'its columns, their types or its classes differ from the schema');
+  }
+  const split = splitTable(table, {
+    seed: manifest.seed,
+    testFraction: data.split?.testFraction ?? SPLIT_DEFAULTS.testFraction,
+    validationFraction: data.split?.validationFraction ?? SPLIT_DEFAULTS.validationFraction,
+  });
+  return {
+    file,
+    source: 'split',
+    train: { ...split.train, schema },
+    validation: { ...split.validation, schema },
+    test: { ...split.test, schema },
+    description: `held-out test split (${split.test.records.length} of ${table.records.length} rows) of ${file}`,
+  };
+}
+
+/** Same target, classes and features (names and types, in order). */
+function sameShape(a: Schema, b: Schema): boolean {
+  const shape = (s: Schema) =>
+    JSON.stringify([s.target, s.classes, s.features.map((f) => [f.name, f.type])]);
+  return shape(a) === shape(b);
+}
+
+function emptyTable(schema: Schema): Table {
+  return { schema, records: [], labels: [], lines: [] };
+}
+
+/** Every record of a labelled CSV or JSONL file, checked against the model's schema. */
+function readLabelledFile(file: string, schema: Schema): ModelData {
+  const bytes = readInputFile(file);
+  const format = formatFromExtension(file) ?? sniffFormat(bytes.toString('utf8'));
+  let test: Table;
+  if (format === 'csv') {
+    // Reading with the schema requires the target column and a known class on every row.
+    test = parseTable(bytes, { file, schema });
+  } else {
+    const read = parseRecords(bytes, schema, { file, format, unknownCategories: 'keep' });
+    const lines = bytes
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r\n|\n|\r/);
+    const issues = new IssueList();
+    read.labels.forEach((label, i) => {
+      if (label !== null) return;
+      const line = read.lines[i]!;
+      const raw = (JSON.parse(lines[line - 1]!) as Record<string, unknown>)[schema.target];
+      const at = { file, line, field: schema.target };
+      const missing =
+        raw === undefined || raw === null || (typeof raw === 'string' && isMissingText(raw.trim()));
+      issues.add(
+        missing
+          ? {
+              code: 'MISSING_TARGET',
+              message: `the record has no class in key '${schema.target}'; measuring needs labelled records`,
+              ...at,
+            }
+          : {
+              code: 'UNKNOWN_CATEGORY',
+              message: `${JSON.stringify(raw)} is not a class of the model; expected one of ${listLevels({ levels: schema.classes })}${didYouMean(String(raw), schema.classes)}`,
+              ...at,
+            },
+      );
+    });
+    issues.throwIfAny();
+    test = { schema, records: read.records, labels: read.labels as number[], lines: read.lines };
+  }
+  return {
+    file,
+    source: 'file',
+    train: emptyTable(schema),
+    validation: emptyTable(schema),
+    test,
+    description: `all ${test.records.length} labelled records of ${file}`,
+  };
+}

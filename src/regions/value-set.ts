@@ -1,0 +1,237 @@
+/**
+ * The values one feature may take inside a region, as exact sets: a union of intervals
+ * (open or closed ends) for a numeric feature, a set of levels for a categorical one, and
+ * in both cases whether a missing value (`null`) is in the set. Everything the rules can
+ * say about one feature is one of these, so set algebra on them is exact.
+ */
+
+/** One interval of the real line; `lo` may be -Infinity and `hi` Infinity (then open). */
+export interface Interval {
+  lo: number;
+  loClosed: boolean;
+  hi: number;
+  hiClosed: boolean;
+}
+
+/** A set of values of a numeric feature. `intervals` are sorted, disjoint and not empty. */
+export interface NumericSet {
+  kind: 'numeric';
+  intervals: Interval[];
+  missing: boolean;
+}
+
+/**
+ * A set of values of a categorical feature: some of its levels, whether levels never
+ * seen in training (`other`) belong, and whether a missing value does.
+ */
+export interface LevelSet {
+  kind: 'categorical';
+  levels: string[];
+  other: boolean;
+  missing: boolean;
+}
+
+export type ValueSet = NumericSet | LevelSet;
+
+const REAL_LINE: Interval = { lo: -Infinity, loClosed: false, hi: Infinity, hiClosed: false };
+
+/** Every value of a numeric feature, missing included. */
+export function allNumbers(): NumericSet {
+  return { kind: 'numeric', intervals: [{ ...REAL_LINE }], missing: true };
+}
+
+/** Every value of a categorical feature, missing and unseen levels included. */
+export function allLevels(levels: readonly string[]): LevelSet {
+  return { kind: 'categorical', levels: [...levels], other: true, missing: true };
+}
+
+function intervalEmpty(i: Interval): boolean {
+  return i.lo > i.hi || (i.lo === i.hi && !(i.loClosed && i.hiClosed));
+}
+
+/** The numbers `x` with `x op value` (json-rules-engine's numeric operators). */
+export function numericComparison(operator: string, value: number): NumericSet {
+  const iv = (lo: number, loClosed: boolean, hi: number, hiClosed: boolean): NumericSet => ({
+    kind: 'numeric',
+    intervals: [{ lo, loClosed, hi, hiClosed }],
+    missing: false,
+  });
+  switch (operator) {
+    case 'lessThan':
+      return iv(-Infinity, false, value, false);
+    case 'lessThanInclusive':
+      return iv(-Infinity, false, value, true);
+    case 'greaterThan':
+      return iv(value, false, Infinity, false);
+    case 'greaterThanInclusive':
+      return iv(value, true, Infinity, false);
+    default:
+      throw new Error(`not a numeric comparison: ${operator}`);
+  }
+}
+
+/** The set holding exactly these numbers, and missing when `null` is among them. */
+export function numericPoints(values: readonly (number | null)[]): NumericSet {
+  const points = [...new Set(values.filter((v): v is number => v !== null))].sort((a, b) => a - b);
+  return {
+    kind: 'numeric',
+    intervals: points.map((p) => ({ lo: p, loClosed: true, hi: p, hiClosed: true })),
+    missing: values.includes(null),
+  };
+}
+
+/** The set holding exactly these levels (and missing when `null` is among them). */
+export function levelPoints(all: readonly string[], values: readonly (string | null)[]): LevelSet {
+  const wanted = new Set(values);
+  return {
+    kind: 'categorical',
+    levels: all.filter((l) => wanted.has(l)),
+    other: false,
+    missing: wanted.has(null),
+  };
+}
+
+function compareLo(a: Interval, b: Interval): number {
+  return a.lo - b.lo || (a.loClosed === b.loClosed ? 0 : a.loClosed ? -1 : 1);
+}
+
+/** Sort and merge intervals that overlap or touch into a canonical disjoint list. */
+function normalise(intervals: Interval[]): Interval[] {
+  const sorted = intervals.filter((i) => !intervalEmpty(i)).sort(compareLo);
+  const out: Interval[] = [];
+  for (const i of sorted) {
+    const last = out[out.length - 1];
+    if (last && (i.lo < last.hi || (i.lo === last.hi && (i.loClosed || last.hiClosed)))) {
+      if (i.hi > last.hi || (i.hi === last.hi && i.hiClosed)) {
+        last.hi = i.hi;
+        last.hiClosed = i.hiClosed;
+      }
+    } else out.push({ ...i });
+  }
+  return out;
+}
+
+function intersectIntervals(a: Interval, b: Interval): Interval {
+  const lo = Math.max(a.lo, b.lo);
+  const hi = Math.min(a.hi, b.hi);
+  const loClosed = a.lo === b.lo ? a.loClosed && b.loClosed : a.lo > b.lo ? a.loClosed : b.loClosed;
+  const hiClosed = a.hi === b.hi ? a.hiClosed && b.hiClosed : a.hi < b.hi ? a.hiClosed : b.hiClosed;
+  return { lo, loClosed, hi, hiClosed };
+}
+
+/** The values in both sets. */
+export function intersectSets<T extends ValueSet>(a: T, b: T): T {
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    const intervals: Interval[] = [];
+    for (const x of a.intervals)
+      for (const y of b.intervals) intervals.push(intersectIntervals(x, y));
+    return {
+      kind: 'numeric',
+      intervals: normalise(intervals),
+      missing: a.missing && b.missing,
+    } as T;
+  }
+  const la = a as LevelSet;
+  const lb = b as LevelSet;
+  const inB = new Set(lb.levels);
+  return {
+    kind: 'categorical',
+    levels: la.levels.filter((l) => inB.has(l)),
+    other: la.other && lb.other,
+    missing: la.missing && lb.missing,
+  } as T;
+}
+
+/** The values in either set. */
+export function unionSets<T extends ValueSet>(a: T, b: T, allLevelsOf: readonly string[] = []): T {
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    return {
+      kind: 'numeric',
+      intervals: normalise([...a.intervals, ...b.intervals]),
+      missing: a.missing || b.missing,
+    } as T;
+  }
+  const la = a as LevelSet;
+  const lb = b as LevelSet;
+  const both = new Set([...la.levels, ...lb.levels]);
+  const order = allLevelsOf.length ? allLevelsOf : [...both];
+  return {
+    kind: 'categorical',
+    levels: order.filter((l) => both.has(l)),
+    other: la.other || lb.other,
+    missing: la.missing || lb.missing,
+  } as T;
+}
+
+/** The values of the feature's whole domain that are not in the set. */
+export function complementSet<T extends ValueSet>(s: T, allLevelsOf: readonly string[] = []): T {
+  if (s.kind === 'numeric') {
+    const gaps: Interval[] = [];
+    let lo = -Infinity;
+    let loClosed = false;
+    for (const i of s.intervals) {
+      gaps.push({ lo, loClosed, hi: i.lo, hiClosed: !i.loClosed });
+      lo = i.hi;
+      loClosed = !i.hiClosed;
+    }
+    gaps.push({ lo, loClosed, hi: Infinity, hiClosed: false });
+    // ±Infinity are not numbers a record can hold: the ends of the line stay open.
+    for (const g of gaps) {
+      if (g.lo === -Infinity) g.loClosed = false;
+      if (g.hi === Infinity) g.hiClosed = false;
+    }
+    return { kind: 'numeric', intervals: normalise(gaps), missing: !s.missing } as T;
+  }
+  const ls = s as LevelSet;
+  const inS = new Set(ls.levels);
+  return {
+    kind: 'categorical',
+    levels: allLevelsOf.filter((l) => !inS.has(l)),
+    other: !ls.other,
+    missing: !ls.missing,
+  } as T;
+}
+
+/** True when no value is in the set. */
+export function isEmptySet(s: ValueSet): boolean {
+  if (s.missing) return false;
+  return s.kind === 'numeric' ? s.intervals.length === 0 : s.levels.length === 0 && !s.other;
+}
+
+/** True when the set is the feature's whole domain (so it constrains nothing). */
+export function isFullSet(s: ValueSet, allLevelsOf: readonly string[] = []): boolean {
+  if (!s.missing) return false;
+  if (s.kind === 'numeric') {
+    const [only] = s.intervals;
+    return s.intervals.length === 1 && only!.lo === -Infinity && only!.hi === Infinity;
+  }
+  return s.other && s.levels.length === allLevelsOf.length;
+}
+
+/**
+ * Whether a record's value is in the set. A string that is not one of `knownLevels` is an
+ * unseen level (`other`); a number for a categorical feature is compared as its text.
+ */
+export function setContains(
+  s: ValueSet,
+  value: unknown,
+  knownLevels: readonly string[] = [],
+): boolean {
+  if (value === null || value === undefined) return s.missing;
+  if (s.kind === 'numeric') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    return s.intervals.some(
+      (i) =>
+        (value > i.lo || (value === i.lo && i.loClosed)) &&
+        (value < i.hi || (value === i.hi && i.hiClosed)),
+    );
+  }
+  const text = String(value);
+  if (s.levels.includes(text)) return true;
+  return s.other && !knownLevels.includes(text);
+}
+
+/** Equality of two canonical sets. */
+export function sameSet(a: ValueSet, b: ValueSet): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,674 @@
+import { createHash } from 'node:crypto';
+import { classColour, seriesColour } from './colour-palette';
+import { escapeXml as e } from './escape-xml';
+import {
+  NO_FIGURE,
+  formatCount,
+  formatDate,
+  formatDelta,
+  formatInterval,
+  formatNumber,
+  formatPoints,
+  formatRate,
+  formatShare,
+  formatTime,
+  needsSeconds,
+  shortHash,
+} from './format-figures';
+import { barChartSvg, stackedBarChartSvg } from './svg-charts';
+import { renderTreeSvg } from './svg-tree';
+import type { AuditReport, DriftSection, Interval } from './types';
+
+/**
+ * The audit report as one self-contained HTML page: inline CSS and SVG, no external
+ * scripts, fonts, images or styles, and a Content-Security-Policy that forbids loading
+ * any. A small inline script (allowed by its hash) makes the tables sortable; the page
+ * reads completely without it. All text from the report is escaped.
+ *
+ * Elements a reader or a test can address: `table#rules`, `table#overrides`,
+ * `svg#tree`, `svg#chart-fidelity`, `svg#chart-coverage`, `section#drift` (with
+ * `svg#chart-drift` and `table#drift-rules` when the report has a decision log).
+ *
+ * @example
+ * writeFileSync('audit.html', renderHtml(report));
+ */
+export function renderHtml(report: AuditReport): string {
+  const page = new Page(report);
+  const title = `Audit: ${report.model.name}`;
+  const body = [
+    page.header(),
+    page.summary(),
+    page.dataSection(),
+    page.qualitySection(),
+    page.rulesSection(),
+    page.treeSection(),
+    page.overridesSection(),
+    page.driftSection(),
+    page.footer(),
+  ].join('\n');
+  const csp = [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    `script-src 'sha256-${createHash('sha256').update(SORT_SCRIPT).digest('base64')}'`,
+    "img-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="neurules">
+<title>${e(title)}</title>
+<style>
+${STYLE}
+${page.classStyles()}
+</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+<script>${SORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+/** The sections of one report; holds what several sections share (classes, record count). */
+class Page {
+  private readonly classes: string[];
+  private readonly records: number;
+
+  constructor(private readonly report: AuditReport) {
+    this.classes = report.quality.classes;
+    this.records = report.data.records;
+  }
+
+  /** `.cls-N { --cls: colour }` for each class, so tags, swatches and rows share its colour. */
+  classStyles(): string {
+    return this.classes
+      .map((c, i) => `.cls-${i} { --cls: ${classColour(this.classes, c)}; }`)
+      .join('\n');
+  }
+
+  header(): string {
+    const { model, data, generatedAt } = this.report;
+    return `<header class="report-header">
+<p class="kicker">neurules audit report</p>
+<h1>${e(model.name)}</h1>
+<dl class="meta">
+${meta('Rule set', `<code title="${e(model.ruleSetHash)}">${e(shortHash(model.ruleSetHash))}</code>`)}
+${meta('Generated', `<time datetime="${e(generatedAt)}">${e(formatTime(generatedAt))}</time>`)}
+${meta('Evaluated on', e(data.evaluatedOn))}
+${meta('Model built', `<time datetime="${e(model.createdAt)}">${e(formatTime(model.createdAt))}</time> from <code>${e(model.dataFile)}</code>`)}
+${meta('Backend, seed', `${e(model.backend)}, ${e(String(model.seed))}`)}
+</dl>
+<nav class="toc" aria-label="Sections"><a href="#data">Data</a><a href="#quality">Network vs rules</a><a href="#rule-list">Rules</a><a href="#distilled-tree">Tree</a><a href="#override-impact">Overrides</a><a href="#drift">Drift</a></nav>
+</header>`;
+  }
+
+  summary(): string {
+    const q = this.report.quality;
+    const overrides = this.report.rules.filter((r) => r.source === 'override').length;
+    const distilled = this.report.rules.length - overrides;
+    const card = (label: string, value: string, note: string): string =>
+      `<div class="card"><div class="card-label">${e(label)}</div><div class="card-value">${e(value)}</div><div class="card-note">${note}</div></div>`;
+    return `<section id="summary" class="cards" aria-label="Key figures">
+${card('Network accuracy', formatRate(q.networkAccuracy), 'against the true labels')}
+${card('Rules accuracy', formatRate(q.rulesAccuracy), `with overrides; distilled alone ${e(formatRate(q.distilledAccuracy))}`)}
+${card('Fidelity', formatRate(q.fidelity.value), `rules agree with the network; 95% CI ${e(formatRate(q.fidelity.low))}–${e(formatRate(q.fidelity.high))}`)}
+${card('Rules', String(this.report.rules.length), `${distilled} distilled, ${overrides} override${overrides === 1 ? '' : 's'}`)}
+${card('Records', formatCount(this.records), 'evaluated')}
+</section>`;
+  }
+
+  dataSection(): string {
+    const { data } = this.report;
+    const features = data.features
+      .map((f) => {
+        const marks: string[] = [];
+        if (f.immutable) marks.push('<span class="mark">immutable</span>');
+        if (f.monotone)
+          marks.push(
+            `<span class="mark">monotone ${f.monotone === 'increasing' ? '↑' : '↓'} ${e(f.monotone)}</span>`,
+          );
+        return `<tr><th scope="row"><code>${e(f.name)}</code></th><td>${e(f.type)}</td><td>${e(f.summary)}</td><td${marks.length ? '' : ' data-value=""'}>${marks.join(' ') || NO_FIGURE}</td></tr>`;
+      })
+      .join('\n');
+    const total = data.classes.reduce((s, c) => s + c.count, 0);
+    const classes = data.classes
+      .map(
+        (c) =>
+          `<tr><th scope="row">${this.classTag(c.name)}</th>${num(c.count, formatCount(c.count))}${num(total ? c.count / total : null, formatShare(total ? c.count / total : null))}</tr>`,
+      )
+      .join('\n');
+    return `<section id="data">
+<h2>Data and schema</h2>
+<p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>).</p>
+<div class="grid">
+<div class="grow">
+<table id="features" class="sortable">
+<caption>Features</caption>
+<thead><tr>${th('Feature', 'name', 'text')}${th('Type', 'type', 'text')}${th('Values', 'summary', 'text')}${th('Marks', 'marks', 'text')}</tr></thead>
+<tbody>
+${features}
+</tbody>
+</table>
+</div>
+<div>
+<table id="classes">
+<caption>Classes (true labels)</caption>
+<thead><tr><th scope="col">Class</th><th scope="col" class="num">Records</th><th scope="col" class="num">Share</th></tr></thead>
+<tbody>
+${classes}
+</tbody>
+</table>
+</div>
+</div>
+</section>`;
+  }
+
+  qualitySection(): string {
+    const q = this.report.quality;
+    const row = (label: string, accuracy: number, fidelity: Interval | null): string =>
+      `<tr><th scope="row">${label}</th>${num(accuracy, formatRate(accuracy))}<td class="num">${fidelity ? intervalHtml(fidelity) : NO_FIGURE}</td></tr>`;
+    const perClass = q.fidelityPerClass;
+    const chart = barChartSvg({
+      id: 'chart-fidelity',
+      title: 'Fidelity per class the network predicts',
+      max: 1,
+      tickFormat: (v) => formatNumber(v),
+      bars: perClass.map((p) => ({
+        label: p.class,
+        value: p.fidelity,
+        colour: classColour(this.classes, p.class),
+        valueText: `${formatRate(p.fidelity)} (${p.agree}/${p.records})`,
+        title: `network says ${p.class}: rules agree on ${p.agree} of ${p.records} records (${formatRate(p.fidelity)})`,
+      })),
+    });
+    const perClassRows = perClass
+      .map(
+        (p) =>
+          `<tr><th scope="row">${this.classTag(p.class)}</th>${num(p.records, formatCount(p.records))}${num(p.agree, formatCount(p.agree))}${num(p.fidelity, formatRate(p.fidelity))}</tr>`,
+      )
+      .join('\n');
+    return `<section id="quality">
+<h2>Network vs rules</h2>
+<table id="accuracy">
+<caption>Accuracy and fidelity on ${formatCount(this.records)} records</caption>
+<thead><tr><th scope="col">Model</th><th scope="col" class="num">Accuracy</th><th scope="col" class="num">Fidelity to the network</th></tr></thead>
+<tbody>
+${row('Network', q.networkAccuracy, null)}
+${row('Rules with overrides (as served)', q.rulesAccuracy, q.fidelity)}
+${row('Distilled rules alone', q.distilledAccuracy, q.distilledFidelity)}
+</tbody>
+</table>
+<p class="note">Accuracy is measured against the true labels; fidelity is the share of records where the rules decide the network's class. Intervals are 95% confidence intervals.</p>
+<h3>Fidelity per class</h3>
+<figure>
+${chart}
+<figcaption>Share of the records the network assigns to each class on which the rules agree.</figcaption>
+</figure>
+<details><summary>Figures</summary>
+<table id="fidelity-per-class">
+<thead><tr><th scope="col">Network's class</th><th scope="col" class="num">Records</th><th scope="col" class="num">Rules agree</th><th scope="col" class="num">Fidelity</th></tr></thead>
+<tbody>
+${perClassRows}
+</tbody>
+</table>
+</details>
+<h3>Confusion matrices</h3>
+<div class="grid">
+${this.matrix('confusion-network', 'Network', 'true', 'network', q.confusion.network)}
+${this.matrix('confusion-rules', 'Rules with overrides', 'true', 'rules', q.confusion.rules)}
+${this.matrix('rules-vs-network', 'Rules vs network', 'network', 'rules', q.rulesVsNetwork)}
+</div>
+</section>`;
+  }
+
+  rulesSection(): string {
+    const rules = this.report.rules;
+    const overrides = rules.filter((r) => r.source === 'override').length;
+    const coverage = barChartSvg({
+      id: 'chart-coverage',
+      title: 'Rule coverage: evaluated records each rule decided',
+      bars: rules.map((r) => ({
+        label: r.id,
+        value: r.hits,
+        colour: classColour(this.classes, r.class),
+        valueText: `${formatCount(r.hits)} (${formatShare(r.hitShare)})`,
+        title: `${r.id} → ${r.class}: ${r.hits} records (${formatShare(r.hitShare)})`,
+      })),
+      tickFormat: (v) => formatCount(v),
+      legend: this.classes.map((c) => ({ label: c, colour: classColour(this.classes, c) })),
+    });
+    const rows = rules
+      .map(
+        (r) =>
+          `<tr data-rule="${e(r.id)}" class="${r.source}">` +
+          `<th scope="row"><code>${e(r.id)}</code></th><td>${e(r.source)}</td><td class="rule-text">${ruleTextHtml(r.text)}</td>` +
+          `<td>${this.classTag(r.class)}</td>${num(r.conditions, String(r.conditions))}${num(r.support, formatCount(r.support))}` +
+          `${num(r.confidence, formatRate(r.confidence))}${num(r.validationFidelity, formatRate(r.validationFidelity))}` +
+          `${num(r.hits, formatCount(r.hits))}${num(r.hitShare, formatShare(r.hitShare))}` +
+          `${num(r.accuracy, formatRate(r.accuracy))}${num(r.fidelity, formatRate(r.fidelity))}</tr>`,
+      )
+      .join('\n');
+    return `<section id="rule-list">
+<h2>Rules</h2>
+<p>${rules.length} rules in hit-policy order: ${overrides} override${overrides === 1 ? '' : 's'} first, then ${rules.length - overrides} distilled rules; the first rule that matches decides. Support, confidence and validation fidelity come from distillation (training and validation records); hits, accuracy and fidelity from the ${formatCount(this.records)} evaluated records.</p>
+<h3>Coverage</h3>
+<figure>
+${coverage}
+<figcaption>Evaluated records each rule decided, coloured by the rule's class.</figcaption>
+</figure>
+<h3>Rule table</h3>
+<p class="sort-hint" hidden>Click a column heading to sort; click again to reverse. Missing figures (—) stay last.</p>
+<div class="scroll">
+<table id="rules" class="sortable">
+<thead><tr>${th('Rule', 'id', 'text')}${th('Source', 'source', 'text')}${th('Conditions', 'text', 'text')}${th('Class', 'class', 'text')}${th('Terms', 'conditions', 'number', 'comparisons in the rule')}${th('Support', 'support', 'number', 'training records in the region (distilled rules)')}${th('Confidence', 'confidence', 'number', "share of the region's training records the network assigns to the rule's class")}${th('Val. fidelity', 'validationFidelity', 'number', 'validation records in the region where the network agrees with the rule')}${th('Hits', 'hits', 'number', 'evaluated records the rule decided')}${th('Hit share', 'hitShare', 'number')}${th('Accuracy', 'accuracy', 'number', 'on the records the rule decided')}${th('Fidelity', 'fidelity', 'number', 'agreement with the network on the records the rule decided')}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</div>
+</section>`;
+  }
+
+  treeSection(): string {
+    const nodes = this.report.tree.nodes;
+    const leaves = nodes.filter((n) => n.kind === 'leaf').length;
+    return `<section id="distilled-tree">
+<h2>Distilled tree</h2>
+<p>${nodes.length - leaves} splits and ${leaves} leaves; each leaf is one distilled rule. A split sends a record along <em>yes</em> when its test holds, else along <em>no</em>; "missing" says which way a missing value goes. Counts are training samples (real and synthetic) reaching the node.</p>
+${this.legend()}
+<div class="scroll tree-scroll">
+${renderTreeSvg(this.report.tree, this.classes)}
+</div>
+</section>`;
+  }
+
+  overridesSection(): string {
+    const o = this.report.overrides;
+    const summary = `<table id="override-summary">
+<caption>Distilled rules without and with the overrides</caption>
+<thead><tr><th scope="col"></th><th scope="col" class="num">Without</th><th scope="col" class="num">With</th><th scope="col" class="num">Change</th></tr></thead>
+<tbody>
+<tr><th scope="row">Accuracy</th>${num(o.accuracyWithout, formatRate(o.accuracyWithout))}${num(o.accuracyWith, formatRate(o.accuracyWith))}${num(o.accuracyWith - o.accuracyWithout, formatDelta(o.accuracyWith - o.accuracyWithout))}</tr>
+<tr><th scope="row">Fidelity</th>${num(o.fidelityWithout, formatRate(o.fidelityWithout))}${num(o.fidelityWith, formatRate(o.fidelityWith))}${num(o.fidelityWith - o.fidelityWithout, formatDelta(o.fidelityWith - o.fidelityWithout))}</tr>
+</tbody>
+</table>`;
+    if (o.items.length === 0)
+      return `<section id="override-impact">
+<h2>Overrides</h2>
+<p class="empty">No overrides: the distilled rules decide alone.</p>
+</section>`;
+    const rows = o.items
+      .map(
+        (item) =>
+          `<tr data-rule="${e(item.id)}"><th scope="row"><code>${e(item.id)}</code></th>` +
+          `<td><code>${pathHtml(`${item.file}:${item.line}`)}</code></td><td>${this.classTag(item.class)}</td>${num(item.priority, String(item.priority))}` +
+          `<td class="rule-text">${ruleTextHtml(item.text)}</td>${textCell(item.reason, 'reason')}${textCell(item.owner, 'nowrap')}` +
+          `${num(item.fires, formatCount(item.fires))}${num(item.changed, formatCount(item.changed))}` +
+          `${num(item.accuracyDelta, formatDelta(item.accuracyDelta))}${num(item.fidelityDelta, formatDelta(item.fidelityDelta))}</tr>`,
+      )
+      .join('\n');
+    return `<section id="override-impact">
+<h2>Overrides</h2>
+<p>${o.items.length} override${o.items.length === 1 ? '' : 's'} sit above the distilled rules and change ${formatCount(o.changed)} of ${formatCount(this.records)} decisions (${formatShare(this.records ? o.changed / this.records : null)}).</p>
+${summary}
+<p class="sort-hint" hidden>Click a column heading to sort.</p>
+<div class="scroll">
+<table id="overrides" class="sortable">
+<caption>Impact of each override alone</caption>
+<thead><tr>${th('Override', 'id', 'text')}${th('Defined in', 'file', 'text')}${th('Class', 'class', 'text')}${th('Priority', 'priority', 'number')}${th('Conditions', 'text', 'text')}${th('Reason', 'reason', 'text')}${th('Owner', 'owner', 'text')}${th('Fires', 'fires', 'number', 'evaluated records the override decided')}${th('Changed', 'changed', 'number', 'of those, records the distilled rules alone would decide differently')}${th('Δ accuracy', 'accuracyDelta', 'number', 'change in accuracy over all evaluated records from this override alone')}${th('Δ fidelity', 'fidelityDelta', 'number', 'change in fidelity over all evaluated records from this override alone')}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</div>
+</section>`;
+  }
+
+  driftSection(): string {
+    const drift = this.report.drift;
+    if (!drift)
+      return `<section id="drift">
+<h2>Drift</h2>
+<p class="empty">No drift figures: no decision log given (use --log FILE).</p>
+</section>`;
+    return `<section id="drift">
+<h2>Drift</h2>
+<dl class="meta">
+${meta('Decision log', `<code>${e(drift.logFile)}</code>`)}
+${meta('Decisions', formatCount(drift.decisions))}
+${meta('Skipped lines', formatCount(drift.skipped))}
+${meta('Period', `<time datetime="${e(drift.from)}">${e(formatTime(drift.from, needsSeconds(drift.from, drift.to)))}</time> – <time datetime="${e(drift.to)}">${e(formatTime(drift.to, needsSeconds(drift.from, drift.to)))}</time>`)}
+</dl>
+${this.driftChart(drift)}
+${this.driftTable(drift)}
+</section>`;
+  }
+
+  footer(): string {
+    return `<footer><p>Made by neurules from a <code>${e(this.report.format)}</code> version ${e(String(this.report.version))} report. Rates to three decimals, shares in percent.</p></footer>`;
+  }
+
+  private driftChart(drift: DriftSection): string {
+    const ids = driftRuleIds(this.report, drift);
+    const drifted = new Set(drift.rules.filter((r) => r.drifted).map((r) => r.id));
+    const daily = drift.buckets.every((b) => Date.parse(b.end) - Date.parse(b.start) >= 86_400_000);
+    const secs = needsSeconds(drift.from, drift.to);
+    const label = (iso: string): string =>
+      daily ? formatDate(iso) : formatTime(iso, secs).slice(5, secs ? 19 : 16);
+    const chart = stackedBarChartSvg({
+      id: 'chart-drift',
+      title: 'Decisions per rule over time',
+      categories: drift.buckets.map((b) => ({
+        label: label(b.start),
+        title: `${formatTime(b.start, secs)} – ${formatTime(b.end, secs)}`,
+      })),
+      series: ids.map((id, i) => ({
+        key: id,
+        label: id,
+        colour: seriesColour(i),
+        values: drift.buckets.map((b) => b.counts[id] ?? 0),
+      })),
+      highlight: drifted,
+    });
+    const head = ids.map((id) => `<th scope="col" class="num">${e(id)}</th>`).join('');
+    const rows = drift.buckets
+      .map(
+        (b) =>
+          `<tr><th scope="row">${e(formatTime(b.start, secs))} – ${e(formatTime(b.end, secs))}</th>${num(b.total, formatCount(b.total))}${ids.map((id) => num(b.counts[id] ?? 0, formatCount(b.counts[id] ?? 0))).join('')}</tr>`,
+      )
+      .join('\n');
+    return `<h3>Decisions per rule over time</h3>
+<figure>
+<div class="scroll">
+${chart}
+</div>
+<figcaption>Logged decisions per time bucket, stacked by the rule that decided; drifted rules are outlined.</figcaption>
+</figure>
+<details><summary>Figures</summary>
+<div class="scroll">
+<table id="drift-buckets">
+<thead><tr><th scope="col">Bucket</th><th scope="col" class="num">Total</th>${head}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</div>
+</details>`;
+  }
+
+  private driftTable(drift: DriftSection): string {
+    const classOf = new Map(this.report.rules.map((r) => [r.id, r.class]));
+    const drifted = drift.rules.filter((r) => r.drifted);
+    const rows = drift.rules
+      .map((r) => {
+        const cls = classOf.get(r.id);
+        return (
+          `<tr data-rule="${e(r.id)}"${r.drifted ? ' class="drifted"' : ''}><th scope="row"><code>${e(r.id)}</code></th>` +
+          `<td>${cls === undefined ? NO_FIGURE : this.classTag(cls)}</td>${num(r.trainingShare, formatShare(r.trainingShare))}` +
+          `${num(r.logShare, formatShare(r.logShare))}${num(r.logShare - r.trainingShare, formatPoints(r.logShare - r.trainingShare))}` +
+          `${num(r.z, formatDelta(r.z, 1))}<td>${r.drifted ? '<span class="badge">drifted</span>' : 'stable'}</td></tr>`
+        );
+      })
+      .join('\n');
+    const verdict = drifted.length
+      ? `${drifted.length} rule${drifted.length === 1 ? '' : 's'} drifted: ${drifted.map((r) => `<code>${e(r.id)}</code>`).join(', ')}.`
+      : 'No rule drifted.';
+    return `<h3>Share of decisions per rule</h3>
+<p>${verdict} A rule has drifted when its share of logged decisions differs from its share of training records with |z| &gt; 3 (two-proportion z test) and by more than 5 percentage points.</p>
+<p class="sort-hint" hidden>Click a column heading to sort.</p>
+<table id="drift-rules" class="sortable">
+<thead><tr>${th('Rule', 'id', 'text')}${th('Class', 'class', 'text')}${th('Training share', 'trainingShare', 'number')}${th('Log share', 'logShare', 'number')}${th('Change', 'change', 'number')}${th('z', 'z', 'number', 'two-proportion z statistic, log vs training')}${th('Status', 'drifted', 'text')}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+  }
+
+  private matrix(
+    id: string,
+    caption: string,
+    rows: string,
+    columns: string,
+    m: number[][],
+  ): string {
+    const head = this.classes.map((c) => `<th scope="col" class="num">${e(c)}</th>`).join('');
+    const body = this.classes
+      .map((c, i) => {
+        const row = m[i] ?? [];
+        const cells = this.classes
+          .map((_, j) => {
+            const v = row[j] ?? 0;
+            return `<td class="num${i === j ? ' diag' : ''}">${formatCount(v)}</td>`;
+          })
+          .join('');
+        const total = row.reduce((s, v) => s + v, 0);
+        return `<tr><th scope="row">${e(c)}</th>${cells}<td class="num total">${formatCount(total)}</td></tr>`;
+      })
+      .join('\n');
+    return `<table id="${id}" class="matrix">
+<caption>${e(caption)}<br><small>rows: ${e(rows)} class, columns: ${e(columns)} class</small></caption>
+<thead><tr><th scope="col">${e(rows)} ↓ ${e(columns)} →</th>${head}<th scope="col" class="num total">Total</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+  }
+
+  private classTag(name: string): string {
+    const i = this.classes.indexOf(name);
+    return `<span class="class-tag${i < 0 ? '' : ` cls-${i}`}">${e(name)}</span>`;
+  }
+
+  private legend(): string {
+    const items = this.classes
+      .map(
+        (c, i) => `<span class="legend-item"><span class="swatch cls-${i}"></span>${e(c)}</span>`,
+      )
+      .join('');
+    return `<p class="legend" aria-label="Class colours">${items}</p>`;
+  }
+}
+
+/** Rules the log names, in hit-policy order, then any ids the log names that the report does not list. */
+function driftRuleIds(report: AuditReport, drift: DriftSection): string[] {
+  const named = new Set([
+    ...drift.rules.map((r) => r.id),
+    ...drift.buckets.flatMap((b) => Object.keys(b.counts)),
+  ]);
+  const listed = report.rules.map((r) => r.id).filter((id) => named.has(id));
+  const known = new Set(listed);
+  return [...listed, ...[...named].filter((id) => !known.has(id))];
+}
+
+function meta(label: string, valueHtml: string): string {
+  return `<div><dt>${e(label)}</dt><dd>${valueHtml}</dd></div>`;
+}
+
+/** A sortable column heading; numbers sort numerically, missing figures last. */
+function th(label: string, key: string, type: 'number' | 'text', title?: string): string {
+  const hint = title === undefined ? '' : ` title="${e(title)}"`;
+  const align = type === 'number' ? ' class="num"' : '';
+  return `<th scope="col" data-key="${e(key)}" data-type="${type}"${align}${hint}>${e(label)}</th>`;
+}
+
+/** A number cell: the figure as text, the exact value in `data-value` for sorting ('' = missing). */
+function num(value: number | null, text: string): string {
+  return `<td class="num" data-value="${value === null || !Number.isFinite(value) ? '' : value}">${e(text)}</td>`;
+}
+
+/** A file path that wraps only after a slash, never at a hyphen inside a name. */
+function pathHtml(path: string): string {
+  return path
+    .split(/(?<=\/)/)
+    .map((part) => `<span class="nowrap">${e(part)}</span>`)
+    .join('<wbr>');
+}
+
+/** A text cell; null reads as a dash and sorts last. */
+function textCell(text: string | null, className?: string): string {
+  const cls = className === undefined ? '' : ` class="${className}"`;
+  return text === null ? `<td${cls} data-value="">${NO_FIGURE}</td>` : `<td${cls}>${e(text)}</td>`;
+}
+
+/**
+ * A rule sentence with one condition per line: it breaks before each top-level " and "
+ * (outside quotes and parentheses), so long rules read as a list. The text is unchanged.
+ */
+function ruleTextHtml(text: string): string {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth = Math.max(0, depth - 1);
+    else if (!quoted && depth === 0 && text.startsWith(' and ', i)) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts.map((p) => `<span class="condition">${e(p)}</span>`).join(' ');
+}
+
+function intervalHtml(interval: Interval): string {
+  return `<span title="${e(`${interval.successes} of ${interval.trials}; ${interval.method}`)}">${e(formatInterval(interval))}</span>`;
+}
+
+/**
+ * Sortable tables. Turns each heading of a `table.sortable` into a button; numbers sort
+ * by `data-value` (largest first on the first click), text by its content (A–Z first);
+ * a cell whose `data-value` is empty is a missing figure and stays last either way.
+ */
+const SORT_SCRIPT = `(function () {
+  'use strict';
+  Array.prototype.forEach.call(document.querySelectorAll('.sort-hint'), function (p) { p.hidden = false; });
+  function key(cell, numeric) {
+    var raw = cell ? cell.getAttribute('data-value') : '';
+    var text = raw === null ? cell.textContent.trim() : raw;
+    if (text === '') return null;
+    if (!numeric) return text;
+    var n = Number(text);
+    return isNaN(n) ? null : n;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener('click', function () {
+        var numeric = th.getAttribute('data-type') === 'number';
+        var first = numeric ? 'descending' : 'ascending';
+        var dir = th.getAttribute('aria-sort') === first ? (numeric ? 'ascending' : 'descending') : first;
+        Array.prototype.forEach.call(heads, function (other) { other.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', dir);
+        var sign = dir === 'ascending' ? 1 : -1;
+        var body = table.tBodies[0];
+        var rows = Array.prototype.map.call(body.rows, function (row, i) {
+          return { row: row, key: key(row.cells[col], numeric), i: i };
+        });
+        rows.sort(function (a, b) {
+          if (a.key === null || b.key === null) return a.key === b.key ? a.i - b.i : a.key === null ? 1 : -1;
+          var d = numeric ? a.key - b.key : a.key.localeCompare(b.key, undefined, { numeric: true });
+          return d !== 0 ? sign * d : a.i - b.i;
+        });
+        rows.forEach(function (r) { body.appendChild(r.row); });
+      });
+    });
+  });
+})();`;
+
+const STYLE = `:root {
+  --text: #1f2328; --muted: #5b616b; --line: #d8dbe0; --soft: #f6f7f9; --accent: #0b5cad;
+  --good: #e7f4ea; --warn: #fff4d6; --cls: #777777;
+  color-scheme: light;
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body {
+  margin: 0; color: var(--text); background: #fff;
+  font: 14px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+}
+main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 28px; margin: 0 0 12px; letter-spacing: -0.01em; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 24px 0 8px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.92em; }
+.kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: 0.08em; font-size: 12px; }
+.meta { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 0 0 12px; }
+.meta dt { color: var(--muted); font-size: 12px; }
+.meta dd { margin: 0; }
+.toc { display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 8px 0; border-top: 1px solid var(--line); }
+.toc a { color: var(--accent); text-decoration: none; }
+.toc a:hover { text-decoration: underline; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; background: var(--soft); }
+.card-label { color: var(--muted); font-size: 12px; }
+.card-value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card-note { color: var(--muted); font-size: 12px; }
+.grid { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; }
+.grow { flex: 1 1 520px; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
+caption small { font-weight: 400; color: var(--muted); }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid var(--line); font-size: 12px; color: var(--muted); font-weight: 600; vertical-align: bottom; }
+tbody th { font-weight: 500; }
+.num { text-align: right; white-space: nowrap; }
+.rule-text { min-width: 300px; max-width: 560px; }
+.rule-text .condition { display: block; padding-left: 2.2em; text-indent: -2.2em; }
+tbody th code, .nowrap { white-space: nowrap; }
+.reason { min-width: 130px; }
+#overrides .rule-text { min-width: 200px; }
+tr.override { background: #fbf8ef; }
+tr.drifted { background: var(--warn); }
+.badge { display: inline-block; padding: 0 6px; border-radius: 3px; background: #b35900; color: #fff; font-size: 12px; font-weight: 600; }
+.mark { display: inline-block; padding: 0 6px; border: 1px solid var(--line); border-radius: 3px; font-size: 12px; background: var(--soft); white-space: nowrap; }
+.class-tag { display: inline-block; padding: 0 6px; border-left: 4px solid var(--cls); background: var(--soft); white-space: nowrap; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 8px 0; font-size: 13px; }
+.legend-item { display: inline-flex; align-items: center; gap: 6px; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; background: var(--cls); }
+.matrix td.diag { background: var(--good); font-weight: 600; }
+.matrix .total { color: var(--muted); }
+.note, figcaption { color: var(--muted); font-size: 13px; }
+.empty { padding: 12px 14px; border: 1px dashed var(--line); border-radius: 6px; color: var(--muted); background: var(--soft); }
+figure { margin: 8px 0 12px; }
+svg { display: block; }
+svg.chart { max-width: 100%; height: auto; }
+/* The tree may use the whole window width, beyond the text column. */
+.tree-scroll {
+  border: 1px solid var(--line); border-radius: 6px; padding: 8px; background: #fff;
+  margin-left: calc(50% - 50vw + 24px); margin-right: calc(50% - 50vw + 24px);
+}
+.tree-scroll svg { max-width: none; margin: 0 auto; }
+details { margin: 4px 0 16px; }
+summary { cursor: pointer; color: var(--accent); }
+th button { all: unset; cursor: pointer; display: inline-block; }
+th button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+th[aria-sort] { color: var(--text); }
+th[aria-sort="ascending"] button::after { content: ' ▲'; font-size: 10px; }
+th[aria-sort="descending"] button::after { content: ' ▼'; font-size: 10px; }
+footer { margin-top: 48px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  .toc, .sort-hint { display: none !important; }
+  .scroll, .tree-scroll { overflow: visible; border: 0; margin: 0; }
+  svg, .tree-scroll svg { max-width: 100% !important; height: auto; }
+  h2 { break-after: avoid; }
+  figure, .matrix, .card, tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}`;

@@ -1,0 +1,395 @@
+import {
+  formatCount,
+  formatDelta,
+  formatInterval,
+  formatPoints,
+  formatRate,
+  formatShare,
+  formatTime,
+  needsSeconds,
+  shortHash,
+} from './format-figures';
+import type { AuditReport, DriftSection, TreeView, TreeViewNode } from './types';
+
+/**
+ * The audit report as GitHub-flavoured Markdown: the same sections and figures as the
+ * HTML page, charts as tables of their numbers and the tree as an indented outline.
+ * Text from the report is escaped (`|` in table cells included); rule conditions are
+ * code spans, so `<`, `>` and quotes read as written.
+ *
+ * @example
+ * writeFileSync('audit.md', renderMarkdown(report));
+ */
+export function renderMarkdown(report: AuditReport): string {
+  const { model, data, quality: q, rules, overrides: o } = report;
+  const records = data.records;
+  const overrideCount = rules.filter((r) => r.source === 'override').length;
+  const out: string[] = [];
+  const add = (...lines: string[]): void => void out.push(...lines);
+
+  add(`# Audit: ${text(model.name)}`, '');
+  add(
+    `- **Rule set:** ${code(shortHash(model.ruleSetHash))}`,
+    `- **Generated:** ${formatTime(report.generatedAt)}`,
+    `- **Evaluated on:** ${text(data.evaluatedOn)}`,
+    `- **Model built:** ${formatTime(model.createdAt)} from ${code(model.dataFile)}`,
+    `- **Backend, seed:** ${text(model.backend)}, ${model.seed}`,
+    '',
+  );
+  add(
+    `Network accuracy **${formatRate(q.networkAccuracy)}**, rules accuracy **${formatRate(q.rulesAccuracy)}**, ` +
+      `fidelity **${formatInterval(q.fidelity)}**; ${rules.length} rules ` +
+      `(${rules.length - overrideCount} distilled, ${overrideCount} overrides) on ${formatCount(records)} records.`,
+    '',
+  );
+
+  add('## Data and schema', '');
+  add(`${formatCount(records)} records: ${text(data.evaluatedOn)}.`, '');
+  add(
+    ...table(
+      ['Feature', 'Type', 'Values', 'Marks'],
+      data.features.map((f) => [
+        code(f.name),
+        f.type,
+        text(f.summary),
+        [f.immutable ? 'immutable' : '', f.monotone ? `monotone ${f.monotone}` : '']
+          .filter(Boolean)
+          .join(', ') || '—',
+      ]),
+      ['l', 'l', 'l', 'l'],
+    ),
+    '',
+  );
+  const total = data.classes.reduce((s, c) => s + c.count, 0);
+  add(
+    ...table(
+      ['Class', 'Records', 'Share'],
+      data.classes.map((c) => [
+        text(c.name),
+        formatCount(c.count),
+        formatShare(total ? c.count / total : null),
+      ]),
+    ),
+    '',
+  );
+
+  add('## Network vs rules', '');
+  add(
+    ...table(
+      ['Model', 'Accuracy', 'Fidelity to the network'],
+      [
+        ['Network', formatRate(q.networkAccuracy), '—'],
+        [
+          'Rules with overrides (as served)',
+          formatRate(q.rulesAccuracy),
+          formatInterval(q.fidelity),
+        ],
+        [
+          'Distilled rules alone',
+          formatRate(q.distilledAccuracy),
+          formatInterval(q.distilledFidelity),
+        ],
+      ],
+    ),
+    '',
+  );
+  add(
+    `Fidelity: the rules decide the network's class on ${formatCount(q.fidelity.successes)} of ` +
+      `${formatCount(q.fidelity.trials)} records (${text(q.fidelity.method)}).`,
+    '',
+  );
+  add('### Fidelity per class', '');
+  add(
+    ...table(
+      ["Network's class", 'Records', 'Rules agree', 'Fidelity'],
+      q.fidelityPerClass.map((p) => [
+        text(p.class),
+        formatCount(p.records),
+        formatCount(p.agree),
+        formatRate(p.fidelity),
+      ]),
+    ),
+    '',
+  );
+  add('### Confusion matrices', '');
+  add(...matrix('Network', 'true', 'network', q.classes, q.confusion.network), '');
+  add(...matrix('Rules with overrides', 'true', 'rules', q.classes, q.confusion.rules), '');
+  add(...matrix('Rules vs network', 'network', 'rules', q.classes, q.rulesVsNetwork), '');
+
+  add('## Rules', '');
+  add(
+    `${rules.length} rules in hit-policy order (overrides first); the first rule that matches decides.`,
+    '',
+  );
+  add(
+    ...table(
+      [
+        'Rule',
+        'Source',
+        'Conditions',
+        'Class',
+        'Terms',
+        'Support',
+        'Confidence',
+        'Val. fidelity',
+        'Hits',
+        'Hit share',
+        'Accuracy',
+        'Fidelity',
+      ],
+      rules.map((r) => [
+        code(r.id),
+        r.source,
+        code(r.text),
+        text(r.class),
+        String(r.conditions),
+        formatCount(r.support),
+        formatRate(r.confidence),
+        formatRate(r.validationFidelity),
+        formatCount(r.hits),
+        formatShare(r.hitShare),
+        formatRate(r.accuracy),
+        formatRate(r.fidelity),
+      ]),
+      ['l', 'l', 'l', 'l'],
+    ),
+    '',
+  );
+  add('### Coverage', '');
+  add(
+    ...table(
+      ['Rule', 'Class', 'Hits', 'Hit share'],
+      [...rules]
+        .sort((a, b) => b.hits - a.hits)
+        .map((r) => [code(r.id), text(r.class), formatCount(r.hits), formatShare(r.hitShare)]),
+      ['l', 'l'],
+    ),
+    '',
+  );
+
+  add('## Distilled tree', '');
+  add(
+    'Each leaf is one distilled rule; a split sends a record along *yes* when its test holds. ' +
+      'Counts are training samples reaching the node.',
+    '',
+  );
+  add(...fence(treeOutline(report.tree)), '');
+
+  add('## Overrides', '');
+  if (o.items.length === 0) add('No overrides: the distilled rules decide alone.', '');
+  else {
+    add(
+      `${o.items.length} overrides change ${formatCount(o.changed)} of ${formatCount(records)} decisions ` +
+        `(${formatShare(records ? o.changed / records : null)}).`,
+      '',
+    );
+    add(
+      ...table(
+        ['', 'Without', 'With', 'Change'],
+        [
+          [
+            'Accuracy',
+            formatRate(o.accuracyWithout),
+            formatRate(o.accuracyWith),
+            formatDelta(o.accuracyWith - o.accuracyWithout),
+          ],
+          [
+            'Fidelity',
+            formatRate(o.fidelityWithout),
+            formatRate(o.fidelityWith),
+            formatDelta(o.fidelityWith - o.fidelityWithout),
+          ],
+        ],
+        ['l'],
+      ),
+      '',
+    );
+    add(
+      ...table(
+        [
+          'Override',
+          'Defined in',
+          'Class',
+          'Priority',
+          'Conditions',
+          'Reason',
+          'Owner',
+          'Fires',
+          'Changed',
+          'Δ accuracy',
+          'Δ fidelity',
+        ],
+        o.items.map((item) => [
+          code(item.id),
+          code(`${item.file}:${item.line}`),
+          text(item.class),
+          String(item.priority),
+          code(item.text),
+          item.reason === null ? '—' : text(item.reason),
+          item.owner === null ? '—' : text(item.owner),
+          formatCount(item.fires),
+          formatCount(item.changed),
+          formatDelta(item.accuracyDelta),
+          formatDelta(item.fidelityDelta),
+        ]),
+        ['l', 'l', 'l', 'r', 'l', 'l', 'l'],
+      ),
+      '',
+    );
+  }
+
+  add('## Drift', '');
+  if (report.drift) add(...driftSection(report, report.drift));
+  else add('No drift figures: no decision log given (use --log FILE).', '');
+
+  return out.join('\n').replace(/\n+$/, '\n');
+}
+
+function driftSection(report: AuditReport, drift: DriftSection): string[] {
+  const classOf = new Map(report.rules.map((r) => [r.id, r.class]));
+  const named = new Set([
+    ...drift.rules.map((r) => r.id),
+    ...drift.buckets.flatMap((b) => Object.keys(b.counts)),
+  ]);
+  const listed = report.rules.map((r) => r.id).filter((id) => named.has(id));
+  const ids = [...listed, ...[...named].filter((id) => !listed.includes(id))];
+  const drifted = drift.rules.filter((r) => r.drifted);
+  const secs = needsSeconds(drift.from, drift.to);
+  return [
+    `${formatCount(drift.decisions)} decisions from ${code(drift.logFile)}, ` +
+      `${formatTime(drift.from, secs)} – ${formatTime(drift.to, secs)}; ${formatCount(drift.skipped)} lines skipped.`,
+    '',
+    drifted.length
+      ? `**Drifted:** ${drifted.map((r) => code(r.id)).join(', ')} (|z| > 3 and a share moved by more than 5 points).`
+      : 'No rule drifted (|z| > 3 and a share moved by more than 5 points).',
+    '',
+    '### Decisions per rule over time',
+    '',
+    ...table(
+      ['Bucket', 'Total', ...ids.map(text)],
+      drift.buckets.map((b) => [
+        `${formatTime(b.start, secs)} – ${formatTime(b.end, secs)}`,
+        formatCount(b.total),
+        ...ids.map((id) => formatCount(b.counts[id] ?? 0)),
+      ]),
+      ['l'],
+    ),
+    '',
+    '### Share of decisions per rule',
+    '',
+    ...table(
+      ['Rule', 'Class', 'Training share', 'Log share', 'Change', 'z', 'Status'],
+      drift.rules.map((r) => [
+        code(r.id),
+        text(classOf.get(r.id) ?? '—'),
+        formatShare(r.trainingShare),
+        formatShare(r.logShare),
+        formatPoints(r.logShare - r.trainingShare),
+        formatDelta(r.z, 1),
+        r.drifted ? '**drifted**' : 'stable',
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+  ];
+}
+
+/**
+ * The tree as an indented outline, one node per line:
+ *
+ *     checking_status in {'<0', '0<=X<200'}  (n = 6,335; missing: yes)
+ *     ├─ yes: R01 → bad  (n = 412)
+ *     └─ no: …
+ */
+export function treeOutline(view: TreeView): string[] {
+  const byId = new Map(view.nodes.map((n) => [n.id, n]));
+  const root = byId.get(0) ?? view.nodes[0];
+  if (!root) return ['(empty tree)'];
+  const lines: string[] = [];
+  const label = (node: TreeViewNode): string =>
+    node.kind === 'leaf'
+      ? `${node.ruleId} → ${node.class}  (n = ${formatCount(node.count)})`
+      : `${node.test}  (n = ${formatCount(node.count)}; missing: ${node.missing === 'left' ? 'yes' : 'no'})`;
+  const visit = (node: TreeViewNode, prefix: string): void => {
+    if (node.kind !== 'split') return;
+    const children = [
+      ['yes', byId.get(node.left)],
+      ['no', byId.get(node.right)],
+    ] as const;
+    children.forEach(([branch, child], i) => {
+      if (!child) return;
+      const last = i === children.length - 1;
+      lines.push(`${prefix}${last ? '└─' : '├─'} ${branch}: ${label(child)}`);
+      visit(child, prefix + (last ? '   ' : '│  '));
+    });
+  };
+  lines.push(label(root));
+  visit(root, '');
+  return lines;
+}
+
+/** A GFM table; `align` gives a column's alignment (default: right for all but the first). */
+function table(head: string[], rows: string[][], align: ('l' | 'r')[] = ['l']): string[] {
+  const rule = head.map((_, i) => ((align[i] ?? 'r') === 'r' ? '---:' : '---'));
+  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(head), `| ${rule.join(' | ')} |`, ...rows.map(line)];
+}
+
+function matrix(
+  caption: string,
+  rows: string,
+  columns: string,
+  classes: string[],
+  m: number[][],
+): string[] {
+  return [
+    `**${text(caption)}** (rows: ${rows} class, columns: ${columns} class)`,
+    '',
+    ...table(
+      [`${rows} ↓ ${columns} →`, ...classes.map(text), 'Total'],
+      classes.map((c, i) => {
+        const row = m[i] ?? [];
+        const cells = classes.map((_, j) => {
+          const v = formatCount(row[j] ?? 0);
+          return i === j ? `**${v}**` : v;
+        });
+        return [text(c), ...cells, formatCount(row.reduce((s, v) => s + v, 0))];
+      }),
+    ),
+  ];
+}
+
+/** A table cell: one line, `|` escaped (GFM splits cells on unescaped pipes, even in code spans). */
+function cell(s: string): string {
+  return s.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|');
+}
+
+/**
+ * Plain text made literal: Markdown punctuation and `<` / `&` backslash-escaped. An
+ * underscore inside a word is left alone (it never starts emphasis), so
+ * `checking_status` stays readable in the raw file.
+ */
+function text(s: string): string {
+  return s.replace(/[\\`*_[\]<>&~]/g, (c, i: number) =>
+    c === '_' && isWordChar(s[i - 1]) && isWordChar(s[i + 1]) ? c : `\\${c}`,
+  );
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[A-Za-z0-9]/.test(c);
+}
+
+/** A code span that holds any text: the fence is longer than any run of backticks inside. */
+function code(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${s}${pad}${fence}`;
+}
+
+/** A fenced code block longer than any backtick run in its lines. */
+function fence(lines: string[]): string[] {
+  const longest = Math.max(2, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const mark = '`'.repeat(longest + 1);
+  return [`${mark}text`, ...lines, mark];
+}

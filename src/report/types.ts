@@ -1,0 +1,163 @@
+import type { OverrideImpactItem } from '../audit/override-impact';
+
+/**
+ * The audit report as plain data: `neurules audit` gathers it (src/audit/), the renderers
+ * (src/report/) turn it into one self-contained HTML file or Markdown. Every figure in the
+ * report is a field here, so the JSON form is the report of record.
+ */
+export interface AuditReport {
+  format: 'neurules.audit';
+  version: 1;
+  /** ISO time the report was made. */
+  generatedAt: string;
+  model: {
+    name: string;
+    createdAt: string;
+    /** Content hash of the rule set the report describes (distilled rules + overrides). */
+    ruleSetHash: string;
+    backend: string;
+    seed: number;
+    /** The data file the model was built from. */
+    dataFile: string;
+  };
+  data: {
+    /** What the quality figures were measured on, in words (e.g. "held-out test split (300 rows) of data/german-credit.csv"). */
+    evaluatedOn: string;
+    records: number;
+    features: FeatureSummary[];
+    /** Class counts of the evaluated records (true labels). */
+    classes: { name: string; count: number }[];
+  };
+  quality: {
+    classes: string[];
+    /** Accuracy against the true labels. */
+    networkAccuracy: number;
+    /** The rules as served: distilled rules with the overrides above them. */
+    rulesAccuracy: number;
+    /** The distilled rules alone. */
+    distilledAccuracy: number;
+    /** Share of records where the rules (with overrides) decide the network's class. */
+    fidelity: Interval;
+    /** Fidelity of the distilled rules alone. */
+    distilledFidelity: Interval;
+    /** Confusion matrices, rows = true class, columns = predicted, in `classes` order. */
+    confusion: { network: number[][]; rules: number[][] };
+    /** Rows = network's class, columns = rules' class. */
+    rulesVsNetwork: number[][];
+    /** Per class the network predicts: how many records, how many the rules agree on. */
+    fidelityPerClass: { class: string; records: number; agree: number; fidelity: number }[];
+  };
+  /** Every rule, overrides first, in hit-policy order. */
+  rules: RuleRow[];
+  tree: TreeView;
+  overrides: {
+    /** Accuracy / fidelity of the distilled rules alone and with all overrides. */
+    accuracyWithout: number;
+    accuracyWith: number;
+    fidelityWithout: number;
+    fidelityWith: number;
+    /** Evaluated records whose decision the overrides change. */
+    changed: number;
+    items: OverrideRow[];
+  };
+  /** Present with `--log`. */
+  drift?: DriftSection;
+}
+
+/** A proportion with its 95% confidence interval. */
+export interface Interval {
+  value: number;
+  low: number;
+  high: number;
+  /** e.g. "Wilson score interval, 95%". */
+  method: string;
+  /** Successes and trials behind the proportion. */
+  successes: number;
+  trials: number;
+}
+
+export interface FeatureSummary {
+  name: string;
+  type: 'numeric' | 'categorical';
+  /** e.g. "4 – 72, mean 20.9" or "4 levels: '<0', '0<=X<200', …". */
+  summary: string;
+  /** Marked in the schema: never changed by counterfactuals. */
+  immutable: boolean;
+  /** Marked in the schema: counterfactuals may only move it this way. */
+  monotone?: 'increasing' | 'decreasing';
+}
+
+export interface RuleRow {
+  id: string;
+  source: 'distilled' | 'override';
+  class: string;
+  /** The rule's conditions as a sentence in the data's terms (the class is its own field). */
+  text: string;
+  /** Comparisons in the rule. */
+  conditions: number;
+  /** Training records in the region (distilled rules); null for overrides. */
+  support: number | null;
+  confidence: number | null;
+  validationFidelity: number | null;
+  /** Evaluated records this rule decided. */
+  hits: number;
+  /** hits / records. */
+  hitShare: number;
+  /** Accuracy / fidelity on the records it decided (null when it decided none). */
+  accuracy: number | null;
+  fidelity: number | null;
+}
+
+/** The distilled tree, flattened for drawing. Node 0 is the root; ids are the view's own numbering. */
+export interface TreeView {
+  nodes: TreeViewNode[];
+}
+
+export type TreeViewNode =
+  | {
+      id: number;
+      kind: 'split';
+      /** The test that sends a record left, e.g. "duration ≤ 22.5" or "purpose in {'new car', 'education'}". */
+      test: string;
+      /** Where a missing value goes. */
+      missing: 'left' | 'right';
+      left: number;
+      right: number;
+      /** Training samples that reached the node. */
+      count: number;
+    }
+  | {
+      id: number;
+      kind: 'leaf';
+      ruleId: string;
+      class: string;
+      /** The leaf's class probabilities. */
+      probabilities: Record<string, number>;
+      count: number;
+    };
+
+/** An override with its impact on the evaluated records, and its conditions in words. */
+export interface OverrideRow extends OverrideImpactItem {
+  text: string;
+}
+
+export interface DriftSection {
+  logFile: string;
+  decisions: number;
+  /** Log lines left out: unreadable lines and decisions of another rule set (another hash). */
+  skipped: number;
+  from: string;
+  to: string;
+  /** Decisions per rule in consecutive time buckets. */
+  buckets: { start: string; end: string; total: number; counts: Record<string, number> }[];
+  /** Per rule: its share of training records vs its share of logged decisions. */
+  rules: {
+    id: string;
+    trainingShare: number;
+    logShare: number;
+    /** Two-proportion z statistic (log vs training). */
+    z: number;
+    /** |z| > 3 and share moved by more than 5 points. */
+    drifted: boolean;
+  }[];
+}

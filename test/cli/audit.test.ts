@@ -1,0 +1,223 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT } from '../../src/cli/main';
+import type { AuditReport } from '../../src/report/types';
+import { runCli } from '../helpers/run-cli';
+
+const root = path.join(__dirname, '..', '..');
+let dir: string;
+/** A copy of the committed German credit model and rules, so a test may add files. */
+const dirs = () => [
+  '--models-dir',
+  path.join(dir, 'models'),
+  '--rules-dir',
+  path.join(dir, 'rules'),
+];
+const overridesDir = () => path.join(dir, 'rules', 'german-credit', 'overrides');
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-audit-'));
+  for (const d of ['models', 'rules'])
+    fs.cpSync(path.join(root, d, 'german-credit'), path.join(dir, d, 'german-credit'), {
+      recursive: true,
+    });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('neurules rules lint', () => {
+  it('a broken file: one FILE:LINE:COLUMN CODE line per problem, in file order, exit 2', async () => {
+    const file = path.join(overridesDir(), 'broken.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        '- id: young-declined',
+        '  when:',
+        "    ag: { '<': 21 }",
+        '  then: { class: rejected }',
+        '- id: long-loans',
+        '  when:',
+        '    duration: { greaterThen: 60 }',
+        '  then: { class: bad }',
+      ].join('\n') + '\n',
+    );
+    const r = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:3:5 UNKNOWN_FEATURE .*did you mean 'age'`)),
+      expect.stringMatching(new RegExp(`^${file}:4:18 UNKNOWN_CLASS `)),
+      expect.stringMatching(new RegExp(`^${file}:7:17 UNKNOWN_OPERATOR .*greaterThan`)),
+    ]);
+  });
+
+  it('analysis: a conflict is an error (exit 2) with both ids and an example record', async () => {
+    fs.copyFileSync(
+      path.join(root, 'test', 'fixtures', 'overrides', 'lint', 'override-conflict.yaml'),
+      path.join(overridesDir(), 'z-conflict.yaml'),
+    );
+    const r = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stdout).toMatch(
+      /z-conflict\.yaml:9:3 OVERRIDE_CONFLICT 'small-loans-approved' \(good\) and 'young-renters-declined'/,
+    );
+    expect(r.stdout).toMatch(/^ {2}example: \{"checking_status":/m);
+    expect(r.stdout).toMatch(/rules lint: 5 overrides .* 1 error\(s\)/);
+  });
+
+  it('the shipped overrides: warnings only (dead on the training data), exit 0', async () => {
+    const r = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toMatch(/credit-policy\.yaml:3:3 OVERRIDE_DEAD 'minors-declined'/);
+    expect(r.stdout).toMatch(
+      /0 error\(s\), \d+ warning\(s\); judged on 550 records \(training split\)/,
+    );
+  });
+});
+
+describe('neurules explain with overrides and counterfactuals', () => {
+  it('an override decision shows the override, its reason, the distilled answer and counterfactuals', async () => {
+    const record = {
+      checking_status: 'no checking',
+      duration: 48,
+      credit_history: 'existing paid',
+      purpose: 'used car',
+      credit_amount: 18000,
+      savings_status: '>=1000',
+      employment: '>=7',
+      installment_commitment: 2,
+      personal_status: 'male single',
+      other_parties: 'none',
+      residence_since: 4,
+      property_magnitude: 'real estate',
+      age: 45,
+      other_payment_plans: 'none',
+      housing: 'own',
+      existing_credits: 1,
+      job: 'skilled',
+      num_dependents: 1,
+      own_telephone: 'yes',
+      foreign_worker: 'yes',
+    };
+    const args = ['explain', '--model', 'german-credit', '--backend', 'cpu', ...dirs()];
+    const text = await runCli([...args, '--record', JSON.stringify(record)]);
+    expect(text.code).toBe(EXIT.ok);
+    expect(text.stdout).toMatch(
+      /decision: bad {2}\(override exposure-limit: Exposure limit for long, large loans\)/,
+    );
+    expect(text.stdout).toMatch(/without overrides: good {2}\(rule R\d+/);
+    expect(text.stdout).toMatch(
+      /counterfactuals .*\n {2}1\. (duration 48 → 36|credit_amount 18000 → 15000)/,
+    );
+    const json = JSON.parse(
+      (await runCli([...args, '--record', JSON.stringify(record), '--json'])).stdout,
+    );
+    expect(json.override).toMatchObject({ id: 'exposure-limit', distilled: { class: 'good' } });
+    expect(json.counterfactuals[0].class).toBe('good');
+    // Age is immutable in the committed schema: no counterfactual changes it.
+    for (const c of json.counterfactuals)
+      for (const x of c.changes) expect(x.feature).not.toBe('age');
+  });
+});
+
+describe('neurules audit', () => {
+  it('writes HTML, Markdown and JSON reports whose figures agree with each other', async () => {
+    const out = (ext: string) => path.join(dir, `report.${ext}`);
+    const args = ['audit', '--model', 'german-credit', '--backend', 'cpu', ...dirs()];
+    const json = await runCli([...args, '--out', out('json')]);
+    expect(json.code).toBe(EXIT.ok);
+    expect(json.stderr).toMatch(/fidelity 0\.\d{3} \(95% CI 0\.\d{3}–0\.\d{3}\)/);
+    const report = JSON.parse(fs.readFileSync(out('json'), 'utf8')) as AuditReport;
+    expect(report.format).toBe('neurules.audit');
+    expect(report.data.records).toBe(300);
+    const f = report.quality.fidelity;
+    expect(f.low).toBeLessThan(f.value);
+    expect(f.high).toBeGreaterThan(f.value);
+    expect(report.rules.reduce((s, r) => s + r.hits, 0)).toBe(300);
+    expect(report.overrides.items.map((o) => o.id)).toEqual([
+      'minors-declined',
+      'exposure-limit',
+      'guarantor-education',
+    ]);
+    expect((await runCli([...args, '--out', out('html')])).code).toBe(EXIT.ok);
+    expect((await runCli([...args, '--out', out('md')])).code).toBe(EXIT.ok);
+    const html = fs.readFileSync(out('html'), 'utf8');
+    const md = fs.readFileSync(out('md'), 'utf8');
+    const shown = `${f.value.toFixed(3)} (95% CI ${f.low.toFixed(3)}–${f.high.toFixed(3)}`;
+    expect(html).toContain(shown);
+    expect(md).toContain(shown);
+    expect(html).toContain('<svg id="tree"');
+  });
+
+  it('with --log: drift per rule from the decision log; bad lines are counted, not fatal', async () => {
+    const model = JSON.parse(
+      (
+        await runCli([
+          'audit',
+          '--model',
+          'german-credit',
+          '--backend',
+          'cpu',
+          '--out',
+          path.join(dir, 'a.json'),
+          ...dirs(),
+        ])
+      ).code === 0
+        ? fs.readFileSync(path.join(dir, 'a.json'), 'utf8')
+        : '{}',
+    ) as AuditReport;
+    const hash = model.model.ruleSetHash;
+    // A log where one rule takes 80% of the decisions: far above its training share.
+    const top = model.rules.find((r) => r.source === 'distilled' && r.hitShare < 0.5)!;
+    const other = model.rules.find((r) => r.source === 'distilled' && r.id !== top.id)!;
+    const lines: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const time = new Date(Date.UTC(2026, 10, 1) + i * 3600_000).toISOString();
+      const rule = i % 5 === 0 ? other : top;
+      lines.push(
+        JSON.stringify({
+          time,
+          requestId: String(i),
+          ruleSet: hash,
+          ruleId: rule.id,
+          class: rule.class,
+          inputs: {},
+        }),
+      );
+    }
+    lines.push('{"time": "broken');
+    lines.push(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        requestId: 'x',
+        ruleSet: 'another',
+        ruleId: 'R01',
+        class: 'bad',
+        inputs: {},
+      }),
+    );
+    const log = path.join(dir, 'decisions.jsonl');
+    fs.writeFileSync(log, lines.join('\n') + '\n');
+    const out = path.join(dir, 'drift.json');
+    const r = await runCli([
+      'audit',
+      '--model',
+      'german-credit',
+      '--backend',
+      'cpu',
+      '--log',
+      log,
+      '--out',
+      out,
+      ...dirs(),
+    ]);
+    expect(r.code).toBe(EXIT.ok);
+    const drift = (JSON.parse(fs.readFileSync(out, 'utf8')) as AuditReport).drift!;
+    expect(drift.decisions).toBe(200);
+    expect(drift.skipped).toBe(2);
+    expect(drift.buckets.reduce((s, b) => s + b.total, 0)).toBe(200);
+    const topRow = drift.rules.find((x) => x.id === top.id)!;
+    expect(topRow.logShare).toBeCloseTo(0.8, 6);
+    expect(topRow.drifted).toBe(true);
+    expect(topRow.z).toBeGreaterThan(3);
+  });
+});

@@ -1,0 +1,121 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
+import { coerceRecord } from '../../src/data/coerce-record';
+import { readTable } from '../../src/data/read-csv';
+import { splitTable } from '../../src/data/split-table';
+import { compileRuleSet } from '../../src/engine/compile-rules';
+import { lintOverrides } from '../../src/overrides/lint-overrides';
+import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
+import { parseOverrides } from '../../src/overrides/parse-overrides';
+
+const ROOT = path.join(__dirname, '..', '..');
+const loc = {
+  modelsDir: path.join(ROOT, 'models'),
+  rulesDir: path.join(ROOT, 'rules'),
+  name: 'german-credit',
+};
+const { schema, manifest } = loadModelFiles(loc);
+const distilled = loadRuleSet(loc);
+const types = Object.fromEntries(schema.features.map((f) => [f.name, f.type]));
+const table = readTable(path.join(ROOT, 'data', 'german-credit.csv'), { types });
+const training = splitTable(table, { seed: manifest.seed }).train.records;
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'overrides', 'lint');
+
+function lintFixture(name: string) {
+  const file = path.join(FIXTURES, name);
+  const parsed = parseOverrides(fs.readFileSync(file, 'utf8'), file, schema);
+  expect(parsed.issues).toEqual([]);
+  const findings = lintOverrides({
+    overrides: parsed.overrides,
+    distilled,
+    schema,
+    records: training,
+  });
+  const merged = compileRuleSet(mergeOverrides(distilled, parsed.overrides, schema));
+  return { file, findings, merged, overrides: parsed.overrides };
+}
+
+/** Which of the overrides match a record (each compiled alone). */
+function matching(
+  overrides: { id: string; conditions: unknown }[],
+  record: Record<string, unknown>,
+) {
+  return overrides
+    .filter(
+      (o) =>
+        compileRuleSet({
+          rules: [
+            { name: o.id, priority: 1, conditions: o.conditions as never, event: { type: 'x' } },
+          ],
+        }).run(record).events.length > 0,
+    )
+    .map((o) => o.id);
+}
+
+function expectValidRecord(record: Record<string, unknown> | undefined) {
+  expect(record).toBeDefined();
+  expect(coerceRecord(schema, record!).issues).toEqual([]);
+}
+
+describe('lintOverrides (fixtures named after their codes)', () => {
+  test('override-conflict: same priority, overlapping, different classes: an error with both ids', () => {
+    const { file, findings, overrides } = lintFixture('override-conflict.yaml');
+    expect(findings.map((f) => [f.code, f.severity, f.file, f.line, f.column, f.ids])).toEqual([
+      [
+        'OVERRIDE_CONFLICT',
+        'error',
+        file,
+        9,
+        3,
+        ['small-loans-approved', 'young-renters-declined'],
+      ],
+    ]);
+    const example = findings[0]!.example;
+    expectValidRecord(example);
+    expect(matching(overrides, example!).sort()).toEqual([
+      'small-loans-approved',
+      'young-renters-declined',
+    ]);
+  });
+
+  test('override-shadowed: an earlier override covers every record it matches', () => {
+    const { file, findings, merged } = lintFixture('override-shadowed.yaml');
+    const shadowed = findings.filter((f) => f.code === 'OVERRIDE_SHADOWED');
+    expect(shadowed.map((f) => [f.file, f.line, f.column, f.ids, f.severity])).toEqual([
+      [file, 8, 3, ['very-long-large-loans-declined', 'long-loans-declined'], 'warning'],
+    ]);
+    expectValidRecord(shadowed[0]!.example);
+    expect(merged.decide(shadowed[0]!.example!).ruleId).toBe('long-loans-declined');
+  });
+
+  test('override-dead: no training record matches; contradictory conditions match nothing', () => {
+    const { file, findings } = lintFixture('override-dead.yaml');
+    const dead = findings.filter((f) => f.code === 'OVERRIDE_DEAD');
+    expect(dead.map((f) => [f.file, f.line, f.column, f.ids])).toEqual([
+      [file, 3, 3, ['pensioners-approved']],
+      [file, 8, 3, ['contradiction']],
+    ]);
+    // The first still gets an example (the nearest record it would match), the second cannot.
+    expectValidRecord(dead[0]!.example);
+    expect(dead[0]!.example!.age as number).toBeGreaterThan(80);
+    expect(dead[1]!.example).toBeUndefined();
+  });
+
+  test('override-redundant: the distilled rules already decide its class wherever it decides', () => {
+    const { file, findings } = lintFixture('override-redundant.yaml');
+    expect(findings.map((f) => [f.code, f.file, f.line, f.column, f.ids])).toEqual([
+      ['OVERRIDE_REDUNDANT', file, 2, 3, ['short-of-cash-long-loans']],
+    ]);
+    expectValidRecord(findings[0]!.example);
+    expect(compileRuleSet(distilled).decide(findings[0]!.example!).class).toBe('bad');
+  });
+
+  test('the shipped German credit overrides have no conflicts', () => {
+    const overrides = loadOverrides(path.join(loc.rulesDir, 'german-credit', 'overrides'), schema);
+    const findings = lintOverrides({ overrides, distilled, schema, records: training });
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    // minors-declined is a legal safeguard: no training applicant is under 18.
+    expect(findings.find((f) => f.ids[0] === 'minors-declined')?.code).toBe('OVERRIDE_DEAD');
+  });
+});
