@@ -4,7 +4,7 @@ import type { Schema } from '../data/types';
 import { type Issue, NeurulesError } from '../errors';
 import { DISTILLED_PRIORITY } from '../rules/compile-tree';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from '../rules/types';
-import { type Override, parseOverrides } from './parse-overrides';
+import { type DeclaredId, type Override, parseOverrides } from './parse-overrides';
 
 /**
  * Read every `*.yaml` / `*.yml` file of an overrides directory (in name order) and check
@@ -23,24 +23,28 @@ export function safeLoadOverrides(
     .sort();
   const issues: Issue[] = [];
   const overrides: Override[] = [];
+  const declared: DeclaredId[] = [];
   for (const name of files) {
     const file = path.join(dir, name);
     const parsed = parseOverrides(fs.readFileSync(file, 'utf8'), file, schema);
     issues.push(...parsed.issues);
     overrides.push(...parsed.overrides);
+    declared.push(...parsed.declared);
   }
-  const seen = new Map<string, Override>();
-  for (const o of overrides) {
-    const first = seen.get(o.id);
+  // Every id written, valid entry or not: a duplicate is reported with the other problems.
+  const seen = new Map<string, DeclaredId>();
+  for (const d of declared) {
+    const first = seen.get(d.id);
     if (first) {
       issues.push({
         code: 'DUPLICATE_ID',
-        message: `override id '${o.id}' is already used at ${first.file}:${first.line}`,
-        file: o.file,
-        line: o.line,
+        message: `override id '${d.id}' is already used at ${first.file}:${first.line}`,
+        file: d.file,
+        line: d.line,
+        column: d.column,
         field: 'id',
       });
-    } else seen.set(o.id, o);
+    } else seen.set(d.id, d);
   }
   return issues.length ? { ok: false, issues } : { ok: true, value: overrides };
 }

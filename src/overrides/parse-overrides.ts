@@ -21,6 +21,22 @@ export interface Override {
   column: number;
 }
 
+/** An id as written, valid entry or not (ids must be unique across a model's files). */
+export interface DeclaredId {
+  id: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** What {@link parseOverrides} found: the overrides (none if any problem), every problem, every id. */
+export interface ParsedOverrides {
+  overrides: Override[];
+  issues: Issue[];
+  /** Every id written in the file with its place, so duplicates are found even in bad entries. */
+  declared: DeclaredId[];
+}
+
 /** Limits that keep a hostile file from exhausting memory. */
 export const OVERRIDE_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 100 } as const;
 
@@ -57,12 +73,9 @@ const NUMERIC_ONLY = new Set([
  * problem with its line and column (yaml's LineCounter). Nothing is returned as valid
  * unless the whole file is: a caller applies all of a set of files or none.
  */
-export function parseOverrides(
-  text: string,
-  file: string,
-  schema: Schema,
-): { overrides: Override[]; issues: Issue[] } {
+export function parseOverrides(text: string, file: string, schema: Schema): ParsedOverrides {
   const issues: Issue[] = [];
+  const declared: DeclaredId[] = [];
   const lines = new LineCounter();
   const at = (node: Node | null | undefined): { file: string; line?: number; column?: number } => {
     if (!node?.range) return { file };
@@ -79,7 +92,7 @@ export function parseOverrides(
   };
   if (Buffer.byteLength(text) > OVERRIDE_LIMITS.maxBytes) {
     report('OVERRIDE_LIMIT', `the file is larger than ${OVERRIDE_LIMITS.maxBytes} bytes`, null);
-    return { overrides: [], issues };
+    return { overrides: [], issues, declared };
   }
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -92,19 +105,19 @@ export function parseOverrides(
       ...(pos && { line: pos.line, column: pos.col }),
     });
   }
-  if (issues.length > 0) return { overrides: [], issues };
+  if (issues.length > 0) return { overrides: [], issues, declared };
   const root = doc.contents;
-  if (root === null) return { overrides: [], issues };
+  if (root === null) return { overrides: [], issues, declared };
   if (!isSeq(root)) {
     report('INVALID_OVERRIDE', 'expected a list of overrides (each starting with "- id:")', root);
-    return { overrides: [], issues };
+    return { overrides: [], issues, declared };
   }
   let js: unknown[];
   try {
     js = doc.toJS({ maxAliasCount: OVERRIDE_LIMITS.maxAliasCount }) as unknown[];
   } catch (e) {
     report('OVERRIDE_LIMIT', (e as Error).message, root);
-    return { overrides: [], issues };
+    return { overrides: [], issues, declared };
   }
   const features = new Map(schema.features.map((f) => [f.name, f]));
   const overrides: Override[] = [];
@@ -132,6 +145,10 @@ export function parseOverrides(
     }
     const node = (key: string): Node | undefined => item.get(key, true) as Node | undefined;
     const id = raw.id;
+    if (typeof id === 'string' && id.trim() !== '') {
+      const where = at(item);
+      declared.push({ id, file, line: where.line ?? 0, column: where.column ?? 0 });
+    }
     if (typeof id !== 'string' || id.trim() === '')
       report(
         'INVALID_OVERRIDE',
@@ -239,7 +256,7 @@ export function parseOverrides(
     if (typeof raw.owner === 'string') o.owner = raw.owner;
     overrides.push(o);
   });
-  return { overrides: issues.length ? [] : overrides, issues };
+  return { overrides: issues.length ? [] : overrides, issues, declared };
 }
 
 type Report = (

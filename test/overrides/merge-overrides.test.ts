@@ -105,8 +105,10 @@ describe('overrides above the distilled rules', () => {
       throw new Error('expected an error');
     } catch (e) {
       if (!isNeurulesError(e)) throw e;
+      // The entry is bad and its id is taken (a-policy.yaml): both are reported at once.
       expect(e.issues.map((i) => [i.code, path.basename(i.file ?? ''), i.line])).toEqual([
         ['UNKNOWN_FEATURE', 'c-bad.yaml', 3],
+        ['DUPLICATE_ID', 'c-bad.yaml', 1],
       ]);
     }
   });

@@ -2,6 +2,7 @@ import { Engine } from 'json-rules-engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Schema } from '../../src/data/types';
+import { safeLoadOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
 
 const root = path.join(__dirname, '..', '..');
@@ -84,6 +85,17 @@ describe('parseOverrides', () => {
       ['EMPTY_WHEN', 4, 9],
       ['EMPTY_WHEN', 9, 10],
     ]);
+  });
+
+  it('duplicate-id/: an id used in two files is DUPLICATE_ID at the second, naming the first', () => {
+    const dir = path.join(fixtures, 'duplicate-id');
+    const r = safeLoadOverrides(dir, schema);
+    expect(r.ok).toBe(false);
+    const issues = r.ok ? [] : r.issues;
+    expect(issues.map((i) => [i.code, i.file, i.line, i.column])).toEqual([
+      ['DUPLICATE_ID', path.join(dir, 'b-policy.yaml'), 6, 3],
+    ]);
+    expect(issues[0]!.message).toContain(`${path.join(dir, 'a-policy.yaml')}:1`);
   });
 
   it('suggests the nearest feature name and lists every problem at once', () => {
