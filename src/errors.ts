@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   FOREIGN_FORMAT: 'a file is not the kind of neurules artifact expected',
   NEWER_FORMAT: 'a file was written by a newer neurules format version',
   INVALID_ARTIFACT: 'an artifact file is damaged or inconsistent',
+  NO_DECISIONS: "a decision log holds no readable decision of the model's rule set",
   DATA_CHANGED: 'the data file a model was built from has changed since the build',
   // Override files (YAML)
   YAML_SYNTAX: 'an override file is not valid YAML',

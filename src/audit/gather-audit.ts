@@ -1,4 +1,5 @@
 import type { DataRecord, Feature } from '../data/types';
+import { NeurulesError } from '../errors';
 import { compileRuleSet } from '../engine/compile-rules';
 import type { ModelData } from '../pipeline/open-dataset';
 import type { OpenModel } from '../pipeline/open-model';
@@ -202,9 +203,36 @@ export function gatherAudit(input: AuditInput): AuditReport {
   return report;
 }
 
+/** Fewer logged decisions than this are too few to call any rule drifted. */
+export const MIN_DRIFT_DECISIONS = 50;
+
 /** Decisions per rule over time, and each rule's live share against its training share. */
 function drift(input: AuditInput, merged: ReturnType<typeof compileRuleSet>): DriftSection {
   const log = input.log!;
+  const unreadable = log.badLines.length
+    ? `${log.badLines.length} unreadable line(s) (first at line ${log.badLines[0]})`
+    : '';
+  if (!log.entries.length) {
+    throw new NeurulesError(
+      'NO_DECISIONS',
+      `no decision of rule set ${input.model.ruleSetHash.slice(0, 12)} in the log` +
+        [unreadable, log.otherRuleSets ? `${log.otherRuleSets} decision(s) of other rule sets` : '']
+          .filter(Boolean)
+          .map((x) => `; ${x}`)
+          .join(''),
+      { file: log.file },
+    );
+  }
+  const warnings: string[] = [];
+  if (log.entries.length < MIN_DRIFT_DECISIONS)
+    warnings.push(
+      `only ${log.entries.length} decision(s) of this rule set: too few to judge drift (at least ${MIN_DRIFT_DECISIONS}); no rule is flagged`,
+    );
+  if (log.otherRuleSets)
+    warnings.push(
+      `${log.otherRuleSets} decision(s) made by other rule sets (before a reload, or by another version) are left out`,
+    );
+  if (unreadable) warnings.push(`${unreadable} left out`);
   const entries = [...log.entries].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const training = input.training?.records ?? input.data.test.records;
   const trainCounts = new Map<string, number>();
@@ -237,6 +265,9 @@ function drift(input: AuditInput, merged: ReturnType<typeof compileRuleSet>): Dr
     logFile: log.file,
     decisions: n1,
     skipped: log.badLines.length + log.otherRuleSets,
+    unreadable: log.badLines.length,
+    otherRuleSets: log.otherRuleSets,
+    warnings,
     from: entries[0]?.time ?? '',
     to: entries[entries.length - 1]?.time ?? '',
     buckets,
@@ -253,7 +284,7 @@ function drift(input: AuditInput, merged: ReturnType<typeof compileRuleSet>): Dr
         trainingShare: round(p2),
         logShare: round(p1),
         z: round(z, 3),
-        drifted: Math.abs(z) > 3 && Math.abs(p1 - p2) > 0.05,
+        drifted: n1 >= MIN_DRIFT_DECISIONS && Math.abs(z) > 3 && Math.abs(p1 - p2) > 0.05,
       };
     }),
   };

@@ -514,6 +514,7 @@ export function createProgram(io: {
       distilled: loadRuleSet(loc),
       schema,
       records,
+      recordsLabel: data.source === 'split' ? 'training records' : `records of ${data.file}`,
     });
     for (const f of findings) {
       io.stdout.write(`${formatIssue(f)}\n`);

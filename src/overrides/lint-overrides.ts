@@ -74,6 +74,8 @@ export function lintOverrides(input: {
   schema: Schema;
   /** Training records (dead overrides are judged on these; examples start from them). */
   records: readonly DataRecord[];
+  /** What the records are, in words. @defaultValue 'training records' */
+  recordsLabel?: string;
 }): LintFinding[] {
   const { schema, records } = input;
   const ordered = hitOrder(input.overrides);
@@ -118,7 +120,7 @@ export function lintOverrides(input: {
         code: 'OVERRIDE_DEAD',
         severity: 'warning',
         ids: [o.id],
-        message: `'${o.id}' matches none of the ${records.length} training records (the example is the nearest record it would match)`,
+        message: `'${o.id}' matches none of the ${records.length} ${input.recordsLabel ?? 'training records'} (the example is the nearest record it would match)`,
         ...place(o),
         ...example(region),
       });
@@ -127,10 +129,13 @@ export function lintOverrides(input: {
     const before = regions.slice(0, i).flat();
     const decides = subtractRegions(region, before, schema);
     if (!decides.length) {
-      const covering = ordered
-        .slice(0, i)
-        .filter((_, j) => intersectRegions(regions[j]!, region, schema).length > 0)
-        .map((x) => x.id);
+      // Name the one override that covers it alone, if there is one; else every one that
+      // takes a part of it.
+      const earlier = ordered.slice(0, i).map((x, j) => ({ id: x.id, region: regions[j]! }));
+      const alone = earlier.find((x) => !subtractRegions(region, x.region, schema).length);
+      const covering = alone
+        ? [alone.id]
+        : earlier.filter((x) => intersectRegions(x.region, region, schema).length).map((x) => x.id);
       findings.push({
         code: 'OVERRIDE_SHADOWED',
         severity: 'warning',
@@ -156,5 +161,11 @@ export function lintOverrides(input: {
       });
     }
   });
-  return findings;
+  // In file order, as validation problems are.
+  return findings.sort(
+    (a, b) =>
+      (a.file! < b.file! ? -1 : a.file! > b.file! ? 1 : 0) ||
+      a.line! - b.line! ||
+      a.column! - b.column!,
+  );
 }

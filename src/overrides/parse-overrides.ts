@@ -90,6 +90,19 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
   ): void => {
     issues.push({ code, message, ...at(node), ...(field !== undefined && { field }) });
   };
+  /** UNKNOWN_KEY for each key of `map` not in `known` (with a did-you-mean). */
+  const unknownKeys = (map: YAMLMap, known: readonly string[], within?: string): void => {
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (known.includes(key)) continue;
+      report(
+        'UNKNOWN_KEY',
+        `unknown key '${key}'${within ? ` in '${within}'` : ''}${didYouMean(key, known)}; expected ${known.length === 1 ? `only '${known[0]}'` : `one of ${known.join(', ')}`}`,
+        pair.key as Node,
+        within ? `${within}.${key}` : key,
+      );
+    }
+  };
   if (Buffer.byteLength(text) > OVERRIDE_LIMITS.maxBytes) {
     report('OVERRIDE_LIMIT', `the file is larger than ${OVERRIDE_LIMITS.maxBytes} bytes`, null);
     return { overrides: [], issues, declared };
@@ -100,7 +113,8 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
     const code: ErrorCode = /alias/i.test(e.message) ? 'OVERRIDE_LIMIT' : 'YAML_SYNTAX';
     issues.push({
       code,
-      message: e.message.split('\n')[0]!,
+      // yaml ends its first line with "at line N, column M:": the place is given apart.
+      message: e.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?$/, ''),
       file,
       ...(pos && { line: pos.line, column: pos.col }),
     });
@@ -132,17 +146,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
     }
     const before = issues.length;
     const raw = js[index] as Record<string, unknown>;
-    for (const pair of item.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!RULE_KEYS.includes(key)) {
-        report(
-          'UNKNOWN_KEY',
-          `unknown key '${key}'${didYouMean(key, RULE_KEYS)}; expected one of ${RULE_KEYS.join(', ')}`,
-          pair.key as Node,
-          key,
-        );
-      }
-    }
+    unknownKeys(item, RULE_KEYS);
     const node = (key: string): Node | undefined => item.get(key, true) as Node | undefined;
     const id = raw.id;
     if (typeof id === 'string' && id.trim() !== '') {
@@ -156,6 +160,8 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         node('id') ?? item,
         'id',
       );
+    const thenMap = node('then');
+    if (isMap(thenMap)) unknownKeys(thenMap, ['class'], 'then');
     const then = raw.then as { class?: unknown } | undefined;
     const cls = then && typeof then === 'object' ? then.class : undefined;
     if (typeof cls !== 'string')
@@ -203,6 +209,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
             expect?: unknown;
           } | null;
           const exLine = at(ex as Node);
+          if (isMap(ex)) unknownKeys(ex, ['input', 'expect'], 'examples');
           if (
             !value ||
             typeof value !== 'object' ||
@@ -225,7 +232,14 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
               issue.field,
             );
           }
-          if (typeof value.expect !== 'string' || !schema.classes.includes(value.expect)) {
+          if (value.expect === undefined) {
+            report(
+              'INVALID_EXAMPLE',
+              "expected 'expect: CLASS' in the example",
+              ex as Node,
+              'expect',
+            );
+          } else if (typeof value.expect !== 'string' || !schema.classes.includes(value.expect)) {
             report(
               'UNKNOWN_CLASS',
               `example 'expect' must be one of ${schema.classes.join(', ')}, found ${JSON.stringify(value.expect)}`,

@@ -344,9 +344,10 @@ ${rows}
 <dl class="meta">
 ${meta('Decision log', `<code>${e(drift.logFile)}</code>`)}
 ${meta('Decisions', formatCount(drift.decisions))}
-${meta('Skipped lines', formatCount(drift.skipped))}
+${meta('Left out', `${formatCount(drift.unreadable)} unreadable, ${formatCount(drift.otherRuleSets)} of other rule sets`)}
 ${meta('Period', `<time datetime="${e(drift.from)}">${e(formatTime(drift.from, needsSeconds(drift.from, drift.to)))}</time> – <time datetime="${e(drift.to)}">${e(formatTime(drift.to, needsSeconds(drift.from, drift.to)))}</time>`)}
 </dl>
+${drift.warnings.map((w) => `<p class="warning">${e(w)}</p>`).join('\n')}
 ${this.driftChart(drift)}
 ${this.driftTable(drift)}
 </section>`;
@@ -644,6 +645,7 @@ tr.drifted { background: var(--warn); }
 .matrix td.diag { background: var(--good); font-weight: 600; }
 .matrix .total { color: var(--muted); }
 .note, figcaption { color: var(--muted); font-size: 13px; }
+.warning { padding: 8px 12px; border-left: 4px solid #b45309; background: #fff7ed; }
 .empty { padding: 12px 14px; border: 1px dashed var(--line); border-radius: 6px; color: var(--muted); background: var(--soft); }
 figure { margin: 8px 0 12px; }
 svg { display: block; }

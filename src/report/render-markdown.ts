@@ -257,8 +257,9 @@ function driftSection(report: AuditReport, drift: DriftSection): string[] {
   const secs = needsSeconds(drift.from, drift.to);
   return [
     `${formatCount(drift.decisions)} decisions from ${code(drift.logFile)}, ` +
-      `${formatTime(drift.from, secs)} – ${formatTime(drift.to, secs)}; ${formatCount(drift.skipped)} lines skipped.`,
+      `${formatTime(drift.from, secs)} – ${formatTime(drift.to, secs)}; ${formatCount(drift.unreadable)} unreadable lines and ${formatCount(drift.otherRuleSets)} decisions of other rule sets left out.`,
     '',
+    ...drift.warnings.flatMap((w) => [`> **Note:** ${w}`, '']),
     drifted.length
       ? `**Drifted:** ${drifted.map((r) => code(r.id)).join(', ')} (|z| > 3 and a share moved by more than 5 points).`
       : 'No rule drifted (|z| > 3 and a share moved by more than 5 points).',

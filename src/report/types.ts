@@ -144,8 +144,14 @@ export interface OverrideRow extends OverrideImpactItem {
 export interface DriftSection {
   logFile: string;
   decisions: number;
-  /** Log lines left out: unreadable lines and decisions of another rule set (another hash). */
+  /** Log lines left out: `unreadable` + `otherRuleSets`. */
   skipped: number;
+  /** Lines that are not decision-log entries (bad JSON, missing fields). */
+  unreadable: number;
+  /** Decisions made by another rule set (another hash: before a reload, another replica). */
+  otherRuleSets: number;
+  /** What limits the figures, e.g. too few decisions to judge drift. */
+  warnings: string[];
   from: string;
   to: string;
   /** Decisions per rule in consecutive time buckets. */

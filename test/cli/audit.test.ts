@@ -213,11 +213,74 @@ describe('neurules audit', () => {
     expect(r.code).toBe(EXIT.ok);
     const drift = (JSON.parse(fs.readFileSync(out, 'utf8')) as AuditReport).drift!;
     expect(drift.decisions).toBe(200);
-    expect(drift.skipped).toBe(2);
+    expect([drift.skipped, drift.unreadable, drift.otherRuleSets]).toEqual([2, 1, 1]);
+    expect(drift.warnings).toEqual([
+      expect.stringMatching(/^1 decision\(s\) made by other rule sets/),
+      '1 unreadable line(s) (first at line 201) left out',
+    ]);
     expect(drift.buckets.reduce((s, b) => s + b.total, 0)).toBe(200);
     const topRow = drift.rules.find((x) => x.id === top.id)!;
     expect(topRow.logShare).toBeCloseTo(0.8, 6);
     expect(topRow.drifted).toBe(true);
     expect(topRow.z).toBeGreaterThan(3);
+  });
+
+  it('a log with no decision of this rule set is NO_DECISIONS; a short one flags no drift', async () => {
+    const log = path.join(dir, 'decisions.jsonl');
+    const audit = (out: string) =>
+      runCli([
+        'audit',
+        '--model',
+        'german-credit',
+        '--backend',
+        'cpu',
+        '--log',
+        log,
+        '--out',
+        path.join(dir, out),
+        ...dirs(),
+      ]);
+    fs.writeFileSync(log, 'not json\n{"time": 1}\n');
+    const bad = await audit('bad.json');
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/NO_DECISIONS .*2 unreadable line\(s\) \(first at line 1\)/);
+    expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
+
+    const report = JSON.parse(
+      (
+        await runCli([
+          'audit',
+          '--model',
+          'german-credit',
+          '--backend',
+          'cpu',
+          '--out',
+          path.join(dir, 'plain.json'),
+          ...dirs(),
+        ])
+      ).code === 0
+        ? fs.readFileSync(path.join(dir, 'plain.json'), 'utf8')
+        : '{}',
+    ) as AuditReport;
+    const rule = report.rules.find((r) => r.id === 'exposure-limit')!;
+    const time = new Date().toISOString();
+    fs.writeFileSync(
+      log,
+      JSON.stringify({
+        time,
+        requestId: '1',
+        ruleSet: report.model.ruleSetHash,
+        ruleId: rule.id,
+        class: rule.class,
+        inputs: {},
+      }) + '\n',
+    );
+    expect((await audit('short.json')).code).toBe(EXIT.ok);
+    const drift = (JSON.parse(fs.readFileSync(path.join(dir, 'short.json'), 'utf8')) as AuditReport)
+      .drift!;
+    expect(drift.rules.some((r) => r.drifted)).toBe(false);
+    expect(drift.warnings[0]).toMatch(
+      /^only 1 decision\(s\) of this rule set: too few to judge drift/,
+    );
   });
 });

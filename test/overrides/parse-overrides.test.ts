@@ -98,6 +98,25 @@ describe('parseOverrides', () => {
     expect(issues[0]!.message).toContain(`${path.join(dir, 'a-policy.yaml')}:1`);
   });
 
+  it('unknown keys inside then and examples are UNKNOWN_KEY with a did-you-mean', () => {
+    const text =
+      '- id: a\n  when:\n    age: { "<": 20 }\n  then: { class: bad, score: 3 }\n' +
+      '  examples:\n    - input: { age: 17 }\n      expected: bad\n';
+    const { issues } = parseOverrides(text, 'f.yaml', schema);
+    const keys = issues.filter((i) => i.code === 'UNKNOWN_KEY');
+    expect(keys.map((i) => [i.field, i.line, i.column])).toEqual([
+      ['then.score', 4, 23],
+      ['examples.expected', 7, 7],
+    ]);
+    expect(keys[1]!.message).toContain("did you mean 'expect'?");
+  });
+
+  it('a YAML syntax error names its place once, not again in the message', () => {
+    const { issues } = parseOverrides('- id: a\n  when: {\n', 'f.yaml', schema);
+    expect(issues[0]!.code).toBe('YAML_SYNTAX');
+    expect(issues[0]!.message).not.toMatch(/at line \d+, column \d+/);
+  });
+
   it('suggests the nearest feature name and lists every problem at once', () => {
     const text =
       '- id: a\n  when:\n    ag: { lessThan: 18 }\n    purpose: { equal: spaceship }\n  then: { class: terrible }\n';
