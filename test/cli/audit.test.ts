@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
 import type { AuditReport } from '../../src/report/types';
+import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
 
 const root = path.join(__dirname, '..', '..');
@@ -15,6 +16,18 @@ const dirs = () => [
   path.join(dir, 'rules'),
 ];
 const overridesDir = () => path.join(dir, 'rules', 'german-credit', 'overrides');
+
+/** `neurules audit` on the copied model (cpu backend) with extra options. */
+const audit = (...options: string[]) =>
+  runCli(['audit', '--model', 'german-credit', '--backend', 'cpu', ...options, ...dirs()]);
+
+/** The JSON audit report of the copied model (no log). */
+async function plainReport(): Promise<AuditReport> {
+  const out = path.join(dir, 'plain.json');
+  const r = await audit('--out', out);
+  if (r.code !== EXIT.ok) throw new Error(r.stderr);
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as AuditReport;
+}
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-audit-'));
@@ -149,67 +162,23 @@ describe('neurules audit', () => {
   });
 
   it('with --log: drift per rule from the decision log; bad lines are counted, not fatal', async () => {
-    const model = JSON.parse(
-      (
-        await runCli([
-          'audit',
-          '--model',
-          'german-credit',
-          '--backend',
-          'cpu',
-          '--out',
-          path.join(dir, 'a.json'),
-          ...dirs(),
-        ])
-      ).code === 0
-        ? fs.readFileSync(path.join(dir, 'a.json'), 'utf8')
-        : '{}',
-    ) as AuditReport;
+    const model = await plainReport();
     const hash = model.model.ruleSetHash;
     // A log where one rule takes 80% of the decisions: far above its training share.
     const top = model.rules.find((r) => r.source === 'distilled' && r.hitShare < 0.5)!;
     const other = model.rules.find((r) => r.source === 'distilled' && r.id !== top.id)!;
-    const lines: string[] = [];
+    const lines: Parameters<typeof writeDecisionLog>[1] = [];
     for (let i = 0; i < 200; i++) {
       const time = new Date(Date.UTC(2026, 10, 1) + i * 3600_000).toISOString();
       const rule = i % 5 === 0 ? other : top;
-      lines.push(
-        JSON.stringify({
-          time,
-          requestId: String(i),
-          ruleSet: hash,
-          ruleId: rule.id,
-          class: rule.class,
-          inputs: {},
-        }),
-      );
+      lines.push({ time, ruleSet: hash, ruleId: rule.id, class: rule.class });
     }
     lines.push('{"time": "broken');
-    lines.push(
-      JSON.stringify({
-        time: new Date().toISOString(),
-        requestId: 'x',
-        ruleSet: 'another',
-        ruleId: 'R01',
-        class: 'bad',
-        inputs: {},
-      }),
-    );
+    lines.push({ time: new Date().toISOString(), ruleSet: 'another', ruleId: 'R01', class: 'bad' });
     const log = path.join(dir, 'decisions.jsonl');
-    fs.writeFileSync(log, lines.join('\n') + '\n');
+    writeDecisionLog(log, lines);
     const out = path.join(dir, 'drift.json');
-    const r = await runCli([
-      'audit',
-      '--model',
-      'german-credit',
-      '--backend',
-      'cpu',
-      '--log',
-      log,
-      '--out',
-      out,
-      ...dirs(),
-    ]);
+    const r = await audit('--log', log, '--out', out);
     expect(r.code).toBe(EXIT.ok);
     const drift = (JSON.parse(fs.readFileSync(out, 'utf8')) as AuditReport).drift!;
     expect(drift.decisions).toBe(200);
@@ -227,55 +196,20 @@ describe('neurules audit', () => {
 
   it('a log with no decision of this rule set is NO_DECISIONS; a short one flags no drift', async () => {
     const log = path.join(dir, 'decisions.jsonl');
-    const audit = (out: string) =>
-      runCli([
-        'audit',
-        '--model',
-        'german-credit',
-        '--backend',
-        'cpu',
-        '--log',
-        log,
-        '--out',
-        path.join(dir, out),
-        ...dirs(),
-      ]);
+    const withLog = (out: string) => audit('--log', log, '--out', path.join(dir, out));
     fs.writeFileSync(log, 'not json\n{"time": 1}\n');
-    const bad = await audit('bad.json');
+    const bad = await withLog('bad.json');
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.stderr).toMatch(/NO_DECISIONS .*2 unreadable line\(s\) \(first at line 1\)/);
     expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
 
-    const report = JSON.parse(
-      (
-        await runCli([
-          'audit',
-          '--model',
-          'german-credit',
-          '--backend',
-          'cpu',
-          '--out',
-          path.join(dir, 'plain.json'),
-          ...dirs(),
-        ])
-      ).code === 0
-        ? fs.readFileSync(path.join(dir, 'plain.json'), 'utf8')
-        : '{}',
-    ) as AuditReport;
+    const report = await plainReport();
     const rule = report.rules.find((r) => r.id === 'exposure-limit')!;
     const time = new Date().toISOString();
-    fs.writeFileSync(
-      log,
-      JSON.stringify({
-        time,
-        requestId: '1',
-        ruleSet: report.model.ruleSetHash,
-        ruleId: rule.id,
-        class: rule.class,
-        inputs: {},
-      }) + '\n',
-    );
-    expect((await audit('short.json')).code).toBe(EXIT.ok);
+    writeDecisionLog(log, [
+      { time, ruleSet: report.model.ruleSetHash, ruleId: rule.id, class: rule.class },
+    ]);
+    expect((await withLog('short.json')).code).toBe(EXIT.ok);
     const drift = (JSON.parse(fs.readFileSync(path.join(dir, 'short.json'), 'utf8')) as AuditReport)
       .drift!;
     expect(drift.rules.some((r) => r.drifted)).toBe(false);

@@ -7,6 +7,7 @@ import { renderHtml } from '../../src/report/render-html';
 import type { AuditReport } from '../../src/report/types';
 import { loadModelData } from '../../src/pipeline/open-dataset';
 import { openModel } from '../../src/pipeline/open-model';
+import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
 
 /**
@@ -49,21 +50,16 @@ async function germanReport(dir: string): Promise<AuditReport> {
   };
   const model = await openModel(loc);
   const { test } = loadModelData(loc);
-  const lines = test.records.map((r, i) => {
-    const record = i < 150 ? r : { ...r, duration: Math.min(72, (r.duration as number) + 24) };
-    const d = model.compiled!.decide(record);
-    const time = new Date(Date.UTC(2026, 10, 1) + i * 3_600_000).toISOString();
-    return JSON.stringify({
-      time,
-      requestId: String(i),
-      ruleSet: model.ruleSetHash,
-      ruleId: d.ruleId,
-      class: d.class,
-      inputs: record,
-    });
-  });
   const log = join(dir, 'decisions.jsonl');
-  writeFileSync(log, lines.join('\n') + '\n');
+  writeDecisionLog(
+    log,
+    test.records.map((r, i) => {
+      const record = i < 150 ? r : { ...r, duration: Math.min(72, (r.duration as number) + 24) };
+      const d = model.compiled!.decide(record);
+      const time = new Date(Date.UTC(2026, 10, 1) + i * 3_600_000).toISOString();
+      return { time, ruleSet: model.ruleSetHash, ruleId: d.ruleId, class: d.class, inputs: record };
+    }),
+  );
   const out = join(dir, 'report.json');
   const r = await runCli([
     'audit',
