@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { agreement } from '../src/audit/metrics';
 import { readTable } from '../src/data/read-csv';
+import { fitSchema } from '../src/data/fit-schema';
 import { splitTable } from '../src/data/split-table';
 import { distill, type Sampling } from '../src/distill/distill';
 import { growTree } from '../src/distill/grow-tree';
@@ -70,36 +71,43 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const seed of seeds) {
       const t0 = Date.now();
-      const split = splitTable(table, { seed, testFraction: 0.3 });
+      const parts = splitTable(table, { seed, testFraction: 0.3 });
+      // As `build` does: numeric statistics from the training split only.
+      const schema = fitSchema(table.schema, parts.train.records);
+      const split = {
+        train: { ...parts.train, schema },
+        validation: { ...parts.validation, schema },
+        test: { ...parts.test, schema },
+      };
       const teacher = await trainTeacher(split.train, split.validation, {
         ...JSON.parse(values.teacher!),
         seed,
       });
       const oracle = (records: readonly import('../src/data/types').DataRecord[]) =>
         teacher.predictProbaFlat(records);
-      const d = distill(table.schema, split.train.records, split.validation.records, oracle, {
+      const d = distill(schema, split.train.records, split.validation.records, oracle, {
         maxRules,
         seed,
         sampling: values.sampling as Sampling,
         ...(values.samples !== undefined && { samples: Number(values.samples) }),
       });
-      const ruleSet = compileTree(d.tree, table.schema, name, d.leafStats);
+      const ruleSet = compileTree(d.tree, schema, name, d.leafStats);
       const engine = new RuleEngine(ruleSet);
-      const classOf = new Map(table.schema.classes.map((c, i) => [c, i]));
+      const classOf = new Map(schema.classes.map((c, i) => [c, i]));
       const ruleLabels: number[] = [];
       for (const r of split.test.records)
         ruleLabels.push(classOf.get((await engine.decide(r)).class)!);
       const teacherLabels = teacher.predict(split.test.records);
       // CART on the true labels, same leaf budget, same learner.
-      const K = table.schema.classes.length;
+      const K = schema.classes.length;
       const trueTargets = new Float64Array(split.train.records.length * K);
       split.train.labels.forEach((y, i) => (trueTargets[i * K + y] = 1));
       const cart = growTree(
         {
-          features: table.schema.features,
-          columns: toColumns(table.schema.features, split.train.records),
+          features: schema.features,
+          columns: toColumns(schema.features, split.train.records),
           targets: trueTargets,
-          classes: table.schema.classes,
+          classes: schema.classes,
         },
         { maxLeaves: maxRules },
       );

@@ -2,6 +2,7 @@ import { didYouMean, NeurulesError, type ErrorPlace, type Issue } from '../error
 import { checkColumns, classIndex, coerceRecord, listLevels } from './coerce-record';
 import { IssueList } from './issue-list';
 import { parseCsv, type CsvText } from './parse-csv';
+import { NumericStats } from './numeric-stats';
 import { isMissingText, parseNumber, sortLabels } from './parse-value';
 import { readInputFile } from './read-input-file';
 import type { DataRecord, Feature, Schema, Table } from './types';
@@ -213,15 +214,9 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
   };
 }
 
-/** Running summary of a numeric column (Welford's mean and variance). */
+/** Running summary of a numeric CSV column: its text parsed, then summarised. */
 class NumericSummary {
-  private count = 0;
-  private missing = 0;
-  private min = Infinity;
-  private max = -Infinity;
-  private mean = 0;
-  private m2 = 0;
-  private integer = true;
+  private readonly stats = new NumericStats();
 
   constructor(
     readonly name: string,
@@ -230,32 +225,11 @@ class NumericSummary {
 
   add(text: string): number | null {
     const value = isMissingText(text) ? undefined : parseNumber(text);
-    if (value === undefined) {
-      this.missing++;
-      return null;
-    }
-    this.count++;
-    this.min = Math.min(this.min, value);
-    this.max = Math.max(this.max, value);
-    const delta = value - this.mean;
-    this.mean += delta / this.count;
-    this.m2 += delta * (value - this.mean);
-    if (!Number.isInteger(value)) this.integer = false;
-    return value;
+    return this.stats.add(value ?? null);
   }
 
   feature(): Feature {
-    const seen = this.count > 0;
-    return {
-      name: this.name,
-      type: 'numeric',
-      min: seen ? this.min : 0,
-      max: seen ? this.max : 0,
-      mean: seen ? this.mean : 0,
-      std: seen ? Math.sqrt(this.m2 / this.count) : 0,
-      integer: this.integer,
-      missing: this.missing,
-    };
+    return { name: this.name, type: 'numeric', ...this.stats.summary() };
   }
 }
 

@@ -5,6 +5,7 @@ import { type ModelManifest, modelPaths, saveModel } from '../artifacts/model-st
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import { parseTable, type ReadTableOptions } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';
+import { fitSchema } from '../data/fit-schema';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
 import { distill, type DistillOptions, type DistillReport } from '../distill/distill';
@@ -145,12 +146,23 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   // One read: the hash is of exactly the bytes the table is parsed from.
   const bytes = readInputFile(options.data);
   const table = parseTable(bytes, { ...readOptions, file: options.data });
-  const schema = markFeatures(table.schema, options.immutable, options.monotone);
+  const parts = splitTable(table, { seed, ...SPLIT_FRACTIONS });
+  // The model's schema: numeric statistics of the training split only (fitSchema), plus
+  // the immutable / monotone marks. Every stage below learns from this one.
+  const schema = markFeatures(
+    fitSchema(table.schema, parts.train.records),
+    options.immutable,
+    options.monotone,
+  );
+  const split = {
+    train: { ...parts.train, schema },
+    validation: { ...parts.validation, schema },
+    test: { ...parts.test, schema },
+  };
   const overridesDir = path.join(modelPaths({ modelsDir, rulesDir, name }).rulesDir, 'overrides');
   const loaded = safeLoadOverrides(overridesDir, schema);
   if (!loaded.ok) throw NeurulesError.fromIssues(loaded.issues);
   const overrides = loaded.value;
-  const split = splitTable(table, { seed, ...SPLIT_FRACTIONS });
   progress({
     stage: 'data',
     rows: table.records.length,
@@ -169,9 +181,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
     onProgress: (p) => progress({ stage: 'teacher', ...p }),
   });
   try {
-    // Distil on the schema as read; the immutable/monotone marks are for what comes after.
+    // The marks do not change distillation: they are for counterfactuals.
     const distillation = distill(
-      table.schema,
+      schema,
       split.train.records,
       split.validation.records,
       (records) => teacher.predictProbaFlat(records),
@@ -183,7 +195,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       },
     );
     const tree = distillation.tree;
-    const ruleSet = compileTree(tree, table.schema, name, distillation.leafStats);
+    const ruleSet = compileTree(tree, schema, name, distillation.leafStats);
     progress({ stage: 'distill', rules: ruleSet.rules.length, report: distillation.report });
 
     progress({ stage: 'evaluate' });
