@@ -52,11 +52,11 @@ function summarise(f: Feature): FeatureSummary {
       ...marks,
     };
   }
-  const shown = f.levels.slice(0, 4).map(formatValue).join(', ');
+  // Every level: an auditor must see the whole domain, not its first few.
   return {
     name: f.name,
     type: 'categorical',
-    summary: `${f.levels.length} levels: ${shown}${f.levels.length > 4 ? ', …' : ''}`,
+    summary: `${f.levels.length} levels: ${f.levels.map(formatValue).join(', ')}`,
     ...marks,
   };
 }
@@ -135,6 +135,7 @@ export function gatherAudit(input: AuditInput): AuditReport {
     data: {
       evaluatedOn: data.description,
       records: n,
+      schemaFrom: `the model's training split (${schema.rows} rows)`,
       features: schema.features.map(summarise),
       classes: classes.map((name, k) => ({ name, count: labels.filter((l) => l === k).length })),
     },

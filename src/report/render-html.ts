@@ -147,7 +147,7 @@ ${card('Records', formatCount(this.records), 'evaluated')}
       .join('\n');
     return `<section id="data">
 <h2>Data and schema</h2>
-<p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>).</p>
+<p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features, their ranges from ${e(data.schemaFrom)}; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>).</p>
 <div class="grid">
 <div class="grow">
 <table id="features" class="sortable">
@@ -282,7 +282,7 @@ ${rows}
     const leaves = nodes.filter((n) => n.kind === 'leaf').length;
     return `<section id="distilled-tree">
 <h2>Distilled tree</h2>
-<p>${nodes.length - leaves} splits and ${leaves} leaves; each leaf is one distilled rule. A split sends a record along <em>yes</em> when its test holds, else along <em>no</em>; "missing" says which way a missing value goes. Counts are training samples (real and synthetic) reaching the node.</p>
+<p>${nodes.length - leaves} splits and ${leaves} leaves; each leaf is one distilled rule. A split sends a record along <em>yes</em> when its test holds, else along <em>no</em>; "missing" says which way a missing value goes. Counts are training samples reaching the node: real records and the synthetic ones distillation labelled with the network (a rule's support counts real records only).</p>
 ${this.legend()}
 <div class="scroll tree-scroll">
 ${renderTreeSvg(this.report.tree, this.classes)}

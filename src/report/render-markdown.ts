@@ -44,7 +44,10 @@ export function renderMarkdown(report: AuditReport): string {
   );
 
   add('## Data and schema', '');
-  add(`${formatCount(records)} records: ${text(data.evaluatedOn)}.`, '');
+  add(
+    `${formatCount(records)} records: ${text(data.evaluatedOn)}. Feature ranges from ${text(data.schemaFrom)}.`,
+    '',
+  );
   add(
     ...table(
       ['Feature', 'Type', 'Values', 'Marks'],
@@ -170,7 +173,7 @@ export function renderMarkdown(report: AuditReport): string {
   add('## Distilled tree', '');
   add(
     'Each leaf is one distilled rule; a split sends a record along *yes* when its test holds. ' +
-      'Counts are training samples reaching the node.',
+      "Counts are training samples reaching the node: real records and the synthetic ones distillation labelled with the network (a rule's support counts real records only).",
     '',
   );
   add(...fence(treeOutline(report.tree)), '');

@@ -24,6 +24,8 @@ export interface AuditReport {
     /** What the quality figures were measured on, in words (e.g. "held-out test split (300 rows) of data/german-credit.csv"). */
     evaluatedOn: string;
     records: number;
+    /** Where the feature summaries come from, e.g. "the model's training split (550 rows)". */
+    schemaFrom: string;
     features: FeatureSummary[];
     /** Class counts of the evaluated records (true labels). */
     classes: { name: string; count: number }[];
