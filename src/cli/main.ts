@@ -487,20 +487,26 @@ export function createProgram(io: {
       .option(
         '--data <file>',
         "records to judge dead overrides on (default: the build's training split)",
-      ),
+      )
+      .option('--json', 'print { ok, problems, findings, ... } as JSON (same exit codes)'),
   ).action(async (o) => {
     const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
     const { schema } = loadModelFiles(loc);
     const dir = path.join(modelPaths(loc).rulesDir, 'overrides');
     const loaded = safeLoadOverrides(dir, schema);
     if (!loaded.ok) {
+      // In file order: files by code unit (as they are loaded), then line and column.
       const ordered = [...loaded.issues].sort(
         (a, b) =>
-          (a.file ?? '').localeCompare(b.file ?? '') ||
+          ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0) ||
           (a.line ?? 0) - (b.line ?? 0) ||
           (a.column ?? 0) - (b.column ?? 0),
       );
-      for (const issue of ordered) io.stdout.write(`${formatIssue(issue)}\n`);
+      if (o.json)
+        io.stdout.write(
+          JSON.stringify({ ok: false, dir, problems: ordered, findings: [] }, null, 2) + '\n',
+        );
+      else for (const issue of ordered) io.stdout.write(`${formatIssue(issue)}\n`);
       throw new NeurulesError(
         'INVALID_OVERRIDE',
         `rules lint: ${loaded.issues.length} problem(s) in ${dir}; no override is applied until all are fixed`,
@@ -516,14 +522,28 @@ export function createProgram(io: {
       records,
       recordsLabel: data.source === 'split' ? 'training records' : `records of ${data.file}`,
     });
-    for (const f of findings) {
-      io.stdout.write(`${formatIssue(f)}\n`);
-      if (f.example) io.stdout.write(`  example: ${JSON.stringify(f.example)}\n`);
-    }
     const errors = findings.filter((f) => f.severity === 'error').length;
-    io.stdout.write(
-      `rules lint: ${loaded.value.length} overrides in ${dir}; ${errors} error(s), ${findings.length - errors} warning(s); judged on ${records.length} records (${data.source === 'split' ? 'training split' : data.file})\n`,
-    );
+    if (o.json) {
+      const judgedOn = { records: records.length, source: data.source, file: data.file };
+      const out = {
+        ok: errors === 0,
+        dir,
+        overrides: loaded.value.length,
+        judgedOn,
+        problems: [],
+        findings,
+      };
+      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    } else {
+      for (const f of findings) {
+        io.stdout.write(`${formatIssue(f)}\n`);
+        if (f.example) io.stdout.write(`  example: ${JSON.stringify(f.example)}\n`);
+      }
+    }
+    if (!o.json)
+      io.stdout.write(
+        `rules lint: ${loaded.value.length} overrides in ${dir}; ${errors} error(s), ${findings.length - errors} warning(s); judged on ${records.length} records (${data.source === 'split' ? 'training split' : data.file})\n`,
+      );
     if (errors > 0)
       throw new NeurulesError('OVERRIDE_CONFLICT', `rules lint: ${errors} conflict(s)`, {
         file: dir,

@@ -77,6 +77,35 @@ describe('neurules rules lint', () => {
     expect(r.stdout).toMatch(/rules lint: 5 overrides .* 1 error\(s\)/);
   });
 
+  it('--json: the same problems and findings as data, the same exit codes', async () => {
+    fs.copyFileSync(
+      path.join(root, 'test', 'fixtures', 'overrides', 'lint', 'override-conflict.yaml'),
+      path.join(overridesDir(), 'z-conflict.yaml'),
+    );
+    const r = await runCli(['rules', 'lint', '--model', 'german-credit', '--json', ...dirs()]);
+    expect(r.code).toBe(EXIT.usage);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.judgedOn).toMatchObject({ records: 550, source: 'split' });
+    expect(out.findings.map((f: { code: string; ids: string[] }) => [f.code, f.ids[0]])).toEqual([
+      ['OVERRIDE_DEAD', 'minors-declined'],
+      ['OVERRIDE_DEAD', 'guarantor-education'],
+      // small-loans-approved (credit_amount < 1500 → good, priority 60) now covers it.
+      ['OVERRIDE_SHADOWED', 'guarantor-education'],
+      ['OVERRIDE_CONFLICT', 'small-loans-approved'],
+    ]);
+    fs.writeFileSync(
+      path.join(overridesDir(), 'a-bad.yaml'),
+      '- id: x\n  when: {}\n  then: { class: bad }\n',
+    );
+    const bad = JSON.parse(
+      (await runCli(['rules', 'lint', '--model', 'german-credit', '--json', ...dirs()])).stdout,
+    );
+    expect(bad.problems.map((p: { code: string; line: number }) => [p.code, p.line])).toEqual([
+      ['EMPTY_WHEN', 2],
+    ]);
+  });
+
   it('the shipped overrides: warnings only (dead on the training data), exit 0', async () => {
     const r = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
     expect(r.code).toBe(EXIT.ok);
