@@ -4,8 +4,8 @@
  *
  *   npm run bench:service [-- --model german-credit --seconds 10]
  *
- * Reports requests/s and p50 / p99 latency for single predictions, and decisions/s
- * through the array endpoint (100 records per request).
+ * Reports requests/s and p50 / p99 latency for single predictions, with and without
+ * `?explain=true`, and decisions/s through the array endpoint (100 records per request).
  */
 import autocannon from 'autocannon';
 import * as path from 'node:path';
@@ -59,9 +59,9 @@ async function main(): Promise<void> {
   });
   const duration = Number(values.seconds);
   const connections = Number(values.connections);
-  const run = (body: string) =>
+  const run = (body: string, query = '') =>
     autocannon({
-      url: `${url}/v1/predict`,
+      url: `${url}/v1/predict${query}`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
@@ -74,6 +74,10 @@ async function main(): Promise<void> {
   const single = await run(JSON.stringify(records[1]));
   process.stdout.write(
     `single record:  ${single.requests.average.toFixed(0)} requests/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, errors ${single.errors + single.non2xx}\n`,
+  );
+  const explained = await run(JSON.stringify(records[1]), '?explain=true');
+  process.stdout.write(
+    `single, ?explain=true (reasons + counterfactuals, no network): ${explained.requests.average.toFixed(0)} requests/s, p50 ${explained.latency.p50} ms, p99 ${explained.latency.p99} ms, errors ${explained.errors + explained.non2xx}\n`,
   );
   const batch = records.slice(0, 100);
   const many = await run(JSON.stringify(batch));

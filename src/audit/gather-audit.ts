@@ -247,8 +247,10 @@ function drift(input: AuditInput, merged: ReturnType<typeof compileRuleSet>): Dr
   const n2 = training.length;
   const first = entries[0] ? Date.parse(entries[0].time) : 0;
   const last = entries.length ? Date.parse(entries[entries.length - 1]!.time) : 0;
-  const bucketCount = Math.max(1, Math.min(12, Math.ceil(n1 / 25)));
-  const width = Math.max(1, (last - first) / bucketCount);
+  const span = last - first;
+  // Up to 12 buckets of at least 25 decisions, and never narrower than a millisecond.
+  const bucketCount = span > 0 ? Math.max(1, Math.min(12, Math.ceil(n1 / 25), span)) : 1;
+  const width = span > 0 ? span / bucketCount : 1;
   const buckets = Array.from({ length: bucketCount }, (_, b) => ({
     start: new Date(first + b * width).toISOString(),
     end: new Date(b === bucketCount - 1 ? last : first + (b + 1) * width).toISOString(),

@@ -9,7 +9,8 @@ import {
   subtractRegions,
 } from '../regions/region';
 import type { RuleSet } from '../rules/types';
-import { hitOrder } from './merge-overrides';
+import { ruleRegions } from '../regions/rule-regions';
+import { hitOrder, mergeOverrides } from './merge-overrides';
 import type { Override } from './parse-overrides';
 
 /** One finding of the override analysis: an issue with its severity, the ids, an example. */
@@ -60,12 +61,14 @@ export function exampleRecord(
 /**
  * Analyse a valid override set against the distilled rules and the training records,
  * exactly, on the rules' regions:
- * - OVERRIDE_CONFLICT (error): two overrides at the same priority match common records and
- *   decide different classes, so only their file order decides between them;
+ * - OVERRIDE_CONFLICT (error): two overrides at the same priority match common records that
+ *   no higher override takes, and decide different classes, so only their file order
+ *   decides between them;
  * - OVERRIDE_SHADOWED: overrides before it (in hit order) cover every record it matches;
  * - OVERRIDE_DEAD: it matches no training record (or, when its conditions contradict each
  *   other, no record at all);
- * - OVERRIDE_REDUNDANT: on every record it decides, the distilled rules decide its class.
+ * - OVERRIDE_REDUNDANT: on every record it decides, the rules without it (the overrides
+ *   after it, then the distilled rules) decide its class.
  * Each finding names the ids involved and carries an example record where one exists.
  */
 export function lintOverrides(input: {
@@ -80,6 +83,10 @@ export function lintOverrides(input: {
   const { schema, records } = input;
   const ordered = hitOrder(input.overrides);
   const regions = ordered.map((o) => regionOf(o.conditions, schema, `override '${o.id}'`));
+  // The records each override decides: it matches them and no override before it does.
+  const decidesOf = regions.map((region, i) =>
+    subtractRegions(region, regions.slice(0, i).flat(), schema),
+  );
   const findings: LintFinding[] = [];
   const place = (o: Override) => ({ file: o.file, line: o.line, column: o.column, field: 'id' });
   const example = (region: Region) => {
@@ -92,7 +99,8 @@ export function lintOverrides(input: {
     for (let j = 0; j < i; j++) {
       const other = ordered[j]!;
       if (other.priority !== o.priority || other.class === o.class) continue;
-      const both = intersectRegions(regions[j]!, region, schema);
+      // Records both match that no higher override takes: file order alone decides them.
+      const both = intersectRegions(decidesOf[j]!, region, schema);
       if (!both.length) continue;
       findings.push({
         code: 'OVERRIDE_CONFLICT',
@@ -126,8 +134,7 @@ export function lintOverrides(input: {
       });
     }
 
-    const before = regions.slice(0, i).flat();
-    const decides = subtractRegions(region, before, schema);
+    const decides = decidesOf[i]!;
     if (!decides.length) {
       // Name the one override that covers it alone, if there is one; else every one that
       // takes a part of it.
@@ -147,15 +154,18 @@ export function lintOverrides(input: {
       return;
     }
 
-    const otherClass: Region = input.distilled.rules
-      .filter((r) => r.event.params.class !== o.class)
-      .flatMap((r) => regionOf(r.conditions, schema, `rule '${r.name}'`));
+    // Without it, its records go to the overrides after it, then to the distilled rules.
+    const others = input.overrides.filter((x) => x !== o);
+    const without = ruleRegions(mergeOverrides(input.distilled, others, schema), schema);
+    const otherClass: Region = without
+      .filter((r) => r.rule.event.params.class !== o.class)
+      .flatMap((r) => r.decides);
     if (!intersectRegions(decides, otherClass, schema).length) {
       findings.push({
         code: 'OVERRIDE_REDUNDANT',
         severity: 'warning',
         ids: [o.id],
-        message: `'${o.id}' changes nothing: on every record it decides, the distilled rules already decide ${o.class} (e.g. the example)`,
+        message: `'${o.id}' changes nothing: on every record it decides, the rules without it (later overrides, then the distilled rules) already decide ${o.class} (e.g. the example)`,
         ...place(o),
         ...example(decides),
       });

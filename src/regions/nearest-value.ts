@@ -128,9 +128,11 @@ export function nearestValue(
     return { value: best, cost: typeof x === 'number' ? Math.abs(best - x) / spread : 1 };
   }
   if (set.kind === 'categorical' && feature.type === 'categorical') {
-    if (x === null ? set.missing : set.levels.includes(String(x))) return { value: x, cost: 0 };
-    if (x !== null && set.other && !feature.levels.includes(String(x)))
+    if (x === null ? set.missing : typeof x === 'string' && set.levels.includes(x))
       return { value: x, cost: 0 };
+    // A value that is not one of the levels (=== as json-rules-engine) is an unseen level.
+    const unseen = x !== null && (typeof x !== 'string' || !feature.levels.includes(x));
+    if (unseen && set.other) return { value: x, cost: 0 };
     if (actionable && feature.immutable) return null;
     const level = set.levels[0];
     return level === undefined ? null : { value: level, cost: 1 };

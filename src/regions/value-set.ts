@@ -209,8 +209,9 @@ export function isFullSet(s: ValueSet, allLevelsOf: readonly string[] = []): boo
 }
 
 /**
- * Whether a record's value is in the set. A string that is not one of `knownLevels` is an
- * unseen level (`other`); a number for a categorical feature is compared as its text.
+ * Whether a record's value is in the set, as json-rules-engine compares (`===`): a string
+ * that is not one of `knownLevels`, or any non-string for a categorical feature, is an
+ * unseen level (`other`).
  */
 export function setContains(
   s: ValueSet,
@@ -226,9 +227,11 @@ export function setContains(
         (value < i.hi || (value === i.hi && i.hiClosed)),
     );
   }
-  const text = String(value);
-  if (s.levels.includes(text)) return true;
-  return s.other && !knownLevels.includes(text);
+  // json-rules-engine compares with ===: a number is never a level (levels are strings),
+  // so it behaves as a level the rules never name.
+  if (typeof value !== 'string') return s.other;
+  if (s.levels.includes(value)) return true;
+  return s.other && !knownLevels.includes(value);
 }
 
 /** Equality of two canonical sets. */

@@ -118,4 +118,32 @@ describe('lintOverrides (fixtures named after their codes)', () => {
     // minors-declined is a legal safeguard: no training applicant is under 18.
     expect(findings.find((f) => f.ids[0] === 'minors-declined')?.code).toBe('OVERRIDE_DEAD');
   });
+
+  const lintYaml = (text: string) => {
+    const parsed = parseOverrides(text, 'f.yaml', schema);
+    expect(parsed.issues).toEqual([]);
+    return lintOverrides({ overrides: parsed.overrides, distilled, schema, records: training });
+  };
+
+  test('redundant is judged against what decides without it: later overrides, then distilled', () => {
+    // The distilled rules decide 'no checking' good (R08); alone, A restates them.
+    const a =
+      "- id: A\n  when:\n    checking_status: { equal: 'no checking' }\n    duration: { '<': 12 }\n  then: { class: good }\n  priority: 100\n";
+    expect(lintYaml(a).map((f) => [f.code, f.ids[0]])).toEqual([['OVERRIDE_REDUNDANT', 'A']]);
+    // With B below it, removing A hands its records to B (bad): A is not redundant.
+    const b =
+      "- id: B\n  when:\n    duration: { '<': 12 }\n  then: { class: bad }\n  priority: 50\n";
+    expect(lintYaml(a + b).filter((f) => f.ids[0] === 'A')).toEqual([]);
+  });
+
+  test('no conflict where a higher override decides every record the two share', () => {
+    const text = [
+      "- id: top\n  when:\n    duration: { '<': 30 }\n  then: { class: good }\n  priority: 100",
+      "- id: b\n  when:\n    duration: { '<': 20 }\n  then: { class: bad }\n  priority: 50",
+      "- id: c\n  when:\n    duration: { '<': 10 }\n  then: { class: good }\n  priority: 50",
+    ].join('\n');
+    const codes = lintYaml(text).map((f) => [f.code, f.ids[0]]);
+    expect(codes).not.toContainEqual(['OVERRIDE_CONFLICT', 'c']);
+    expect(codes).toContainEqual(['OVERRIDE_SHADOWED', 'b']);
+  });
 });

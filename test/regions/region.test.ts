@@ -95,7 +95,8 @@ const top = fc.oneof(
 const record = fc.record({
   n: fc.constantFrom<number | null>(...numbersN, 4, 6, 2, null),
   x: fc.constantFrom<number | null>(...numbersX, 0.1, -0.75, null),
-  c: fc.constantFrom<string | null>('p', 'q', 'r', 'unseen', null),
+  // A number for a categorical feature: json-rules-engine compares with ===, never a level.
+  c: fc.constantFrom<string | number | null>('p', 'q', 'r', 'unseen', 1, null),
   d: fc.constantFrom<string | null>('u', 'v', null),
 }) as fc.Arbitrary<DataRecord>;
 
@@ -149,6 +150,45 @@ describe('regions', () => {
       intervals: [{ lo: -Infinity, loClosed: false, hi: 3, hiClosed: true }],
       missing: false,
     });
+  });
+
+  test('overlapping rules of one priority group are refused: json-rules-engine order decides them', () => {
+    const event = (id: string, cls: string) => ({
+      type: 'neurules.decision' as const,
+      params: {
+        ruleId: id,
+        class: cls,
+        probabilities: {},
+        support: 0,
+        source: 'distilled' as const,
+      },
+    });
+    const rules = (a: number, b: number) => ({
+      format: 'neurules.rules' as const,
+      version: 1 as const,
+      model: 'm',
+      target: 'y',
+      classes: ['a', 'b'],
+      rules: [
+        {
+          name: 'A',
+          priority: a,
+          conditions: { all: [{ fact: 'n', operator: 'greaterThan', value: 5 }] },
+          event: event('A', 'b'),
+        },
+        {
+          name: 'B',
+          priority: b,
+          conditions: { all: [{ fact: 'n', operator: 'greaterThan', value: 3 }] },
+          event: event('B', 'a'),
+        },
+        { name: 'C', priority: 1, conditions: { all: [] }, event: event('C', 'b') },
+      ],
+    });
+    // 2.5 and 2 are one group for json-rules-engine (parseInt).
+    const e = catchError(() => ruleRegions(rules(2.5, 2), schema));
+    expect(isNeurulesError(e) && [e.code, e.field]).toEqual(['UNSUPPORTED_RULE', 'B']);
+    expect(ruleRegions(rules(3, 2), schema).map((r) => r.rule.name)).toEqual(['A', 'B', 'C']);
   });
 
   test('a condition outside the algebra is refused with UNSUPPORTED_RULE', () => {
