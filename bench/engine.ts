@@ -22,10 +22,10 @@
  * (and the first records' traces) are checked identical, and every decision json-rules-engine
  * makes while timed is checked against the compiled one.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine, type Event } from 'json-rules-engine';
+import { loadModelFiles, loadRuleSet } from '../src/artifacts/model-store';
 import { readRecords } from '../src/data/read-records';
 import type { DataRecord, Feature, Schema } from '../src/data/types';
 import { growTree } from '../src/distill/grow-tree';
@@ -280,12 +280,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, node ${process.version}\n\n`,
   );
-  const ruleSet = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'rules/german-credit/distilled.rules.json'), 'utf8'),
-  ) as RuleSet;
-  const schema = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'models/german-credit/schema.json'), 'utf8'),
-  ) as Schema;
+  const loc = {
+    modelsDir: path.join(ROOT, 'models'),
+    rulesDir: path.join(ROOT, 'rules'),
+    name: 'german-credit',
+  };
+  const ruleSet = loadRuleSet(loc);
+  const { schema } = loadModelFiles(loc);
   const { records } = readRecords(path.join(ROOT, 'data/german-credit.csv'), schema);
   const german = await benchCase('German credit', ruleSet, records, 500, 200_000);
 

@@ -121,6 +121,20 @@ export function formatIssue(issue: Issue): string {
   return `${place ? place + ' ' : ''}${issue.code} ${field}${issue.message}`;
 }
 
+/**
+ * Places (of issues, of overrides) in file order: by file (code units, as files are listed: the same under any
+ * locale), then line, then column; issues without a place first.
+ */
+export function comparePlaces(a: ErrorPlace, b: ErrorPlace): number {
+  const fa = a.file ?? '';
+  const fb = b.file ?? '';
+  return (
+    (fa < fb ? -1 : fa > fb ? 1 : 0) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0)
+  );
+}
+
 /** True when `e` is a NeurulesError (also across module copies). */
 export function isNeurulesError(e: unknown): e is NeurulesError {
   return (

@@ -10,10 +10,15 @@ import { coerceRecord } from '../data/coerce-record';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { explainDecision, formatExplanation } from '../engine/explain-decision';
-import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
+import {
+  loadModelFiles,
+  loadRuleSet,
+  type ModelLocation,
+  modelPaths,
+} from '../artifacts/model-store';
 import { writeFileAtomic } from '../artifacts/write-atomic';
 import { toMlCartModel } from '../distill/export-ml-cart';
-import { formatIssue, isNeurulesError, NeurulesError } from '../errors';
+import { comparePlaces, formatIssue, isNeurulesError, NeurulesError } from '../errors';
 import { lintOverrides } from '../overrides/lint-overrides';
 import { safeLoadOverrides } from '../overrides/merge-overrides';
 import { buildModel } from '../pipeline/build-model';
@@ -67,6 +72,21 @@ const dirOptions = (cmd: Command): Command =>
     .option('--models-dir <dir>', 'where models live', 'models')
     .option('--rules-dir <dir>', 'where rule sets live', 'rules');
 
+/** `--backend`: which TensorFlow.js backend loads the network. */
+const backendOption = (what: string): Option =>
+  new Option('--backend <name>', what).choices(BACKEND_CHOICES).default('auto');
+
+/** What `--data` means where a model is measured. */
+const MEASURE_ON =
+  "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)";
+
+/** The model a command names, from its `--model`, `--models-dir` and `--rules-dir`. */
+const locationOf = (o: { modelsDir: string; rulesDir: string; model: string }): ModelLocation => ({
+  modelsDir: o.modelsDir,
+  rulesDir: o.rulesDir,
+  name: o.model,
+});
+
 /** The neurules command-line program (does not exit the process). */
 export function createProgram(io: {
   stdout: NodeJS.WritableStream;
@@ -103,11 +123,7 @@ export function createProgram(io: {
         wholeNumber('--seed', 0),
         42,
       )
-      .addOption(
-        new Option('--backend <name>', 'TensorFlow.js backend')
-          .choices(BACKEND_CHOICES)
-          .default('auto'),
-      )
+      .addOption(backendOption('TensorFlow.js backend'))
       .option('--type <column=type,...>', 'force column types (numeric or categorical)', parseTypes)
       .option(
         '--immutable <feature,...>',
@@ -167,10 +183,7 @@ export function createProgram(io: {
       )
       .option('--strict', 'stop at the first bad record (default: skip it and report it)'),
   ).action(async (o) => {
-    const model = await openModel(
-      { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model },
-      { engine: o.engine },
-    );
+    const model = await openModel(locationOf(o), { engine: o.engine });
     const started = Date.now();
     const bar = io.isTTY
       ? (p: { records: number; bytes: number; totalBytes: number }) => {
@@ -221,11 +234,7 @@ export function createProgram(io: {
         wholeNumber('--row', 1),
       )
       .option('--json', 'print the explanation as JSON')
-      .addOption(
-        new Option('--backend <name>', 'TensorFlow.js backend for the network')
-          .choices(BACKEND_CHOICES)
-          .default('auto'),
-      ),
+      .addOption(backendOption('TensorFlow.js backend for the network')),
   ).action(async (o) => {
     if ((o.record === undefined) === (o.input === undefined)) {
       throw new NeurulesError(
@@ -239,10 +248,7 @@ export function createProgram(io: {
         field: 'row',
       });
     }
-    const model = await openModel(
-      { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model },
-      { teacher: true, backend: o.backend },
-    );
+    const model = await openModel(locationOf(o), { teacher: true, backend: o.backend });
     let record: DataRecord;
     if (o.record !== undefined) {
       let raw: unknown;
@@ -320,11 +326,7 @@ export function createProgram(io: {
         1024 * 1024,
       )
       .option('--no-network', 'do not load the network (explanations then lack its probabilities)')
-      .addOption(
-        new Option('--backend <name>', 'TensorFlow.js backend for the network')
-          .choices(BACKEND_CHOICES)
-          .default('auto'),
-      ),
+      .addOption(backendOption('TensorFlow.js backend for the network')),
   ).action(async (o) => {
     const adminToken = process.env.NEURULES_ADMIN_TOKEN;
     const app = await createApp({
@@ -379,11 +381,7 @@ export function createProgram(io: {
       )
       .option('--output <file>', 'write here instead of standard output'),
   ).action(async (o) => {
-    const { schema, tree } = loadModelFiles({
-      modelsDir: o.modelsDir,
-      rulesDir: o.rulesDir,
-      name: o.model,
-    });
+    const { schema, tree } = loadModelFiles(locationOf(o));
     const text = JSON.stringify(toMlCartModel(tree, schema)) + '\n';
     if (o.output) writeFileAtomic(o.output, text);
     else io.stdout.write(text);
@@ -398,7 +396,7 @@ export function createProgram(io: {
       .description("run every override's examples through the merged rule set; exit 2 on a failure")
       .requiredOption('--model <name>', 'model name'),
   ).action(async (o) => {
-    const model = await openModel({ modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model });
+    const model = await openModel(locationOf(o));
     const decider = model.compiled ?? model.engine;
     let failed = 0;
     let run = 0;
@@ -429,18 +427,11 @@ export function createProgram(io: {
         'what each override does on held-out data: records it decides, decisions it changes, accuracy and fidelity',
       )
       .requiredOption('--model <name>', 'model name')
-      .option(
-        '--data <file>',
-        "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)",
-      )
+      .option('--data <file>', MEASURE_ON)
       .option('--json', 'print the impact as JSON')
-      .addOption(
-        new Option('--backend <name>', 'TensorFlow.js backend for the network')
-          .choices(BACKEND_CHOICES)
-          .default('auto'),
-      ),
+      .addOption(backendOption('TensorFlow.js backend for the network')),
   ).action(async (o) => {
-    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    const loc = locationOf(o);
     // Read the data first: a missing or changed file fails before the network loads.
     const data = loadModelData(loc, o.data !== undefined ? { data: o.data } : {});
     const model = await openModel(loc, { teacher: true, backend: o.backend });
@@ -490,18 +481,12 @@ export function createProgram(io: {
       )
       .option('--json', 'print { ok, problems, findings, ... } as JSON (same exit codes)'),
   ).action(async (o) => {
-    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    const loc = locationOf(o);
     const { schema } = loadModelFiles(loc);
     const dir = path.join(modelPaths(loc).rulesDir, 'overrides');
     const loaded = safeLoadOverrides(dir, schema);
     if (!loaded.ok) {
-      // In file order: files by code unit (as they are loaded), then line and column.
-      const ordered = [...loaded.issues].sort(
-        (a, b) =>
-          ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0) ||
-          (a.line ?? 0) - (b.line ?? 0) ||
-          (a.column ?? 0) - (b.column ?? 0),
-      );
+      const ordered = [...loaded.issues].sort(comparePlaces);
       if (o.json)
         io.stdout.write(
           JSON.stringify({ ok: false, dir, problems: ordered, findings: [] }, null, 2) + '\n',
@@ -558,10 +543,7 @@ export function createProgram(io: {
       )
       .requiredOption('--model <name>', 'model name')
       .requiredOption('--out <file>', 'where to write the report')
-      .option(
-        '--data <file>',
-        "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)",
-      )
+      .option('--data <file>', MEASURE_ON)
       .option('--log <file>', "the service's decision log (neurules serve --decision-log)")
       .addOption(
         new Option(
@@ -569,13 +551,9 @@ export function createProgram(io: {
           'html (one self-contained file), md (Markdown) or json (the report data)',
         ).choices(['html', 'md', 'json']),
       )
-      .addOption(
-        new Option('--backend <name>', 'TensorFlow.js backend for the network')
-          .choices(BACKEND_CHOICES)
-          .default('auto'),
-      ),
+      .addOption(backendOption('TensorFlow.js backend for the network')),
   ).action(async (o) => {
-    const loc = { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model };
+    const loc = locationOf(o);
     const format: string =
       o.format ?? (/\.md$/i.test(o.out) ? 'md' : /\.json$/i.test(o.out) ? 'json' : 'html');
     const data = loadModelData(loc, o.data !== undefined ? { data: o.data } : {});

@@ -1,5 +1,5 @@
 import type { DataRecord, Schema } from '../data/types';
-import { type ErrorCode, type Issue } from '../errors';
+import { comparePlaces, type ErrorCode, type Issue } from '../errors';
 import { enterBox } from '../engine/find-counterfactuals';
 import {
   intersectRegions,
@@ -172,10 +172,5 @@ export function lintOverrides(input: {
     }
   });
   // In file order, as validation problems are.
-  return findings.sort(
-    (a, b) =>
-      (a.file! < b.file! ? -1 : a.file! > b.file! ? 1 : 0) ||
-      a.line! - b.line! ||
-      a.column! - b.column!,
-  );
+  return findings.sort(comparePlaces);
 }

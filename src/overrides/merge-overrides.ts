@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Schema } from '../data/types';
-import { type Issue, NeurulesError } from '../errors';
+import { comparePlaces, type Issue, NeurulesError } from '../errors';
 import { DISTILLED_PRIORITY } from '../rules/compile-tree';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from '../rules/types';
 import { type DeclaredId, type Override, parseOverrides } from './parse-overrides';
@@ -62,10 +62,7 @@ export function loadOverrides(dir: string, schema: Schema): Override[] {
  * machine (`localeCompare` would follow the process locale and case rules).
  */
 export function hitOrder(overrides: readonly Override[]): Override[] {
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...overrides].sort(
-    (a, b) => b.priority - a.priority || byName(a.file, b.file) || a.line - b.line,
-  );
+  return [...overrides].sort((a, b) => b.priority - a.priority || comparePlaces(a, b));
 }
 
 /**

@@ -280,12 +280,21 @@ type Report = (
   field?: string,
 ) => void;
 
-/** `when`: feature → operator map; `all` / `any` lists and `not` for nesting. */
+/**
+ * `when`: feature → operator map; `all` / `any` lists and `not` for nesting. An empty map
+ * inside (an `all` / `any` item `{}`, `not: {}`) is EMPTY_WHEN: json-rules-engine would
+ * read the empty group as "always true". (An empty `when` itself is refused by the caller.)
+ */
 function whenConditions(
   map: YAMLMap,
   features: Map<string, Feature>,
   report: Report,
+  where = "'when'",
 ): NestedCondition[] {
+  if (map.items.length === 0) {
+    report('EMPTY_WHEN', `expected a condition in ${where}, found {}`, map);
+    return [];
+  }
   const out: NestedCondition[] = [];
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -306,12 +315,7 @@ function whenConditions(
           report('INVALID_OVERRIDE', 'expected a condition map', part as Node);
           continue;
         }
-        if (part.items.length === 0) {
-          // json-rules-engine would read an empty group as "always true": refuse it.
-          report('EMPTY_WHEN', `expected a condition in this '${key}' item, found {}`, part);
-          continue;
-        }
-        const group = whenConditions(part, features, report);
+        const group = whenConditions(part, features, report, `this '${key}' item`);
         if (group.length === 1) parts.push(group[0]!);
         else if (group.length > 1) parts.push({ all: group });
       }
@@ -327,11 +331,7 @@ function whenConditions(
         );
         continue;
       }
-      if (value.items.length === 0) {
-        report('EMPTY_WHEN', "expected a condition in 'not', found {}", value);
-        continue;
-      }
-      out.push({ not: { all: whenConditions(value, features, report) } });
+      out.push({ not: { all: whenConditions(value, features, report, "'not'") } });
       continue;
     }
     const feature = features.get(key);

@@ -1,5 +1,5 @@
 import type { Feature, Value } from '../data/types';
-import { intersectSets, type Interval, type ValueSet } from './value-set';
+import { intersectSets, type Interval, setContains, type ValueSet } from './value-set';
 
 /** How a feature's value may be changed when looking for the nearest value in a set. */
 export interface MoveRules {
@@ -101,9 +101,7 @@ export function nearestValue(
 ): Move | null {
   const actionable = rules.actionable ?? true;
   if (set.kind === 'numeric' && feature.type === 'numeric') {
-    if (typeof x === 'number' && set.intervals.some((i) => inInterval(i, x)))
-      return { value: x, cost: 0 };
-    if (x === null && set.missing) return { value: null, cost: 0 };
+    if (setContains(set, x)) return { value: x, cost: 0 };
     if (actionable && feature.immutable) return null;
     const range: ValueSet = {
       kind: 'numeric',
@@ -128,11 +126,7 @@ export function nearestValue(
     return { value: best, cost: typeof x === 'number' ? Math.abs(best - x) / spread : 1 };
   }
   if (set.kind === 'categorical' && feature.type === 'categorical') {
-    if (x === null ? set.missing : typeof x === 'string' && set.levels.includes(x))
-      return { value: x, cost: 0 };
-    // A value that is not one of the levels (=== as json-rules-engine) is an unseen level.
-    const unseen = x !== null && (typeof x !== 'string' || !feature.levels.includes(x));
-    if (unseen && set.other) return { value: x, cost: 0 };
+    if (setContains(set, x, feature.levels)) return { value: x, cost: 0 };
     if (actionable && feature.immutable) return null;
     const level = set.levels[0];
     return level === undefined ? null : { value: level, cost: 1 };

@@ -150,13 +150,7 @@ ${card('Records', formatCount(this.records), 'evaluated')}
 <p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features, their ranges from ${e(data.schemaFrom)}; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>).</p>
 <div class="grid">
 <div class="grow">
-<table id="features" class="sortable">
-<caption>Features</caption>
-<thead><tr>${th('Feature', 'name', 'text')}${th('Type', 'type', 'text')}${th('Values', 'summary', 'text')}${th('Marks', 'marks', 'text')}</tr></thead>
-<tbody>
-${features}
-</tbody>
-</table>
+${sortableTable('features', [th('Feature', 'name', 'text'), th('Type', 'type', 'text'), th('Values', 'summary', 'text'), th('Marks', 'marks', 'text')], features, 'Features')}
 </div>
 <div>
 <table id="classes">
@@ -267,12 +261,7 @@ ${coverage}
 <h3>Rule table</h3>
 <p class="sort-hint" hidden>Click a column heading to sort; click again to reverse. Missing figures (—) stay last.</p>
 <div class="scroll">
-<table id="rules" class="sortable">
-<thead><tr>${th('Rule', 'id', 'text')}${th('Source', 'source', 'text')}${th('Conditions', 'text', 'text')}${th('Class', 'class', 'text')}${th('Terms', 'conditions', 'number', 'comparisons in the rule')}${th('Support', 'support', 'number', 'training records in the region (distilled rules)')}${th('Confidence', 'confidence', 'number', "share of the region's training records the network assigns to the rule's class")}${th('Val. fidelity', 'validationFidelity', 'number', 'validation records in the region where the network agrees with the rule')}${th('Hits', 'hits', 'number', 'evaluated records the rule decided')}${th('Hit share', 'hitShare', 'number')}${th('Accuracy', 'accuracy', 'number', 'on the records the rule decided')}${th('Fidelity', 'fidelity', 'number', 'agreement with the network on the records the rule decided')}</tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
+${sortableTable('rules', [th('Rule', 'id', 'text'), th('Source', 'source', 'text'), th('Conditions', 'text', 'text'), th('Class', 'class', 'text'), th('Terms', 'conditions', 'number', 'comparisons in the rule'), th('Support', 'support', 'number', 'training records in the region (distilled rules)'), th('Confidence', 'confidence', 'number', "share of the region's training records the network assigns to the rule's class"), th('Val. fidelity', 'validationFidelity', 'number', 'validation records in the region where the network agrees with the rule'), th('Hits', 'hits', 'number', 'evaluated records the rule decided'), th('Hit share', 'hitShare', 'number'), th('Accuracy', 'accuracy', 'number', 'on the records the rule decided'), th('Fidelity', 'fidelity', 'number', 'agreement with the network on the records the rule decided')], rows)}
 </div>
 </section>`;
   }
@@ -321,13 +310,7 @@ ${renderTreeSvg(this.report.tree, this.classes)}
 ${summary}
 <p class="sort-hint" hidden>Click a column heading to sort.</p>
 <div class="scroll">
-<table id="overrides" class="sortable">
-<caption>Impact of each override alone</caption>
-<thead><tr>${th('Override', 'id', 'text')}${th('Defined in', 'file', 'text')}${th('Class', 'class', 'text')}${th('Priority', 'priority', 'number')}${th('Conditions', 'text', 'text')}${th('Reason', 'reason', 'text')}${th('Owner', 'owner', 'text')}${th('Fires', 'fires', 'number', 'evaluated records the override decided')}${th('Changed', 'changed', 'number', 'of those, records the distilled rules alone would decide differently')}${th('Δ accuracy', 'accuracyDelta', 'number', 'change in accuracy over all evaluated records from this override alone')}${th('Δ fidelity', 'fidelityDelta', 'number', 'change in fidelity over all evaluated records from this override alone')}</tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
+${sortableTable('overrides', [th('Override', 'id', 'text'), th('Defined in', 'file', 'text'), th('Class', 'class', 'text'), th('Priority', 'priority', 'number'), th('Conditions', 'text', 'text'), th('Reason', 'reason', 'text'), th('Owner', 'owner', 'text'), th('Fires', 'fires', 'number', 'evaluated records the override decided'), th('Changed', 'changed', 'number', 'of those, records the distilled rules alone would decide differently'), th('Δ accuracy', 'accuracyDelta', 'number', 'change in accuracy over all evaluated records from this override alone'), th('Δ fidelity', 'fidelityDelta', 'number', 'change in fidelity over all evaluated records from this override alone')], rows, 'Impact of each override alone')}
 </div>
 </section>`;
   }
@@ -425,12 +408,7 @@ ${rows}
     return `<h3>Share of decisions per rule</h3>
 <p>${verdict} A rule has drifted when its share of logged decisions differs from its share of training records with |z| &gt; 3 (two-proportion z test) and by more than 5 percentage points.</p>
 <p class="sort-hint" hidden>Click a column heading to sort.</p>
-<table id="drift-rules" class="sortable">
-<thead><tr>${th('Rule', 'id', 'text')}${th('Class', 'class', 'text')}${th('Training share', 'trainingShare', 'number')}${th('Log share', 'logShare', 'number')}${th('Change', 'change', 'number')}${th('z', 'z', 'number', 'two-proportion z statistic, log vs training')}${th('Status', 'drifted', 'text')}</tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>`;
+${sortableTable('drift-rules', [th('Rule', 'id', 'text'), th('Class', 'class', 'text'), th('Training share', 'trainingShare', 'number'), th('Log share', 'logShare', 'number'), th('Change', 'change', 'number'), th('z', 'z', 'number', 'two-proportion z statistic, log vs training'), th('Status', 'drifted', 'text')], rows)}`;
   }
 
   private matrix(
@@ -491,6 +469,16 @@ function driftRuleIds(report: AuditReport, drift: DriftSection): string[] {
 
 function meta(label: string, valueHtml: string): string {
   return `<div><dt>${e(label)}</dt><dd>${valueHtml}</dd></div>`;
+}
+
+/** A sortable table (see the sort script): headings from {@link th}, body rows as HTML. */
+function sortableTable(id: string, headings: string[], rows: string, caption?: string): string {
+  return `<table id="${id}" class="sortable">
+${caption === undefined ? '' : `<caption>${e(caption)}</caption>\n`}<thead><tr>${headings.join('')}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
 }
 
 /** A sortable column heading; numbers sort numerically, missing figures last. */

@@ -5,6 +5,7 @@ import { EXIT } from '../../src/cli/main';
 import type { AuditReport } from '../../src/report/types';
 import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
+import { copyGermanCredit } from '../helpers/german-credit';
 
 const root = path.join(__dirname, '..', '..');
 let dir: string;
@@ -31,10 +32,7 @@ async function plainReport(): Promise<AuditReport> {
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-audit-'));
-  for (const d of ['models', 'rules'])
-    fs.cpSync(path.join(root, d, 'german-credit'), path.join(dir, d, 'german-credit'), {
-      recursive: true,
-    });
+  copyGermanCredit(dir);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createProgram, EXIT, reportError } from '../../src/cli/main';
-import { sink } from '../helpers/sink';
+import { EXIT } from '../../src/cli/main';
+import { copyGermanCredit } from '../helpers/german-credit';
+import { runCli } from '../helpers/run-cli';
 
 // These tests run the built CLI (`dist/`, made by `npm install`'s prepare script) as a real
 // process, to exercise signals: SIGHUP reload and SIGTERM shutdown.
@@ -35,12 +36,7 @@ const record = {
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-serve-'));
-  fs.cpSync(path.join(root, 'models', 'german-credit'), path.join(dir, 'models', 'german-credit'), {
-    recursive: true,
-  });
-  fs.cpSync(path.join(root, 'rules', 'german-credit'), path.join(dir, 'rules', 'german-credit'), {
-    recursive: true,
-  });
+  copyGermanCredit(dir);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -139,32 +135,20 @@ describe('--engine', () => {
     fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet));
     const input = path.join(dir, 'one.jsonl');
     fs.writeFileSync(input, JSON.stringify(record) + '\n');
-    const run = async (engine: string) => {
-      const stdout = sink();
-      const stderr = sink();
-      let code: number = EXIT.ok;
-      try {
-        await createProgram({ stdout, stderr, isTTY: false }).parseAsync(
-          [
-            'predict',
-            '--model',
-            'german-credit',
-            '--input',
-            input,
-            '--engine',
-            engine,
-            '--models-dir',
-            path.join(dir, 'models'),
-            '--rules-dir',
-            path.join(dir, 'rules'),
-          ],
-          { from: 'user' },
-        );
-      } catch (e) {
-        code = reportError(e, stderr);
-      }
-      return { code, stdout: stdout.text(), stderr: stderr.text() };
-    };
+    const run = (engine: string) =>
+      runCli([
+        'predict',
+        '--model',
+        'german-credit',
+        '--input',
+        input,
+        '--engine',
+        engine,
+        '--models-dir',
+        path.join(dir, 'models'),
+        '--rules-dir',
+        path.join(dir, 'rules'),
+      ]);
     const compiled = await run('compiled');
     expect(compiled.code).toBe(EXIT.usage);
     expect(compiled.stderr).toMatch(/UNSUPPORTED_RULE .*R01/);

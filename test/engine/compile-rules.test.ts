@@ -1,14 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Engine, type Event, type RuleProperties } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
-import type { DataRecord, Schema } from '../../src/data/types';
+import type { DataRecord } from '../../src/data/types';
 import { compileRuleSet, safeCompileRuleSet } from '../../src/engine/compile-rules';
 import { flattenConditions, RuleEngine, type ConditionResult } from '../../src/engine/rule-engine';
 import { isNeurulesError, type NeurulesError } from '../../src/errors';
 import type { RuleSet } from '../../src/rules/types';
 import { catchError } from '../data/catch-error';
+import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -380,12 +381,8 @@ describe('compileRuleSet: json-rules-engine semantics worth knowing', () => {
 });
 
 describe('compileRuleSet on the German credit rules', () => {
-  const ruleSet = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'rules/german-credit/distilled.rules.json'), 'utf8'),
-  ) as RuleSet;
-  const schema = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'models/german-credit/schema.json'), 'utf8'),
-  ) as Schema;
+  const ruleSet = loadRuleSet(GERMAN_CREDIT);
+  const { schema } = loadModelFiles(GERMAN_CREDIT);
   const { records } = readRecords(path.join(ROOT, 'data/german-credit.csv'), schema);
 
   it('decides and traces all 1000 records exactly as RuleEngine', async () => {

@@ -7,13 +7,10 @@ import { compileRuleSet } from '../../src/engine/compile-rules';
 import { explainDecision, formatExplanation } from '../../src/engine/explain-decision';
 import { RuleEngine } from '../../src/engine/rule-engine';
 import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const ROOT = path.join(__dirname, '..', '..');
-const loc = {
-  modelsDir: path.join(ROOT, 'models'),
-  rulesDir: path.join(ROOT, 'rules'),
-  name: 'german-credit',
-};
+const loc = GERMAN_CREDIT;
 const files = loadModelFiles(loc);
 // Counterfactuals are advice: age and the personal columns cannot change, and the number
 // of existing credits can only go down (as `build --immutable/--monotone` would mark them).

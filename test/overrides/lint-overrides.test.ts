@@ -8,13 +8,10 @@ import { compileRuleSet } from '../../src/engine/compile-rules';
 import { lintOverrides } from '../../src/overrides/lint-overrides';
 import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const ROOT = path.join(__dirname, '..', '..');
-const loc = {
-  modelsDir: path.join(ROOT, 'models'),
-  rulesDir: path.join(ROOT, 'rules'),
-  name: 'german-credit',
-};
+const loc = GERMAN_CREDIT;
 const { schema, manifest } = loadModelFiles(loc);
 const distilled = loadRuleSet(loc);
 const types = Object.fromEntries(schema.features.map((f) => [f.name, f.type]));

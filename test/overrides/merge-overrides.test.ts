@@ -5,6 +5,9 @@ import { readRecords } from '../../src/data/read-records';
 import { isNeurulesError } from '../../src/errors';
 import { openModel } from '../../src/pipeline/open-model';
 import { createApp } from '../../src/server/create-app';
+import { copyGermanCredit } from '../helpers/german-credit';
+import { EXIT } from '../../src/cli/main';
+import { runCli } from '../helpers/run-cli';
 
 const root = path.join(__dirname, '..', '..');
 let dir: string;
@@ -17,12 +20,7 @@ const overridesDir = () => path.join(dir, 'rules', 'german-credit', 'overrides')
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-overrides-'));
-  fs.cpSync(path.join(root, 'models', 'german-credit'), path.join(dir, 'models', 'german-credit'), {
-    recursive: true,
-  });
-  fs.cpSync(path.join(root, 'rules', 'german-credit'), path.join(dir, 'rules', 'german-credit'), {
-    recursive: true,
-  });
+  copyGermanCredit(dir);
   // Start from no overrides: the shipped ones are tested on their own below.
   fs.rmSync(overridesDir(), { recursive: true, force: true });
   fs.mkdirSync(overridesDir(), { recursive: true });
@@ -143,50 +141,37 @@ describe('overrides above the distilled rules', () => {
 
 describe('neurules rules test', () => {
   it('runs every example; a failing one is reported and exits 2', async () => {
-    const { createProgram, reportError, EXIT } = await import('../../src/cli/main');
-    const { Writable } = await import('node:stream');
-    const out: string[] = [];
-    const sink = new Writable({
-      write(c, _e, cb) {
-        out.push(String(c));
-        cb();
-      },
-    });
     fs.copyFileSync(
       path.join(root, 'rules', 'german-credit', 'overrides', 'credit-policy.yaml'),
       path.join(overridesDir(), 'c.yaml'),
     );
     fs.rmSync(path.join(overridesDir(), 'a-policy.yaml'));
     fs.rmSync(path.join(overridesDir(), 'b-more.yaml'));
-    const run = async (): Promise<number> => {
-      try {
-        await createProgram({ stdout: sink, stderr: sink, isTTY: false }).parseAsync(
-          [
-            'rules',
-            'test',
-            '--model',
-            'german-credit',
-            '--models-dir',
-            loc().modelsDir,
-            '--rules-dir',
-            loc().rulesDir,
-          ],
-          { from: 'user' },
-        );
-        return EXIT.ok;
-      } catch (e) {
-        return reportError(e, sink);
-      }
-    };
-    expect(await run()).toBe(EXIT.ok);
-    expect(out.join('')).toContain('rules test: 3 passed, 0 failed (3 overrides)');
+    const run = () =>
+      runCli([
+        'rules',
+        'test',
+        '--model',
+        'german-credit',
+        '--models-dir',
+        loc().modelsDir,
+        '--rules-dir',
+        loc().rulesDir,
+      ]);
+    const passing = await run();
+    expect(passing.code).toBe(EXIT.ok);
+    expect(passing.stdout + passing.stderr).toContain(
+      'rules test: 3 passed, 0 failed (3 overrides)',
+    );
     const file = path.join(overridesDir(), 'c.yaml');
     fs.writeFileSync(
       file,
       fs.readFileSync(file, 'utf8').replace('      expect: bad\n', '      expect: good\n'),
     );
-    out.length = 0;
-    expect(await run()).toBe(EXIT.usage);
-    expect(out.join('')).toMatch(/FAIL {2}minors-declined .*c\.yaml:12 {2}expected good, got bad/);
+    const failing = await run();
+    expect(failing.code).toBe(EXIT.usage);
+    expect(failing.stdout + failing.stderr).toMatch(
+      /FAIL {2}minors-declined .*c\.yaml:12 {2}expected good, got bad/,
+    );
   });
 });

@@ -8,24 +8,22 @@
  * generated `when` blocks are evaluated as written (not as parsed), and the overrides are
  * ordered by a comparator of our own.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Engine, type NestedCondition, type TopLevelCondition } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
-import type { DataRecord, Feature, NumericFeature, Schema, Value } from '../../src/data/types';
+import type { DataRecord, Feature, NumericFeature, Value } from '../../src/data/types';
 import { compileRuleSet } from '../../src/engine/compile-rules';
 import { RuleEngine, type Decision } from '../../src/engine/rule-engine';
 import { mergeOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides, type Override } from '../../src/overrides/parse-overrides';
-import type { DecisionParams, RuleSet } from '../../src/rules/types';
+import type { DecisionParams } from '../../src/rules/types';
+import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const ROOT = path.join(__dirname, '..', '..');
-const readJson = <T>(file: string): T =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
-
-const schema = readJson<Schema>('models/german-credit/schema.json');
-const distilled = readJson<RuleSet>('rules/german-credit/distilled.rules.json');
+const { schema } = loadModelFiles(GERMAN_CREDIT);
+const distilled = loadRuleSet(GERMAN_CREDIT);
 /** The distilled decision of a record: what applies when no override matches. */
 const distilledRules = compileRuleSet(distilled);
 const { records: realRecords } = readRecords(path.join(ROOT, 'data', 'german-credit.csv'), schema);

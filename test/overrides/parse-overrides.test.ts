@@ -1,14 +1,12 @@
 import { Engine } from 'json-rules-engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Schema } from '../../src/data/types';
 import { safeLoadOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
+import { loadModelFiles } from '../../src/artifacts/model-store';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
-const root = path.join(__dirname, '..', '..');
-const schema = JSON.parse(
-  fs.readFileSync(path.join(root, 'models', 'german-credit', 'schema.json'), 'utf8'),
-) as Schema;
+const { schema } = loadModelFiles(GERMAN_CREDIT);
 const fixtures = path.join(__dirname, '..', 'fixtures', 'overrides');
 const read = (name: string) => fs.readFileSync(path.join(fixtures, name), 'utf8');
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatMetricsTable } from '../../src/audit/metrics';
-import { createProgram } from '../../src/cli/main';
+import { runCli } from '../helpers/run-cli';
 import type { Schema } from '../../src/data/types';
 import { compileRuleSet } from '../../src/engine/compile-rules';
 import { isNeurulesError } from '../../src/errors';
@@ -11,10 +11,16 @@ import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
 import { buildModel, type BuildOptions, type BuildResult } from '../../src/pipeline/build-model';
 import { openModel } from '../../src/pipeline/open-model';
 import type { RuleSet } from '../../src/rules/types';
-import { sink } from '../helpers/sink';
 
 const root = path.join(__dirname, '..', '..');
 let dir: string;
+/** The CLI's directory options for the model built in `dir`. */
+const dirArgs = () => [
+  '--models-dir',
+  path.join(dir, 'models'),
+  '--rules-dir',
+  path.join(dir, 'rules'),
+];
 let result: BuildResult;
 
 beforeAll(async () => {
@@ -74,27 +80,17 @@ describe('buildModel on iris (end to end)', () => {
     const ruleSet = JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as RuleSet;
     const engine = new Engine(ruleSet.rules);
     const out = path.join(dir, 'predictions.jsonl');
-    const stderr = sink();
-    const program = createProgram({ stdout: sink(), stderr, isTTY: false });
-    await program.parseAsync(
-      [
-        'predict',
-        '--model',
-        'iris',
-        '--input',
-        path.join(root, 'data', 'iris.csv'),
-        '--output',
-        out,
-        '--models-dir',
-        path.join(dir, 'models'),
-        '--rules-dir',
-        path.join(dir, 'rules'),
-      ],
-      { from: 'user' },
-    );
-    expect(stderr.text()).toMatch(
-      /predicted 150 records .*accuracy 0\.\d+ on 150 labelled records/,
-    );
+    const { stderr } = await runCli([
+      'predict',
+      '--model',
+      'iris',
+      '--input',
+      path.join(root, 'data', 'iris.csv'),
+      '--output',
+      out,
+      ...dirArgs(),
+    ]);
+    expect(stderr).toMatch(/predicted 150 records .*accuracy 0\.\d+ on 150 labelled records/);
     const predictions = fs
       .readFileSync(out, 'utf8')
       .trim()
@@ -118,28 +114,20 @@ describe('buildModel on iris (end to end)', () => {
   });
 
   it('explain names the rule, its conditions with the record values, and the network', async () => {
-    const stdout = sink();
-    const program = createProgram({ stdout, stderr: sink(), isTTY: false });
-    await program.parseAsync(
-      [
-        'explain',
-        '--model',
-        'iris',
-        '--input',
-        path.join(root, 'data', 'iris.csv'),
-        '--row',
-        '1',
-        '--json',
-        '--backend',
-        'cpu',
-        '--models-dir',
-        path.join(dir, 'models'),
-        '--rules-dir',
-        path.join(dir, 'rules'),
-      ],
-      { from: 'user' },
-    );
-    const e = JSON.parse(stdout.text());
+    const { stdout } = await runCli([
+      'explain',
+      '--model',
+      'iris',
+      '--input',
+      path.join(root, 'data', 'iris.csv'),
+      '--row',
+      '1',
+      '--json',
+      '--backend',
+      'cpu',
+      ...dirArgs(),
+    ]);
+    const e = JSON.parse(stdout);
     expect(e.record.petal_length).toBe(1.4);
     expect(e.decision.class).toBe('setosa');
     expect(e.rule.conditions.length).toBeGreaterThan(0);
@@ -151,20 +139,7 @@ describe('buildModel on iris (end to end)', () => {
   it('`neurules export --format ml-cart` writes a model ml-cart loads and that decides like the rules', async () => {
     const { DecisionTreeClassifier } = await import('ml-cart');
     const out = path.join(dir, 'iris.ml-cart.json');
-    await createProgram({ stdout: sink(), stderr: sink(), isTTY: false }).parseAsync(
-      [
-        'export',
-        '--model',
-        'iris',
-        '--output',
-        out,
-        '--models-dir',
-        path.join(dir, 'models'),
-        '--rules-dir',
-        path.join(dir, 'rules'),
-      ],
-      { from: 'user' },
-    );
+    await runCli(['export', '--model', 'iris', '--output', out, ...dirArgs()]);
     const cart = DecisionTreeClassifier.load(JSON.parse(fs.readFileSync(out, 'utf8')));
     const names = result.schema.features.map((f) => f.name);
     const predicted = cart.predict(

@@ -5,6 +5,7 @@ import type { ModelLocation, ModelManifest } from '../../src/artifacts/model-sto
 import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
 import { loadModelData } from '../../src/pipeline/open-dataset';
 import { catchError } from '../data/catch-error';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const root = path.join(__dirname, '..', '..');
 let dir: string;
@@ -15,11 +16,7 @@ const built = (): ModelLocation => ({
   rulesDir: path.join(dir, 'rules'),
   name: 'flowers',
 });
-const germanCredit: ModelLocation = {
-  modelsDir: path.join(root, 'models'),
-  rulesDir: path.join(root, 'rules'),
-  name: 'german-credit',
-};
+const germanCredit: ModelLocation = GERMAN_CREDIT;
 
 /** A copy of the built model under a new name, its manifest's `data` changed by `edit`. */
 function copyWithManifest(

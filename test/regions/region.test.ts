@@ -16,6 +16,7 @@ import { ruleRegions } from '../../src/regions/rule-regions';
 import { nearestValue } from '../../src/regions/nearest-value';
 import { complementSet, numericPoints, unionSets } from '../../src/regions/value-set';
 import { catchError } from '../data/catch-error';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -199,11 +200,7 @@ describe('regions', () => {
   });
 
   test('the German credit rules with overrides: decides-regions pick the deciding rule of every record', () => {
-    const loc = {
-      modelsDir: path.join(ROOT, 'models'),
-      rulesDir: path.join(ROOT, 'rules'),
-      name: 'german-credit',
-    };
+    const loc = GERMAN_CREDIT;
     const { schema: german } = loadModelFiles(loc);
     const distilled = loadRuleSet(loc);
     const ruleSet = {

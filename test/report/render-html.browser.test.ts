@@ -9,6 +9,7 @@ import { loadModelData } from '../../src/pipeline/open-dataset';
 import { openModel } from '../../src/pipeline/open-model';
 import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 /**
  * Opens the HTML report of the fixture in headless Chromium (through playwright-core,
@@ -43,11 +44,7 @@ async function fixtureReport(): Promise<AuditReport> {
 async function germanReport(dir: string): Promise<AuditReport> {
   const root = join(__dirname, '..', '..');
   const dirs = ['--models-dir', join(root, 'models'), '--rules-dir', join(root, 'rules')];
-  const loc = {
-    modelsDir: join(root, 'models'),
-    rulesDir: join(root, 'rules'),
-    name: 'german-credit',
-  };
+  const loc = GERMAN_CREDIT;
   const model = await openModel(loc);
   const { test } = loadModelData(loc);
   const log = join(dir, 'decisions.jsonl');
