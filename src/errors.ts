@@ -5,63 +5,264 @@
  * column or field) where there is one, and a message that says what was expected and
  * what was found. Tests assert codes and places, never wording.
  */
+/** The areas of the catalogue, in the order `docs/errors.md` lists them. */
+export const ERROR_AREAS = {
+  input: 'Input files',
+  record: 'Records checked against a schema',
+  artifact: 'Models, rule sets and logs on disk',
+  override: 'Override files (YAML)',
+  lint: 'Override analysis (`neurules rules lint`)',
+  option: 'Options, environment and output',
+  rules: 'Rule sets: what json-rules-engine rejects, what neurules refuses to guess at',
+  http: 'HTTP service (`neurules serve`)',
+} as const;
+
+/** One entry of {@link ERROR_CATALOGUE}. */
+export interface ErrorEntry {
+  /** The area of {@link ERROR_AREAS} the code belongs to. */
+  readonly area: keyof typeof ERROR_AREAS;
+  /** What the code means, in one sentence. */
+  readonly meaning: string;
+  /** The HTTP status the service answers with this code, where it answers with it. */
+  readonly status?: number;
+}
+
+/**
+ * Every error code, its area and its meaning. `docs/errors.md` is generated from this
+ * (`npm run docs:errors`), and a test fails when the two differ.
+ */
 export const ERROR_CATALOGUE = {
   // Input files
-  FILE_NOT_FOUND: 'an input file does not exist or cannot be read',
-  EMPTY_FILE: 'an input file has no content',
-  HEADER_ONLY: 'a CSV file has a header row but no data rows',
-  CSV_SYNTAX: 'a CSV file is malformed (e.g. an unclosed quote)',
-  RAGGED_ROW: 'a CSV row has a different number of fields than the header',
-  DUPLICATE_COLUMN: 'two CSV header fields have the same name',
-  EMPTY_COLUMN_NAME: 'a CSV header field is empty',
-  TARGET_NOT_FOUND: 'the target column is not in the header',
-  UNKNOWN_COLUMN: 'an option names a column that is not in the data',
-  NOT_A_NUMBER: 'a column forced to numeric holds a value that is not a number',
-  MISSING_TARGET: 'a row has no value in the target column',
-  SINGLE_CLASS: 'the target column has fewer than two classes',
-  TOO_FEW_ROWS: 'the data set is too small to split into train, validation and test',
-  NO_FEATURES: 'the data set has no feature columns besides the target',
-  INVALID_JSON: 'a JSON or JSONL input is not valid JSON or not an object',
-  ROW_OUT_OF_RANGE: 'a requested row number is not in the file',
+  FILE_NOT_FOUND: { area: 'input', meaning: 'an input file does not exist or cannot be read' },
+  EMPTY_FILE: { area: 'input', meaning: 'an input file has no content' },
+  HEADER_ONLY: { area: 'input', meaning: 'a CSV file has a header row but no data rows' },
+  CSV_SYNTAX: { area: 'input', meaning: 'a CSV file is malformed (e.g. an unclosed quote)' },
+  RAGGED_ROW: {
+    area: 'input',
+    meaning: 'a CSV row has a different number of fields than the header',
+  },
+  DUPLICATE_COLUMN: { area: 'input', meaning: 'two CSV header fields have the same name' },
+  EMPTY_COLUMN_NAME: { area: 'input', meaning: 'a CSV header field is empty' },
+  TARGET_NOT_FOUND: { area: 'input', meaning: 'the target column is not in the header' },
+  UNKNOWN_COLUMN: { area: 'input', meaning: 'an option names a column that is not in the data' },
+  NOT_A_NUMBER: {
+    area: 'input',
+    meaning: 'a column forced to numeric holds a value that is not a number',
+  },
+  MISSING_TARGET: { area: 'input', meaning: 'a row has no value in the target column' },
+  SINGLE_CLASS: { area: 'input', meaning: 'the target column has fewer than two classes' },
+  TOO_FEW_ROWS: {
+    area: 'input',
+    meaning: 'the data set is too small to split into train, validation and test',
+  },
+  NO_FEATURES: {
+    area: 'input',
+    meaning: 'the data set has no feature columns besides the target',
+  },
+  INVALID_JSON: {
+    area: 'input',
+    meaning:
+      'a JSON or JSONL input (a file line, a request body, a record) is not valid JSON or not an object',
+    status: 400,
+  },
+  ROW_OUT_OF_RANGE: { area: 'input', meaning: 'a requested row number is not in the file' },
   // Records checked against a schema
-  UNKNOWN_FEATURE: 'a record names a feature the model does not have',
-  MISSING_FEATURE: 'a record lacks a feature the model needs',
-  WRONG_TYPE: 'a record value has the wrong type for its feature',
-  UNKNOWN_CATEGORY: 'a record value is not a level of its categorical feature',
-  // Artifacts (models/ and rules/)
-  MODEL_NOT_FOUND: 'the model directory or one of its files does not exist',
-  RULES_NOT_FOUND: 'the rule set file does not exist',
-  FOREIGN_FORMAT: 'a file is not the kind of neurules artifact expected',
-  NEWER_FORMAT: 'a file was written by a newer neurules format version',
-  INVALID_ARTIFACT: 'an artifact file is damaged or inconsistent',
-  NO_DECISIONS: "a decision log holds no readable decision of the model's rule set",
-  DATA_CHANGED: 'the data file a model was built from has changed since the build',
+  UNKNOWN_FEATURE: { area: 'record', meaning: 'a record names a feature the model does not have' },
+  MISSING_FEATURE: { area: 'record', meaning: 'a record lacks a feature the model needs' },
+  WRONG_TYPE: { area: 'record', meaning: 'a record value has the wrong type for its feature' },
+  UNKNOWN_CATEGORY: {
+    area: 'record',
+    meaning: 'a record value is not a level of its categorical feature',
+  },
+  // Artifacts (models/ and rules/) and logs
+  MODEL_NOT_FOUND: {
+    area: 'artifact',
+    meaning: 'the model directory or one of its files does not exist',
+  },
+  RULES_NOT_FOUND: { area: 'artifact', meaning: 'the rule set file does not exist' },
+  FOREIGN_FORMAT: {
+    area: 'artifact',
+    meaning: 'a file is not the kind of neurules artifact expected',
+  },
+  NEWER_FORMAT: {
+    area: 'artifact',
+    meaning: 'a file was written by a newer neurules format version',
+  },
+  INVALID_ARTIFACT: { area: 'artifact', meaning: 'an artifact file is damaged or inconsistent' },
+  DATA_CHANGED: {
+    area: 'artifact',
+    meaning: 'the data file a model was built from has changed since the build',
+  },
+  NO_DECISIONS: {
+    area: 'artifact',
+    meaning: "a decision log holds no readable decision of the model's rule set",
+  },
   // Override files (YAML)
-  YAML_SYNTAX: 'an override file is not valid YAML',
-  OVERRIDE_LIMIT: 'an override file is over a size or alias limit',
-  INVALID_OVERRIDE: 'an override entry does not have the expected shape',
-  UNKNOWN_KEY: 'an override has a key neurules does not know',
-  UNKNOWN_OPERATOR: 'an override condition uses an unknown operator',
-  UNKNOWN_CLASS: 'an override names a class the model does not have',
-  EMPTY_WHEN: "an override's `when` (or an `all` / `any` in it) is empty",
-  INVALID_EXAMPLE: "an override example's input is not a valid record",
-  DUPLICATE_ID: 'two overrides have the same id',
-  // Override analysis (`neurules rules lint`); conflicts are errors, the others warnings
-  OVERRIDE_CONFLICT:
-    'two overrides at the same priority match common records and decide different classes',
-  OVERRIDE_SHADOWED: 'an override never decides: overrides before it cover every record it matches',
-  OVERRIDE_DEAD: 'an override matches no record of the training data (or no record at all)',
-  OVERRIDE_REDUNDANT:
-    'an override decides what the distilled rules decide on every record it decides',
-  // Options and environment
-  INVALID_ARGUMENT: 'a command-line option or API option has an invalid value',
-  BACKEND_UNAVAILABLE: 'the requested TensorFlow.js backend cannot be loaded',
-  // Rules and engine
-  INVALID_RULES: 'a rule set is not valid json-rules-engine data neurules can run',
-  NO_RULE_FIRED: 'no rule fired for a record (the rule set is not exhaustive)',
-  UNSUPPORTED_RULE:
-    'a rule uses json-rules-engine features the compiled evaluator does not run (use --engine json-rules-engine)',
-} as const;
+  YAML_SYNTAX: { area: 'override', meaning: 'an override file is not valid YAML' },
+  OVERRIDE_LIMIT: { area: 'override', meaning: 'an override file is over a size or alias limit' },
+  INVALID_OVERRIDE: {
+    area: 'override',
+    meaning: 'an override entry does not have the expected shape',
+  },
+  UNKNOWN_KEY: { area: 'override', meaning: 'an override has a key neurules does not know' },
+  UNKNOWN_OPERATOR: {
+    area: 'override',
+    meaning: 'an override condition uses an unknown operator',
+  },
+  UNKNOWN_CLASS: {
+    area: 'override',
+    meaning: 'an override names a class the model does not have',
+  },
+  EMPTY_WHEN: {
+    area: 'override',
+    meaning: "an override's `when` (or an `all` / `any` in it) is empty",
+  },
+  INVALID_EXAMPLE: {
+    area: 'override',
+    meaning: "an override example's input is not a valid record",
+  },
+  EXAMPLE_FAILED: {
+    area: 'override',
+    meaning: 'an override example is not decided as it expects (`neurules rules test`)',
+  },
+  DUPLICATE_ID: { area: 'override', meaning: 'two overrides have the same id' },
+  // Override analysis; conflicts are errors, the others warnings
+  OVERRIDE_CONFLICT: {
+    area: 'lint',
+    meaning:
+      'error: two overrides at the same priority match common records and decide different classes',
+  },
+  OVERRIDE_SHADOWED: {
+    area: 'lint',
+    meaning:
+      'warning: an override never decides, overrides before it cover every record it matches',
+  },
+  OVERRIDE_DEAD: {
+    area: 'lint',
+    meaning: 'warning: an override matches no record of the training data (or no record at all)',
+  },
+  OVERRIDE_REDUNDANT: {
+    area: 'lint',
+    meaning:
+      'warning: an override decides what the distilled rules decide on every record it decides',
+  },
+  // Options, environment and output
+  INVALID_ARGUMENT: {
+    area: 'option',
+    meaning: 'a command-line option or API option has an invalid value',
+  },
+  BACKEND_UNAVAILABLE: {
+    area: 'option',
+    meaning: 'the requested TensorFlow.js backend cannot be loaded',
+  },
+  WRITE_FAILED: {
+    area: 'option',
+    meaning: 'an output file or directory cannot be written (nothing half-written is left)',
+  },
+  // Rule sets
+  INVALID_RULES: {
+    area: 'rules',
+    meaning: 'a rule set is not valid json-rules-engine data (json-rules-engine rejects it too)',
+  },
+  NO_RULE_FIRED: {
+    area: 'rules',
+    meaning: 'no rule fired for a record (the rule set is not exhaustive)',
+  },
+  UNSUPPORTED_RULE_OBJECT: {
+    area: 'rules',
+    meaning: 'a rule is a json-rules-engine `Rule` instance, not rule data',
+  },
+  UNSUPPORTED_CALLBACK: {
+    area: 'rules',
+    meaning: 'a rule has `onSuccess` or `onFailure` callbacks',
+  },
+  UNSUPPORTED_DATA: {
+    area: 'rules',
+    meaning:
+      "a rule's name, event or condition value is not plain JSON data (a function, a symbol, a class instance, a cycle)",
+  },
+  UNSUPPORTED_PRIORITY: {
+    area: 'rules',
+    meaning: 'a rule priority is not a number, or a condition priority not an integer',
+  },
+  UNSUPPORTED_CONDITION_REFERENCE: {
+    area: 'rules',
+    meaning: 'a condition refers to a named condition (`condition`)',
+  },
+  UNSUPPORTED_FACT_PATH: {
+    area: 'rules',
+    meaning: 'a condition reads a fact through a `path`',
+  },
+  UNSUPPORTED_FACT_PARAMS: {
+    area: 'rules',
+    meaning: 'a condition passes `params` to a (dynamic) fact',
+  },
+  UNSUPPORTED_KEY: {
+    area: 'rules',
+    meaning: 'a condition has a key json-rules-engine reserves for itself',
+  },
+  AMBIGUOUS_CONDITION: {
+    area: 'rules',
+    meaning:
+      'a condition has more than one of `all`, `any`, `not` and `fact` (json-rules-engine silently ignores all but one)',
+  },
+  UNSUPPORTED_FACT: { area: 'rules', meaning: "a condition's `fact` is not a string" },
+  UNSUPPORTED_OPERATOR: {
+    area: 'rules',
+    meaning: 'a condition uses a custom operator or an operator decorator',
+  },
+  UNSUPPORTED_FACT_VALUE: {
+    area: 'rules',
+    meaning: 'a condition compares with another fact (`value: { fact }`)',
+  },
+  UNSUPPORTED_VALUE: {
+    area: 'rules',
+    meaning:
+      "a condition's value is outside what the evaluator or region analysis handles (e.g. an object for a numeric operator, a level the feature does not have)",
+  },
+  UNKNOWN_FACT: {
+    area: 'rules',
+    meaning: "a rule's fact is not a feature of the model",
+  },
+  OVERLAPPING_RULES: {
+    area: 'rules',
+    meaning:
+      'two rules of the same priority match common records, so json-rules-engine lets either decide them',
+  },
+  // HTTP service
+  INVALID_RECORD: {
+    area: 'http',
+    meaning: 'a request holds records with problems (each listed with its code)',
+    status: 400,
+  },
+  INVALID_BATCH: {
+    area: 'http',
+    meaning: 'a request holds no records or more than the batch limit',
+    status: 400,
+  },
+  BODY_TOO_LARGE: { area: 'http', meaning: 'a request body is over the body limit', status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: {
+    area: 'http',
+    meaning: 'a request body is not `application/json`',
+    status: 415,
+  },
+  UNAUTHORIZED: {
+    area: 'http',
+    meaning: 'an admin request lacks the right bearer token',
+    status: 401,
+  },
+  NOT_FOUND: { area: 'http', meaning: 'no such route', status: 404 },
+  RELOAD_REFUSED: {
+    area: 'http',
+    meaning: 'a reload found bad files; the rule set already serving keeps serving',
+    status: 422,
+  },
+  INTERNAL: {
+    area: 'http',
+    meaning: 'an unexpected failure (a bug); the service logs it and answers 500',
+    status: 500,
+  },
+} as const satisfies Record<string, ErrorEntry>;
 
 /** A code from the error catalogue. */
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -107,7 +308,7 @@ export class NeurulesError extends Error {
   /** Build one error from several issues (the first gives code and place). */
   static fromIssues(issues: Issue[]): NeurulesError {
     const first = issues[0];
-    if (!first) throw new Error('fromIssues needs at least one issue');
+    if (!first) throw new NeurulesError('INVALID_ARGUMENT', 'fromIssues needs at least one issue');
     const { code, message, ...place } = first;
     const extra = issues.length > 1 ? ` (and ${issues.length - 1} more problem(s))` : '';
     return new NeurulesError(code, message + extra, place, issues);

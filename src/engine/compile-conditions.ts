@@ -5,7 +5,7 @@
  * Everything here is data and closures built once: nothing from a rule file is ever turned
  * into code, so fact names, operators and values cannot escape being data.
  */
-import type { Issue } from '../errors';
+import type { ErrorCode, Issue } from '../errors';
 
 /** The operators json-rules-engine 7 registers by default (the supported ones). */
 export const BUILT_IN_OPERATORS = [
@@ -129,17 +129,26 @@ const NUMERIC_OPERATORS = new Set<string>([
   'greaterThanInclusive',
 ]);
 
-/** Refused keys and what to say about them. */
-const UNSUPPORTED_KEYS = new Map([
-  ['condition', 'condition references (`condition`) are not supported'],
-  ['path', 'fact paths (`path`) are not supported'],
-  ['params', 'fact parameters (`params`, for dynamic facts) are not supported'],
+/** Refused keys: their codes and what to say about them. */
+const UNSUPPORTED_KEYS = new Map<string, [ErrorCode, string]>([
+  [
+    'condition',
+    ['UNSUPPORTED_CONDITION_REFERENCE', 'condition references (`condition`) are not supported'],
+  ],
+  ['path', ['UNSUPPORTED_FACT_PATH', 'fact paths (`path`) are not supported']],
+  [
+    'params',
+    ['UNSUPPORTED_FACT_PARAMS', 'fact parameters (`params`, for dynamic facts) are not supported'],
+  ],
 ]);
+
+/** How a problem is reported: its code (the invalid-rules code, or a refusal's), path and words. */
+type Report = (code: ErrorCode, path: string, what: string) => void;
 
 /**
  * Compile one rule's condition tree, adding an issue for every construct json-rules-engine
- * would reject (`codes.invalid`) or the compiled evaluator does not support
- * (`codes.unsupported`). Messages quote names and values with JSON.stringify, so each stays
+ * would reject (`invalid`) or the compiled evaluator does not support (an `UNSUPPORTED_*`
+ * code, or AMBIGUOUS_CONDITION). Messages quote names and values with JSON.stringify, so each stays
  * on one line. Returns undefined when there was any issue.
  */
 export function compileConditions(
@@ -147,15 +156,15 @@ export function compileConditions(
   place: ConditionPlace,
   facts: FactTable,
   issues: Issue[],
-  codes: { invalid: Issue['code']; unsupported: Issue['code'] },
+  invalid: ErrorCode,
 ): CompiledConditions | undefined {
   const leaves: LeafNode[] = [];
   const before = issues.length;
   const ancestors = new Set<object>();
 
-  const report = (unsupported: boolean, path: string, what: string): void => {
+  const report: Report = (code, path, what) => {
     issues.push({
-      code: unsupported ? codes.unsupported : codes.invalid,
+      code,
       message: `${place.rule}, condition ${path}: ${what}`,
       field: path,
     });
@@ -163,20 +172,24 @@ export function compileConditions(
 
   const visit = (node: unknown, path: string, isRoot: boolean): ConditionNode | undefined => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
-      report(false, path, `expected a condition object, found ${describeType(node)}`);
+      report(invalid, path, `expected a condition object, found ${describeType(node)}`);
       return undefined;
     }
     if (ancestors.has(node)) {
-      report(false, path, 'the condition contains itself (a cycle)');
+      report(invalid, path, 'the condition contains itself (a cycle)');
       return undefined;
     }
     const c = node as Record<string, unknown>;
     for (const key of Object.keys(c)) {
       const unsupported = UNSUPPORTED_KEYS.get(key);
       if (unsupported !== undefined) {
-        report(true, path, unsupported);
+        report(unsupported[0], path, unsupported[1]);
       } else if (RESERVED_CONDITION_KEYS.has(key) || key in Object.prototype) {
-        report(true, path, `the key ${JSON.stringify(key)} is reserved by json-rules-engine`);
+        report(
+          'UNSUPPORTED_KEY',
+          path,
+          `the key ${JSON.stringify(key)} is reserved by json-rules-engine`,
+        );
       }
     }
     const kinds = (['any', 'all', 'not'] as const).filter((k) => hasOwn(c, k));
@@ -184,14 +197,14 @@ export function compileConditions(
     if (kinds.length > 1 || (kinds.length === 1 && hasOwn(c, 'fact'))) {
       const found = [...kinds, ...(hasOwn(c, 'fact') ? ['fact'] : [])].join("' and '");
       report(
-        true,
+        'AMBIGUOUS_CONDITION',
         path,
         `has both '${found}': json-rules-engine would silently ignore all but one`,
       );
       return undefined;
     }
     if (kinds.length === 0 && isRoot) {
-      report(false, path, "the root must be one of 'all', 'any' or 'not'");
+      report(invalid, path, "the root must be one of 'all', 'any' or 'not'");
       return undefined;
     }
     const priority = conditionPriority(c, path, report);
@@ -200,7 +213,7 @@ export function compileConditions(
       const kind = kinds[0];
       if (kind === 'not') {
         if (Array.isArray(c.not)) {
-          report(false, path, "'not' takes one condition, not an array");
+          report(invalid, path, "'not' takes one condition, not an array");
           return undefined;
         }
         const child = visit(c.not, `${path}.not`, false);
@@ -209,7 +222,7 @@ export function compileConditions(
       if (kind === 'all' || kind === 'any') {
         const list = c[kind];
         if (!Array.isArray(list)) {
-          report(false, path, `'${kind}' must be an array, found ${describeType(list)}`);
+          report(invalid, path, `'${kind}' must be an array, found ${describeType(list)}`);
           return undefined;
         }
         const children: ConditionNode[] = [];
@@ -233,14 +246,14 @@ export function compileConditions(
   ): LeafNode | undefined => {
     for (const key of ['fact', 'operator', 'value']) {
       if (!hasOwn(c, key)) {
-        report(false, path, `a comparison needs '${key}'`);
+        report(invalid, path, `a comparison needs '${key}'`);
         return undefined;
       }
     }
     if (hasOwn(c, 'path') || hasOwn(c, 'params')) return undefined; // reported above
     const { fact, operator, value } = c;
     if (typeof fact !== 'string') {
-      report(true, path, `'fact' must be a string, found ${describeType(fact)}`);
+      report('UNSUPPORTED_FACT', path, `'fact' must be a string, found ${describeType(fact)}`);
       return undefined;
     }
     if (
@@ -253,24 +266,32 @@ export function compileConditions(
           : operator.indexOf(':') > 0
             ? `operator decorators (${JSON.stringify(operator)}) are not supported`
             : `custom or unknown operator ${JSON.stringify(operator)} is not supported`;
-      report(true, path, `${what}; the built-in operators are ${BUILT_IN_OPERATORS.join(', ')}`);
+      report(
+        'UNSUPPORTED_OPERATOR',
+        path,
+        `${what}; the built-in operators are ${BUILT_IN_OPERATORS.join(', ')}`,
+      );
       return undefined;
     }
     const op = operator as BuiltInOperator;
     if (value !== null && typeof value === 'object' && hasOwn(value, 'fact')) {
-      report(true, path, 'comparing with another fact (`value: { fact }`) is not supported');
+      report(
+        'UNSUPPORTED_FACT_VALUE',
+        path,
+        'comparing with another fact (`value: { fact }`) is not supported',
+      );
       return undefined;
     }
     const copyIssues: string[] = [];
     const reported = copyData(value, copyIssues);
     const internal = copyData(value, [], false);
     if (copyIssues.length > 0) {
-      for (const m of copyIssues) report(true, path, m);
+      for (const m of copyIssues) report('UNSUPPORTED_DATA', path, m);
       return undefined;
     }
     if ((op === 'in' || op === 'notIn') && !Array.isArray(value) && typeof value !== 'string') {
       // json-rules-engine calls `value.indexOf(fact)`: any other value throws at run time.
-      report(false, path, `'${op}' needs an array value, found ${describeType(value)}`);
+      report(invalid, path, `'${op}' needs an array value, found ${describeType(value)}`);
       return undefined;
     }
     if (
@@ -278,7 +299,11 @@ export function compileConditions(
       value !== null &&
       (typeof value === 'object' || typeof value === 'symbol')
     ) {
-      report(true, path, `'${op}' needs a number (or string) value, found ${describeType(value)}`);
+      report(
+        'UNSUPPORTED_VALUE',
+        path,
+        `'${op}' needs a number (or string) value, found ${describeType(value)}`,
+      );
       return undefined;
     }
     const id = facts.idOf(fact);
@@ -309,15 +334,15 @@ export function compileConditions(
  * comparison's raw `priority` but `parseInt`s a boolean's (and rewrites the comparison's in
  * the caller's object), so only integers behave the same everywhere: others are refused.
  */
-function conditionPriority(
-  c: Record<string, unknown>,
-  path: string,
-  report: (unsupported: boolean, path: string, what: string) => void,
-): number {
+function conditionPriority(c: Record<string, unknown>, path: string, report: Report): number {
   const p = c.priority;
   if (p === undefined || p === null) return 1;
   if (typeof p !== 'number' || !Number.isSafeInteger(p)) {
-    report(true, path, `a condition priority must be an integer, found ${describeType(p)}`);
+    report(
+      'UNSUPPORTED_PRIORITY',
+      path,
+      `a condition priority must be an integer, found ${describeType(p)}`,
+    );
     return 1;
   }
   return p === 0 ? 1 : p;

@@ -68,7 +68,6 @@ import type { ConditionResult, Decision, RuleTrace } from './rule-engine';
  * (callers may fall back to json-rules-engine), as opposed to INVALID_RULES: rule data
  * json-rules-engine rejects too, at load or when the condition is evaluated.
  */
-const UNSUPPORTED: ErrorCode = 'UNSUPPORTED_RULE';
 const INVALID: ErrorCode = 'INVALID_RULES';
 
 /** Options of {@link compileRuleSet}: json-rules-engine's engine options that apply. */
@@ -144,7 +143,7 @@ const isEnumerable = (o: object, key: string): boolean =>
  * Compile a json-rules-engine rule set into a synchronous evaluator with json-rules-engine's
  * results: the same events in the same order, the same decision and the same per-condition
  * results. Throws a NeurulesError listing every rule and condition it cannot run exactly:
- * UNSUPPORTED_RULE for json-rules-engine features outside the supported subset (run those
+ * an UNSUPPORTED_* code (or AMBIGUOUS_CONDITION) for json-rules-engine features outside the supported subset (run those
  * rule sets with RuleEngine), INVALID_RULES for rule data json-rules-engine rejects too.
  *
  * @example
@@ -717,9 +716,9 @@ function compileRule(
   const label = ruleLabel(named ? p.name : undefined, index);
   if (props instanceof Rule) {
     problem(
-      UNSUPPORTED,
+      'UNSUPPORTED_RULE_OBJECT',
       at,
-      'json-rules-engine Rule objects are not supported: pass rule data',
+      'expected rule data, found a json-rules-engine Rule object',
       label,
     );
     return undefined;
@@ -728,18 +727,24 @@ function compileRule(
     if (!hasOwn(p, key)) problem(INVALID, at, `a rule needs '${key}'`, label);
   }
   for (const key of ['onSuccess', 'onFailure']) {
-    if (p[key]) problem(UNSUPPORTED, `${at}.${key}`, `'${key}' callbacks are not supported`, label);
+    if (p[key])
+      problem(
+        'UNSUPPORTED_CALLBACK',
+        `${at}.${key}`,
+        `'${key}' callbacks are not supported`,
+        label,
+      );
   }
   const nameIssues: string[] = [];
   const name = named ? copyData(p.name, nameIssues, true, 'name') : undefined;
-  for (const m of nameIssues) problem(UNSUPPORTED, `${at}.name`, m, label);
+  for (const m of nameIssues) problem('UNSUPPORTED_DATA', `${at}.name`, m, label);
 
   // Rule: `parseInt(options.priority || 1, 10)`, refused when <= 0.
   const rawPriority = p.priority || 1;
   let priority = 1;
   if (!['number', 'string', 'boolean'].includes(typeof rawPriority)) {
     problem(
-      UNSUPPORTED,
+      'UNSUPPORTED_PRIORITY',
       `${at}.priority`,
       `priority must be a number, found ${describeType(rawPriority)}`,
       label,
@@ -759,10 +764,13 @@ function compileRule(
     );
   }
   const compiled = p.conditions
-    ? compileConditions(p.conditions, { rule: label, path: `${at}.conditions` }, facts, issues, {
-        invalid: INVALID,
-        unsupported: UNSUPPORTED,
-      })
+    ? compileConditions(
+        p.conditions,
+        { rule: label, path: `${at}.conditions` },
+        facts,
+        issues,
+        INVALID,
+      )
     : undefined;
   // Rule.setEvent: `options.event || { type: 'unknown' }`, which must have a `type`; only
   // `type` and truthy `params` are kept.
@@ -776,7 +784,7 @@ function compileRule(
     const eventIssues: string[] = [];
     const type = copyData(e.type, eventIssues, true, 'event.type');
     const params = e.params ? copyData(e.params, eventIssues, true, 'event.params') : undefined;
-    for (const m of eventIssues) problem(UNSUPPORTED, `${at}.event`, m, label);
+    for (const m of eventIssues) problem('UNSUPPORTED_DATA', `${at}.event`, m, label);
     event = Object.freeze(
       params === undefined
         ? { type: type as string }

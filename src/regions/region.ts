@@ -41,12 +41,15 @@ const NUMERIC_OPERATORS = new Set([
   'greaterThanInclusive',
 ]);
 
+/** The operators region analysis knows: any other is a custom one. */
+const OPERATORS = new Set([...NUMERIC_OPERATORS, 'equal', 'notEqual', 'in', 'notIn']);
+
 function featureOf(schema: Schema, name: string, where: string): Feature {
   const feature = schema.features.find((f) => f.name === name);
   if (!feature) {
     throw new NeurulesError(
-      'UNSUPPORTED_RULE',
-      `${where}: '${name}' is not a feature of the model`,
+      'UNKNOWN_FACT',
+      `${where}: expected a feature of the model as the fact, found '${name}'`,
       {
         field: name,
       },
@@ -72,7 +75,7 @@ function comparisonSet(
 ): ValueSet {
   const unsupported = (): never => {
     throw new NeurulesError(
-      'UNSUPPORTED_RULE',
+      OPERATORS.has(operator) ? 'UNSUPPORTED_VALUE' : 'UNSUPPORTED_OPERATOR',
       `${where}: '${feature.name} ${operator} ${JSON.stringify(value)}' is outside what region analysis handles`,
       { field: feature.name },
     );
@@ -220,7 +223,7 @@ function mergePair(a: Box, b: Box, schema: Schema): Box | null {
  * The region a json-rules-engine condition tree matches, under the engine's semantics
  * for records whose every feature is a fact (missing = `null`). Conditions outside the
  * operators neurules writes (named conditions, `path`, custom operators, a fact that is
- * not a feature) raise UNSUPPORTED_RULE naming `where`.
+ * not a feature) raise the refusal's code (UNKNOWN_FACT, UNSUPPORTED_OPERATOR, ...) naming `where`.
  */
 export function regionOf(
   condition: TopLevelCondition | NestedCondition,
@@ -247,9 +250,13 @@ export function regionOf(
   }
   if (typeof c.fact === 'string' && typeof c.operator === 'string' && c.path === undefined) {
     if (c.params !== undefined) {
-      throw new NeurulesError('UNSUPPORTED_RULE', `${where}: fact params are not supported`, {
-        field: c.fact,
-      });
+      throw new NeurulesError(
+        'UNSUPPORTED_FACT_PARAMS',
+        `${where}: fact params are not supported`,
+        {
+          field: c.fact,
+        },
+      );
     }
     const feature = featureOf(schema, c.fact, where);
     const set = comparisonSet(feature, c.operator, c.value, where);
@@ -257,7 +264,11 @@ export function regionOf(
     return [simplifyBox({ [feature.name]: set }, schema)];
   }
   throw new NeurulesError(
-    'UNSUPPORTED_RULE',
+    c.condition !== undefined
+      ? 'UNSUPPORTED_CONDITION_REFERENCE'
+      : c.path !== undefined
+        ? 'UNSUPPORTED_FACT_PATH'
+        : 'INVALID_RULES',
     `${where}: condition ${JSON.stringify(condition).slice(0, 80)} is outside what region analysis handles`,
     {},
   );

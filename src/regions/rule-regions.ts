@@ -21,7 +21,7 @@ const cache = new WeakMap<RuleSet, WeakMap<Schema, RuleRegion[]>>();
  * first event is whichever rule finishes first, which depends on the facts. So the order
  * is exact only when the rules of a group are disjoint (as a tree's leaves are, and as
  * overrides are, each with a priority of its own); a group with two overlapping rules is
- * refused with UNSUPPORTED_RULE, rather than answered by a guess. The decides-regions
+ * refused with OVERLAPPING_RULES, rather than answered by a guess. The decides-regions
  * partition the record space for an exhaustive rule set. Cached per rule set and schema.
  */
 export function ruleRegions(ruleSet: RuleSet, schema: Schema): RuleRegion[] {
@@ -44,7 +44,7 @@ export function ruleRegions(ruleSet: RuleSet, schema: Schema): RuleRegion[] {
     for (let j = groupStart; j < i; j++) {
       if (intersectRegions(ordered[j]!.matches, matches, schema).length) {
         throw new NeurulesError(
-          'UNSUPPORTED_RULE',
+          'OVERLAPPING_RULES',
           `rules '${ordered[j]!.rule.name}' and '${rule.name}' have the same priority and match common records: json-rules-engine lets either decide them, depending on evaluation order`,
           { field: rule.name },
         );

@@ -151,7 +151,7 @@ describe('--engine', () => {
       ]);
     const compiled = await run('compiled');
     expect(compiled.code).toBe(EXIT.usage);
-    expect(compiled.stderr).toMatch(/UNSUPPORTED_RULE .*R01/);
+    expect(compiled.stderr).toMatch(/UNSUPPORTED_FACT_PARAMS .*R01/);
     const reference = await run('json-rules-engine');
     expect(reference.code).toBe(EXIT.ok);
     expect(JSON.parse(reference.stdout).class).toMatch(/good|bad/);

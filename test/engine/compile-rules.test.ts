@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { Engine, type Event, type RuleProperties } from 'json-rules-engine';
+import { Engine, type Event, Rule, type RuleProperties } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
 import type { DataRecord } from '../../src/data/types';
 import { compileRuleSet, safeCompileRuleSet } from '../../src/engine/compile-rules';
@@ -520,7 +520,7 @@ describe('compileRuleSet with hostile rule files', () => {
         '"event":{"type":"t","params":{"__proto__":{"polluted":1}}}}]',
     ) as RuleProperties[];
     const error = catchError(() => compileRuleSet({ rules: rs }));
-    expect(error.code).toBe('UNSUPPORTED_RULE');
+    expect(error.issues.map((i) => i.code)).toEqual(['UNSUPPORTED_KEY', 'UNSUPPORTED_DATA']);
     expect(error.issues.map((i) => i.field)).toEqual([
       'rules[0].conditions.all[0]',
       'rules[0].event',
@@ -560,44 +560,87 @@ describe('compileRuleSet with hostile rule files', () => {
 
 describe('compileRuleSet refuses what it cannot run exactly', () => {
   const leaf = { fact: 'x', operator: 'equal', value: 1 };
-  function refusal(condition: unknown, extra: Record<string, unknown> = {}): NeurulesError {
+  function refusal(
+    code: string,
+    condition: unknown,
+    extra: Record<string, unknown> = {},
+  ): NeurulesError {
     const rs = [
       { name: 'fine', conditions: { all: [leaf] }, event: { type: 't' } },
       { name: 'R-bad', conditions: { any: [leaf, condition] }, event: { type: 't' }, ...extra },
     ] as unknown as RuleProperties[];
     const error = catchError(() => compileRuleSet({ rules: rs }));
-    expect(error.code).toBe('UNSUPPORTED_RULE');
+    expect(error.code).toBe(code);
+    expect(error.issues).toHaveLength(1);
     expect(error.message).toContain('"R-bad"');
     expect(error.message).toContain('rules[1]');
     return error;
   }
 
   it.each([
-    ['a custom operator', { fact: 'x', operator: 'startsWith', value: 'a' }, 'custom'],
-    ['an operator decorator', { fact: 'x', operator: 'everyFact:equal', value: 1 }, 'decorator'],
-    ['a negating decorator', { fact: 'x', operator: 'not:equal', value: 1 }, 'decorator'],
+    [
+      'a custom operator',
+      { fact: 'x', operator: 'startsWith', value: 'a' },
+      'UNSUPPORTED_OPERATOR',
+    ],
+    [
+      'an operator decorator',
+      { fact: 'x', operator: 'everyFact:equal', value: 1 },
+      'UNSUPPORTED_OPERATOR',
+    ],
+    [
+      'a negating decorator',
+      { fact: 'x', operator: 'not:equal', value: 1 },
+      'UNSUPPORTED_OPERATOR',
+    ],
     [
       'a fact-to-fact comparison',
       { fact: 'x', operator: 'equal', value: { fact: 'y' } },
-      'another fact',
+      'UNSUPPORTED_FACT_VALUE',
     ],
-    ['a path', { fact: 'x', operator: 'equal', value: 1, path: '$.y' }, 'path'],
-    ['params', { fact: 'x', operator: 'equal', value: 1, params: { id: 1 } }, 'params'],
-    ['a condition reference', { condition: 'shared' }, 'condition reference'],
-    ['a fractional condition priority', { ...leaf, priority: 1.5 }, 'priority'],
-    ['a string condition priority', { ...leaf, priority: '2' }, 'priority'],
-    ['a preset result', { ...leaf, result: true }, 'reserved'],
-    ['all and any together', { all: [], any: [] }, 'both'],
-    ['a function value', { fact: 'x', operator: 'equal', value: () => 1 }, 'function'],
-    ['a class instance value', { fact: 'x', operator: 'equal', value: new Date(0) }, 'Date'],
-  ])('%s', (_what, condition, words) => {
-    const error = refusal(condition);
-    expect(error.message).toContain(words);
-    expect(error.field).toBe('rules[1].conditions.any[1]');
+    ['a path', { fact: 'x', operator: 'equal', value: 1, path: '$.y' }, 'UNSUPPORTED_FACT_PATH'],
+    [
+      'params',
+      { fact: 'x', operator: 'equal', value: 1, params: { id: 1 } },
+      'UNSUPPORTED_FACT_PARAMS',
+    ],
+    ['a condition reference', { condition: 'shared' }, 'UNSUPPORTED_CONDITION_REFERENCE'],
+    ['a fractional condition priority', { ...leaf, priority: 1.5 }, 'UNSUPPORTED_PRIORITY'],
+    ['a string condition priority', { ...leaf, priority: '2' }, 'UNSUPPORTED_PRIORITY'],
+    ['a preset result', { ...leaf, result: true }, 'UNSUPPORTED_KEY'],
+    ['all and any together', { all: [], any: [] }, 'AMBIGUOUS_CONDITION'],
+    ['a fact that is not a string', { fact: 3, operator: 'equal', value: 1 }, 'UNSUPPORTED_FACT'],
+    [
+      'an object for a numeric operator',
+      { fact: 'x', operator: 'lessThan', value: [1] },
+      'UNSUPPORTED_VALUE',
+    ],
+    ['a function value', { fact: 'x', operator: 'equal', value: () => 1 }, 'UNSUPPORTED_DATA'],
+    [
+      'a class instance value',
+      { fact: 'x', operator: 'equal', value: new Date(0) },
+      'UNSUPPORTED_DATA',
+    ],
+  ])('%s', (_what, condition, code) => {
+    expect(refusal(code, condition).field).toBe('rules[1].conditions.any[1]');
   });
 
   it('onSuccess callbacks', () => {
-    expect(refusal(leaf, { onSuccess: () => undefined }).field).toBe('rules[1].onSuccess');
+    expect(refusal('UNSUPPORTED_CALLBACK', leaf, { onSuccess: () => undefined }).field).toBe(
+      'rules[1].onSuccess',
+    );
+  });
+
+  it('a rule priority that is not a number, and a json-rules-engine Rule object', () => {
+    expect(refusal('UNSUPPORTED_PRIORITY', leaf, { priority: [2] }).field).toBe(
+      'rules[1].priority',
+    );
+    const asObject = catchError(() =>
+      compileRuleSet({
+        rules: [new Rule({ conditions: { all: [leaf] }, event: { type: 't' } })],
+      } as unknown as RuleSet),
+    );
+    expect([asObject.code, asObject.field]).toEqual(['UNSUPPORTED_RULE_OBJECT', 'rules[0]']);
   });
 
   it('names a rule without a name by its index, and reports every problem', () => {
@@ -623,7 +666,7 @@ describe('compileRuleSet refuses what it cannot run exactly', () => {
     ]);
     // Beyond the supported subset (json-rules-engine runs it) vs broken for both.
     expect(result.issues.map((i) => i.code)).toEqual([
-      'UNSUPPORTED_RULE',
+      'UNSUPPORTED_OPERATOR',
       ...Array<string>(6).fill('INVALID_RULES'),
     ]);
     expect(result.issues[0]!.message).toMatch(/^rule rules\[0\], condition/);

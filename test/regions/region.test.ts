@@ -188,15 +188,28 @@ describe('regions', () => {
     });
     // 2.5 and 2 are one group for json-rules-engine (parseInt).
     const e = catchError(() => ruleRegions(rules(2.5, 2), schema));
-    expect(isNeurulesError(e) && [e.code, e.field]).toEqual(['UNSUPPORTED_RULE', 'B']);
+    expect(isNeurulesError(e) && [e.code, e.field]).toEqual(['OVERLAPPING_RULES', 'B']);
     expect(ruleRegions(rules(3, 2), schema).map((r) => r.rule.name)).toEqual(['A', 'B', 'C']);
   });
 
-  test('a condition outside the algebra is refused with UNSUPPORTED_RULE', () => {
-    const e = catchError(() =>
-      regionOf({ all: [{ fact: 'age', operator: 'contains', value: 1 }] }, schema, "rule 'R9'"),
-    );
-    expect(isNeurulesError(e) && e.code).toBe('UNSUPPORTED_RULE');
+  test.each([
+    ['a custom operator', { fact: 'n', operator: 'contains', value: 1 }, 'UNSUPPORTED_OPERATOR'],
+    ['a fact that is no feature', { fact: 'nn', operator: 'equal', value: 1 }, 'UNKNOWN_FACT'],
+    ['a non-number bound', { fact: 'n', operator: 'lessThan', value: '3' }, 'UNSUPPORTED_VALUE'],
+    [
+      'fact params',
+      { fact: 'n', operator: 'equal', value: 1, params: {} },
+      'UNSUPPORTED_FACT_PARAMS',
+    ],
+    [
+      'a fact path',
+      { fact: 'n', operator: 'equal', value: 1, path: '$.a' },
+      'UNSUPPORTED_FACT_PATH',
+    ],
+    ['a condition reference', { condition: 'shared' }, 'UNSUPPORTED_CONDITION_REFERENCE'],
+  ])('%s is refused with its own code', (_what, condition, code) => {
+    const e = catchError(() => regionOf({ all: [condition as never] }, schema, "rule 'R9'"));
+    expect(isNeurulesError(e) && e.code).toBe(code);
   });
 
   test('the German credit rules with overrides: decides-regions pick the deciding rule of every record', () => {
