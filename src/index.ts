@@ -33,17 +33,7 @@ export {
 } from './teacher';
 
 // distill
-export {
-  distill,
-  hardLabels,
-  type DistillOptions,
-  type DistillReport,
-  type Distillation,
-  type LeafStats,
-  type Learner,
-  type ProbabilityOracle,
-  type Sampling,
-} from './distill/distill';
+export { distill, hardLabels, type DistillOptions, type Distillation } from './distill/distill';
 export { growTree, type GrowOptions } from './distill/grow-tree';
 export { refineTree, type RefineOptions } from './distill/refine-tree';
 export {
@@ -59,6 +49,11 @@ export { growMlCart } from './distill/ml-cart-learner';
 export { toMlCartModel, type MlCartModel } from './distill/export-ml-cart';
 export type {
   CategoricalTest,
+  DistillReport,
+  LeafStats,
+  Learner,
+  ProbabilityOracle,
+  Sampling,
   FeatureSpec,
   NumericTest,
   SplitTest,
@@ -99,11 +94,7 @@ export {
   type NetworkOpinion,
   type OverrideNote,
 } from './engine/explain-decision';
-export {
-  findCounterfactuals,
-  type Counterfactual,
-  type FeatureChange,
-} from './engine/find-counterfactuals';
+export { findCounterfactuals, type Counterfactual } from './engine/find-counterfactuals';
 export { principalReasons, type PrincipalReason } from './engine/principal-reasons';
 
 // regions (exact set algebra on rule conditions)
@@ -117,6 +108,7 @@ export {
 } from './regions/region';
 export { ruleRegions, type RuleRegion } from './regions/rule-regions';
 export { nearestValue, type Move, type MoveRules } from './regions/nearest-value';
+export { enterBox, type BoxEntry, type FeatureChange } from './regions/enter-box';
 export type { Interval as ValueInterval, ValueSet } from './regions/value-set';
 
 // audit
@@ -126,8 +118,6 @@ export {
   differences,
   formatMetricsTable,
   ruleSetSize,
-  type Metrics,
-  type OverrideMetrics,
 } from './audit/metrics';
 export {
   overrideImpact,
@@ -145,10 +135,15 @@ export {
   modelPaths,
   saveModel,
   FORMAT_VERSIONS,
-  type ManifestData,
-  type ModelLocation,
-  type ModelManifest,
 } from './artifacts/model-store';
+export type {
+  ManifestData,
+  Metrics,
+  ModelArtifacts,
+  ModelLocation,
+  ModelManifest,
+  OverrideMetrics,
+} from './artifacts/types';
 export { ruleSetHash, canonicalJson } from './artifacts/rule-set-hash';
 export { readArtifact } from './artifacts/read-artifact';
 
@@ -189,5 +184,5 @@ export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log
 export { wilsonInterval } from './audit/wilson-interval';
 export { renderHtml } from './report/render-html';
 export { renderMarkdown } from './report/render-markdown';
-export { treeView } from './report/tree-view';
-export type * from './report/types';
+export { treeView } from './audit/tree-view';
+export type * from './audit/types';

@@ -1,62 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Metrics } from '../audit/metrics';
 import type { Schema } from '../data/types';
-import type { DistillReport } from '../distill/distill';
+import type { Metrics, ModelArtifacts, ModelLocation, ModelManifest } from './types';
 import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
 import type { RuleSet } from '../rules/types';
 import { readArtifact } from './read-artifact';
 import { ruleSetHash } from './rule-set-hash';
-import { replaceDirAtomic, writeFileAtomic } from './write-atomic';
+import { replaceDirAtomic, writeFileAtomic } from '../files/write-atomic';
 
 /** Format versions this neurules reads and writes. */
 export const FORMAT_VERSIONS = { model: 1, schema: 1, tree: 1, metrics: 1, rules: 1 } as const;
-
-/** `MODELS_DIR/NAME/manifest.json`: what a model directory holds and how it was made. */
-export interface ModelManifest {
-  format: 'neurules.model';
-  version: 1;
-  name: string;
-  createdAt: string;
-  /** The data file the model was built from: enough to find it, check it and re-read it. */
-  data: ManifestData;
-  target: string;
-  seed: number;
-  maxRules: number;
-  backend: string;
-  /** Content hash of the distilled rule set written with the model. */
-  rulesHash: string;
-  /** What distillation chose (learner, sampling, candidates and their validation fidelity). */
-  distill: DistillReport;
-}
-
-/**
- * `manifest.data`: the build's data file. Every field but `file` and `rows` is optional,
- * so manifests written before they existed still load (those models cannot have their
- * held-out split rebuilt as strictly; see `loadModelData`).
- */
-export interface ManifestData {
-  /** The data file's base name. */
-  file: string;
-  /** The path as given to `build`, relative to the directory it ran in, with `/` separators. */
-  path?: string;
-  /** SHA-256 of the file's bytes (hex). */
-  sha256?: string;
-  /** Data rows in the file. */
-  rows: number;
-  /** The type of every feature column, as read (passed back as forced types to re-read). */
-  types?: Record<string, 'numeric' | 'categorical'>;
-  /** The split fractions of the build (its seed is `manifest.seed`). */
-  split?: { testFraction: number; validationFraction: number };
-}
-
-/** Where a model and its rules live. */
-export interface ModelLocation {
-  modelsDir: string;
-  rulesDir: string;
-  name: string;
-}
 
 /** Paths of a model's files. */
 export function modelPaths(loc: ModelLocation) {
@@ -71,17 +25,6 @@ export function modelPaths(loc: ModelLocation) {
     rulesDir: path.join(loc.rulesDir, loc.name),
     rules: path.join(loc.rulesDir, loc.name, 'distilled.rules.json'),
   };
-}
-
-/** Everything `build` writes, in memory. */
-export interface ModelArtifacts {
-  manifest: ModelManifest;
-  schema: Schema;
-  tree: Tree;
-  metrics: Metrics;
-  ruleSet: RuleSet;
-  /** Writes the network's files into the directory it is given. */
-  saveTeacher: (dir: string) => Promise<void>;
 }
 
 /**

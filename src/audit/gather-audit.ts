@@ -1,21 +1,40 @@
-import type { DataRecord, Feature } from '../data/types';
+import type { ModelManifest } from '../artifacts/types';
+import type { DataRecord, Feature, Schema, Table } from '../data/types';
+import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
-import { compileRuleSet } from '../engine/compile-rules';
-import type { ModelData } from '../pipeline/open-dataset';
-import type { OpenModel } from '../pipeline/open-model';
+import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
+import type { Override } from '../overrides/parse-overrides';
+import type { RuleSet } from '../rules/types';
+import type { Teacher } from '../teacher/create-teacher';
 import { countConditions, describeCondition, formatValue } from '../rules/describe-rule';
-import type { AuditReport, DriftSection, FeatureSummary, Interval } from '../report/types';
-import { treeView } from '../report/tree-view';
+import type { AuditReport, DriftSection, FeatureSummary, Interval } from './types';
+import { treeView } from './tree-view';
 import { overrideImpact } from './override-impact';
 import type { DecisionLogRead } from './read-decision-log';
 import { wilsonInterval } from './wilson-interval';
 
+/** The parts of an opened model (`openModel(loc, { teacher: true })`) an audit reads. */
+export interface AuditedModel {
+  manifest: ModelManifest;
+  schema: Schema;
+  tree: Tree;
+  /** The merged rule set: the distilled rules with the overrides above them. */
+  ruleSet: RuleSet;
+  distilled: RuleSet;
+  overrides: Override[];
+  ruleSetHash: string;
+  /** `ruleSet` compiled, when the caller has it already. */
+  compiled?: CompiledRules;
+  /** The network: an audit compares the rules with it. */
+  teacher?: Pick<Teacher, 'predict'>;
+}
+
 /** What {@link gatherAudit} needs. */
 export interface AuditInput {
   /** The model, opened with its network. */
-  model: OpenModel;
-  /** The labelled records to measure on (`loadModelData`). */
-  data: ModelData;
+  model: AuditedModel;
+  /** The labelled records to measure on (`loadModelData`), and words for where they come from. */
+  data: { test: Pick<Table, 'records' | 'labels'>; description: string };
   /** Records the rules' training shares come from (for drift), usually the training split. */
   training?: { records: readonly DataRecord[]; description: string };
   /** The service's decision log, read for this rule set. */
@@ -81,7 +100,11 @@ export function gatherAudit(input: AuditInput): AuditReport {
   const records = data.test.records;
   const labels = data.test.labels;
   if (!model.teacher)
-    throw new Error('gatherAudit: open the model with its network (teacher: true)');
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      'gatherAudit: expected a model opened with its network (teacher: true), found none',
+      { field: 'model.teacher' },
+    );
   const network = model.teacher.predict(records as DataRecord[]);
   const merged = model.compiled ?? compileRuleSet(model.ruleSet);
   const distilled = compileRuleSet(model.distilled);

@@ -1,43 +1,6 @@
 import { countConditions } from '../rules/describe-rule';
+import type { Metrics } from '../artifacts/types';
 import type { RuleSet } from '../rules/types';
-
-/** Held-out quality of a model: the network, the rules, and how well they agree. */
-export interface Metrics {
-  format: 'neurules.metrics';
-  version: 1;
-  /** Accuracy of the network on the test split. */
-  teacherAccuracy: number;
-  /** Accuracy of the distilled rules alone (no overrides) on the test split. */
-  rulesAccuracy: number;
-  /** Share of test records where the distilled rules alone and the network decide the same class. */
-  fidelity: number;
-  ruleCount: number;
-  /** Mean comparisons per rule (an interval counts two; `or missing` alternatives none). */
-  meanConditions: number;
-  /** Records in each split. */
-  trainRows: number;
-  validationRows: number;
-  testRows: number;
-  /** TensorFlow.js backend that trained the network. */
-  backend: string;
-  /**
-   * The same test split decided by the merged rule set (expert overrides above the
-   * distilled rules), when the build found overrides. Absent when there were none.
-   */
-  overrides?: OverrideMetrics;
-}
-
-/** Test-split quality of the distilled rules with the expert overrides above them. */
-export interface OverrideMetrics {
-  /** Overrides in the merged rule set. */
-  count: number;
-  /** Accuracy of the merged rule set on the test split. */
-  rulesAccuracy: number;
-  /** Share of test records where the merged rule set and the network decide the same class. */
-  fidelity: number;
-  /** Test records whose merged decision differs from the distilled rules' decision. */
-  changed: number;
-}
 
 /** Share of positions where `a` and `b` hold the same value. */
 export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {

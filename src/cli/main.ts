@@ -10,13 +10,9 @@ import { coerceRecord } from '../data/coerce-record';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { explainDecision, formatExplanation } from '../engine/explain-decision';
-import {
-  loadModelFiles,
-  loadRuleSet,
-  type ModelLocation,
-  modelPaths,
-} from '../artifacts/model-store';
-import { writeFileAtomic } from '../artifacts/write-atomic';
+import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
+import type { ModelLocation } from '../artifacts/types';
+import { writeFileAtomic } from '../files/write-atomic';
 import { toMlCartModel } from '../distill/export-ml-cart';
 import { comparePlaces, formatIssue, isNeurulesError, NeurulesError } from '../errors';
 import { lintOverrides } from '../overrides/lint-overrides';

@@ -16,16 +16,15 @@ import { perturbRecords } from './sample-records';
 import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';
 import { refineTree } from './refine-tree';
-import type { Tree, TrainingColumns } from './types';
-
-/** Labels records with class probabilities: row-major `records.length × classes`. */
-export type ProbabilityOracle = (records: readonly DataRecord[]) => ArrayLike<number>;
-
-/** The tree learners neurules offers. */
-export type Learner = 'neurules' | 'ml-cart';
-
-/** How synthetic records are drawn: `auto` tries each and keeps the validation winner. */
-export type Sampling = 'auto' | 'none' | 'perturb' | 'nodes';
+import type {
+  DistillReport,
+  LeafStats,
+  Learner,
+  ProbabilityOracle,
+  Sampling,
+  Tree,
+  TrainingColumns,
+} from './types';
 
 /** Options of {@link distill}. */
 export interface DistillOptions {
@@ -47,30 +46,6 @@ export interface DistillOptions {
   seed?: number;
   /** Progress of the steps. */
   onProgress?: (message: string) => void;
-}
-
-/** Per-rule figures: support in the training data, confidence, validation fidelity. */
-export interface LeafStats {
-  /** Real training records in the rule's region. */
-  support: number;
-  /** Share of those records the network assigns to the rule's class (null if none). */
-  confidence: number | null;
-  /** Validation records in the region. */
-  validationSupport: number;
-  /** Share of those where the network agrees with the rule (null if none). */
-  validationFidelity: number | null;
-}
-
-/** What distillation chose and why, for reports. */
-export interface DistillReport {
-  learner: Learner;
-  sampling: Exclude<Sampling, 'auto'>;
-  samples: number;
-  /** Score of each candidate tried: mean fidelity on the validation records and on records near them. */
-  candidates: { sampling: string; leaves: number; validationFidelity: number }[];
-  validationFidelity: number;
-  leavesBeforeSimplify: number;
-  leaves: number;
 }
 
 /** The distilled tree with per-leaf statistics. */

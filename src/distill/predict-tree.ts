@@ -1,6 +1,15 @@
 import type { DataRecord } from '../data/types';
-import { goesLeft } from './route-records';
 import type { Tree, TreeNode } from './types';
+
+/** True when `record` goes to the left child of `node` (which must have a test). */
+export function goesLeft(node: TreeNode, record: DataRecord): boolean {
+  const t = node.test!;
+  const v = record[t.feature];
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
+    return t.missing === 'left';
+  if (t.type === 'numeric') return typeof v === 'number' ? v <= t.threshold : false;
+  return t.left.includes(String(v));
+}
 
 /**
  * The leaf a record reaches. Missing values (null, undefined, NaN) follow each split's

@@ -1,3 +1,5 @@
+import type { DataRecord } from '../data/types';
+
 /** A numeric test: records with `value <= threshold` go left, larger values go right. */
 export interface NumericTest {
   type: 'numeric';
@@ -62,4 +64,37 @@ export interface TrainingColumns {
   /** Optional per-sample weights (default 1). */
   weights?: Float64Array;
   classes: string[];
+}
+
+/** Labels records with class probabilities: row-major `records.length × classes`. */
+export type ProbabilityOracle = (records: readonly DataRecord[]) => ArrayLike<number>;
+
+/** The tree learners neurules offers. */
+export type Learner = 'neurules' | 'ml-cart';
+
+/** How synthetic records are drawn: `auto` tries each and keeps the validation winner. */
+export type Sampling = 'auto' | 'none' | 'perturb' | 'nodes';
+
+/** Per-rule figures: support in the training data, confidence, validation fidelity. */
+export interface LeafStats {
+  /** Real training records in the rule's region. */
+  support: number;
+  /** Share of those records the network assigns to the rule's class (null if none). */
+  confidence: number | null;
+  /** Validation records in the region. */
+  validationSupport: number;
+  /** Share of those where the network agrees with the rule (null if none). */
+  validationFidelity: number | null;
+}
+
+/** What distillation chose and why, for reports. */
+export interface DistillReport {
+  learner: Learner;
+  sampling: Exclude<Sampling, 'auto'>;
+  samples: number;
+  /** Score of each candidate tried: mean fidelity on the validation records and on records near them. */
+  candidates: { sampling: string; leaves: number; validationFidelity: number }[];
+  validationFidelity: number;
+  leavesBeforeSimplify: number;
+  leaves: number;
 }

@@ -1,15 +1,7 @@
-import type { DataRecord, Feature, Schema, Value } from '../data/types';
-import { nearestValue, type MoveRules } from '../regions/nearest-value';
-import type { Box } from '../regions/region';
+import type { DataRecord, Feature, Schema } from '../data/types';
+import { type BoxEntry, enterBox, type FeatureChange } from '../regions/enter-box';
 import type { RuleRegion } from '../regions/rule-regions';
 import type { Decision } from './rule-engine';
-
-/** One feature's change in a counterfactual. */
-export interface FeatureChange {
-  feature: string;
-  from: Value;
-  to: Value;
-}
 
 /** A smallest change of a record that makes the rules decide another class. */
 export interface Counterfactual {
@@ -19,39 +11,6 @@ export interface Counterfactual {
   /** The class and rule the rules decide for the changed record (verified by running them). */
   class: string;
   ruleId: string;
-}
-
-/** A way into one box: the changes it needs and their cost. */
-interface Entry {
-  changes: FeatureChange[];
-  cost: number;
-}
-
-/**
- * The changes that move `record` into `box` at least cost, feature by feature (a box is a
- * product, so the per-feature nearest values together are the nearest point), or null
- * when some feature cannot move there.
- */
-export function enterBox(
-  box: Box,
-  record: DataRecord,
-  features: ReadonlyMap<string, Feature>,
-  rules: MoveRules = {},
-): Entry | null {
-  const changes: FeatureChange[] = [];
-  let cost = 0;
-  for (const [name, set] of Object.entries(box)) {
-    const feature = features.get(name);
-    if (!feature) return null;
-    const from = record[name] ?? null;
-    const move = nearestValue(feature, set, from, rules);
-    if (!move) return null;
-    if (move.value !== from) {
-      changes.push({ feature: name, from, to: move.value });
-      cost += move.cost;
-    }
-  }
-  return { changes, cost };
 }
 
 /**
@@ -74,7 +33,7 @@ export async function findCounterfactuals(input: {
 }): Promise<Counterfactual[]> {
   const { record, decision, schema } = input;
   const features = new Map(schema.features.map((f) => [f.name, f]));
-  const candidates: (Entry & { class: string; ruleId: string })[] = [];
+  const candidates: (BoxEntry & { class: string; ruleId: string })[] = [];
   for (const { rule, decides } of input.regions) {
     const cls = rule.event.params.class;
     if (cls === decision.class) continue;

@@ -1,7 +1,7 @@
 import type { DataRecord, Schema, Value } from '../data/types';
 import { boxContains } from '../regions/region';
 import type { RuleRegion } from '../regions/rule-regions';
-import { enterBox } from './find-counterfactuals';
+import { enterBox } from '../regions/enter-box';
 import type { Decision } from './rule-engine';
 
 /** One condition of the deciding rule, with how far the record is from flipping it. */

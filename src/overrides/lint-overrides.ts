@@ -1,6 +1,6 @@
 import type { DataRecord, Schema } from '../data/types';
 import { comparePlaces, type ErrorCode, type Issue } from '../errors';
-import { enterBox } from '../engine/find-counterfactuals';
+import { enterBox } from '../regions/enter-box';
 import {
   intersectRegions,
   type Region,

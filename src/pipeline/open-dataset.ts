@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModelFiles, type ModelLocation, modelPaths } from '../artifacts/model-store';
+import { loadModelFiles, modelPaths } from '../artifacts/model-store';
+import type { ModelLocation } from '../artifacts/types';
 import { listLevels } from '../data/coerce-record';
 import { parseTable } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';

@@ -1,14 +1,8 @@
 import * as path from 'node:path';
-import type { Metrics } from '../audit/metrics';
 import { loadOverrides, mergeOverrides } from '../overrides/merge-overrides';
 import type { Override } from '../overrides/parse-overrides';
-import {
-  loadModelFiles,
-  loadRuleSet,
-  type ModelLocation,
-  type ModelManifest,
-  modelPaths,
-} from '../artifacts/model-store';
+import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
+import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { Schema } from '../data/types';
 import type { Tree } from '../distill/types';

@@ -1,4 +1,4 @@
-import type { Interval } from './types';
+import type { Interval } from '../audit/types';
 
 /** What a missing figure reads as. */
 export const NO_FIGURE = '—';

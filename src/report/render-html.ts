@@ -17,7 +17,7 @@ import {
 } from './format-figures';
 import { barChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
-import type { AuditReport, DriftSection, Interval } from './types';
+import type { AuditReport, DriftSection, Interval } from '../audit/types';
 
 /**
  * The audit report as one self-contained HTML page: inline CSS and SVG, no external

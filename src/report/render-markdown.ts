@@ -9,7 +9,7 @@ import {
   needsSeconds,
   shortHash,
 } from './format-figures';
-import type { AuditReport, DriftSection, TreeView, TreeViewNode } from './types';
+import type { AuditReport, DriftSection, TreeView, TreeViewNode } from '../audit/types';
 
 /**
  * The audit report as GitHub-flavoured Markdown: the same sections and figures as the

@@ -1,7 +1,7 @@
 import { classColour } from './colour-palette';
 import { escapeXml } from './escape-xml';
 import { formatCount, formatRate } from './format-figures';
-import type { TreeView, TreeViewNode } from './types';
+import type { TreeView, TreeViewNode } from '../audit/types';
 
 /** Monospace text, so a label's width is its length times one advance. */
 const FONT_SIZE = 11;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../artifacts/write-atomic';
+import { writeFileAtomic } from '../files/write-atomic';
 import type { Schema } from '../data/types';
 import { isNeurulesError, NeurulesError } from '../errors';
 import { ensureBackend, tf } from './backend';

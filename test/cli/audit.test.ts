@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
-import type { AuditReport } from '../../src/report/types';
+import type { AuditReport } from '../../src/audit/types';
 import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
 import { copyGermanCredit } from '../helpers/german-credit';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelLocation } from '../../src/artifacts/model-store';
+import type { ModelLocation } from '../../src/artifacts/types';
 
 const ROOT = path.join(__dirname, '..', '..');
 

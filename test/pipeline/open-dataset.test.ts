@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ModelLocation, ModelManifest } from '../../src/artifacts/model-store';
+import type { ModelLocation, ModelManifest } from '../../src/artifacts/types';
 import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
 import { loadModelData } from '../../src/pipeline/open-dataset';
 import { catchError } from '../data/catch-error';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderHtml } from '../../src/report/render-html';
-import type { AuditReport } from '../../src/report/types';
+import type { AuditReport } from '../../src/audit/types';
 import { loadModelData } from '../../src/pipeline/open-dataset';
 import { openModel } from '../../src/pipeline/open-model';
 import { writeDecisionLog } from '../helpers/decision-log';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeXml } from '../../src/report/escape-xml';
 import { renderHtml } from '../../src/report/render-html';
-import type { AuditReport } from '../../src/report/types';
+import type { AuditReport } from '../../src/audit/types';
 
 function loadReport(): AuditReport {
   const file = join(__dirname, '../fixtures/report/audit-report.json');

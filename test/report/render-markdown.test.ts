@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMarkdown, treeOutline } from '../../src/report/render-markdown';
-import type { AuditReport } from '../../src/report/types';
+import type { AuditReport } from '../../src/audit/types';
 
 function loadReport(): AuditReport {
   const file = join(__dirname, '../fixtures/report/audit-report.json');

@@ -1,5 +1,5 @@
 import { layoutTree, renderTreeSvg, wrapText, type PlacedNode } from '../../src/report/svg-tree';
-import type { TreeView, TreeViewNode } from '../../src/report/types';
+import type { TreeView, TreeViewNode } from '../../src/audit/types';
 
 /** A complete binary tree view with `2^depth` leaves, nodes numbered depth-first. */
 function completeTree(depth: number): TreeView {

@@ -4,8 +4,8 @@ import type { Tree, TreeNode } from '../../src/distill/types';
 import { isNeurulesError } from '../../src/errors';
 import { compileTree } from '../../src/rules/compile-tree';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
-import { treeView } from '../../src/report/tree-view';
-import type { TreeViewNode } from '../../src/report/types';
+import { treeView } from '../../src/audit/tree-view';
+import type { TreeViewNode } from '../../src/audit/types';
 
 const schema: Schema = {
   format: 'neurules.schema',

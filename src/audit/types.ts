@@ -1,4 +1,4 @@
-import type { OverrideImpactItem } from '../audit/override-impact';
+import type { OverrideImpactItem } from './override-impact';
 
 /**
  * The audit report as plain data: `neurules audit` gathers it (src/audit/), the renderers

@@ -1,0 +1,98 @@
+import type { Schema } from '../data/types';
+import type { DistillReport } from '../distill/types';
+import type { Tree } from '../distill/types';
+import type { RuleSet } from '../rules/types';
+
+/** `MODELS_DIR/NAME/manifest.json`: what a model directory holds and how it was made. */
+export interface ModelManifest {
+  format: 'neurules.model';
+  version: 1;
+  name: string;
+  createdAt: string;
+  /** The data file the model was built from: enough to find it, check it and re-read it. */
+  data: ManifestData;
+  target: string;
+  seed: number;
+  maxRules: number;
+  backend: string;
+  /** Content hash of the distilled rule set written with the model. */
+  rulesHash: string;
+  /** What distillation chose (learner, sampling, candidates and their validation fidelity). */
+  distill: DistillReport;
+}
+
+/**
+ * `manifest.data`: the build's data file. Every field but `file` and `rows` is optional,
+ * so manifests written before they existed still load (those models cannot have their
+ * held-out split rebuilt as strictly; see `loadModelData`).
+ */
+export interface ManifestData {
+  /** The data file's base name. */
+  file: string;
+  /** The path as given to `build`, relative to the directory it ran in, with `/` separators. */
+  path?: string;
+  /** SHA-256 of the file's bytes (hex). */
+  sha256?: string;
+  /** Data rows in the file. */
+  rows: number;
+  /** The type of every feature column, as read (passed back as forced types to re-read). */
+  types?: Record<string, 'numeric' | 'categorical'>;
+  /** The split fractions of the build (its seed is `manifest.seed`). */
+  split?: { testFraction: number; validationFraction: number };
+}
+
+/** Where a model and its rules live. */
+export interface ModelLocation {
+  modelsDir: string;
+  rulesDir: string;
+  name: string;
+}
+
+/** Everything `build` writes, in memory. */
+export interface ModelArtifacts {
+  manifest: ModelManifest;
+  schema: Schema;
+  tree: Tree;
+  metrics: Metrics;
+  ruleSet: RuleSet;
+  /** Writes the network's files into the directory it is given. */
+  saveTeacher: (dir: string) => Promise<void>;
+}
+
+/** Held-out quality of a model: the network, the rules, and how well they agree. */
+export interface Metrics {
+  format: 'neurules.metrics';
+  version: 1;
+  /** Accuracy of the network on the test split. */
+  teacherAccuracy: number;
+  /** Accuracy of the distilled rules alone (no overrides) on the test split. */
+  rulesAccuracy: number;
+  /** Share of test records where the distilled rules alone and the network decide the same class. */
+  fidelity: number;
+  ruleCount: number;
+  /** Mean comparisons per rule (an interval counts two; `or missing` alternatives none). */
+  meanConditions: number;
+  /** Records in each split. */
+  trainRows: number;
+  validationRows: number;
+  testRows: number;
+  /** TensorFlow.js backend that trained the network. */
+  backend: string;
+  /**
+   * The same test split decided by the merged rule set (expert overrides above the
+   * distilled rules), when the build found overrides. Absent when there were none.
+   */
+  overrides?: OverrideMetrics;
+}
+
+/** Test-split quality of the distilled rules with the expert overrides above them. */
+export interface OverrideMetrics {
+  /** Overrides in the merged rule set. */
+  count: number;
+  /** Accuracy of the merged rule set on the test split. */
+  rulesAccuracy: number;
+  /** Share of test records where the merged rule set and the network decide the same class. */
+  fidelity: number;
+  /** Test records whose merged decision differs from the distilled rules' decision. */
+  changed: number;
+}
