@@ -11,5 +11,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  // examples/ import the library as its users do, by its package name.
+  moduleNameMapper: { '^neurules$': '<rootDir>/src/index.ts' },
   testTimeout: 120000,
 };

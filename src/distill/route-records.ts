@@ -1,6 +1,6 @@
 import type { DataRecord } from '../data/types';
 import { argMax, goesLeft } from './predict-tree';
-import type { Tree, TreeNode } from './types';
+import type { Tree } from './types';
 
 /** Index of the leaf each record reaches. */
 export function routeRecords(tree: Tree, records: readonly DataRecord[]): Int32Array {

@@ -1,4 +1,4 @@
-import type { DataRecord, Feature, Schema } from '../data/types';
+import type { DataRecord, Schema } from '../data/types';
 import { type BoxEntry, enterBox, type FeatureChange } from '../regions/enter-box';
 import type { RuleRegion } from '../regions/rule-regions';
 import type { Decision } from './rule-engine';
