@@ -3,11 +3,13 @@
  * Every export by name; each stage can be used alone on plain data.
  */
 export {
+  ERROR_AREAS,
   ERROR_CATALOGUE,
   NeurulesError,
   formatIssue,
   isNeurulesError,
   type ErrorCode,
+  type ErrorEntry,
   type ErrorPlace,
   type Issue,
 } from './errors';
@@ -33,7 +35,13 @@ export {
 } from './teacher';
 
 // distill
-export { distill, hardLabels, type DistillOptions, type Distillation } from './distill/distill';
+export {
+  checkDistillOptions,
+  distill,
+  hardLabels,
+  type DistillOptions,
+  type Distillation,
+} from './distill/distill';
 export { growTree, type GrowOptions } from './distill/grow-tree';
 export { refineTree, type RefineOptions } from './distill/refine-tree';
 export {
@@ -82,9 +90,11 @@ export {
 export {
   RuleEngine,
   type ConditionResult,
+  type Decider,
   type Decision,
   type RuleTrace,
 } from './engine/rule-engine';
+export { runExamples, type ExampleResult, type ExamplesRun } from './engine/run-examples';
 export {
   explainDecision,
   formatExplanation,
@@ -155,7 +165,18 @@ export {
   type BuildResult,
 } from './pipeline/build-model';
 export { openModel, type OpenModel } from './pipeline/open-model';
-export { loadModelData, type ModelData } from './pipeline/open-dataset';
+export { loadModelData, loadTrainingRecords, type ModelData } from './pipeline/open-dataset';
+export { explainRecord, type RecordSource } from './pipeline/explain-record';
+export { auditModel, type AuditModelOptions } from './pipeline/audit-model';
+export { exportModel, EXPORT_FORMATS, type ExportFormat } from './pipeline/export-model';
+export {
+  lintModelOverrides,
+  formatLint,
+  lintErrors,
+  type OverridesLint,
+} from './pipeline/lint-model-overrides';
+export { testOverrides } from './pipeline/test-overrides';
+export { measureImpact, type ModelImpact } from './pipeline/measure-impact';
 export {
   compileRuleSet,
   safeCompileRuleSet,
@@ -165,7 +186,8 @@ export {
 } from './engine/compile-rules';
 export {
   predictFile,
-  type Decider,
+  predictModel,
+  type EngineName,
   type PredictFileOptions,
   type PredictSummary,
 } from './pipeline/predict-file';
@@ -179,10 +201,17 @@ export {
   hitOrder,
 } from './overrides/merge-overrides';
 export { lintOverrides, exampleRecord, type LintFinding } from './overrides/lint-overrides';
-export { gatherAudit, type AuditInput } from './audit/gather-audit';
+export { gatherAudit, type AuditInput, type AuditedModel } from './audit/gather-audit';
 export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log';
 export { wilsonInterval } from './audit/wilson-interval';
 export { renderHtml } from './report/render-html';
 export { renderMarkdown } from './report/render-markdown';
+export {
+  renderReport,
+  reportFormat,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from './report/render-report';
+export { replaceDirAtomic, writeFileAtomic } from './files/write-atomic';
 export { treeView } from './audit/tree-view';
 export type * from './audit/types';

@@ -64,7 +64,7 @@ export function loadModelFiles(loc: ModelLocation): {
       `no model '${loc.name}' in ${loc.modelsDir}` +
         (known.length
           ? ` (models there: ${known.join(', ')})`
-          : ' (build one with `neurules build`)'),
+          : ` (${loc.modelsDir} holds no model)`),
       { file: p.dir, field: 'model' },
     );
   }

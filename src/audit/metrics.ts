@@ -1,3 +1,4 @@
+import { NeurulesError } from '../errors';
 import { countConditions } from '../rules/describe-rule';
 import type { Metrics } from '../artifacts/types';
 import type { RuleSet } from '../rules/types';
@@ -5,7 +6,10 @@ import type { RuleSet } from '../rules/types';
 /** Share of positions where `a` and `b` hold the same value. */
 export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length)
-    throw new Error(`agreement: lengths differ (${a.length} vs ${b.length})`);
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `agreement: expected two lists of one length, found ${a.length} and ${b.length}`,
+    );
   if (a.length === 0) return NaN;
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
@@ -15,7 +19,10 @@ export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Number of positions where `a` and `b` hold different values. */
 export function differences(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length)
-    throw new Error(`differences: lengths differ (${a.length} vs ${b.length})`);
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `differences: expected two lists of one length, found ${a.length} and ${b.length}`,
+    );
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
   return n;

@@ -1,3 +1,4 @@
+import { NeurulesError } from '../errors';
 /**
  * The Wilson score interval for a proportion (successes of trials): unlike the normal
  * approximation it stays inside [0, 1] and behaves near 0 and 1, which is where fidelity
@@ -15,8 +16,10 @@ export function wilsonInterval(
     successes < 0 ||
     successes > trials
   ) {
-    throw new RangeError(
-      `wilsonInterval: expected 0 ≤ successes ≤ trials, trials > 0; found ${successes} of ${trials}`,
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `wilsonInterval: expected whole numbers 0 ≤ successes ≤ trials, trials > 0; found ${successes} of ${trials}`,
+      { field: 'trials' },
     );
   }
   const p = successes / trials;

@@ -21,8 +21,8 @@ export {
   type ReadRecordsOptions,
   type RecordFormat,
   type RecordSet,
-  type ParsedRecord,
 } from './read-records';
+export { parseRecord, parseRecordJson, type ParsedRecord } from './parse-record';
 export {
   coerceRecord,
   coerceValue,

@@ -1,18 +1,14 @@
 import * as path from 'node:path';
 import { NeurulesError, type ErrorPlace } from '../errors';
-import {
-  checkColumns,
-  classIndex,
-  coerceRecord,
-  type CoerceOptions,
-  type CoercedRecord,
-} from './coerce-record';
+import { checkColumns, classIndex, coerceRecord, type CoerceOptions } from './coerce-record';
 import { IssueList } from './issue-list';
 import { parseCsv, type CsvRow } from './parse-csv';
+import { type ParsedRecord, parseRecordJson } from './parse-record';
 import { readInputFile } from './read-input-file';
 import type { DataRecord, Schema } from './types';
 
 export { coerceRecord } from './coerce-record';
+export type { ParsedRecord } from './parse-record';
 
 /** A file format {@link readRecords} reads. */
 export type RecordFormat = 'csv' | 'jsonl';
@@ -34,12 +30,8 @@ export interface RecordSet {
   labels: (number | null)[];
   /** 1-based line number of each record in its file. */
   lines: number[];
-}
-
-/** One record read from one line or row, with its label and problems. */
-export interface ParsedRecord extends CoercedRecord {
-  label: number | null;
-  line: number;
+  /** The raw target value of each record (undefined where the input has none). */
+  targets: unknown[];
 }
 
 /**
@@ -107,13 +99,13 @@ export function parseRecords(
     records: parsed.map((p) => p.record),
     labels: parsed.map((p) => p.label),
     lines: parsed.map((p) => p.line),
+    targets: parsed.map((p) => p.target),
   };
 }
 
 /**
- * Parse and check one JSONL line: `null` for a blank line, else the record with its
- * label (from the target key, if any) and its issues (INVALID_JSON or those of
- * {@link coerceRecord}). A streaming reader calls this once per line.
+ * Parse and check one JSONL line: `null` for a blank line, else {@link parseRecordJson}'s
+ * record, label and issues. A streaming reader calls this once per line.
  */
 export function parseJsonlLine(
   schema: Schema,
@@ -122,30 +114,7 @@ export function parseJsonlLine(
   options: CoerceOptions = {},
 ): ParsedRecord | null {
   if (text.trim() === '') return null;
-  const invalid = (message: string): ParsedRecord => ({
-    record: Object.fromEntries(schema.features.map((f) => [f.name, null])),
-    label: null,
-    line: place.line,
-    issues: [{ code: 'INVALID_JSON', message, ...place }],
-  });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return invalid(`the line is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    const found = Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw;
-    return invalid(`expected a JSON object with one record per line, found ${found}`);
-  }
-  const object = raw as Record<string, unknown>;
-  const coerced = coerceRecord(schema, object, place, options);
-  const hasTarget = Object.prototype.hasOwnProperty.call(object, schema.target);
-  return {
-    ...coerced,
-    label: hasTarget ? classIndex(schema, object[schema.target]) : null,
-    line: place.line,
-  };
+  return parseRecordJson(schema, text, place, options);
 }
 
 /**
@@ -171,8 +140,9 @@ export function createCsvRowReader(
     for (const feature of schema.features)
       raw[feature.name] = row.fields[columns[feature.name]! - 1]!;
     const coerced = coerceRecord(schema, raw, { ...file, line: row.line, columns }, options);
-    const label = targetIndex >= 0 ? classIndex(schema, row.fields[targetIndex]) : null;
-    return { ...coerced, label, line: row.line };
+    if (targetIndex < 0) return { ...coerced, label: null, line: row.line };
+    const target = row.fields[targetIndex];
+    return { ...coerced, label: classIndex(schema, target), target, line: row.line };
   };
 }
 

@@ -81,13 +81,7 @@ export function distill(
   const refine = options.refine ?? true;
   const minLeaf = options.minSamplesLeaf ?? 5;
   const progress = options.onProgress ?? (() => {});
-  if (!Number.isInteger(maxRules) || maxRules < 1) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `maxRules must be a whole number ≥ 1, found ${maxRules}`,
-      { field: 'max-rules' },
-    );
-  }
+  checkDistillOptions(options);
   const K = schema.classes.length;
   const random = createRandom((options.seed ?? 42) ^ 0x5eed);
   const trainProbabilities = Float64Array.from(teacher(train));
@@ -281,6 +275,62 @@ function sampleThinLeaves(
     }
   }
   return out;
+}
+
+/**
+ * Check distillation options before any work (a build calls this before training):
+ * values in range, and no combination distillation would otherwise ignore without a word
+ * (ml-cart learns from the real records only, as it is quadratic in the records;
+ * `samples` counts synthetic records, which sampling `none` does not draw).
+ * Throws INVALID_ARGUMENT naming the option as its field.
+ */
+export function checkDistillOptions(options: DistillOptions): void {
+  const maxRules = options.maxRules ?? 16;
+  const learner = options.learner ?? 'neurules';
+  const sampling = options.sampling ?? 'auto';
+  if (!Number.isInteger(maxRules) || maxRules < 1) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `maxRules: expected a whole number ≥ 1, found ${maxRules}`,
+      { field: 'maxRules' },
+    );
+  }
+  if (!['neurules', 'ml-cart'].includes(learner)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `learner: expected neurules or ml-cart, found '${String(learner)}'`,
+      { field: 'learner' },
+    );
+  }
+  if (!['auto', 'none', 'perturb', 'nodes'].includes(sampling)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `sampling: expected auto, none, perturb or nodes, found '${String(sampling)}'`,
+      { field: 'sampling' },
+    );
+  }
+  if (learner === 'ml-cart' && (sampling === 'perturb' || sampling === 'nodes')) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `sampling: the ml-cart learner learns from the real records only; expected sampling none or auto, found '${sampling}'`,
+      { field: 'sampling' },
+    );
+  }
+  if (options.samples === undefined) return;
+  if (!Number.isInteger(options.samples) || options.samples < 1) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `samples: expected a whole number ≥ 1, found ${options.samples}`,
+      { field: 'samples' },
+    );
+  }
+  if (sampling === 'none' || learner === 'ml-cart') {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `samples: synthetic records are drawn only by the neurules learner with sampling auto, perturb or nodes; found ${learner === 'ml-cart' ? 'the ml-cart learner' : 'sampling none'}`,
+      { field: 'samples' },
+    );
+  }
 }
 
 /** Class index of each row of a row-major probability matrix. */

@@ -13,6 +13,11 @@ export interface Decision {
   source: DecisionParams['source'];
 }
 
+/** Anything that decides a record: the compiled evaluator or json-rules-engine. */
+export interface Decider {
+  decide(record: DataRecord): Decision | Promise<Decision>;
+}
+
 /** One evaluated comparison of the deciding rule. */
 export interface ConditionResult {
   fact: string;

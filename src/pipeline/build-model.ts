@@ -9,7 +9,7 @@ import { readInputFile } from '../data/read-input-file';
 import { fitSchema } from '../data/fit-schema';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
-import { distill, type DistillOptions } from '../distill/distill';
+import { checkDistillOptions, distill, type DistillOptions } from '../distill/distill';
 import type { DistillReport } from '../distill/types';
 import type { Tree } from '../distill/types';
 import { compileRuleSet } from '../engine/compile-rules';
@@ -132,15 +132,8 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       },
     );
   }
-  if (!Number.isInteger(maxRules) || maxRules < 1) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `--max-rules must be a whole number ≥ 1, found ${maxRules}`,
-      {
-        field: 'max-rules',
-      },
-    );
-  }
+  // Before any work: a bad option fails now, not after the network has trained.
+  checkDistillOptions({ ...options.distill, maxRules });
 
   const readOptions: ReadTableOptions = {};
   if (options.target !== undefined) readOptions.target = options.target;
@@ -303,8 +296,8 @@ function markFeatures(
         code: 'UNKNOWN_FEATURE',
         message:
           name === schema.target
-            ? `--${option} names '${name}', the target column; it takes feature names`
-            : `--${option} names '${name}', which is not a feature${didYouMean(name, names)}`,
+            ? `${option} mark: expected a feature, found '${name}', the target column`
+            : `${option} mark: expected a feature, found '${name}'${didYouMean(name, names)}`,
         field: name,
       });
     }
@@ -320,13 +313,13 @@ function markFeatures(
     if (direction !== 'increasing' && direction !== 'decreasing') {
       issues.push({
         code: 'INVALID_ARGUMENT',
-        message: `--monotone ${name}: expected 'increasing' or 'decreasing', found '${String(direction)}'`,
+        message: `monotone mark of '${name}': expected 'increasing' or 'decreasing', found '${String(direction)}'`,
         field: name,
       });
     } else if (feature.type !== 'numeric') {
       issues.push({
         code: 'INVALID_ARGUMENT',
-        message: `--monotone ${name}: '${name}' is categorical; only numeric features have a direction`,
+        message: `monotone mark of '${name}': expected a numeric feature, found a categorical one (only numbers have a direction)`,
         field: name,
       });
     } else marks.set(name, { ...marks.get(name), monotone: direction });

@@ -8,8 +8,8 @@ import { parseTable } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';
 import { formatFromExtension, parseRecords, sniffFormat } from '../data/read-records';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
-import type { Schema, Table } from '../data/types';
-import { didYouMean, NeurulesError } from '../errors';
+import type { DataRecord, Schema, Table } from '../data/types';
+import { didYouMean, isNeurulesError, NeurulesError } from '../errors';
 import { IssueList } from '../data/issue-list';
 import { isMissingText } from '../data/parse-value';
 
@@ -69,7 +69,7 @@ export function loadModelData(loc: ModelLocation, options: { data?: string } = {
     const field = data.path !== undefined ? 'data.path' : 'data.file';
     throw new NeurulesError(
       'FILE_NOT_FOUND',
-      `the data file model '${manifest.name}' was built from (${manifestFile} ${field}: '${data.path ?? data.file}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}; pass --data FILE to measure on a labelled file instead`,
+      `the data file model '${manifest.name}' was built from (${manifestFile} ${field}: '${data.path ?? data.file}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}`,
       { file: candidates[0]!, field },
     );
   }
@@ -77,7 +77,7 @@ export function loadModelData(loc: ModelLocation, options: { data?: string } = {
   const changed = (field: string, what: string): NeurulesError =>
     new NeurulesError(
       'DATA_CHANGED',
-      `${file} is not the file model '${manifest.name}' was built from (${what}), so its held-out split cannot be rebuilt; pass --data FILE to measure on a labelled file instead`,
+      `${file} is not the file model '${manifest.name}' was built from (${what}), so its held-out split cannot be rebuilt`,
       { file, field },
     );
   if (data.sha256 !== undefined) {
@@ -116,6 +116,31 @@ export function loadModelData(loc: ModelLocation, options: { data?: string } = {
   };
 }
 
+/**
+ * The build's training records, where the rules' shares of records come from when drift
+ * is measured: `data`'s own training part when it is the build's split, else the build's
+ * split read again. Undefined when the build's data file is gone or changed, since a
+ * drift baseline from any other records would be a guess.
+ *
+ * @example
+ * const training = loadTrainingRecords(loc, loadModelData(loc, { data: 'labelled.csv' }));
+ */
+export function loadTrainingRecords(
+  loc: ModelLocation,
+  data?: ModelData,
+): { records: DataRecord[]; description: string } | undefined {
+  let split = data?.source === 'split' ? data : undefined;
+  if (!split) {
+    try {
+      split = loadModelData(loc);
+    } catch (e) {
+      if (isNeurulesError(e)) return undefined;
+      throw e;
+    }
+  }
+  return { records: split.train.records, description: 'training split' };
+}
+
 /** Same target, classes and features (names and types, in order). */
 function sameShape(a: Schema, b: Schema): boolean {
   const shape = (s: Schema) =>
@@ -137,15 +162,11 @@ function readLabelledFile(file: string, schema: Schema): ModelData {
     test = parseTable(bytes, { file, schema });
   } else {
     const read = parseRecords(bytes, schema, { file, format, unknownCategories: 'keep' });
-    const lines = bytes
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .split(/\r\n|\n|\r/);
     const issues = new IssueList();
     read.labels.forEach((label, i) => {
       if (label !== null) return;
       const line = read.lines[i]!;
-      const raw = (JSON.parse(lines[line - 1]!) as Record<string, unknown>)[schema.target];
+      const raw = read.targets[i];
       const at = { file, line, field: schema.target };
       const missing =
         raw === undefined || raw === null || (typeof raw === 'string' && isMissingText(raw.trim()));

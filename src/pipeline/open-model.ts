@@ -10,9 +10,8 @@ import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
 import { RuleEngine } from '../engine/rule-engine';
 import { NeurulesError } from '../errors';
 import type { RuleSet } from '../rules/types';
-import { type BackendChoice, selectBackend } from '../teacher/backend';
+import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
-import { loadTeacher } from '../teacher/model-io';
 
 /** A model ready to decide: its files, its rule set and engine, and optionally its network. */
 export interface OpenModel {
@@ -72,6 +71,10 @@ export async function openModel(
   };
   if ((options.engine ?? 'compiled') === 'compiled') model.compiled = compileRuleSet(ruleSet);
   if (options.teacher) {
+    // TensorFlow.js loads here, when the network is asked for, and only then: rule-only
+    // commands (predict, lint, export) start without it.
+    const { selectBackend } = await import('../teacher/backend');
+    const { loadTeacher } = await import('../teacher/model-io');
     await selectBackend(options.backend ?? 'auto');
     model.teacher = await loadTeacher(modelPaths(loc).teacherDir, files.schema);
   }

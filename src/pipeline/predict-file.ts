@@ -11,14 +11,14 @@ import {
   type ParsedRecord,
   sniffFormat,
 } from '../data/read-records';
-import type { DataRecord, Schema } from '../data/types';
-import type { Decision } from '../engine/rule-engine';
+import type { Schema } from '../data/types';
+import type { Decider } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
+import type { ModelLocation } from '../artifacts/types';
+import { openModel } from './open-model';
+import { writeFailure } from '../files/write-atomic';
 
-/** Anything that decides a record: the compiled evaluator or json-rules-engine. */
-export interface Decider {
-  decide(record: DataRecord): Decision | Promise<Decision>;
-}
+export type { Decider };
 
 /** Options of {@link predictFile}. */
 export interface PredictFileOptions {
@@ -92,7 +92,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   input.on('data', (chunk) => (bytes += chunk.length));
 
   const write = async (text: string): Promise<void> => {
-    if (writeError) throw writeError;
+    if (writeError) throw writeFailure(writeError, target!);
     if (!out.write(text)) await once(out, 'drain');
   };
   const handle = async (parsed: ParsedRecord): Promise<void> => {
@@ -133,8 +133,12 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
     if (tmp && target) {
       out.end();
       if (!writeError) await once(out, 'close');
-      if (writeError) throw writeError;
-      fs.renameSync(tmp, target);
+      if (writeError) throw writeFailure(writeError, target);
+      try {
+        fs.renameSync(tmp, target);
+      } catch (e) {
+        throw writeFailure(e, target);
+      }
     }
   } catch (e) {
     input.destroy();
@@ -146,6 +150,31 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   }
   options.onProgress?.({ records: summary.records, bytes: totalBytes, totalBytes });
   return summary;
+}
+
+/** The evaluators that decide records: identical decisions, the compiled one much faster. */
+export type EngineName = 'compiled' | 'json-rules-engine';
+
+/**
+ * Open a model's rule set (no network) and decide every record of a file with it, as
+ * {@link predictFile} does; the summary also names the rule set and the evaluator.
+ *
+ * @example
+ * const summary = await predictModel(loc, { input: 'applicants.jsonl', output: 'decisions.jsonl' });
+ */
+export async function predictModel(
+  loc: ModelLocation,
+  options: Omit<PredictFileOptions, 'schema' | 'decider'> & { engine?: EngineName },
+): Promise<PredictSummary & { ruleSetHash: string; engine: EngineName }> {
+  const engine = options.engine ?? 'compiled';
+  const model = await openModel(loc, { engine });
+  const { engine: _engine, ...rest } = options;
+  const summary = await predictFile({
+    ...rest,
+    schema: model.schema,
+    decider: model.compiled ?? model.engine,
+  });
+  return { ...summary, ruleSetHash: model.ruleSetHash, engine };
 }
 
 function isCsv(file: string): boolean {

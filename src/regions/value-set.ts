@@ -1,3 +1,4 @@
+import { NeurulesError } from '../errors';
 /**
  * The values one feature may take inside a region, as exact sets: a union of intervals
  * (open or closed ends) for a numeric feature, a set of levels for a categorical one, and
@@ -66,7 +67,11 @@ export function numericComparison(operator: string, value: number): NumericSet {
     case 'greaterThanInclusive':
       return iv(value, true, Infinity, false);
     default:
-      throw new Error(`not a numeric comparison: ${operator}`);
+      throw new NeurulesError(
+        'UNSUPPORTED_OPERATOR',
+        `expected a numeric comparison (lessThan, lessThanInclusive, greaterThan, greaterThanInclusive), found ${JSON.stringify(operator)}`,
+        { field: 'operator' },
+      );
   }
 }
 

@@ -320,7 +320,7 @@ ${sortableTable('overrides', [th('Override', 'id', 'text'), th('Defined in', 'fi
     if (!drift)
       return `<section id="drift">
 <h2>Drift</h2>
-<p class="empty">No drift figures: no decision log given (use --log FILE).</p>
+<p class="empty">No drift figures: the audit was given no decision log.</p>
 </section>`;
     return `<section id="drift">
 <h2>Drift</h2>

@@ -243,7 +243,7 @@ export function renderMarkdown(report: AuditReport): string {
 
   add('## Drift', '');
   if (report.drift) add(...driftSection(report, report.drift));
-  else add('No drift figures: no decision log given (use --log FILE).', '');
+  else add('No drift figures: the audit was given no decision log.', '');
 
   return out.join('\n').replace(/\n+$/, '\n');
 }

@@ -2,13 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { DecisionLog } from '../audit/decision-log';
-import { coerceRecord } from '../data/coerce-record';
+import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Tracer } from '../engine/explain-decision';
 import type { Decision } from '../engine/rule-engine';
-import { type Issue, isNeurulesError } from '../errors';
+import { ERROR_CATALOGUE, type ErrorCode, type Issue, isNeurulesError } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
-import type { BackendChoice } from '../teacher/backend';
+import type { BackendChoice } from '../teacher/backend-choice';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -52,6 +52,28 @@ export type NeurulesApp = FastifyInstance & {
 };
 
 const PROBLEM = 'application/problem+json';
+
+/** The codes the service answers with: each has its HTTP status in the catalogue. */
+type HttpCode = {
+  [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C] extends { status: number } ? C : never;
+}[ErrorCode];
+
+/**
+ * Answer with a problem document `{ error, message, ... }` and the code's HTTP status
+ * (or `status`, where fastify has already chosen a more precise one).
+ */
+function sendProblem(
+  reply: FastifyReply,
+  code: HttpCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+  status: number = ERROR_CATALOGUE[code].status,
+): FastifyReply {
+  return reply
+    .status(status)
+    .type(PROBLEM)
+    .send({ error: code, message, ...extra });
+}
 
 /**
  * Build the HTTP app (fastify) for one model without listening: `app.inject()` in tests,
@@ -124,29 +146,24 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
 
   // Malformed input is the client's problem: never a 500 for it.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
-        ? error.statusCode
-        : 500;
-    const code =
+    const clientError = Boolean(
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500,
+    );
+    if (!clientError) {
+      app.log.error(error);
+      return sendProblem(reply, 'INTERNAL', 'internal error');
+    }
+    const code: HttpCode =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? 'BODY_TOO_LARGE'
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? 'UNSUPPORTED_MEDIA_TYPE'
-          : status < 500
-            ? 'INVALID_JSON'
-            : 'INTERNAL';
-    if (status === 500) app.log.error(error);
-    return reply
-      .status(status)
-      .type(PROBLEM)
-      .send({ error: code, message: status === 500 ? 'internal error' : error.message });
+          : 'INVALID_JSON';
+    // fastify's 4xx statuses are kept as they are (e.g. 400 for an empty JSON body).
+    return sendProblem(reply, code, error.message, {}, error.statusCode);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .status(404)
-      .type(PROBLEM)
-      .send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` }),
+    sendProblem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`),
   );
 
   app.get('/healthz', async () => ({
@@ -186,38 +203,23 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
       const single = !Array.isArray(body);
       const raws = single ? [body] : (body as unknown[]);
       if (raws.length === 0 || raws.length > maxBatch) {
-        return reply
-          .status(400)
-          .type(PROBLEM)
-          .send({
-            error: 'INVALID_BATCH',
-            message: `expected one record or an array of 1 to ${maxBatch} records, found ${raws.length}`,
-          });
+        return sendProblem(
+          reply,
+          'INVALID_BATCH',
+          `expected one record or an array of 1 to ${maxBatch} records, found ${raws.length}`,
+        );
       }
       const issues: (Issue & { index?: number })[] = [];
       const records: DataRecord[] = [];
       raws.forEach((raw, index) => {
-        if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-          issues.push({
-            code: 'INVALID_JSON',
-            message: 'expected a JSON object of feature values',
-            ...(single ? {} : { index }),
-          });
-          return;
-        }
-        const coerced = coerceRecord(current.model.schema, raw as Record<string, unknown>);
-        for (const issue of coerced.issues) issues.push(single ? issue : { ...issue, index });
-        records.push(coerced.record);
+        const parsed = parseRecord(current.model.schema, raw);
+        for (const issue of parsed.issues) issues.push(single ? issue : { ...issue, index });
+        records.push(parsed.record);
       });
       if (issues.length > 0) {
-        return reply
-          .status(400)
-          .type(PROBLEM)
-          .send({
-            error: 'INVALID_RECORD',
-            message: `${issues.length} problem(s) in the request`,
-            issues,
-          });
+        return sendProblem(reply, 'INVALID_RECORD', `${issues.length} problem(s) in the request`, {
+          issues,
+        });
       }
       const explain = req.query.explain === 'true' || req.query.explain === '1';
       // The network's probabilities for every record at once: one tensor op per request.
@@ -261,20 +263,17 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     const given = Buffer.from(String(req.headers.authorization ?? ''));
     const expected = Buffer.from(`Bearer ${options.adminToken}`);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return reply
-        .status(401)
-        .type(PROBLEM)
-        .send({ error: 'UNAUTHORIZED', message: 'a valid bearer token is required' });
+      return sendProblem(reply, 'UNAUTHORIZED', 'expected a valid bearer token');
     }
     const result = await app.reload();
     return result.ok
       ? { status: 'reloaded', ruleSet: result.ruleSet }
-      : reply.status(422).type(PROBLEM).send({
-          error: 'RELOAD_REFUSED',
-          message: 'the new files were refused; the old rule set keeps serving',
-          issues: result.issues,
-          ruleSet: serving.model.ruleSetHash,
-        });
+      : sendProblem(
+          reply,
+          'RELOAD_REFUSED',
+          'the new files were refused; the old rule set keeps serving',
+          { issues: result.issues, ruleSet: serving.model.ruleSetHash },
+        );
   });
 
   app.decorate('reload', async () => {

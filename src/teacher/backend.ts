@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { NeurulesError } from '../errors';
+import { BACKEND_CHOICES, type BackendChoice } from './backend-choice';
 
 /**
  * TensorFlow.js, imported in one place. Every neurules module that needs tfjs imports
@@ -8,8 +9,7 @@ import { NeurulesError } from '../errors';
  */
 export { tf };
 
-/** A backend a user can ask for: `auto` takes the fastest one that loads. */
-export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
+export { BACKEND_CHOICES, type BackendChoice };
 
 /** The backend in use: neurules' name for it and the name tfjs registered it under. */
 export interface BackendInfo {
@@ -17,9 +17,6 @@ export interface BackendInfo {
   /** tfjs's own backend name: `tensorflow`, `wasm` or `cpu`. */
   tfBackend: string;
 }
-
-/** The backend choices, for option validation and help texts. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
 
 const TF_NAMES = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' } as const;
 
@@ -110,8 +107,8 @@ async function activate(name: 'node' | 'wasm' | 'cpu'): Promise<string | undefin
     } catch (e) {
       return (
         `the node backend needs @tensorflow/tfjs-node, which could not be loaded (${firstLine(e)}); ` +
-        'run `npm install @tensorflow/tfjs-node` (it needs internet to download libtensorflow), ' +
-        'or choose --backend wasm or cpu'
+        'install @tensorflow/tfjs-node (its install downloads libtensorflow), ' +
+        'or choose the wasm or cpu backend'
       );
     }
   } else if (name === 'wasm') {
@@ -120,7 +117,7 @@ async function activate(name: 'node' | 'wasm' | 'cpu'): Promise<string | undefin
     } catch (e) {
       return (
         `the wasm backend needs @tensorflow/tfjs-backend-wasm, which could not be loaded (${firstLine(e)}); ` +
-        'run `npm install @tensorflow/tfjs-backend-wasm`, or choose --backend cpu'
+        'install @tensorflow/tfjs-backend-wasm, or choose the cpu backend'
       );
     }
   }
@@ -140,7 +137,7 @@ async function activate(name: 'node' | 'wasm' | 'cpu'): Promise<string | undefin
   }
   tf.env().set('PROD', name === 'cpu' ? true : previousProd);
   if (!ok || tf.getBackend() !== tfName) {
-    return `the ${name} backend failed to initialise${reason}; choose another --backend`;
+    return `the ${name} backend failed to initialise${reason}; choose another backend`;
   }
   current = { name, tfBackend: tfName };
   return undefined;

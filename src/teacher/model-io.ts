@@ -123,7 +123,11 @@ export function directoryHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer || artifacts.modelTopology == null) {
-        throw new Error('only Layers models with a JSON topology can be saved');
+        throw new NeurulesError(
+          'INVALID_ARGUMENT',
+          'expected a Layers model with a JSON topology, found a model without one',
+          { field: 'model' },
+        );
       }
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
       const modelJson: tf.io.ModelJSON = {

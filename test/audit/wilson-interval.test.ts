@@ -1,4 +1,5 @@
 import { wilsonInterval } from '../../src/audit/wilson-interval';
+import { catchError } from '../data/catch-error';
 
 describe('wilsonInterval', () => {
   test.each([
@@ -15,7 +16,7 @@ describe('wilsonInterval', () => {
   });
 
   test('bad counts are refused', () => {
-    expect(() => wilsonInterval(3, 0)).toThrow(RangeError);
-    expect(() => wilsonInterval(5, 4)).toThrow(RangeError);
+    expect(catchError(() => wilsonInterval(3, 0)).code).toBe('INVALID_ARGUMENT');
+    expect(catchError(() => wilsonInterval(5, 4)).code).toBe('INVALID_ARGUMENT');
   });
 });

@@ -181,7 +181,7 @@ describe('renderHtml', () => {
     const { drift: _, ...rest } = loadReport();
     const page = renderHtml(rest);
     const drift = element(page, '<section id="drift"', 'section');
-    expect(drift).toContain('no decision log given (use --log FILE)');
+    expect(drift).toContain('the audit was given no decision log');
     expect(page).not.toContain('chart-drift');
     expect(page).not.toContain('drift-rules');
   });

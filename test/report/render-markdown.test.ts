@@ -147,7 +147,7 @@ describe('renderMarkdown', () => {
   test('without a decision log the drift section says how to get one', () => {
     const { drift: _, ...rest } = loadReport();
     const out = renderMarkdown(rest);
-    expect(out.slice(out.indexOf('## Drift'))).toContain('no decision log given (use --log FILE)');
+    expect(out.slice(out.indexOf('## Drift'))).toContain('the audit was given no decision log');
   });
 });
 

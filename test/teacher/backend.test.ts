@@ -23,7 +23,7 @@ describe('selectBackend', () => {
   (hasNode ? it.skip : it)('rejects node when tfjs-node is not installed', async () => {
     await expect(selectBackend('node')).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
-      message: expect.stringContaining('npm install @tensorflow/tfjs-node'),
+      field: 'backend',
     });
   });
 

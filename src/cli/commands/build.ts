@@ -1,0 +1,99 @@
+import { type Command, Option } from 'commander';
+import type { BackendChoice } from '../../teacher/backend-choice';
+import {
+  backendOption,
+  type CliIO,
+  given,
+  parseList,
+  parseMonotone,
+  parseTypes,
+  wholeNumber,
+  withDirs,
+} from '../options';
+import { buildReporter } from '../progress';
+
+/** `neurules build`: train, distil, measure and write a model and its rule set. */
+export function registerBuild(program: Command, io: CliIO): void {
+  withDirs(
+    program
+      .command('build')
+      .description(
+        'train a network on a CSV file, distil it into rules, and write the model and rule set',
+      )
+      .requiredOption('--data <file.csv>', 'training data with a header row')
+      .option('--target <column>', 'class column (default: the last column)')
+      .option('--name <name>', "model name (default: the data file's base name)")
+      .option(
+        '--max-rules <n>',
+        'most rules in the distilled rule set',
+        wholeNumber('--max-rules', 1),
+        16,
+      )
+      .option(
+        '--seed <n>',
+        'seed of the split, the network and distillation',
+        wholeNumber('--seed', 0),
+        42,
+      )
+      .addOption(backendOption('TensorFlow.js backend'))
+      .option('--type <column=type,...>', 'force column types (numeric or categorical)', parseTypes)
+      .addOption(
+        new Option(
+          '--learner <name>',
+          'tree learner: neurules (soft labels from the network) or ml-cart (hard labels, real records only; the reference)',
+        )
+          .choices(['neurules', 'ml-cart'])
+          .default('neurules'),
+      )
+      .addOption(
+        new Option(
+          '--sampling <how>',
+          'synthetic records labelled by the network: none, perturb, nodes, or auto (tries each, keeps the best on the validation split)',
+        )
+          .choices(['auto', 'none', 'perturb', 'nodes'])
+          .default('auto'),
+      )
+      .option(
+        '--samples <n>',
+        'synthetic records to draw (default: 20 per training record, between 2,000 and 50,000)',
+        wholeNumber('--samples', 1),
+      )
+      .option('--no-simplify', 'keep the pruned tree as it is: no merging, raising or rounding')
+      .option(
+        '--immutable <feature,...>',
+        'mark features immutable in the schema (counterfactuals never change them)',
+        parseList,
+      )
+      .option(
+        '--monotone <feature=increasing|decreasing,...>',
+        'mark numeric features monotone in the schema (counterfactuals only move them this way)',
+        parseMonotone,
+      ),
+  ).action(async (o) => {
+    const { buildModel } = await import('../../pipeline/build-model');
+    const { formatMetricsTable } = await import('../../audit/metrics');
+    const result = await buildModel({
+      data: o.data,
+      ...given('target', o.target as string | undefined),
+      ...given('name', o.name as string | undefined),
+      ...given('types', o.type as Record<string, 'numeric' | 'categorical'> | undefined),
+      ...given('immutable', o.immutable as string[] | undefined),
+      ...given('monotone', o.monotone as Record<string, 'increasing' | 'decreasing'> | undefined),
+      maxRules: o.maxRules,
+      seed: o.seed,
+      distill: {
+        learner: o.learner,
+        sampling: o.sampling,
+        simplify: o.simplify,
+        ...given('samples', o.samples as number | undefined),
+      },
+      backend: o.backend as BackendChoice,
+      modelsDir: o.modelsDir,
+      rulesDir: o.rulesDir,
+      onProgress: buildReporter(io.stderr, io.isTTY),
+    });
+    io.stdout.write(
+      `\nmodel '${result.name}' (${result.seconds.toFixed(1)} s)\n${formatMetricsTable(result.metrics)}\n`,
+    );
+  });
+}

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { NeurulesError } from '../../errors';
+import type { BackendChoice } from '../../teacher/backend-choice';
+import {
+  backendOption,
+  type CliIO,
+  given,
+  locationOf,
+  MEASURE_ON,
+  modelOption,
+  withDirs,
+} from '../options';
+
+/** `neurules rules lint|test|impact`: the expert overrides of a model. */
+export function registerRules(program: Command, io: CliIO): void {
+  const rules = program
+    .command('rules')
+    .description('expert override rules (RULES_DIR/NAME/overrides/*.yaml)');
+
+  withDirs(
+    rules
+      .command('lint')
+      .description(
+        'check the override files (every problem as FILE:LINE:COLUMN CODE message), then find conflicting, shadowed, dead and redundant overrides; exit 2 on errors or conflicts',
+      )
+      .addOption(modelOption())
+      .option(
+        '--data <file>',
+        "records to judge dead overrides on (default: the build's training split)",
+      )
+      .option('--json', 'print { ok, problems, findings, ... } as JSON (same exit codes)'),
+  ).action(async (o) => {
+    const { formatLint, lintErrors, lintModelOverrides } =
+      await import('../../pipeline/lint-model-overrides');
+    const lint = lintModelOverrides(locationOf(o), given('data', o.data as string | undefined));
+    if (o.json) io.stdout.write(JSON.stringify(lint, null, 2) + '\n');
+    else for (const line of formatLint(lint)) io.stdout.write(`${line}\n`);
+    if (lint.problems.length > 0) {
+      throw new NeurulesError(
+        'INVALID_OVERRIDE',
+        `rules lint: ${lint.problems.length} problem(s) in ${lint.dir}; no override is applied until all are fixed`,
+        { file: lint.dir },
+      );
+    }
+    const errors = lintErrors(lint);
+    if (errors > 0) {
+      throw new NeurulesError('OVERRIDE_CONFLICT', `rules lint: ${errors} conflict(s)`, {
+        file: lint.dir,
+      });
+    }
+  });
+
+  withDirs(
+    rules
+      .command('test')
+      .description("run every override's examples through the merged rule set; exit 2 on a failure")
+      .addOption(modelOption()),
+  ).action(async (o) => {
+    const { testOverrides } = await import('../../pipeline/test-overrides');
+    const run = await testOverrides(locationOf(o));
+    for (const r of run.results) {
+      io.stdout.write(
+        `${r.pass ? 'pass' : 'FAIL'}  ${r.override}  ${r.file}:${r.line}  expected ${r.expect}, got ${r.class} (rule ${r.ruleId})\n`,
+      );
+    }
+    io.stdout.write(
+      `rules test: ${run.passed} passed, ${run.failed} failed (${run.overrides} overrides)\n`,
+    );
+    if (run.failed > 0) {
+      const first = run.results.find((r) => !r.pass)!;
+      throw new NeurulesError(
+        'EXAMPLE_FAILED',
+        `${run.failed} override example(s) failed; the first expects ${first.expect}, the rules decide ${first.class}`,
+        { file: first.file, line: first.line, field: 'examples' },
+      );
+    }
+  });
+
+  withDirs(
+    rules
+      .command('impact')
+      .description(
+        'what each override does on held-out data: records it decides, decisions it changes, accuracy and fidelity',
+      )
+      .addOption(modelOption())
+      .option('--data <file>', MEASURE_ON)
+      .option('--json', 'print the impact as JSON')
+      .addOption(backendOption()),
+  ).action(async (o) => {
+    const { measureImpact } = await import('../../pipeline/measure-impact');
+    const { formatImpactTable } = await import('../../audit/override-impact');
+    const impact = await measureImpact(locationOf(o), {
+      backend: o.backend as BackendChoice,
+      ...given('data', o.data as string | undefined),
+    });
+    if (o.json) {
+      io.stdout.write(JSON.stringify(impact, null, 2) + '\n');
+      return;
+    }
+    const { data } = impact;
+    io.stdout.write(
+      `model '${impact.model}', ${impact.overrides} overrides; records: ${data.description}\n\n` +
+        formatImpactTable(impact, {
+          records: data.source === 'split' ? 'held-out records' : `records of ${data.file}`,
+        }) +
+        '\n',
+    );
+  });
+}

@@ -1,0 +1,58 @@
+import type { ModelLocation } from '../artifacts/types';
+import { gatherAudit } from '../audit/gather-audit';
+import { readDecisionLog } from '../audit/read-decision-log';
+import type { AuditReport } from '../audit/types';
+import { writeFileAtomic } from '../files/write-atomic';
+import { renderReport, reportFormat, type ReportFormat } from '../report/render-report';
+import type { BackendChoice } from '../teacher/backend-choice';
+import { loadModelData, loadTrainingRecords } from './open-dataset';
+import { openModel } from './open-model';
+
+/** Options of {@link auditModel}. */
+export interface AuditModelOptions {
+  /** A labelled .csv or .jsonl file to measure on. @defaultValue the build's held-out test split */
+  data?: string;
+  /** The service's decision log, for drift (`neurules serve --decision-log`). */
+  log?: string;
+  /** Where to write the rendered report (atomically); nothing is written without it. */
+  out?: string;
+  /** The report's format. @defaultValue from `out`'s extension (`.md`, `.json`), else html */
+  format?: string;
+  /** @defaultValue 'auto' */
+  backend?: BackendChoice;
+  /** @defaultValue new Date() */
+  now?: Date;
+}
+
+/**
+ * Audit a model: measure it on labelled records (see `loadModelData`), with drift from a
+ * decision log when one is given (against the build's training split, when it can be
+ * rebuilt), and render the report; with `out`, write it there.
+ *
+ * @example
+ * const { report } = await auditModel(loc, { out: 'audit.html' });
+ * report.quality.fidelity.value;
+ */
+export async function auditModel(
+  loc: ModelLocation,
+  options: AuditModelOptions = {},
+): Promise<{ report: AuditReport; format: ReportFormat; text: string }> {
+  const format = reportFormat(options.out ?? '', options.format);
+  const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
+  const training = options.log !== undefined ? loadTrainingRecords(loc, data) : undefined;
+  const model = await openModel(loc, { teacher: true, backend: options.backend ?? 'auto' });
+  try {
+    const report = gatherAudit({
+      model,
+      data,
+      ...(training && { training }),
+      ...(options.log !== undefined && { log: readDecisionLog(options.log, model.ruleSetHash) }),
+      ...(options.now && { now: options.now }),
+    });
+    const text = renderReport(report, format);
+    if (options.out !== undefined) writeFileAtomic(options.out, text);
+    return { report, format, text };
+  } finally {
+    model.teacher!.dispose();
+  }
+}

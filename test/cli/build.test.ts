@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT } from '../../src/cli/main';
+import type { ModelManifest } from '../../src/artifacts/types';
+import { runCli } from '../helpers/run-cli';
+
+const IRIS = path.join(__dirname, '..', '..', 'data', 'iris.csv');
+
+/** `neurules build` of iris on the cpu backend into a fresh directory, with `extra` options. */
+async function build(extra: string[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-'));
+  const dirs = ['--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')];
+  try {
+    const r = await runCli(['build', '--data', IRIS, '--backend', 'cpu', ...dirs, ...extra]);
+    const manifestFile = path.join(dir, 'models', 'iris', 'manifest.json');
+    const manifest = fs.existsSync(manifestFile)
+      ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ModelManifest)
+      : undefined;
+    return { ...r, manifest, written: fs.existsSync(path.join(dir, 'models')) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('neurules build: the learner, sampling and simplification options', () => {
+  it('--learner ml-cart distils with ml-cart on the real records', async () => {
+    const r = await build(['--learner', 'ml-cart']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toMatch(/distilled: \d+ rules \(learner ml-cart, sampling none/);
+    expect(r.manifest?.distill).toMatchObject({ learner: 'ml-cart', sampling: 'none' });
+  });
+
+  it('--sampling perturb --samples N draws exactly N synthetic records', async () => {
+    const r = await build(['--sampling', 'perturb', '--samples', '600']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toContain('distill: sampling 600 synthetic records');
+    expect(r.manifest?.distill).toMatchObject({ learner: 'neurules', sampling: 'perturb' });
+    expect(r.manifest?.distill.samples).toBe(600);
+    expect(new Set(r.manifest?.distill.candidates.map((c) => c.sampling))).toEqual(
+      new Set(['perturb']),
+    );
+  });
+
+  it('--no-simplify keeps the pruned tree: no simplification step, every leaf a rule', async () => {
+    const r = await build(['--sampling', 'none', '--no-simplify']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).not.toContain('simplifying the rules');
+    const d = r.manifest!.distill;
+    expect(d.leaves).toBe(d.leavesBeforeSimplify);
+    const simplified = await build(['--sampling', 'none']);
+    expect(simplified.stderr).toContain('simplifying the rules');
+  });
+
+  it.each([
+    [['--learner', 'ml-cart', '--sampling', 'nodes'], 'sampling'],
+    [['--sampling', 'none', '--samples', '100'], 'samples'],
+    [['--learner', 'ml-cart', '--samples', '100'], 'samples'],
+  ])('%j is refused before training, with nothing written', async (extra, field) => {
+    const r = await build(extra);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(new RegExp(`^error INVALID_ARGUMENT \\[${field}\\] `, 'm'));
+    expect(r.stderr).not.toContain('training network');
+    expect(r.written).toBe(false);
+  });
+
+  it.each([
+    [['--learner', 'c4.5'], '--learner'],
+    [['--sampling', 'random'], '--sampling'],
+    [['--samples', '0'], '--samples'],
+  ])('a bad value of %j is a usage error naming %s', async (extra, flag) => {
+    const r = await build(extra);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toContain(flag);
+    expect(r.written).toBe(false);
+  });
+});

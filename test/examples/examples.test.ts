@@ -1,0 +1,133 @@
+/**
+ * Runs every script in examples/ through its exported `main()` (the folder is listed, so a
+ * new example is run without being named here) and checks what it returns and prints.
+ * `neurules` resolves to src/index.ts (moduleNameMapper in jest.config.js), as the
+ * package's own name does for a user.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const EXAMPLES = path.join(ROOT, 'examples');
+const files = fs
+  .readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
+
+interface DecisionLike {
+  class: string;
+  ruleId: string;
+  source: string;
+}
+
+/** What an example must show beyond running and printing, by file name. */
+const CHECKS: Record<string, (result: never, printed: string) => void> = {
+  '01-build-and-decide.ts': (
+    r: { rules: number; fidelity: number; decision: DecisionLike },
+    printed,
+  ) => {
+    expect(r.rules).toBeGreaterThanOrEqual(2);
+    expect(r.rules).toBeLessThanOrEqual(6);
+    expect(r.fidelity).toBeGreaterThan(0.8);
+    expect(r.decision.class).toBe('virginica');
+    expect(printed).toMatch(/^ {2}R01 {2}.+ → (setosa|versicolor|virginica)$/m);
+    expect(printed).toContain(`virginica (rule ${r.decision.ruleId})`);
+  },
+  '02-explain-a-decision.ts': (
+    r: {
+      decision: DecisionLike;
+      network: { class: string; agrees: boolean };
+      counterfactuals: { class: string; ruleId: string }[];
+    },
+    printed,
+  ) => {
+    expect([r.decision.class, r.decision.ruleId]).toEqual(['bad', 'R05']);
+    expect(r.network).toMatchObject({ class: 'bad', agrees: true });
+    expect(r.counterfactuals.length).toBeGreaterThan(0);
+    // Each counterfactual, applied, is decided as it says.
+    for (const c of r.counterfactuals)
+      expect(printed).toContain(`the rules decide ${c.class} (rule ${c.ruleId})`);
+  },
+  '03-overrides.ts': (
+    r: {
+      problems: { ok: boolean; problems: { code: string; line: number; column: number }[] };
+      lint: { ok: boolean; findings: { code: string; ids: string[] }[] };
+      passed: number;
+      decision: DecisionLike;
+      impact: { changed: number; items: { id: string; fires: number; changed: number }[] };
+    },
+    printed,
+  ) => {
+    expect(r.problems.ok).toBe(false);
+    expect(r.problems.problems).toMatchObject([{ code: 'UNKNOWN_FEATURE', line: 5, column: 5 }]);
+    expect(printed).toMatch(
+      /^rules\/german-credit\/overrides\/term-policy\.yaml:5:5 UNKNOWN_FEATURE /m,
+    );
+    expect(r.lint.ok).toBe(true);
+    expect(r.lint.findings.map((f) => f.code)).not.toContain('OVERRIDE_CONFLICT');
+    expect(r.passed).toBe(4); // the three shipped examples and the new one
+    expect(r.decision).toMatchObject({
+      class: 'bad',
+      ruleId: 'young-long-loans',
+      source: 'override',
+    });
+    const item = r.impact.items.find((i) => i.id === 'young-long-loans')!;
+    expect(item.fires).toBeGreaterThan(0);
+    expect(item.changed).toBeGreaterThan(0);
+    expect(r.impact.items.reduce((n, i) => n + i.changed, 0)).toBe(r.impact.changed);
+    expect(printed).toMatch(/^young-long-loans +bad +\d+ +\d+ /m);
+  },
+  '04-audit-report.ts': (
+    r: {
+      report: {
+        data: { records: number };
+        rules: { hits: number }[];
+        quality: { fidelity: { value: number; low: number; high: number } };
+      };
+      markdown: string;
+    },
+    printed,
+  ) => {
+    expect(r.report.rules).toHaveLength(11); // 8 distilled rules and 3 overrides
+    expect(r.report.rules.reduce((n, x) => n + x.hits, 0)).toBe(r.report.data.records);
+    const { value, low, high } = r.report.quality.fidelity;
+    expect(low).toBeLessThan(value);
+    expect(high).toBeGreaterThan(value);
+    expect(r.markdown).toContain('## Rules');
+    expect(printed).toContain(`fidelity ${value.toFixed(3)} (95% CI`);
+  },
+  '05-compiled-vs-json-rules-engine.ts': (r: { records: number; same: number }, printed) => {
+    expect(r.records).toBe(1000);
+    expect(r.same).toBe(r.records);
+    expect(printed).toContain('1000 of 1000 records: the same rule and class from both');
+  },
+};
+
+describe('examples/', () => {
+  it('holds numbered examples only', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect(f).toMatch(/^\d\d-[a-z0-9-]+\.ts$/);
+  });
+
+  it.each(files)('%s runs and shows what it says', async (file) => {
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.join(' '));
+    });
+    let result: unknown;
+    try {
+      const example = require(path.join(EXAMPLES, file)) as { main: () => Promise<unknown> };
+      result = await example.main();
+    } finally {
+      log.mockRestore();
+    }
+    const printed = lines.join('\n');
+    expect(printed).not.toBe('');
+    CHECKS[file]?.(result as never, printed);
+    // Examples write only into temporary directories.
+    expect(fs.readdirSync(path.join(ROOT, 'models'))).toEqual(['german-credit']);
+    expect(fs.readdirSync(path.join(ROOT, 'rules', 'german-credit', 'overrides'))).toEqual([
+      'credit-policy.yaml',
+    ]);
+  });
+});
