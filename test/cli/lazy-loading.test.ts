@@ -1,0 +1,78 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../helpers/run-cli';
+
+// Which heavy packages a command loads: each factory notes its package, then loads it.
+const loaded = new Set<string>();
+jest.mock('@tensorflow/tfjs', () => {
+  loaded.add('@tensorflow/tfjs');
+  return jest.requireActual('@tensorflow/tfjs');
+});
+jest.mock('fastify', () => {
+  loaded.add('fastify');
+  return jest.requireActual('fastify');
+});
+jest.mock('prom-client', () => {
+  loaded.add('prom-client');
+  return jest.requireActual('prom-client');
+});
+
+const root = path.join(__dirname, '..', '..');
+const committed = [
+  '--models-dir',
+  path.join(root, 'models'),
+  '--rules-dir',
+  path.join(root, 'rules'),
+];
+
+describe('commands load only what they run', () => {
+  beforeEach(() => loaded.clear());
+
+  it.each([
+    ['--help', ['--help']],
+    ['--version', ['--version']],
+    [
+      'predict',
+      [
+        'predict',
+        '--model',
+        'german-credit',
+        '--input',
+        path.join(root, 'data', 'german-credit.csv'),
+        '--output',
+        path.join(os.tmpdir(), `neurules-lazy-${process.pid}.jsonl`),
+        ...committed,
+      ],
+    ],
+    ['rules lint', ['rules', 'lint', '--model', 'german-credit', ...committed]],
+    ['rules test', ['rules', 'test', '--model', 'german-credit', ...committed]],
+  ])('%s loads neither TensorFlow.js nor the HTTP server', async (_name, args) => {
+    const r = await runCli(args);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    expect([...loaded]).toEqual([]);
+  });
+
+  it('export loads neither (German credit has categorical features: ml-cart refuses them)', async () => {
+    const r = await runCli(['export', '--model', 'german-credit', ...committed]);
+    expect(r.stderr).toMatch(/^error INVALID_ARGUMENT \[checking_status\]/m);
+    expect([...loaded]).toEqual([]);
+  });
+
+  it('explain loads TensorFlow.js, for the network (so the check above can fail)', async () => {
+    const r = await runCli([
+      'explain',
+      '--model',
+      'german-credit',
+      '--input',
+      path.join(root, 'data', 'german-credit.csv'),
+      '--row',
+      '2',
+      '--backend',
+      'cpu',
+      ...committed,
+    ]);
+    expect(r.code).toBe(0);
+    expect([...loaded]).toEqual(['@tensorflow/tfjs']);
+  });
+});
