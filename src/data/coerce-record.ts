@@ -1,5 +1,5 @@
 import { didYouMean, type ErrorPlace, type Issue } from '../errors';
-import { isMissingText, parseNumber } from './parse-value';
+import { isMissingText, MISSING_MARKERS, parseNumber } from './parse-value';
 import type { DataRecord, Feature, Schema, Value } from './types';
 
 /** Where a record came from, for the places of its issues. */
@@ -28,10 +28,103 @@ export interface CoercedRecord {
   issues: Issue[];
 }
 
+/** What reading a schema's records needs, worked out once per schema (see {@link planOf}). */
+interface SchemaPlan {
+  features: readonly Feature[];
+  names: readonly string[];
+  /** Feature names and the target: the keys a record may have. */
+  keys: ReadonlySet<string>;
+  /** Per feature (schema order): its levels as a set, or null for a numeric feature. */
+  levels: readonly (ReadonlySet<string> | null)[];
+}
+
+const plans = new WeakMap<Schema, SchemaPlan>();
+
+/** The schema's {@link SchemaPlan}, cached per schema object. */
+function planOf(schema: Schema): SchemaPlan {
+  let plan = plans.get(schema);
+  if (!plan) {
+    const names = schema.features.map((f) => f.name);
+    plan = {
+      features: schema.features,
+      names,
+      keys: new Set([...names, schema.target]),
+      levels: schema.features.map((f) => (f.type === 'numeric' ? null : new Set(f.levels))),
+    };
+    plans.set(schema, plan);
+  }
+  return plan;
+}
+
+const levelSets = new WeakMap<Feature, ReadonlySet<string>>();
+
+/** A categorical feature's levels as a set, cached per feature object. */
+function levelSetOf(feature: Feature & { type: 'categorical' }): ReadonlySet<string> {
+  let set = levelSets.get(feature);
+  if (!set) levelSets.set(feature, (set = new Set(feature.levels)));
+  return set;
+}
+
+const MISSING: ReadonlySet<string> = new Set(MISSING_MARKERS);
+
+/** What {@link acceptValue} returns for a value it does not accept. */
+const REFUSED = Symbol('refused');
+
 /**
- * Check one raw object (a JSON body, a JSONL line, a CSV row as strings) against a schema
- * and convert it to a {@link DataRecord}, collecting every problem rather than stopping at
- * the first (zod-style); each issue names its `field`.
+ * The value `raw` gives for a feature (numeric when `levels` is null), or {@link REFUSED}.
+ * The one place that decides which raw values are accepted: {@link coerceValue} explains
+ * the refusals, it never accepts anything this refuses.
+ */
+function acceptValue(
+  levels: ReadonlySet<string> | null,
+  raw: unknown,
+  keepUnknown: boolean,
+): Value | typeof REFUSED {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'string') {
+    const text = raw.trim();
+    if (MISSING.has(text)) return null;
+    if (levels === null) return parseNumber(text) ?? REFUSED;
+    return levels.has(text) || keepUnknown ? text : REFUSED;
+  }
+  if (levels === null) return typeof raw === 'number' && Number.isFinite(raw) ? raw : REFUSED;
+  if (typeof raw === 'number') {
+    const text = String(raw).trim();
+    return levels.has(text) || keepUnknown ? text : REFUSED;
+  }
+  if (typeof raw === 'boolean') {
+    const text = String(raw);
+    return levels.has(text) ? text : REFUSED;
+  }
+  return REFUSED;
+}
+
+/** The issue's place for `field` of a record at `place`. */
+function placeOf(place: RecordPlace, field: string): ErrorPlace {
+  const at: ErrorPlace = { field };
+  if (place.file !== undefined) at.file = place.file;
+  if (place.line !== undefined) at.line = place.line;
+  const column =
+    place.columns && Object.hasOwn(place.columns, field) ? place.columns[field] : undefined;
+  if (column !== undefined) at.column = column;
+  return at;
+}
+
+/** A value issue for a feature whose value {@link acceptValue} refused. */
+function valueIssue(
+  feature: Feature,
+  raw: unknown,
+  place: RecordPlace,
+  options: CoerceOptions,
+): Issue {
+  const result = coerceValue(feature, raw, options) as { code: Issue['code']; problem: string };
+  return { code: result.code, message: result.problem, ...placeOf(place, feature.name) };
+}
+
+/**
+ * Check one raw object (a JSON body, a JSONL line, an override example) against a schema
+ * and convert it to a {@link DataRecord}, collecting every problem rather than stopping
+ * at the first (zod-style); each issue names its `field`.
  *
  * - a key that is neither a feature nor the target: UNKNOWN_FEATURE (with a did-you-mean);
  * - a feature key that is absent: MISSING_FEATURE (an explicit `null` is a missing value,
@@ -51,47 +144,67 @@ export function coerceRecord(
   place: RecordPlace = {},
   options: CoerceOptions = {},
 ): CoercedRecord {
-  const issues: Issue[] = [];
-  const placeOf = (field: string): ErrorPlace => {
-    const at: ErrorPlace = { field };
-    if (place.file !== undefined) at.file = place.file;
-    if (place.line !== undefined) at.line = place.line;
-    const column =
-      place.columns && Object.hasOwn(place.columns, field) ? place.columns[field] : undefined;
-    if (column !== undefined) at.column = column;
-    return at;
-  };
-
-  const names = schema.features.map((f) => f.name);
-  const known = new Set(names);
-  for (const key of Object.keys(raw)) {
-    if (known.has(key) || key === schema.target) continue;
-    issues.push({
+  const plan = planOf(schema);
+  const keep = options.unknownCategories === 'keep';
+  let issues: Issue[] | undefined;
+  // for-in with an own-property check visits what Object.keys lists, in its order, without
+  // making an array per record.
+  for (const key in raw) {
+    if (plan.keys.has(key) || !Object.prototype.hasOwnProperty.call(raw, key)) continue;
+    (issues ??= []).push({
       code: 'UNKNOWN_FEATURE',
-      message: `unknown feature '${key}'${didYouMean(key, names)}`,
-      ...placeOf(key),
+      message: `unknown feature '${key}'${didYouMean(key, plan.names)}`,
+      ...placeOf(place, key),
     });
   }
-
   const record: DataRecord = {};
-  for (const feature of schema.features) {
-    record[feature.name] = null;
-    if (!Object.prototype.hasOwnProperty.call(raw, feature.name)) {
-      issues.push({
+  for (let j = 0; j < plan.names.length; j++) {
+    const name = plan.names[j]!;
+    if (!Object.prototype.hasOwnProperty.call(raw, name)) {
+      record[name] = null;
+      (issues ??= []).push({
         code: 'MISSING_FEATURE',
-        message: `the record has no value for feature '${feature.name}' (${feature.type}); use null for a missing value`,
-        ...placeOf(feature.name),
+        message: `the record has no value for feature '${name}' (${plan.features[j]!.type}); use null for a missing value`,
+        ...placeOf(place, name),
       });
       continue;
     }
-    const result = coerceValue(feature, raw[feature.name], options);
-    if ('problem' in result) {
-      issues.push({ code: result.code, message: result.problem, ...placeOf(feature.name) });
-    } else {
-      record[feature.name] = result.value;
+    const value = acceptValue(plan.levels[j]!, raw[name], keep);
+    if (value !== REFUSED) record[name] = value;
+    else {
+      record[name] = null;
+      (issues ??= []).push(valueIssue(plan.features[j]!, raw[name], place, options));
     }
   }
-  return { record, issues };
+  return { record, issues: issues ?? [] };
+}
+
+/**
+ * {@link coerceRecord} for one row of fields (a CSV row, its header already checked with
+ * {@link checkColumns}): feature `j` of the schema is `fields[columns[j]]`. Values are
+ * judged exactly as {@link coerceRecord} judges them.
+ */
+export function coerceFields(
+  schema: Schema,
+  fields: readonly string[],
+  columns: readonly number[],
+  place: RecordPlace = {},
+  options: CoerceOptions = {},
+): CoercedRecord {
+  const plan = planOf(schema);
+  const keep = options.unknownCategories === 'keep';
+  let issues: Issue[] | undefined;
+  const record: DataRecord = {};
+  for (let j = 0; j < plan.names.length; j++) {
+    const raw = fields[columns[j]!];
+    const value = acceptValue(plan.levels[j]!, raw, keep);
+    if (value !== REFUSED) record[plan.names[j]!] = value;
+    else {
+      record[plan.names[j]!] = null;
+      (issues ??= []).push(valueIssue(plan.features[j]!, raw, place, options));
+    }
+  }
+  return { record, issues: issues ?? [] };
 }
 
 /** The result of coercing one value: the value, or a coded problem. */
@@ -107,31 +220,17 @@ export function coerceValue(
   raw: unknown,
   options: CoerceOptions = {},
 ): CoercedValue {
-  if (raw === null || raw === undefined) return { value: null };
-  if (typeof raw === 'string' && isMissingText(raw)) return { value: null };
+  const levels = feature.type === 'numeric' ? null : levelSetOf(feature);
+  const value = acceptValue(levels, raw, options.unknownCategories === 'keep');
+  if (value !== REFUSED) return { value };
+  // Refused: say why.
   if (feature.type === 'numeric') {
-    if (typeof raw === 'number') {
-      return Number.isFinite(raw)
-        ? { value: raw }
-        : wrongType(feature, `a finite number`, String(raw));
-    }
-    if (typeof raw === 'string') {
-      const value = parseNumber(raw);
-      return value !== undefined ? { value } : wrongType(feature, 'a number', `'${raw}'`);
-    }
+    if (typeof raw === 'number') return wrongType(feature, 'a finite number', String(raw));
+    if (typeof raw === 'string') return wrongType(feature, 'a number', `'${raw}'`);
     return wrongType(feature, 'a number', describe(raw));
-  }
-  if (typeof raw === 'boolean') {
-    const text = String(raw);
-    return feature.levels.includes(text)
-      ? { value: text }
-      : wrongType(feature, `a category (${listLevels(feature)})`, describe(raw));
   }
   if (typeof raw === 'string' || typeof raw === 'number') {
     const text = String(raw).trim();
-    if (feature.levels.includes(text) || options.unknownCategories === 'keep') {
-      return { value: text };
-    }
     return {
       code: 'UNKNOWN_CATEGORY',
       problem: `'${text}' is not a level of feature '${feature.name}'; expected one of ${listLevels(feature)}${didYouMean(text, feature.levels)}`,
@@ -147,13 +246,28 @@ export function coerceValue(
 export function classIndex(schema: Schema, raw: unknown): number | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   const text = String(raw).trim();
-  if (isMissingText(text)) return null;
-  const exact = schema.classes.indexOf(text);
-  if (exact >= 0) return exact;
+  if (MISSING.has(text)) return null;
+  const exact = classIndexes(schema).get(text);
+  if (exact !== undefined) return exact;
   const number = parseNumber(text);
   if (number === undefined) return null;
   const numeric = schema.classes.findIndex((c) => parseNumber(c) === number);
   return numeric >= 0 ? numeric : null;
+}
+
+const classMaps = new WeakMap<Schema, ReadonlyMap<string, number>>();
+
+/** Class name → index (the first, as `indexOf` finds it), cached per schema object. */
+function classIndexes(schema: Schema): ReadonlyMap<string, number> {
+  let map = classMaps.get(schema);
+  if (!map) {
+    const m = new Map<string, number>();
+    schema.classes.forEach((c, i) => {
+      if (!m.has(c)) m.set(c, i);
+    });
+    classMaps.set(schema, (map = m));
+  }
+  return map;
 }
 
 const MAX_LISTED_LEVELS = 20;

@@ -35,12 +35,12 @@ export function parseRecord(
     return invalidRecord(schema, `expected a JSON object of feature values, found ${found}`, place);
   }
   const object = value as Record<string, unknown>;
-  const coerced = coerceRecord(schema, object, place, options);
+  const { record, issues } = coerceRecord(schema, object, place, options);
   if (!Object.prototype.hasOwnProperty.call(object, schema.target)) {
-    return { ...coerced, label: null, line };
+    return { record, issues, label: null, line };
   }
   const target = object[schema.target];
-  return { ...coerced, label: classIndex(schema, target), target, line };
+  return { record, issues, label: classIndex(schema, target), target, line };
 }
 
 /**

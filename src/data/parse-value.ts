@@ -10,6 +10,15 @@ export const MISSING_MARKERS: readonly string[] = ['', '?', 'NA'];
 // column of codes like '0x1F' or '1,000' is never silently read as numbers.
 const NUMBER_PATTERN = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/** True when `text` is empty or white space only (as `String.prototype.trim` sees it). */
+export function isBlank(text: string): boolean {
+  // Most lines start with a visible character: no trimmed copy is made for them.
+  return (
+    text.length === 0 ||
+    (text.charCodeAt(0) <= 32 || text.charCodeAt(0) >= 160 ? text.trim() === '' : false)
+  );
+}
+
 /** True when `text` (trimmed) is one of {@link MISSING_MARKERS}. */
 export function isMissingText(text: string): boolean {
   return MISSING_MARKERS.includes(text.trim());

@@ -1,5 +1,5 @@
 import { didYouMean, NeurulesError, type ErrorPlace, type Issue } from '../errors';
-import { checkColumns, classIndex, coerceRecord, listLevels } from './coerce-record';
+import { checkColumns, classIndex, coerceFields, listLevels } from './coerce-record';
 import { IssueList } from './issue-list';
 import { parseCsv, type CsvText } from './parse-csv';
 import { NumericStats } from './numeric-stats';
@@ -277,14 +277,13 @@ function tableWithSchema(csv: CsvText, schema: Schema, file: ErrorPlace): Table 
   const issues = new IssueList();
   const records: DataRecord[] = [];
   const labels: number[] = [];
+  const featureColumns = schema.features.map((f) => columns.get(f.name)!);
   for (const row of rows) {
     const at: ErrorPlace = { ...file, line: row.line };
-    const raw: Record<string, string> = {};
-    for (const feature of schema.features)
-      raw[feature.name] = row.fields[columns.get(feature.name)!]!;
-    const coerced = coerceRecord(
+    const coerced = coerceFields(
       schema,
-      raw,
+      row.fields,
+      featureColumns,
       { ...at, columns: columnOf },
       { unknownCategories: 'keep' },
     );

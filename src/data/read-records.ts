@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { NeurulesError, type ErrorPlace } from '../errors';
-import { checkColumns, classIndex, coerceRecord, type CoerceOptions } from './coerce-record';
+import { checkColumns, classIndex, coerceFields, type CoerceOptions } from './coerce-record';
 import { IssueList } from './issue-list';
 import { parseCsv, type CsvRow } from './parse-csv';
+import { isBlank } from './parse-value';
 import { type ParsedRecord, parseRecordJson } from './parse-record';
 import { readInputFile } from './read-input-file';
 import type { DataRecord, Schema } from './types';
@@ -113,7 +114,7 @@ export function parseJsonlLine(
   place: ErrorPlace & { line: number },
   options: CoerceOptions = {},
 ): ParsedRecord | null {
-  if (text.trim() === '') return null;
+  if (isBlank(text)) return null;
   return parseRecordJson(schema, text, place, options);
 }
 
@@ -131,18 +132,25 @@ export function createCsvRowReader(
   const headerIssues = new IssueList();
   headerIssues.addAll(checkColumns(header, schema, headerAt));
   headerIssues.throwIfAny();
-  const file: ErrorPlace = headerAt.file === undefined ? {} : { file: headerAt.file };
+  const file = headerAt.file;
   const columns: Record<string, number> = {};
   header.forEach((name, index) => (columns[name] = index + 1));
+  const featureColumns = schema.features.map((f) => columns[f.name]! - 1);
   const targetIndex = header.indexOf(schema.target);
   return (row) => {
-    const raw: Record<string, string> = {};
-    for (const feature of schema.features)
-      raw[feature.name] = row.fields[columns[feature.name]! - 1]!;
-    const coerced = coerceRecord(schema, raw, { ...file, line: row.line, columns }, options);
-    if (targetIndex < 0) return { ...coerced, label: null, line: row.line };
+    const place =
+      file === undefined ? { line: row.line, columns } : { file, line: row.line, columns };
+    const coerced = coerceFields(schema, row.fields, featureColumns, place, options);
+    if (targetIndex < 0)
+      return { record: coerced.record, issues: coerced.issues, label: null, line: row.line };
     const target = row.fields[targetIndex];
-    return { ...coerced, label: classIndex(schema, target), target, line: row.line };
+    return {
+      record: coerced.record,
+      issues: coerced.issues,
+      label: classIndex(schema, target),
+      target,
+      line: row.line,
+    };
   };
 }
 

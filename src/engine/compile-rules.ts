@@ -37,7 +37,7 @@
  *
  * Nothing from a rule file is turned into code: fact names, operators and values stay data.
  */
-import { Fact, Rule, type Event, type RuleProperties } from 'json-rules-engine';
+import type { Event, RuleProperties } from 'json-rules-engine';
 import type { DataRecord } from '../data/types';
 import { NeurulesError, type ErrorCode, type Issue } from '../errors';
 import type { RuleSet } from '../rules/types';
@@ -534,11 +534,11 @@ export class CompiledRules {
     }
     if (
       typeof v === 'object' &&
-      (v instanceof Fact || typeof (v as { then?: unknown }).then === 'function')
+      (isInstance(v, 'Fact') || typeof (v as { then?: unknown }).then === 'function')
     ) {
       throw new NeurulesError(
         'WRONG_TYPE',
-        `fact ${JSON.stringify(name)} is a ${v instanceof Fact ? 'json-rules-engine Fact' : 'promise'}: only plain values are supported by the compiled evaluator`,
+        `fact ${JSON.stringify(name)} is a ${isInstance(v, 'Fact') ? 'json-rules-engine Fact' : 'promise'}: only plain values are supported by the compiled evaluator`,
         { field: name },
       );
     }
@@ -714,7 +714,7 @@ function compileRule(
   // json-rules-engine keeps any truthy name, and 0.
   const named = Boolean(p.name) || p.name === 0;
   const label = ruleLabel(named ? p.name : undefined, index);
-  if (props instanceof Rule) {
+  if (isInstance(props, 'Rule')) {
     problem(
       'UNSUPPORTED_RULE_OBJECT',
       at,
@@ -861,4 +861,18 @@ function groupByPriority(rules: CompiledRule[]): RuleGroup[] {
         : undefined;
       return { rules: group, ordered, chain: FALSE_ENTRY };
     });
+}
+
+/**
+ * Whether `v` is an instance of json-rules-engine's `Fact` or `Rule`. Plain data (a plain
+ * object, an array, a primitive) never is, so json-rules-engine is loaded only to check a
+ * value that is an instance of some class: compiling and running plain rule data does not
+ * load it.
+ */
+function isInstance(v: unknown, name: 'Fact' | 'Rule'): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto === Object.prototype || proto === null) return false;
+  const jre = require('json-rules-engine') as typeof import('json-rules-engine');
+  return v instanceof jre[name];
 }

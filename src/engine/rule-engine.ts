@@ -1,4 +1,4 @@
-import { Engine } from 'json-rules-engine';
+import type { Engine } from 'json-rules-engine';
 import type { DataRecord } from '../data/types';
 import { NeurulesError } from '../errors';
 import type { DecisionParams, RuleSet } from '../rules/types';
@@ -47,6 +47,8 @@ export class RuleEngine {
 
   constructor(ruleSet: RuleSet) {
     this.ruleSet = ruleSet;
+    // json-rules-engine loads with the first RuleEngine: the compiled evaluator needs none.
+    const { Engine } = require('json-rules-engine') as typeof import('json-rules-engine');
     try {
       this.engine = new Engine(ruleSet.rules);
     } catch (e) {

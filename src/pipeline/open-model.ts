@@ -61,15 +61,22 @@ export async function openModel(
       { file: modelPaths(loc).rules, field: 'classes' },
     );
   }
+  const compiled = (options.engine ?? 'compiled') === 'compiled';
+  // With the compiled evaluator, json-rules-engine is loaded only if `engine` is used
+  // (explanations): a compiled predict starts without it. The compiled rule set refuses
+  // every rule set json-rules-engine refuses, so nothing goes unchecked meanwhile.
+  let engine: RuleEngine | undefined = compiled ? undefined : new RuleEngine(ruleSet);
   const model: OpenModel = {
     ...files,
     ruleSet,
     distilled,
     overrides,
     ruleSetHash: ruleSetHash(ruleSet),
-    engine: new RuleEngine(ruleSet),
+    get engine(): RuleEngine {
+      return (engine ??= new RuleEngine(ruleSet));
+    },
   };
-  if ((options.engine ?? 'compiled') === 'compiled') model.compiled = compileRuleSet(ruleSet);
+  if (compiled) model.compiled = compileRuleSet(ruleSet);
   if (options.teacher) {
     // TensorFlow.js loads here, when the network is asked for, and only then: rule-only
     // commands (predict, lint, export) start without it.

@@ -1,18 +1,10 @@
-import { parse as parseCsvStream } from 'csv-parse';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { once } from 'node:events';
-import { CSV_OPTIONS } from '../data/parse-csv';
-import {
-  createCsvRowReader,
-  formatFromExtension,
-  parseJsonlLine,
-  type ParsedRecord,
-  sniffFormat,
-} from '../data/read-records';
+import { formatFromExtension, sniffFormat } from '../data/read-records';
+import { streamRecords } from '../data/stream-records';
 import type { Schema } from '../data/types';
-import type { Decider } from '../engine/rule-engine';
+import type { Decider, Decision } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
 import type { ModelLocation } from '../artifacts/types';
 import { openModel } from './open-model';
@@ -87,44 +79,59 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
     : (options.output as NodeJS.WritableStream);
   let writeError: Error | undefined;
   if (tmp) out.on('error', (e: Error) => (writeError ??= e));
-  const input = fs.createReadStream(options.input);
-  let bytes = 0;
-  input.on('data', (chunk) => (bytes += chunk.length));
 
-  const write = async (text: string): Promise<void> => {
-    if (writeError) throw writeFailure(writeError, target!);
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  const handle = async (parsed: ParsedRecord): Promise<void> => {
-    if (parsed.issues.length > 0) {
-      if (options.strict) throw NeurulesError.fromIssues(parsed.issues);
-      summary.rejected++;
-      for (const issue of parsed.issues)
-        if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(issue);
-      return;
-    }
-    const d = await decider.decide(parsed.record);
-    summary.records++;
-    summary.classes[d.class] = (summary.classes[d.class] ?? 0) + 1;
-    if (parsed.label !== null) {
-      summary.labelled++;
-      if (schema.classes[parsed.label] === d.class) summary.correct++;
-    }
-    await write(
-      JSON.stringify({
-        line: parsed.line,
+  // Output goes out a batch at a time; a decision's JSON after its line number is made once
+  // per decision object (the compiled evaluator hands out one frozen object per rule).
+  const tails = new WeakMap<Decision, string>();
+  const lineOf = (line: number, d: Decision): string => {
+    let tail = Object.isFrozen(d) ? tails.get(d) : undefined;
+    if (tail === undefined) {
+      const json = JSON.stringify({
         class: d.class,
         ruleId: d.ruleId,
         probabilities: d.probabilities,
-      }) + '\n',
-    );
-    if (summary.records % PROGRESS_EVERY === 0)
-      options.onProgress?.({ records: summary.records, bytes, totalBytes });
+      });
+      tail = json.slice(1) + '\n';
+      if (Object.isFrozen(d)) tails.set(d, tail);
+    }
+    return '{"line":' + line + ',' + tail;
+  };
+  const write = async (text: string): Promise<void> => {
+    if (writeError) throw writeFailure(writeError, target!);
+    if (!out.write(text)) await once(out, 'drain');
+    if (writeError) throw writeFailure(writeError, target!);
   };
 
+  const format = isCsv(options.input) ? 'csv' : 'jsonl';
+  let nextProgress = PROGRESS_EVERY;
   try {
-    if (isCsv(options.input)) await streamCsv(options.input, input, schema, handle);
-    else await streamJsonl(options.input, input, schema, handle);
+    for await (const batch of streamRecords(options.input, schema, { format })) {
+      let text = '';
+      for (const parsed of batch.records) {
+        if (parsed.issues.length > 0) {
+          if (options.strict) throw NeurulesError.fromIssues(parsed.issues);
+          summary.rejected++;
+          for (const issue of parsed.issues)
+            if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(issue);
+          continue;
+        }
+        const decided = decider.decide(parsed.record);
+        // Awaited only when the decider is asynchronous (json-rules-engine).
+        const d = isPromise(decided) ? await decided : decided;
+        summary.records++;
+        summary.classes[d.class] = (summary.classes[d.class] ?? 0) + 1;
+        if (parsed.label !== null) {
+          summary.labelled++;
+          if (schema.classes[parsed.label] === d.class) summary.correct++;
+        }
+        text += lineOf(parsed.line, d);
+      }
+      if (text) await write(text);
+      if (summary.records >= nextProgress) {
+        nextProgress = summary.records + PROGRESS_EVERY;
+        options.onProgress?.({ records: summary.records, bytes: batch.bytesRead, totalBytes });
+      }
+    }
     if (summary.records + summary.rejected === 0) {
       throw new NeurulesError('EMPTY_FILE', `${options.input} has no records`, {
         file: options.input,
@@ -141,7 +148,6 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
       }
     }
   } catch (e) {
-    input.destroy();
     if (tmp) {
       (out as fs.WriteStream).destroy();
       fs.rmSync(tmp, { force: true });
@@ -150,6 +156,10 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   }
   options.onProgress?.({ records: summary.records, bytes: totalBytes, totalBytes });
   return summary;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The evaluators that decide records: identical decisions, the compiled one much faster. */
@@ -185,81 +195,4 @@ function isCsv(file: string): boolean {
   const n = fs.readSync(fd, head, 0, 64, 0);
   fs.closeSync(fd);
   return sniffFormat(head.subarray(0, n).toString('utf8')) === 'csv';
-}
-
-async function streamJsonl(
-  file: string,
-  input: fs.ReadStream,
-  schema: Schema,
-  handle: (p: ParsedRecord) => Promise<void>,
-): Promise<void> {
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    const parsed = parseJsonlLine(
-      schema,
-      line === 1 ? text.replace(/^\uFEFF/, '') : text,
-      { file, line },
-      { unknownCategories: 'error' },
-    );
-    if (parsed) await handle(parsed);
-  }
-}
-
-async function streamCsv(
-  file: string,
-  input: fs.ReadStream,
-  schema: Schema,
-  handle: (p: ParsedRecord) => Promise<void>,
-): Promise<void> {
-  // A single record delimiter (detected from the file) keeps csv-parse's line count exact.
-  const { record_delimiter: _all, ...options } = CSV_OPTIONS;
-  const parser = input.pipe(parseCsvStream({ ...options, info: true }));
-  let readRow: ((row: { fields: string[]; line: number }) => ParsedRecord) | undefined;
-  let width = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      const fields = item.record;
-      // info.lines is the record's last line; quoted newlines push it past the first.
-      const embedded = fields.reduce((s, f) => s + (f.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
-      const line = item.info.lines - embedded;
-      if (!readRow) {
-        readRow = createCsvRowReader(schema, fields, { file, line });
-        width = fields.length;
-        continue;
-      }
-      if (fields.length !== width) {
-        await handle({
-          record: {},
-          label: null,
-          line,
-          issues: [
-            {
-              code: 'RAGGED_ROW',
-              message: `expected ${width} fields as in the header, found ${fields.length}`,
-              file,
-              line,
-            },
-          ],
-        });
-        continue;
-      }
-      await handle(readRow({ fields, line }));
-    }
-  } catch (e) {
-    if (e instanceof NeurulesError) throw e;
-    const err = e as { code?: string; lines?: number; message: string };
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      throw new NeurulesError('CSV_SYNTAX', `the CSV is malformed: ${err.message}`, {
-        file,
-        ...(err.lines && { line: err.lines }),
-      });
-    }
-    throw e;
-  }
-  if (!readRow) throw new NeurulesError('EMPTY_FILE', `${file} is empty`, { file });
 }
