@@ -5,83 +5,194 @@
  * next to the same run on the 1,000-row file: equal peaks mean constant memory.
  *
  *   npm run bench:predict [-- --megabytes 1024]
+ *   npm run bench:predict -- --baseline DIR [--rounds 1]
+ *
+ * With `--baseline DIR` (a checkout with its own `npm ci`, e.g. the commit before a change)
+ * DIR/bin/neurules.js and this checkout's run the same files, alternating (the order swapped
+ * each round), and the records/s of each and their ratio (new / old) are reported; with
+ * `--rounds N` each runs N times on the large file and the medians are reported.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  cliTree,
+  cliTrees,
+  type CliTree,
+  count,
+  describeTrees,
+  interleave,
+  machineLine,
+  markdownTable,
+  median,
+  predictSummary,
+  ROOT,
+  runCliOk,
+  withTempDir,
+} from './cli-runs';
 
-const { values } = parseArgs({ options: { megabytes: { type: 'string', default: '1024' } } });
+const { values } = parseArgs({
+  options: {
+    megabytes: { type: 'string', default: '1024' },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+  },
+});
 
-function run(input: string, output: string): { seconds: number; maxRssMb: number; stderr: string } {
-  const root = path.join(__dirname, '..', '..');
-  const t = process.hrtime.bigint();
-  const child = spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'bin', 'neurules.js'),
-      'predict',
-      '--model',
-      'german-credit',
-      '--input',
-      input,
-      '--output',
-      output,
-      '--models-dir',
-      path.join(root, 'models'),
-      '--rules-dir',
-      path.join(root, 'rules'),
-    ],
-    { encoding: 'utf8' },
-  );
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  if (child.status !== 0) throw new Error(child.stderr);
-  // The summary line states the process's own peak resident memory.
-  const peak = /peak memory (\d+) MB/.exec(child.stderr);
-  return { seconds, maxRssMb: peak ? Number(peak[1]) : NaN, stderr: child.stderr.trim() };
+interface StreamRun {
+  seconds: number;
+  rows: number;
+  maxRssMb: number;
+  stderr: string;
 }
 
-function main(): void {
-  const root = path.join(__dirname, '..', '..');
+function run(tree: CliTree, input: string, output: string): StreamRun {
+  const child = runCliOk(tree, [
+    'predict',
+    '--model',
+    'german-credit',
+    '--input',
+    input,
+    '--output',
+    output,
+    '--models-dir',
+    path.join(tree.root, 'models'),
+    '--rules-dir',
+    path.join(tree.root, 'rules'),
+  ]);
+  // The summary line states the process's own peak resident memory.
+  const summary = predictSummary(child.stderr);
+  return {
+    seconds: child.seconds,
+    rows: summary.records,
+    maxRssMb: summary.peakMb,
+    stderr: child.stderr.trim(),
+  };
+}
+
+/** The German credit rows repeated to about `megabytes` MB, in `dir`. */
+function writeLargeCsv(dir: string, megabytes: number): string {
   const source = fs
-    .readFileSync(path.join(root, 'data', 'german-credit.csv'), 'utf8')
+    .readFileSync(path.join(ROOT, 'data', 'german-credit.csv'), 'utf8')
     .trim()
     .split('\n');
   const header = source[0]!;
   const body = source.slice(1).join('\n') + '\n';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-stream-'));
-  try {
-    const big = path.join(dir, 'big.csv');
-    const target = Number(values.megabytes) * 1024 * 1024;
-    const fd = fs.openSync(big, 'w');
-    fs.writeSync(fd, header + '\n');
-    let size = header.length + 1;
-    const chunk = body.repeat(50);
-    while (size < target) {
-      fs.writeSync(fd, chunk);
-      size += Buffer.byteLength(chunk);
-    }
-    fs.closeSync(fd);
-    const small = run(path.join(root, 'data', 'german-credit.csv'), path.join(dir, 'small.jsonl'));
-    const large = run(big, path.join(dir, 'big.jsonl'));
-    const rows = Number(/predicted (\d+) records/.exec(large.stderr)?.[1] ?? NaN);
-    process.stdout.write(
-      [
-        `streaming predict bench (compiled engine), machine ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
-        '',
-        '| input | rows | time (s) | records/s | peak RSS (MB) |',
-        '|---|---:|---:|---:|---:|',
-        `| german-credit.csv (137 KB) | 1,000 | ${small.seconds.toFixed(1)} | ${(1000 / small.seconds).toFixed(0)} | ${small.maxRssMb.toFixed(0)} |`,
-        `| repeated (${(fs.statSync(big).size / 1024 / 1024).toFixed(0)} MB) | ${Math.round(rows).toLocaleString('en')} | ${large.seconds.toFixed(1)} | ${(rows / large.seconds).toFixed(0)} | ${large.maxRssMb.toFixed(0)} |`,
-        '',
-        `last summary: ${large.stderr.split('\n').pop()}`,
-        '',
-      ].join('\n'),
-    );
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  const big = path.join(dir, 'big.csv');
+  const target = megabytes * 1024 * 1024;
+  const fd = fs.openSync(big, 'w');
+  fs.writeSync(fd, header + '\n');
+  let size = header.length + 1;
+  const chunk = body.repeat(50);
+  while (size < target) {
+    fs.writeSync(fd, chunk);
+    size += Buffer.byteLength(chunk);
   }
+  fs.closeSync(fd);
+  return big;
+}
+
+const recordsPerSecond = (r: { rows: number; seconds: number }) => r.rows / r.seconds;
+
+/** Today's report: this checkout alone. */
+function single(dir: string, big: string): void {
+  const tree = cliTree('new', ROOT);
+  const small = run(
+    tree,
+    path.join(ROOT, 'data', 'german-credit.csv'),
+    path.join(dir, 'small.jsonl'),
+  );
+  const large = run(tree, big, path.join(dir, 'big.jsonl'));
+  const rows = large.rows;
+  process.stdout.write(
+    [
+      `streaming predict bench (compiled engine), machine ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      '',
+      '| input | rows | time (s) | records/s | peak RSS (MB) |',
+      '|---|---:|---:|---:|---:|',
+      `| german-credit.csv (137 KB) | 1,000 | ${small.seconds.toFixed(1)} | ${(1000 / small.seconds).toFixed(0)} | ${small.maxRssMb.toFixed(0)} |`,
+      `| repeated (${(fs.statSync(big).size / 1024 / 1024).toFixed(0)} MB) | ${Math.round(rows).toLocaleString('en')} | ${large.seconds.toFixed(1)} | ${(rows / large.seconds).toFixed(0)} | ${large.maxRssMb.toFixed(0)} |`,
+      '',
+      `last summary: ${large.stderr.split('\n').pop()}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Old and new side by side, alternating on the same files. */
+function sideBySide(dir: string, big: string, baseline: string): void {
+  const trees = cliTrees(baseline);
+  const rounds = Number(values.rounds);
+  const small = path.join(ROOT, 'data', 'german-credit.csv');
+  const runs = trees.map((): { small: StreamRun[]; large: StreamRun[] } => ({
+    small: [],
+    large: [],
+  }));
+  interleave(trees, 1, 0, (t) => {
+    runs[trees.indexOf(t)]!.small.push(run(t, small, path.join(dir, `small-${t.label}.jsonl`)));
+    return 0;
+  });
+  interleave(trees, rounds, 0, (t) => {
+    const r = run(t, big, path.join(dir, `big-${t.label}.jsonl`));
+    fs.rmSync(path.join(dir, `big-${t.label}.jsonl`), { force: true });
+    runs[trees.indexOf(t)]!.large.push(r);
+    return r.seconds;
+  });
+  const megabytes = (fs.statSync(big).size / 1024 / 1024).toFixed(0);
+  const rows: string[][] = [];
+  for (const [i, t] of trees.entries()) {
+    const s = runs[i]!.small[0]!;
+    rows.push([
+      t.label,
+      'german-credit.csv (137 KB)',
+      count(s.rows),
+      s.seconds.toFixed(1),
+      count(recordsPerSecond(s)),
+      s.maxRssMb.toFixed(0),
+    ]);
+  }
+  for (const [i, t] of trees.entries()) {
+    const large = runs[i]!.large;
+    rows.push([
+      t.label,
+      `repeated (${megabytes} MB)`,
+      count(large[0]!.rows),
+      median(large.map((r) => r.seconds)).toFixed(1),
+      count(median(large.map(recordsPerSecond))),
+      median(large.map((r) => r.maxRssMb)).toFixed(0),
+    ]);
+  }
+  const [newer, older] = runs.map((r) => r.large.map(recordsPerSecond));
+  const perRound = newer!.map((x, k) => (x / older![k]!).toFixed(2)).join(', ');
+  process.stdout.write(
+    [
+      `streaming predict bench, old vs new (compiled engine), ${rounds} round(s) on the large file, alternating (order swapped each round)`,
+      machineLine(),
+      describeTrees(trees),
+      `command: neurules predict --model german-credit --input big.csv|german-credit.csv --output FILE (each CLI in its own root, on its own models/ and rules/)`,
+      '',
+      markdownTable(
+        ['CLI', 'input', 'rows', 'time (s)', 'records/s', 'peak RSS (MB)'],
+        'llrrrr',
+        rows,
+      ),
+      '',
+      `new / old records/s on the large file: ${(median(newer!) / median(older!)).toFixed(2)}× (per round: ${perRound}; target ≥ 2×)`,
+      ...trees.map(
+        (t, i) => `last summary, ${t.label}: ${runs[i]!.large.at(-1)!.stderr.split('\n').pop()}`,
+      ),
+      '',
+    ].join('\n'),
+  );
+}
+
+function main(): void {
+  withTempDir('neurules-stream-', (dir) => {
+    const big = writeLargeCsv(dir, Number(values.megabytes));
+    if (values.baseline === undefined) single(dir, big);
+    else sideBySide(dir, big, values.baseline);
+  });
 }
 
 main();

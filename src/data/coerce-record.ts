@@ -1,5 +1,5 @@
 import { didYouMean, type ErrorPlace, type Issue } from '../errors';
-import { isMissingText, MISSING_MARKERS, parseNumber } from './parse-value';
+import { MISSING_MARKERS, parseNumber } from './parse-value';
 import type { DataRecord, Feature, Schema, Value } from './types';
 
 /** Where a record came from, for the places of its issues. */
