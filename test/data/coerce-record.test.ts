@@ -99,4 +99,16 @@ describe('coercion: one judgement for objects and rows', () => {
     const r = coerceValue(schema.features[1]!, raw);
     expect('value' in r ? r.value : r.code).toBe(expected);
   });
+
+  it('a feature named __proto__ is an own property of the record, never its prototype', () => {
+    const odd: Schema = {
+      ...schema,
+      features: [{ ...schema.features[0]!, name: '__proto__' }, schema.features[1]!],
+    };
+    const { record, issues } = coerceRecord(odd, JSON.parse('{"__proto__": "3", "c": "u"}'));
+    expect(issues).toEqual([]);
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(record, '__proto__')?.value).toBe(3);
+    expect(Object.keys(record)).toEqual(['__proto__', 'c']);
+  });
 });
