@@ -125,6 +125,8 @@ interface Scratch {
   chainMemo: ProgramMemo;
   /** True when `missing` has a flag set (cleared at the next read). */
   anyMissing: boolean;
+  /** The plain names' properties of the record being read, in `plainNames` order. */
+  loaded: unknown[];
 }
 
 /** `read` status bits. */
@@ -188,6 +190,8 @@ export class CompiledRules {
   /** Ids of the facts whose names are not on `Object.prototype`, and of those that are. */
   private readonly plainNames: Int32Array;
   private readonly inheritedNames: Int32Array;
+  /** Reads the plain names' properties of a record, in `plainNames` order (see {@link propertyLoader}). */
+  private readonly loadPlain: (obj: Record<string, unknown>, out: unknown[]) => void;
   /** Per fact: some comparison converts it (see {@link LeafNode.risky}). */
   private readonly risky: Uint8Array;
   private scratch: Scratch | undefined;
@@ -240,6 +244,7 @@ export class CompiledRules {
     this.factNames = facts.names;
     const ids = facts.names.map((_, i) => i);
     this.plainNames = Int32Array.from(ids.filter((i) => !(facts.names[i]! in Object.prototype)));
+    this.loadPlain = propertyLoader([...this.plainNames].map((i) => facts.names[i]!));
     this.inheritedNames = Int32Array.from(ids.filter((i) => facts.names[i]! in Object.prototype));
     const risky = new Uint8Array(facts.names.length);
     for (const r of rules) for (const l of r.leaves) if (l.risky) risky[l.fact] = 1;
@@ -479,11 +484,12 @@ export class CompiledRules {
       // or the name is also on Object.prototype (then it may be inherited). Not checked, for
       // speed: that the property is enumerable (data from JSON, CSV, literals and spreads
       // always is; an own property hidden with defineProperty would count as a fact here).
-      const { values } = s;
+      const { values, loaded } = s;
       const plainNames = this.plainNames;
+      this.loadPlain(obj, loaded);
       for (let j = 0; j < plainNames.length; j++) {
         const i = plainNames[j]!;
-        const v = obj[names[i]!];
+        const v = loaded[j];
         if (v === undefined) {
           status |= this.lookUp(obj, i, spread, s);
         } else {
@@ -561,6 +567,7 @@ export class CompiledRules {
       memo: createMemo(this.program),
       chainMemo: createMemo(this.chains),
       anyMissing: false,
+      loaded: new Array<unknown>(this.plainNames.length).fill(undefined),
     };
   }
 }
@@ -875,4 +882,17 @@ function isInstance(v: unknown, name: 'Fact' | 'Rule'): boolean {
   if (proto === Object.prototype || proto === null) return false;
   const jre = require('json-rules-engine') as typeof import('json-rules-engine');
   return v instanceof jre[name];
+}
+
+/**
+ * A function that reads `names` from an object into `out`, one property access per name
+ * written out in its own statement: each access then sees one shape of record (the
+ * records of one schema share it) and V8 caches it, where one `obj[name]` in a loop over
+ * many names is megamorphic. The same property gets as `obj[name]`, in the same order.
+ */
+function propertyLoader(
+  names: readonly string[],
+): (obj: Record<string, unknown>, out: unknown[]) => void {
+  const body = names.map((name, j) => `out[${j}] = obj[${JSON.stringify(name)}];`).join('\n');
+  return new Function('obj', 'out', body) as (obj: Record<string, unknown>, out: unknown[]) => void;
 }
