@@ -65,6 +65,15 @@ export const ERROR_CATALOGUE = {
       'a JSON or JSONL input (a file line, a request body, a record) is not valid JSON or not an object',
     status: 400,
   },
+  INPUT_IS_DIRECTORY: {
+    area: 'input',
+    meaning: 'an input path names a directory where a file is expected',
+  },
+  INVALID_NUMBER: {
+    area: 'input',
+    meaning:
+      'a numeric column holds cells that are not finite numbers (`inf`, `NaN`, `1e309`, text); each is listed with its line and column',
+  },
   ROW_OUT_OF_RANGE: { area: 'input', meaning: 'a requested row number is not in the file' },
   // Records checked against a schema
   UNKNOWN_FEATURE: { area: 'record', meaning: 'a record names a feature the model does not have' },
@@ -96,6 +105,58 @@ export const ERROR_CATALOGUE = {
   NO_DECISIONS: {
     area: 'artifact',
     meaning: "a decision log holds no readable decision of the model's rule set",
+  },
+  MODEL_LOCKED: {
+    area: 'artifact',
+    meaning: 'another build of the same model is running (its lock file names the process)',
+  },
+  MODEL_FILE_MODIFIED: {
+    area: 'artifact',
+    meaning: "a model file's content differs from the hash its manifest recorded",
+  },
+  RULES_MODIFIED: {
+    area: 'artifact',
+    meaning:
+      'the distilled rule file differs from the rules committed with the model (`neurules rules accept` takes a deliberate edit)',
+  },
+  RULE_UNKNOWN_CLASS: {
+    area: 'artifact',
+    meaning: "a distilled rule decides a class that is not one of the schema's classes",
+  },
+  RULE_UNKNOWN_FACT: {
+    area: 'artifact',
+    meaning: "a distilled rule's condition names a fact that is not a feature of the schema",
+  },
+  RULE_INVALID_CONDITION: {
+    area: 'artifact',
+    meaning:
+      "a distilled rule's condition has an operator or value that is not valid for its feature's type",
+  },
+  SCHEMA_MISMATCH: {
+    area: 'artifact',
+    meaning:
+      "the schema disagrees with the network's input encoding (features, types, levels or classes)",
+  },
+  RULES_GAP: {
+    area: 'artifact',
+    meaning: 'some records match no distilled rule (listed with an example record)',
+  },
+  RULES_OVERLAP: {
+    area: 'artifact',
+    meaning: 'some records match two distilled rules (listed with an example record)',
+  },
+  NOT_A_REGULAR_FILE: {
+    area: 'artifact',
+    meaning:
+      'a path where neurules reads a file is a FIFO, device, socket or directory; only regular files are read',
+  },
+  OUTSIDE_FOLDER: {
+    area: 'artifact',
+    meaning: 'a symbolic link in a folder neurules reads points outside that folder',
+  },
+  NOT_A_DIRECTORY: {
+    area: 'artifact',
+    meaning: 'a path where neurules expects a folder (models, rules, overrides) is a file',
   },
   // Override files (YAML)
   YAML_SYNTAX: { area: 'override', meaning: 'an override file is not valid YAML' },
@@ -256,6 +317,22 @@ export const ERROR_CATALOGUE = {
     area: 'http',
     meaning: 'a reload found bad files; the rule set already serving keeps serving',
     status: 422,
+  },
+  DECISION_LOG_FAILED: {
+    area: 'http',
+    meaning:
+      'the decision log cannot be written, so no decision is answered; /healthz reports unhealthy',
+    status: 503,
+  },
+  PROTOTYPE_KEY: {
+    area: 'http',
+    meaning: 'a JSON body holds a `__proto__`, `constructor` or `prototype` key, which is refused',
+    status: 400,
+  },
+  REQUEST_TIMEOUT: {
+    area: 'http',
+    meaning: 'a request (headers and body) did not arrive within the request timeout',
+    status: 408,
   },
   INTERNAL: {
     area: 'http',

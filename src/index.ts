@@ -140,12 +140,20 @@ export {
 
 // artifacts
 export {
+  checkModelName,
+  loadModel,
   loadModelFiles,
   loadRuleSet,
   modelPaths,
   saveModel,
   FORMAT_VERSIONS,
+  MODEL_NAME_PATTERN,
+  type LoadedModel,
+  type LoadOptions,
+  type SaveOptions,
+  type SaveStep,
 } from './artifacts/model-store';
+export { lockModel, type ModelLock } from './artifacts/model-lock';
 export type {
   ManifestData,
   Metrics,
@@ -178,6 +186,13 @@ export {
 export { testOverrides } from './pipeline/test-overrides';
 export { measureImpact, type ModelImpact } from './pipeline/measure-impact';
 export {
+  acceptRules,
+  formatAcceptance,
+  type EditImpact,
+  type RulesAcceptance,
+  type RulesChangeEntry,
+} from './pipeline/accept-rules';
+export {
   compileRuleSet,
   safeCompileRuleSet,
   CompiledRules,
@@ -197,6 +212,9 @@ export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/pars
 export {
   loadOverrides,
   safeLoadOverrides,
+  loadOverridesAsync,
+  safeLoadOverridesAsync,
+  type OverridesLoad,
   mergeOverrides,
   hitOrder,
 } from './overrides/merge-overrides';
@@ -213,5 +231,14 @@ export {
   type ReportFormat,
 } from './report/render-report';
 export { replaceDirAtomic, writeFileAtomic } from './files/write-atomic';
+export {
+  readRegularFile,
+  readRegularFileAsync,
+  listFolderFiles,
+  listFolderFilesAsync,
+  type ReadRegularFileOptions,
+  type ListedFile,
+  type FolderListing,
+} from './files/read-safe';
 export { treeView } from './audit/tree-view';
 export type * from './audit/types';

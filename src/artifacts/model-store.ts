@@ -1,96 +1,550 @@
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Schema } from '../data/types';
 import type { Metrics, ModelArtifacts, ModelLocation, ModelManifest } from './types';
 import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
-import type { RuleSet } from '../rules/types';
-import { readArtifact } from './read-artifact';
+import type { NeurulesRule, RuleSet } from '../rules/types';
+import { parseArtifact, readArtifact } from './read-artifact';
 import { ruleSetHash } from './rule-set-hash';
-import { replaceDirAtomic, writeFileAtomic } from '../files/write-atomic';
+import { writeFailure } from '../files/write-atomic';
+import { readRegularFile } from '../files/read-safe';
+import { ensureDirectory, lockModel, type ModelLock } from './model-lock';
+import { verifyRuleSet } from '../rules/verify-rules';
+import { checkEncoding, type TeacherEncoding } from '../teacher/check-encoding';
 
 /** Format versions this neurules reads and writes. */
-export const FORMAT_VERSIONS = { model: 1, schema: 1, tree: 1, metrics: 1, rules: 1 } as const;
+export const FORMAT_VERSIONS = { model: 2, schema: 1, tree: 1, metrics: 1, rules: 2 } as const;
 
-/** Paths of a model's files. */
+/** What a model name may be (`--name`, `--model`): a plain folder name, never a path. */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** A generation folder's name: its UTC creation time and a random suffix. */
+const GENERATION_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+
+/** Refuse a model name that is not a plain folder name (a path, `..`, empty, too long). */
+export function checkModelName(name: string, field = 'model'): void {
+  if (!MODEL_NAME_PATTERN.test(name)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected a model name of at most 100 letters, digits, '.', '_' or '-' (starting with a letter or digit), found '${name}'`,
+      { field },
+    );
+  }
+}
+
+/** Where a model's fixed files are (the generation's files are found through the rules). */
 export function modelPaths(loc: ModelLocation) {
   const dir = path.join(loc.modelsDir, loc.name);
+  const rulesDir = path.join(loc.rulesDir, loc.name);
   return {
+    /** `MODELS_DIR/NAME`: the generation folders and the lock. */
     dir,
-    manifest: path.join(dir, 'manifest.json'),
-    schema: path.join(dir, 'schema.json'),
-    tree: path.join(dir, 'tree.json'),
-    metrics: path.join(dir, 'metrics.json'),
-    teacherDir: path.join(dir, 'teacher'),
-    rulesDir: path.join(loc.rulesDir, loc.name),
-    rules: path.join(loc.rulesDir, loc.name, 'distilled.rules.json'),
+    lock: path.join(dir, '.lock'),
+    rulesDir,
+    /** The rule file of record; it names the current generation (the commit point). */
+    rules: path.join(rulesDir, 'distilled.rules.json'),
+    overrides: path.join(rulesDir, 'overrides'),
+    /** Accepted hand edits of the distilled rules, one JSON line each. */
+    changes: path.join(rulesDir, 'changes.jsonl'),
   };
 }
 
-/**
- * Write a model directory and its rule set. The model directory is filled beside its
- * final place and swapped in whole; the rule file is written to a temporary file and
- * renamed. A failure leaves the previous model and rules as they were.
- */
-export async function saveModel(loc: ModelLocation, a: ModelArtifacts): Promise<void> {
-  const p = modelPaths(loc);
-  const json = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
-  await replaceDirAtomic(p.dir, async (tmp) => {
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), json(a.manifest));
-    fs.writeFileSync(path.join(tmp, 'schema.json'), json(a.schema));
-    fs.writeFileSync(path.join(tmp, 'tree.json'), json(a.tree));
-    fs.writeFileSync(path.join(tmp, 'metrics.json'), json(a.metrics));
-    await a.saveTeacher(path.join(tmp, 'teacher'));
-  });
-  writeFileAtomic(p.rules, json(a.ruleSet));
+/** A model as opened: its files, checked against the hashes its manifest recorded. */
+export interface LoadedModel {
+  manifest: ModelManifest;
+  schema: Schema;
+  tree: Tree;
+  metrics: Metrics;
+  /** The distilled rules, from `RULES_DIR/NAME/distilled.rules.json`. */
+  ruleSet: RuleSet;
+  /** The folder holding manifest, schema, tree, metrics and teacher. */
+  dir: string;
+  teacherDir: string;
+  manifestFile: string;
+  rulesFile: string;
+  /** The rules as committed with the model (generation folders only). */
+  committedRules?: RuleSet;
+  /** The rule file's content hash (equal to `manifest.rulesHash` unless `allowEditedRules`). */
+  rulesHash: string;
 }
 
-/** Read and check a model's manifest, schema and tree (not the network). */
+/** The steps of {@link saveModel}, in order; a test hook runs after each one. */
+export type SaveStep =
+  | 'clean'
+  | 'write schema.json'
+  | 'write tree.json'
+  | 'write metrics.json'
+  | 'write rules copy'
+  | 'write teacher'
+  | 'write manifest.json'
+  | 'rename generation'
+  | 'write rules temp'
+  | 'commit'
+  | 'prune';
+
+/** Options of {@link saveModel}. */
+export interface SaveOptions {
+  /** The model's lock, when the caller holds it already (a build takes it before training). */
+  lock?: ModelLock;
+  /** Test hook, called after each step (fault injection: throw, or end the process). */
+  afterStep?: (step: SaveStep) => void;
+}
+
+const json = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
+const sha256 = (data: string | Uint8Array): string =>
+  createHash('sha256').update(data).digest('hex');
+
+/**
+ * Commit a model and its rules as one unit.
+ *
+ * 1. Everything of the model goes into a new generation folder `MODELS_DIR/NAME/.tmp-G`
+ *    (each file written and flushed to disk), whose manifest records the SHA-256 of every
+ *    other file; the folder is then renamed to `MODELS_DIR/NAME/G`.
+ * 2. The rules, which name generation G, are written to a temporary file beside
+ *    `RULES_DIR/NAME/distilled.rules.json` and renamed over it. This one rename is the
+ *    commit: before it, the rule file names the old generation (which is untouched); after
+ *    it, the new one.
+ * 3. Generations other than the new and the previous one are removed, as are temporary
+ *    files of builds that died (the lock proves no build of this name is running).
+ *
+ * A failure before the commit leaves the old model current and removes what was written.
+ * Takes the model's lock unless `options.lock` is given (MODEL_LOCKED when another process
+ * holds it). Returns the new generation's name and folder.
+ */
+export async function saveModel(
+  loc: ModelLocation,
+  a: ModelArtifacts,
+  options: SaveOptions = {},
+): Promise<{ generation: string; dir: string }> {
+  checkModelName(loc.name, 'name');
+  const p = modelPaths(loc);
+  const lock = options.lock ?? lockModel(p.dir, 'build');
+  const step = (name: SaveStep): void => options.afterStep?.(name);
+  try {
+    const previous = currentGeneration(p.rules);
+    removeLeftovers(loc, previous);
+    step('clean');
+    const generation = newGeneration();
+    const tmp = path.join(p.dir, `.tmp-${generation}`);
+    const final = path.join(p.dir, generation);
+    const ruleSet: RuleSet = { ...a.ruleSet, version: 2, generation };
+    const rulesJson = json(ruleSet);
+    const rulesHash = ruleSetHash(ruleSet);
+    const rulesFile = `rules-${rulesHash.slice(0, 12)}.json`;
+    const rulesTmp = path.join(p.rulesDir, `.distilled.rules.json.${process.pid}.tmp`);
+    try {
+      fs.mkdirSync(tmp);
+      const files: Record<string, string> = {};
+      const put = (rel: string, data: string, name: SaveStep): void => {
+        writeDurable(path.join(tmp, rel), data);
+        files[rel] = sha256(data);
+        step(name);
+      };
+      put('schema.json', json(a.schema), 'write schema.json');
+      put('tree.json', json(a.tree), 'write tree.json');
+      put('metrics.json', json(a.metrics), 'write metrics.json');
+      put(rulesFile, rulesJson, 'write rules copy');
+      await a.saveTeacher(path.join(tmp, 'teacher'));
+      for (const rel of listFiles(path.join(tmp, 'teacher'))) {
+        const file = path.join(tmp, 'teacher', rel);
+        files[`teacher/${rel}`] = sha256(fs.readFileSync(file));
+        flush(file);
+      }
+      step('write teacher');
+      const manifest: ModelManifest = {
+        ...a.manifest,
+        version: 2,
+        generation,
+        rulesHash,
+        rulesFile,
+        files,
+      };
+      writeDurable(path.join(tmp, 'manifest.json'), json(manifest));
+      step('write manifest.json');
+      fs.renameSync(tmp, final);
+      flush(p.dir);
+      step('rename generation');
+      ensureDirectory(p.rulesDir, 'rules folder');
+      writeDurable(rulesTmp, rulesJson);
+      step('write rules temp');
+      fs.renameSync(rulesTmp, p.rules);
+    } catch (e) {
+      // Not committed: the rule file still names the previous generation.
+      for (const leftover of [tmp, final, rulesTmp])
+        fs.rmSync(leftover, { recursive: true, force: true });
+      throw writeFailure(e, p.rules);
+    }
+    flush(p.rulesDir);
+    step('commit');
+    pruneGenerations(p.dir, new Set([generation, ...(previous ? [previous] : [])]));
+    step('prune');
+    return { generation, dir: final };
+  } finally {
+    if (!options.lock) lock.release();
+  }
+}
+
+/** `YYYYMMDDTHHMMSSZ-xxxxxx`: sorts by creation time. */
+function newGeneration(): string {
+  const time = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${time}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The generation the rule file names now, if it is a readable version-2 rule file. */
+function currentGeneration(rulesFile: string): string | undefined {
+  try {
+    const g = (JSON.parse(fs.readFileSync(rulesFile, 'utf8')) as { generation?: unknown })
+      .generation;
+    return typeof g === 'string' && GENERATION_PATTERN.test(g) ? g : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Remove what builds that died left behind: temporary generation folders, rule temp files,
+ * the temporary folders of older neurules (`MODELS_DIR/.NAME.tmp-*`), and generations
+ * newer than the current one (written but never committed). Only called with the lock held.
+ */
+function removeLeftovers(loc: ModelLocation, current: string | undefined): void {
+  const p = modelPaths(loc);
+  const remove = (dir: string, match: (entry: string) => boolean): void => {
+    for (const entry of readdirQuietly(dir))
+      if (match(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  };
+  remove(p.dir, (e) => e.startsWith('.tmp-'));
+  remove(p.dir, (e) => GENERATION_PATTERN.test(e) && (current === undefined ? false : e > current));
+  remove(p.rulesDir, (e) => /^\.distilled\.rules\.json\.\d+\.tmp$/.test(e));
+  remove(loc.modelsDir, (e) => e.startsWith(`.${loc.name}.tmp-`));
+}
+
+/** Remove generation folders not in `keep`, and the files of the old single-folder layout. */
+function pruneGenerations(dir: string, keep: Set<string>): void {
+  const legacy = new Set(['manifest.json', 'schema.json', 'tree.json', 'metrics.json', 'teacher']);
+  for (const entry of readdirQuietly(dir)) {
+    if ((GENERATION_PATTERN.test(entry) && !keep.has(entry)) || legacy.has(entry)) {
+      try {
+        fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      } catch {
+        // The new model is committed; an old folder that cannot be removed now is
+        // removed by the next build.
+      }
+    }
+  }
+}
+
+function readdirQuietly(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Files under `dir`, as paths relative to it with `/` separators, sorted. */
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Write a new file and flush it to the disk before returning. */
+function writeDurable(file: string, data: string): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Flush a file or folder (a folder: its entries, so a rename survives a power cut). */
+function flush(file: string): void {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on folders; the rename itself is still atomic.
+  }
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions {
+  /**
+   * Open a model whose distilled rule file differs from its committed rules (for
+   * `rules accept`); every other check still applies. @defaultValue false
+   */
+  allowEditedRules?: boolean;
+}
+
+/**
+ * Open a model: read the rule file, then the generation it names, and check every file
+ * against the SHA-256 the manifest recorded (MODEL_FILE_MODIFIED), and the rules against the
+ * committed rules hash (RULES_MODIFIED, naming both hashes and the rules that differ).
+ * Models of the old single-folder layout (manifest version 1) are read from
+ * `MODELS_DIR/NAME/` and checked by their rules hash.
+ *
+ * Throws NeurulesError: INVALID_ARGUMENT (a name that is not a plain name), MODEL_NOT_FOUND,
+ * NOT_A_DIRECTORY, RULES_NOT_FOUND, FOREIGN_FORMAT, NEWER_FORMAT, INVALID_ARTIFACT,
+ * MODEL_FILE_MODIFIED, RULES_MODIFIED; the rules' own problems (RULE_UNKNOWN_CLASS,
+ * RULE_UNKNOWN_FACT, RULE_INVALID_CONDITION, see `verifyRuleSet`), and SCHEMA_MISMATCH when
+ * the schema disagrees with the network's input encoding.
+ */
+export function loadModel(loc: ModelLocation, options: LoadOptions = {}): LoadedModel {
+  checkModelName(loc.name);
+  const p = modelPaths(loc);
+  const modelsDir = statQuietly(loc.modelsDir);
+  if (modelsDir && !modelsDir.isDirectory()) {
+    throw new NeurulesError(
+      'NOT_A_DIRECTORY',
+      `expected models folder ${loc.modelsDir} to be a folder, found a file`,
+      { file: loc.modelsDir },
+    );
+  }
+  if (!statQuietly(p.dir)?.isDirectory()) throw modelNotFound(loc, p.dir);
+  if (!fs.existsSync(p.rules)) {
+    const legacy = path.join(p.dir, 'manifest.json');
+    if (!fs.existsSync(legacy)) throw modelNotFound(loc, p.dir);
+    // A model of the old layout without its rules: its manifest's own problems first.
+    readArtifact<ModelManifest>(legacy, 'neurules.model', FORMAT_VERSIONS.model);
+  }
+  const ruleSet = readArtifact<RuleSet>(
+    p.rules,
+    'neurules.rules',
+    FORMAT_VERSIONS.rules,
+    'RULES_NOT_FOUND',
+  );
+  if (!Array.isArray(ruleSet.rules) || ruleSet.rules.length === 0) {
+    throw new NeurulesError('INVALID_ARTIFACT', `${p.rules}: expected a non-empty 'rules' array`, {
+      file: p.rules,
+      field: 'rules',
+    });
+  }
+  let dir = p.dir;
+  if (ruleSet.generation !== undefined) {
+    if (typeof ruleSet.generation !== 'string' || !GENERATION_PATTERN.test(ruleSet.generation)) {
+      throw new NeurulesError(
+        'INVALID_ARTIFACT',
+        `${p.rules}: expected 'generation' to name a generation folder (like 20261130T091502Z-3fa9c1), found ${JSON.stringify(ruleSet.generation)}`,
+        { file: p.rules, field: 'generation' },
+      );
+    }
+    dir = path.join(p.dir, ruleSet.generation);
+    if (!statQuietly(dir)?.isDirectory()) {
+      throw new NeurulesError(
+        'INVALID_ARTIFACT',
+        `${p.rules} names generation ${ruleSet.generation}, but ${dir} is not there`,
+        { file: p.rules, field: 'generation' },
+      );
+    }
+  }
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = readArtifact<ModelManifest>(
+    manifestFile,
+    'neurules.model',
+    FORMAT_VERSIONS.model,
+  );
+  const texts = new Map<string, string>();
+  if (manifest.version >= 2) checkFiles(dir, manifestFile, manifest, texts);
+  const read = <T extends { format: string; version: number }>(
+    rel: string,
+    format: T['format'],
+    version: number,
+  ): T => {
+    const text = texts.get(rel);
+    const file = path.join(dir, rel);
+    return text === undefined
+      ? readArtifact<T>(file, format, version)
+      : parseArtifact<T>(text, file, format, version);
+  };
+  const schema = read<Schema>('schema.json', 'neurules.schema', FORMAT_VERSIONS.schema);
+  const tree = read<Tree>('tree.json', 'neurules.tree', FORMAT_VERSIONS.tree);
+  const metrics = read<Metrics>('metrics.json', 'neurules.metrics', FORMAT_VERSIONS.metrics);
+  const committedRules =
+    manifest.rulesFile !== undefined
+      ? read<RuleSet>(manifest.rulesFile, 'neurules.rules', FORMAT_VERSIONS.rules)
+      : undefined;
+  const rulesHash = ruleSetHash(ruleSet);
+  if (rulesHash !== manifest.rulesHash && !options.allowEditedRules) {
+    const changed = committedRules ? ` (${describeRuleChanges(committedRules, ruleSet)})` : '';
+    throw new NeurulesError(
+      'RULES_MODIFIED',
+      `${p.rules} has rules hash ${rulesHash.slice(0, 12)}…, expected ${manifest.rulesHash.slice(0, 12)}…, the hash of the rules committed with model '${loc.name}'${changed}`,
+      { file: p.rules, field: 'rules' },
+    );
+  }
+  // The rules must fit the schema, and the schema the network's input encoding. An edit
+  // being accepted is verified by `rules accept` itself, with its own report.
+  const issues = options.allowEditedRules ? [] : verifyRuleSet(ruleSet, schema, p.rules);
+  const teacherFile = path.join(dir, 'teacher', 'teacher.json');
+  const teacherText = texts.get('teacher/teacher.json');
+  const teacher =
+    teacherText === undefined
+      ? readArtifact<TeacherEncoding & { format: string; version: number }>(
+          teacherFile,
+          'neurules.teacher',
+          1,
+        )
+      : parseArtifact<TeacherEncoding & { format: string; version: number }>(
+          teacherText,
+          teacherFile,
+          'neurules.teacher',
+          1,
+        );
+  issues.push(...checkEncoding(schema, teacher, teacherFile));
+  if (issues.length > 0) throw NeurulesError.fromIssues(issues);
+  return {
+    manifest,
+    schema,
+    tree,
+    metrics,
+    ruleSet,
+    dir,
+    teacherDir: path.join(dir, 'teacher'),
+    manifestFile,
+    rulesFile: p.rules,
+    ...(committedRules && { committedRules }),
+    rulesHash,
+  };
+}
+
+/** Check every file the manifest names against its hash; keep the JSON files' text. */
+function checkFiles(
+  dir: string,
+  manifestFile: string,
+  manifest: ModelManifest,
+  texts: Map<string, string>,
+): void {
+  const files = manifest.files;
+  if (!files || typeof files !== 'object') {
+    throw new NeurulesError('INVALID_ARTIFACT', `${manifestFile}: expected a 'files' object`, {
+      file: manifestFile,
+      field: 'files',
+    });
+  }
+  const required = ['schema.json', 'tree.json', 'metrics.json', manifest.rulesFile ?? ''];
+  for (const rel of required) {
+    if (!(rel in files)) {
+      throw new NeurulesError(
+        'INVALID_ARTIFACT',
+        `${manifestFile}: expected 'files' to name ${rel || "'rulesFile'"}`,
+        { file: manifestFile, field: 'files' },
+      );
+    }
+  }
+  for (const [rel, expected] of Object.entries(files)) {
+    if (rel.split('/').some((part) => part === '..' || part === '') || path.isAbsolute(rel)) {
+      throw new NeurulesError(
+        'INVALID_ARTIFACT',
+        `${manifestFile}: expected file names inside the generation folder, found '${rel}'`,
+        { file: manifestFile, field: `files.${rel}` },
+      );
+    }
+    const file = path.join(dir, rel);
+    const bytes = readRegularFile(file, { missingCode: 'MODEL_NOT_FOUND' });
+    const found = sha256(bytes);
+    if (found !== expected) {
+      throw new NeurulesError(
+        'MODEL_FILE_MODIFIED',
+        `${file} has SHA-256 ${found.slice(0, 12)}…, expected ${String(expected).slice(0, 12)}… as ${manifestFile} recorded`,
+        { file, field: `files.${rel}` },
+      );
+    }
+    if (rel.endsWith('.json')) texts.set(rel, bytes.toString('utf8'));
+  }
+}
+
+/** "rules r3, r5 changed; r9 added; r2 removed", comparing by rule name. */
+export function describeRuleChanges(before: RuleSet, after: RuleSet): string {
+  const diff = ruleChanges(before, after);
+  const parts: string[] = [];
+  const list = (names: string[]): string =>
+    names.slice(0, 8).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '');
+  if (diff.changed.length) parts.push(`rule(s) ${list(diff.changed)} changed`);
+  if (diff.added.length) parts.push(`${list(diff.added)} added`);
+  if (diff.removed.length) parts.push(`${list(diff.removed)} removed`);
+  if (diff.reordered) parts.push('the order of the rules changed');
+  return parts.join('; ') || 'the rules differ';
+}
+
+/** The rules added, removed and changed between two rule sets, by rule name. */
+export function ruleChanges(
+  before: RuleSet,
+  after: RuleSet,
+): { changed: string[]; added: string[]; removed: string[]; reordered: boolean } {
+  const byName = (rules: NeurulesRule[]): Map<string, string> =>
+    new Map(rules.map((r) => [String(r.name), ruleSetHash({ rules: [r] })]));
+  const a = byName(before.rules);
+  const b = byName(after.rules);
+  const changed = [...b].filter(([n, h]) => a.has(n) && a.get(n) !== h).map(([n]) => n);
+  const added = [...b.keys()].filter((n) => !a.has(n));
+  const removed = [...a.keys()].filter((n) => !b.has(n));
+  const common = (rules: NeurulesRule[], other: Map<string, string>): string =>
+    rules
+      .map((r) => String(r.name))
+      .filter((n) => other.has(n))
+      .join('\n');
+  const reordered = common(before.rules, b) !== common(after.rules, a);
+  return { changed, added, removed, reordered };
+}
+
+function statQuietly(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function modelNotFound(loc: ModelLocation, dir: string): NeurulesError {
+  const known = readdirQuietly(loc.modelsDir)
+    .filter((d) => MODEL_NAME_PATTERN.test(d))
+    .filter(
+      (d) =>
+        fs.existsSync(path.join(loc.rulesDir, d, 'distilled.rules.json')) ||
+        fs.existsSync(path.join(loc.modelsDir, d, 'manifest.json')),
+    );
+  return new NeurulesError(
+    'MODEL_NOT_FOUND',
+    `no model '${loc.name}' in ${loc.modelsDir}` +
+      (known.length
+        ? ` (models there: ${known.join(', ')})`
+        : ` (${loc.modelsDir} holds no model)`),
+    { file: dir, field: 'model' },
+  );
+}
+
+/** Read and check a model's manifest, schema, tree and metrics (see {@link loadModel}). */
 export function loadModelFiles(loc: ModelLocation): {
   manifest: ModelManifest;
   schema: Schema;
   tree: Tree;
   metrics: Metrics;
 } {
-  const p = modelPaths(loc);
-  if (!fs.existsSync(p.dir)) {
-    const known = fs.existsSync(loc.modelsDir)
-      ? fs
-          .readdirSync(loc.modelsDir)
-          .filter((d) => fs.existsSync(path.join(loc.modelsDir, d, 'manifest.json')))
-      : [];
-    throw new NeurulesError(
-      'MODEL_NOT_FOUND',
-      `no model '${loc.name}' in ${loc.modelsDir}` +
-        (known.length
-          ? ` (models there: ${known.join(', ')})`
-          : ` (${loc.modelsDir} holds no model)`),
-      { file: p.dir, field: 'model' },
-    );
-  }
-  const manifest = readArtifact<ModelManifest>(p.manifest, 'neurules.model', FORMAT_VERSIONS.model);
-  const schema = readArtifact<Schema>(p.schema, 'neurules.schema', FORMAT_VERSIONS.schema);
-  const tree = readArtifact<Tree>(p.tree, 'neurules.tree', FORMAT_VERSIONS.tree);
-  const metrics = readArtifact<Metrics>(p.metrics, 'neurules.metrics', FORMAT_VERSIONS.metrics);
+  const { manifest, schema, tree, metrics } = loadModel(loc);
   return { manifest, schema, tree, metrics };
 }
 
-/** Read and check a model's distilled rule set. */
+/** Read and check a model's distilled rule set (see {@link loadModel}). */
 export function loadRuleSet(loc: ModelLocation): RuleSet {
-  const file = modelPaths(loc).rules;
-  const ruleSet = readArtifact<RuleSet>(
-    file,
-    'neurules.rules',
-    FORMAT_VERSIONS.rules,
-    'RULES_NOT_FOUND',
-  );
-  if (!Array.isArray(ruleSet.rules) || ruleSet.rules.length === 0) {
-    throw new NeurulesError('INVALID_ARTIFACT', `${file}: expected a non-empty 'rules' array`, {
-      file,
-      field: 'rules',
-    });
-  }
-  return ruleSet;
+  return loadModel(loc).ruleSet;
 }
 
 export { ruleSetHash };

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { readRegularFile } from '../files/read-safe';
 import { type ErrorCode, NeurulesError } from '../errors';
 
 /**
@@ -12,12 +12,19 @@ export function readArtifact<T extends { format: string; version: number }>(
   maxVersion: number,
   missingCode: ErrorCode = 'MODEL_NOT_FOUND',
 ): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new NeurulesError(missingCode, `${file} does not exist or cannot be read`, { file });
-  }
+  // A regular file only: a FIFO or device put where an artifact belongs is refused
+  // (NOT_A_REGULAR_FILE) instead of stalling the reader.
+  const text = readRegularFile(file, { encoding: 'utf8', missingCode });
+  return parseArtifact<T>(text, file, format, maxVersion);
+}
+
+/** {@link readArtifact} of text already read from `file`. */
+export function parseArtifact<T extends { format: string; version: number }>(
+  text: string,
+  file: string,
+  format: T['format'],
+  maxVersion: number,
+): T {
   let value: unknown;
   try {
     value = JSON.parse(text);

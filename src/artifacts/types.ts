@@ -6,8 +6,18 @@ import type { RuleSet } from '../rules/types';
 /** `MODELS_DIR/NAME/manifest.json`: what a model directory holds and how it was made. */
 export interface ModelManifest {
   format: 'neurules.model';
-  version: 1;
+  /** 1: the files directly in `MODELS_DIR/NAME/`, no file hashes; 2: a generation folder. */
+  version: 1 | 2;
   name: string;
+  /** The generation folder this manifest lives in (version 2). */
+  generation?: string;
+  /**
+   * SHA-256 (hex) of every other file of the generation, by path relative to its folder
+   * (`schema.json`, `teacher/weights.bin`, ...): checked whenever the model is opened.
+   */
+  files?: Record<string, string>;
+  /** The committed copy of the distilled rules inside the generation (version 2). */
+  rulesFile?: string;
   createdAt: string;
   /** The data file the model was built from: enough to find it, check it and re-read it. */
   data: ManifestData;

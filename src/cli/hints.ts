@@ -42,6 +42,14 @@ export function hintFor(issue: Issue, command?: CommandContext): string | undefi
       ? 'the compiled evaluator refuses this rule set; --engine json-rules-engine runs it as it is'
       : 'the compiled evaluator refuses this rule set; `neurules predict` and `neurules serve` run it with --engine json-rules-engine';
   }
+  if (code === 'INVALID_NUMBER' && has('--type'))
+    return 'correct the cells, or read the column as categories with --type COLUMN=categorical';
+  if (code === 'RULES_MODIFIED')
+    return 'to keep a deliberate edit, check and record it with `neurules rules accept --model NAME`; otherwise rebuild, or restore the file';
+  if (code === 'MODEL_FILE_MODIFIED')
+    return 'a model file was changed after its build: rebuild it with `neurules build`';
+  if (code === 'MODEL_LOCKED')
+    return 'another build of this model is running; run again when it has finished';
   if (code === 'BACKEND_UNAVAILABLE')
     return 'choose another with --backend (auto, node, wasm, cpu)';
   if (OVERRIDE_PROBLEMS.has(code) && command?.name !== 'rules lint')

@@ -121,14 +121,8 @@ export function parseCsv(input: Buffer | string, file?: string): CsvText {
   const header = headerRow.fields;
   checkHeader(header, { ...at, line: headerRow.line });
 
-  const data = rows.filter((row) => row.fields.some((f) => f !== ''));
-  if (data.length === 0) {
-    throw new NeurulesError(
-      'HEADER_ONLY',
-      `the CSV file has a header (${header.length} columns) but no data rows`,
-      { ...at, line: headerRow.line },
-    );
-  }
+  const data = rows.filter((row) => !isEmptyRow(row.fields));
+  if (data.length === 0) throw headerOnly(header, { ...at, line: headerRow.line });
   const ragged = new IssueList();
   for (const row of data) {
     if (row.fields.length !== header.length) {
@@ -144,8 +138,31 @@ export function parseCsv(input: Buffer | string, file?: string): CsvText {
   return { header, headerLine: headerRow.line, rows: data };
 }
 
-/** Throw EMPTY_COLUMN_NAME / DUPLICATE_COLUMN for every bad header field. */
-function checkHeader(header: readonly string[], at: ErrorPlace): void {
+/**
+ * True for a row whose fields are all empty (`,,,`, as spreadsheets export): every CSV
+ * reader skips it like a blank line.
+ */
+export function isEmptyRow(fields: readonly string[]): boolean {
+  // Most rows start with a value: one comparison decides them.
+  if (fields.length > 0 && fields[0] !== '') return false;
+  for (let i = 1; i < fields.length; i++) if (fields[i] !== '') return false;
+  return true;
+}
+
+/** HEADER_ONLY for a CSV file with a header (at `headerAt`) and no data rows. */
+export function headerOnly(header: readonly string[], headerAt: ErrorPlace): NeurulesError {
+  return new NeurulesError(
+    'HEADER_ONLY',
+    `the CSV file has a header (${header.length} columns) but no data rows`,
+    headerAt,
+  );
+}
+
+/**
+ * Throw EMPTY_COLUMN_NAME / DUPLICATE_COLUMN for every bad header field (`at`: the header's
+ * place). Every CSV reader checks its header with this, so `build` and `predict` agree.
+ */
+export function checkHeader(header: readonly string[], at: ErrorPlace): void {
   const issues = new IssueList();
   const firstColumn = new Map<string, number>();
   header.forEach((name, index) => {

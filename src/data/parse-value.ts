@@ -36,6 +36,21 @@ export function parseNumber(text: string): number | undefined {
 }
 
 /**
+ * Why `text` (present, not a number by {@link parseNumber}) is not a number, in words for
+ * a message: `'inf'` and `'NaN'` are not finite, `'1e309'` is too large, `'5,05'` has a
+ * decimal comma.
+ */
+export function whyNotANumber(text: string): string {
+  const trimmed = text.trim();
+  if (/^[-+]?(inf|infinity|nan)$/i.test(trimmed)) return 'is not a finite number';
+  if (NUMBER_PATTERN.test(trimmed)) return 'is too large to be a finite number';
+  if (/^[-+]?\d+(,\d+)+(\.\d*)?$/.test(trimmed)) {
+    return 'has a comma (numbers take a decimal point and no thousands separator)';
+  }
+  return 'is not a number';
+}
+
+/**
  * Sort class labels into the order of a schema's `classes`: numerically when every label
  * looks like a number (`'2' < '10'`, ties by text), otherwise by UTF-16 code units
  * (`'Bad' < 'bad' < 'good'`). Code-unit order rather than `localeCompare` keeps the order

@@ -3,7 +3,7 @@ import { checkColumns, classIndex, coerceFields, listLevels } from './coerce-rec
 import { IssueList } from './issue-list';
 import { parseCsv, type CsvText } from './parse-csv';
 import { NumericStats } from './numeric-stats';
-import { isMissingText, parseNumber, sortLabels } from './parse-value';
+import { isMissingText, parseNumber, sortLabels, whyNotANumber } from './parse-value';
 import { readInputFile } from './read-input-file';
 import type { DataRecord, Feature, Schema, Table } from './types';
 
@@ -37,11 +37,15 @@ export interface ReadTableOptions {
  * - A feature column is numeric when every non-missing value is a plain decimal number,
  *   otherwise categorical (levels in order of first appearance); `options.types` forces
  *   either. A column with no values at all is categorical with no levels.
+ * - A column of numbers with a few cells that are not finite numbers (`inf`, `NaN`,
+ *   `1e309`, `5,05`, a word) is refused with INVALID_NUMBER, one issue per bad cell, rather
+ *   than read as categorical: see {@link hasBadNumbers} for "a few". Forcing the column's
+ *   type (to categorical, or to numeric: NOT_A_NUMBER) decides it instead.
  * - Numeric features get min, max, mean, population std, integer and missing count.
  *
  * Throws a {@link NeurulesError} with code and place: FILE_NOT_FOUND, EMPTY_FILE,
  * HEADER_ONLY, CSV_SYNTAX, RAGGED_ROW, DUPLICATE_COLUMN, EMPTY_COLUMN_NAME,
- * TARGET_NOT_FOUND, UNKNOWN_COLUMN, NOT_A_NUMBER, MISSING_TARGET, SINGLE_CLASS,
+ * TARGET_NOT_FOUND, UNKNOWN_COLUMN, NOT_A_NUMBER, INVALID_NUMBER, MISSING_TARGET, SINGLE_CLASS,
  * NO_FEATURES, INVALID_ARGUMENT; with `options.schema` also MISSING_FEATURE,
  * UNKNOWN_FEATURE, WRONG_TYPE and UNKNOWN_CATEGORY (a class the schema does not know).
  * Problems of the same stage are reported together, each with its line.
@@ -137,10 +141,10 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
     );
   }
 
-  // Pass 1: check every row and decide each column's type.
+  // Pass 1: check every row and count each column's numbers and other present values.
   const featureIndices = header.map((_, i) => i).filter((i) => i !== targetIndex);
-  const allNumeric = new Map(featureIndices.map((i) => [i, true]));
-  const seenValue = new Map(featureIndices.map((i) => [i, false]));
+  const numbers = new Uint32Array(header.length);
+  const others = new Uint32Array(header.length);
   const issues = new IssueList();
   for (const row of rows) {
     const at: ErrorPlace = { ...file, line: row.line };
@@ -156,8 +160,11 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
     for (const i of featureIndices) {
       const text = row.fields[i]!;
       if (isMissingText(text)) continue;
-      seenValue.set(i, true);
-      if (parseNumber(text) !== undefined) continue;
+      if (parseNumber(text) !== undefined) {
+        numbers[i]!++;
+        continue;
+      }
+      others[i]!++;
       const name = header[i]!;
       if (forcedType(name) === 'numeric') {
         issues.add({
@@ -168,7 +175,28 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
           field: name,
         });
       }
-      allNumeric.set(i, false);
+    }
+  }
+  // Numeric columns with a few bad cells: every bad cell is listed, in file order. Only a
+  // file with such a column is read again, so a good file costs nothing more.
+  const suspect = featureIndices.filter(
+    (i) => forcedType(header[i]!) === undefined && hasBadNumbers(numbers[i]!, others[i]!),
+  );
+  if (suspect.length > 0) {
+    for (const row of rows) {
+      for (const i of suspect) {
+        const text = row.fields[i]!;
+        if (isMissingText(text) || parseNumber(text) !== undefined) continue;
+        const name = header[i]!;
+        issues.add({
+          code: 'INVALID_NUMBER',
+          message: `column '${name}' holds numbers (${numbers[i]} of its ${numbers[i]! + others[i]!} values), but '${text.trim()}' ${whyNotANumber(text)}; correct the value, or force the column's type to categorical`,
+          ...file,
+          line: row.line,
+          column: i + 1,
+          field: name,
+        });
+      }
     }
   }
   issues.throwIfAny();
@@ -176,7 +204,7 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
   const isNumeric = (i: number): boolean => {
     const forced = forcedType(header[i]!);
     if (forced !== undefined) return forced === 'numeric';
-    return allNumeric.get(i)! && seenValue.get(i)!;
+    return numbers[i]! > 0 && others[i]! === 0;
   };
 
   // Pass 2: build records, labels and feature summaries.
@@ -212,6 +240,26 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
     labels: labelTexts.map((t) => classOf.get(t)!),
     lines: rows.map((r) => r.line),
   };
+}
+
+/** Bad cells a numeric column may have whatever its size (see {@link hasBadNumbers}). */
+export const BAD_NUMBERS_ALLOWED = 10;
+/** Share of a numeric column's present cells that may be bad, when more than {@link BAD_NUMBERS_ALLOWED}. */
+export const BAD_NUMBERS_SHARE = 0.05;
+
+/**
+ * Whether a column with `numbers` finite numbers and `others` other present values is a
+ * numeric column with bad cells (refused with INVALID_NUMBER), not a categorical one: it
+ * has both, the others are fewer than the numbers, and they are few, at most
+ * {@link BAD_NUMBERS_ALLOWED} or {@link BAD_NUMBERS_SHARE} of the present values, whichever
+ * allows more. A stray `inf`, `NaN` or `5,05` in a column of measurements is then an error
+ * with its place, not a column silently turned into categories that a later `5.05` is an
+ * unseen level of; a column that is mostly text (codes with the odd numeric one) stays
+ * categorical.
+ */
+export function hasBadNumbers(numbers: number, others: number): boolean {
+  if (numbers === 0 || others === 0 || others >= numbers) return false;
+  return others <= Math.max(BAD_NUMBERS_ALLOWED, BAD_NUMBERS_SHARE * (numbers + others));
 }
 
 /** Running summary of a numeric CSV column: its text parsed, then summarised. */

@@ -47,7 +47,9 @@ export interface RecordSet {
  *   ones; `null`, `''`, `'?'` and `'NA'` are missing.
  *
  * Every problem in the file is reported at once in one {@link NeurulesError}, each issue
- * with its line (and, for CSV, column) and field.
+ * with its line (and, for CSV, column) and field. A CSV file is read by `parseCsv`, as
+ * `build` reads its data (EMPTY_FILE, HEADER_ONLY, DUPLICATE_COLUMN, ...); a file that
+ * cannot be read is FILE_NOT_FOUND, a directory INPUT_IS_DIRECTORY.
  *
  * @example
  * const { records } = readRecords('applicants.jsonl', model.schema);

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { NeurulesError } from '../errors';
 import type { CoerceOptions } from './coerce-record';
-import { CSV_OPTIONS, type CsvRow } from './parse-csv';
+import { checkHeader, CSV_OPTIONS, type CsvRow, headerOnly, isEmptyRow } from './parse-csv';
 import type { ParsedRecord } from './parse-record';
 import { isBlank } from './parse-value';
+import { inputFileError } from './read-input-file';
 import { createCsvRowReader, parseJsonlLine, type RecordFormat } from './read-records';
 import type { Schema } from './types';
 
@@ -15,6 +16,11 @@ export interface StreamRecordsOptions extends CoerceOptions {
   format: RecordFormat;
   /** Bytes read at a time. @defaultValue 256 KiB */
   chunkBytes?: number;
+  /**
+   * Stops the reading: the file is closed and the generator throws the signal's reason
+   * (an `AbortError` unless the caller gave one) at once, even while waiting for a chunk.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Records read so far, and how far into the file they reach. */
@@ -36,8 +42,13 @@ export interface RecordBatch {
  * detected record delimiter says (the first of CRLF, LF or CR in the file); blank lines are
  * skipped. JSONL lines end at LF, CRLF or CR.
  *
- * Throws EMPTY_FILE when a CSV file has no header, the header checks of
- * {@link createCsvRowReader}, and CSV_SYNTAX for malformed quoting.
+ * CSV rows whose fields are all empty (`,,,`) are skipped, as `build` skips them.
+ *
+ * Throws, as `build`'s reader does for the same file: EMPTY_FILE when a CSV file has no
+ * header, HEADER_ONLY when it has no data row, DUPLICATE_COLUMN and EMPTY_COLUMN_NAME for
+ * its header (checked once, before any record); then the header checks of
+ * {@link createCsvRowReader}, and CSV_SYNTAX for malformed quoting. A file that cannot be
+ * read is FILE_NOT_FOUND, a directory INPUT_IS_DIRECTORY.
  */
 export async function* streamRecords(
   file: string,
@@ -47,10 +58,20 @@ export async function* streamRecords(
   const input = fs.createReadStream(file, {
     encoding: 'utf8',
     highWaterMark: options.chunkBytes ?? 256 * 1024,
+    ...(options.signal && { signal: options.signal }),
   });
+  let readError: unknown;
+  input.on('error', (e) => (readError ??= e));
   try {
     if (options.format === 'csv') yield* csvBatches(file, input, schema, options);
     else yield* jsonlBatches(file, input, schema, options);
+  } catch (e) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    // A failure to open or read the file itself (not an abort) gets its code and place.
+    if (e === readError && typeof (e as NodeJS.ErrnoException).syscall === 'string') {
+      throw inputFileError(file, e);
+    }
+    throw e;
   } finally {
     input.destroy();
   }
@@ -60,10 +81,11 @@ async function* jsonlBatches(
   file: string,
   input: fs.ReadStream,
   schema: Schema,
-  options: CoerceOptions,
+  options: StreamRecordsOptions,
 ): AsyncGenerator<RecordBatch> {
   const lines = new LineSplitter('any');
   for await (const chunk of input as AsyncIterable<string>) {
+    options.signal?.throwIfAborted();
     const records: ParsedRecord[] = [];
     for (const { text, line } of lines.push(chunk)) {
       const parsed = parseJsonlLine(schema, text, { file, line }, options);
@@ -83,10 +105,12 @@ async function* csvBatches(
   file: string,
   input: fs.ReadStream,
   schema: Schema,
-  options: CoerceOptions,
+  options: StreamRecordsOptions,
 ): AsyncGenerator<RecordBatch> {
   const rows = new CsvRows(file, schema, options);
   for await (const batch of streamCsvRows(input as AsyncIterable<string>, file)) {
+    // Between batches: csv-parse may hold much of a small file already read.
+    options.signal?.throwIfAborted();
     const records: ParsedRecord[] = [];
     for (const row of batch) {
       const parsed = rows.read(row.fields, row.line);
@@ -159,7 +183,11 @@ async function* quotedCsvRows(
   }
   // One record delimiter (detected from the text) keeps csv-parse's line count exact.
   const { record_delimiter: _all, bom: _bom, ...csvOptions } = CSV_OPTIONS;
-  const parser = Readable.from(text()).pipe(parseCsvStream({ ...csvOptions, info: true }));
+  const source = Readable.from(text());
+  const parser = source.pipe(parseCsvStream({ ...csvOptions, info: true }));
+  // pipe() does not pass a failure on: without this, a read error (or an abort) of the file
+  // would leave the loop below waiting for ever.
+  source.on('error', (e) => parser.destroy(e));
   let rows: CsvRow[] = [];
   try {
     for await (const item of parser as AsyncIterable<{
@@ -192,6 +220,9 @@ async function* quotedCsvRows(
 class CsvRows {
   private readRow: ((row: CsvRow) => ParsedRecord) | undefined;
   private width = 0;
+  private header: string[] = [];
+  private headerLine = 0;
+  private dataRows = 0;
 
   constructor(
     private readonly file: string,
@@ -199,9 +230,11 @@ class CsvRows {
     private readonly options: CoerceOptions,
   ) {}
 
-  /** The record of a data row, or undefined for the header row. */
+  /** The record of a data row, or undefined for the header row and an all-empty row. */
   read(fields: string[], line: number): ParsedRecord | undefined {
     if (!this.readRow) {
+      // The header is checked once, as build's reader checks it (parseCsv).
+      checkHeader(fields, { file: this.file, line });
       this.readRow = createCsvRowReader(
         this.schema,
         fields,
@@ -209,8 +242,12 @@ class CsvRows {
         this.options,
       );
       this.width = fields.length;
+      this.header = fields;
+      this.headerLine = line;
       return undefined;
     }
+    if (isEmptyRow(fields)) return undefined;
+    this.dataRows++;
     if (fields.length !== this.width) {
       return {
         record: {},
@@ -229,10 +266,13 @@ class CsvRows {
     return this.readRow({ fields, line });
   }
 
-  /** Throws EMPTY_FILE when no header was read. */
+  /** Throws EMPTY_FILE when no header was read, HEADER_ONLY when no data row was. */
   finish(): void {
     if (!this.readRow) {
       throw new NeurulesError('EMPTY_FILE', `${this.file} is empty`, { file: this.file });
+    }
+    if (this.dataRows === 0) {
+      throw headerOnly(this.header, { file: this.file, line: this.headerLine });
     }
   }
 }

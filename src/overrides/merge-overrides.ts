@@ -1,32 +1,105 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Schema } from '../data/types';
-import { comparePlaces, type Issue, NeurulesError } from '../errors';
+import { comparePlaces, type Issue, isNeurulesError, NeurulesError } from '../errors';
+import {
+  type ListedFile,
+  listFolderFiles,
+  listFolderFilesAsync,
+  readRegularFile,
+  readRegularFileAsync,
+  type ReadRegularFileOptions,
+} from '../files/read-safe';
 import { DISTILLED_PRIORITY } from '../rules/compile-tree';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from '../rules/types';
-import { type DeclaredId, type Override, parseOverrides } from './parse-overrides';
+import { type DeclaredId, type Override, OVERRIDE_LIMITS, parseOverrides } from './parse-overrides';
+
+/** The files of an overrides folder that are read. */
+const OVERRIDE_FILE = /\.ya?ml$/i;
+
+/** What a safe load returns: the overrides, or every problem found. */
+export type OverridesLoad = { ok: true; value: Override[] } | { ok: false; issues: Issue[] };
+
+/**
+ * How an override file is read: at its listed real path, never through a link put there
+ * since (`noFollow`), named as listed. One byte over the size limit is enough for
+ * parseOverrides to report OVERRIDE_LIMIT, so a huge file is never read whole.
+ */
+function readOptions(f: ListedFile): ReadRegularFileOptions & { encoding: 'utf8' } {
+  return { noFollow: true, name: f.file, limit: OVERRIDE_LIMITS.maxBytes + 1, encoding: 'utf8' };
+}
 
 /**
  * Read every `*.yaml` / `*.yml` file of an overrides directory (in name order) and check
  * them together: every problem of every file, plus ids used twice across files
  * (DUPLICATE_ID). All files are valid or none is used. A missing directory means no
- * overrides.
+ * overrides. Only regular files are read, and symbolic links to regular files inside the
+ * directory: `dir` being a file is NOT_A_DIRECTORY, an entry that is a FIFO, device,
+ * socket or directory NOT_A_REGULAR_FILE, a link out of the directory OUTSIDE_FOLDER, a
+ * dangling link FILE_NOT_FOUND, each naming the file. Nothing blocks on a FIFO.
  */
-export function safeLoadOverrides(
-  dir: string,
-  schema: Schema,
-): { ok: true; value: Override[] } | { ok: false; issues: Issue[] } {
-  if (!fs.existsSync(dir)) return { ok: true, value: [] };
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/i.test(f))
-    .sort();
-  const issues: Issue[] = [];
+export function safeLoadOverrides(dir: string, schema: Schema): OverridesLoad {
+  const listing = listFolderFiles(dir, OVERRIDE_FILE);
+  const texts: OverrideText[] = [];
+  const issues = [...listing.issues];
+  for (const f of listing.files) {
+    try {
+      texts.push({ file: f.file, text: readRegularFile(f.open, readOptions(f)) });
+    } catch (e) {
+      if (!isNeurulesError(e)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  return checkOverrides(texts, issues, schema);
+}
+
+/**
+ * {@link safeLoadOverrides} with `fs.promises`, for a running service: its reload never
+ * waits on a file (a FIFO put in the folder cannot stall the event loop).
+ */
+export async function safeLoadOverridesAsync(dir: string, schema: Schema): Promise<OverridesLoad> {
+  const listing = await listFolderFilesAsync(dir, OVERRIDE_FILE);
+  const texts: OverrideText[] = [];
+  const issues = [...listing.issues];
+  for (const f of listing.files) {
+    try {
+      texts.push({ file: f.file, text: await readRegularFileAsync(f.open, readOptions(f)) });
+    } catch (e) {
+      if (!isNeurulesError(e)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  return checkOverrides(texts, issues, schema);
+}
+
+/** {@link safeLoadOverrides} that throws the problems as one NeurulesError. */
+export function loadOverrides(dir: string, schema: Schema): Override[] {
+  const r = safeLoadOverrides(dir, schema);
+  if (!r.ok) throw NeurulesError.fromIssues(r.issues);
+  return r.value;
+}
+
+/**
+ * {@link safeLoadOverridesAsync} that throws the problems as one NeurulesError.
+ *
+ * @example
+ * const overrides = await loadOverridesAsync('rules/german-credit/overrides', schema);
+ */
+export async function loadOverridesAsync(dir: string, schema: Schema): Promise<Override[]> {
+  const r = await safeLoadOverridesAsync(dir, schema);
+  if (!r.ok) throw NeurulesError.fromIssues(r.issues);
+  return r.value;
+}
+
+interface OverrideText {
+  file: string;
+  text: string;
+}
+
+/** Parse the files read (in name order) and find ids used twice across them. */
+function checkOverrides(texts: OverrideText[], issues: Issue[], schema: Schema): OverridesLoad {
   const overrides: Override[] = [];
   const declared: DeclaredId[] = [];
-  for (const name of files) {
-    const file = path.join(dir, name);
-    const parsed = parseOverrides(fs.readFileSync(file, 'utf8'), file, schema);
+  for (const { file, text } of texts) {
+    const parsed = parseOverrides(text, file, schema);
     issues.push(...parsed.issues);
     overrides.push(...parsed.overrides);
     declared.push(...parsed.declared);
@@ -47,13 +120,6 @@ export function safeLoadOverrides(
     } else seen.set(d.id, d);
   }
   return issues.length ? { ok: false, issues } : { ok: true, value: overrides };
-}
-
-/** {@link safeLoadOverrides} that throws the problems as one NeurulesError. */
-export function loadOverrides(dir: string, schema: Schema): Override[] {
-  const r = safeLoadOverrides(dir, schema);
-  if (!r.ok) throw NeurulesError.fromIssues(r.issues);
-  return r.value;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { computeMetrics } from '../audit/metrics';
-import { modelPaths, saveModel } from '../artifacts/model-store';
-import type { Metrics, ModelManifest } from '../artifacts/types';
+import { checkModelName, modelPaths, saveModel, type SaveOptions } from '../artifacts/model-store';
+import { checkDirectory, lockModel, type ModelLock } from '../artifacts/model-lock';
+import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import { parseTable, type ReadTableOptions } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';
@@ -61,6 +62,8 @@ export interface BuildOptions {
   >;
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
+  /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
+  afterSaveStep?: SaveOptions['afterStep'];
 }
 
 /** Progress events of a build, in order. */
@@ -97,13 +100,12 @@ export interface BuildResult {
   seconds: number;
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 /**
  * Run the whole pipeline: read and split the data, train the network, distil it into a
  * tree, compile the tree into json-rules-engine rules, measure everything on the test
- * split, and write `MODELS_DIR/NAME/` and `RULES_DIR/NAME/distilled.rules.json`.
- * Nothing is written unless every step succeeds.
+ * split, and commit `MODELS_DIR/NAME/GENERATION/` and `RULES_DIR/NAME/distilled.rules.json`
+ * as one unit (see `saveModel`). Nothing is made current unless every step succeeds, and
+ * a second build of the same name meanwhile is refused (MODEL_LOCKED).
  *
  * Expert overrides already in `RULES_DIR/NAME/overrides/*.yaml` are checked against the
  * new schema before training (a bad file fails the build with its issues) and measured
@@ -117,23 +119,36 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
-  const seed = options.seed ?? 42;
   const maxRules = options.maxRules ?? 16;
   const name = options.name ?? path.basename(options.data).replace(/\.[^.]*$/, '');
   const modelsDir = options.modelsDir ?? 'models';
   const rulesDir = options.rulesDir ?? 'rules';
-  const progress = options.onProgress ?? (() => {});
-  if (!NAME_PATTERN.test(name)) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `model name '${name}' must be letters, digits, '.', '_' or '-'`,
-      {
-        field: 'name',
-      },
-    );
-  }
+  checkModelName(name, 'name');
   // Before any work: a bad option fails now, not after the network has trained.
   checkDistillOptions({ ...options.distill, maxRules });
+  // The lock, taken before reading or training: a second build of this name is refused
+  // now (MODEL_LOCKED), and a models or rules folder that is a file is found now.
+  const loc = { modelsDir, rulesDir, name };
+  checkDirectory(rulesDir, 'rules folder');
+  checkDirectory(path.join(rulesDir, name), 'rules folder');
+  const lock = lockModel(modelPaths(loc).dir, 'build');
+  try {
+    return await buildLocked(options, loc, lock, started);
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(
+  options: BuildOptions,
+  loc: ModelLocation,
+  lock: ModelLock,
+  started: number,
+): Promise<BuildResult> {
+  const { modelsDir, rulesDir, name } = loc;
+  const seed = options.seed ?? 42;
+  const maxRules = options.maxRules ?? 16;
+  const progress = options.onProgress ?? (() => {});
 
   const readOptions: ReadTableOptions = {};
   if (options.target !== undefined) readOptions.target = options.target;
@@ -240,15 +255,18 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
       rulesHash: ruleSetHash(ruleSet),
       distill: distillation.report,
     };
-    const loc = { modelsDir, rulesDir, name };
-    await saveModel(loc, {
-      manifest,
-      schema,
-      tree,
-      metrics,
-      ruleSet,
-      saveTeacher: (dir) => saveTeacher(teacher, dir),
-    });
+    await saveModel(
+      loc,
+      {
+        manifest,
+        schema,
+        tree,
+        metrics,
+        ruleSet,
+        saveTeacher: (dir) => saveTeacher(teacher, dir),
+      },
+      { lock, ...(options.afterSaveStep && { afterStep: options.afterSaveStep }) },
+    );
     const modelDir = path.join(modelsDir, name);
     const rulesFile = path.join(rulesDir, name, 'distilled.rules.json');
     progress({ stage: 'save', modelDir, rulesFile });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModelFiles, modelPaths } from '../artifacts/model-store';
+import { loadModel } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
 import { listLevels } from '../data/coerce-record';
 import { parseTable } from '../data/read-csv';
@@ -56,12 +56,17 @@ export interface ModelData {
  * @example
  * const { test, description } = loadModelData({ modelsDir: 'models', rulesDir: 'rules', name: 'german-credit' });
  */
-export function loadModelData(loc: ModelLocation, options: { data?: string } = {}): ModelData {
-  const { manifest, schema } = loadModelFiles(loc);
+export function loadModelData(
+  loc: ModelLocation,
+  options: { data?: string; allowEditedRules?: boolean } = {},
+): ModelData {
+  const { manifest, schema, manifestFile } = loadModel(
+    loc,
+    options.allowEditedRules ? { allowEditedRules: true } : {},
+  );
   if (options.data !== undefined) return readLabelledFile(options.data, schema);
 
   const data = manifest.data;
-  const manifestFile = modelPaths(loc).manifest;
   const fallback = path.join('data', data.file);
   const candidates = data.path !== undefined ? [data.path, fallback] : [fallback];
   const file = candidates.find((c) => fs.existsSync(c));

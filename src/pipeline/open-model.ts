@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { loadOverrides, mergeOverrides } from '../overrides/merge-overrides';
+import { loadOverridesAsync, mergeOverrides } from '../overrides/merge-overrides';
 import type { Override } from '../overrides/parse-overrides';
-import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
+import { loadModel, modelPaths } from '../artifacts/model-store';
 import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { Schema } from '../data/types';
@@ -48,17 +48,20 @@ export async function openModel(
     engine?: 'compiled' | 'json-rules-engine';
   } = {},
 ): Promise<OpenModel> {
-  const files = loadModelFiles(loc);
-  const distilled = loadRuleSet(loc);
+  const { ruleSet: distilled, ...files } = loadModel(loc);
   // Expert overrides in RULES_DIR/NAME/overrides/*.yaml sit above the distilled rules;
   // a bad override file stops the load (all files apply or none).
-  const overrides = loadOverrides(path.join(modelPaths(loc).rulesDir, 'overrides'), files.schema);
+  // Read with fs.promises: a FIFO or a slow file in the folder cannot stall a service's reload.
+  const overrides = await loadOverridesAsync(
+    path.join(modelPaths(loc).rulesDir, 'overrides'),
+    files.schema,
+  );
   const ruleSet = mergeOverrides(distilled, overrides, files.schema);
   if (JSON.stringify(ruleSet.classes) !== JSON.stringify(files.schema.classes)) {
     throw new NeurulesError(
       'INVALID_ARTIFACT',
       `rule set classes ${JSON.stringify(ruleSet.classes)} differ from model classes ${JSON.stringify(files.schema.classes)}`,
-      { file: modelPaths(loc).rules, field: 'classes' },
+      { file: files.rulesFile, field: 'classes' },
     );
   }
   const compiled = (options.engine ?? 'compiled') === 'compiled';
@@ -67,7 +70,10 @@ export async function openModel(
   // every rule set json-rules-engine refuses, so nothing goes unchecked meanwhile.
   let engine: RuleEngine | undefined = compiled ? undefined : new RuleEngine(ruleSet);
   const model: OpenModel = {
-    ...files,
+    manifest: files.manifest,
+    schema: files.schema,
+    tree: files.tree,
+    metrics: files.metrics,
     ruleSet,
     distilled,
     overrides,
@@ -83,7 +89,7 @@ export async function openModel(
     const { selectBackend } = await import('../teacher/backend');
     const { loadTeacher } = await import('../teacher/model-io');
     await selectBackend(options.backend ?? 'auto');
-    model.teacher = await loadTeacher(modelPaths(loc).teacherDir, files.schema);
+    model.teacher = await loadTeacher(files.teacherDir, files.schema);
   }
   return model;
 }

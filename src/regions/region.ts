@@ -178,7 +178,7 @@ export function subtractRegions(a: Region, b: Region, schema: Schema): Region {
 }
 
 /** Merge boxes that differ in one feature only (keeps regions small). */
-function mergeBoxes(boxes: Box[], schema: Schema): Box[] {
+export function mergeBoxes(boxes: Box[], schema: Schema): Box[] {
   const out = [...boxes];
   for (let changed = true; changed;) {
     changed = false;

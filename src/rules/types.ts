@@ -37,7 +37,14 @@ export interface NeurulesRule extends RuleProperties {
  */
 export interface RuleSet {
   format: 'neurules.rules';
-  version: 1;
+  /** 1: a rule set alone; 2: a model's committed rule set, naming its `generation`. */
+  version: 1 | 2;
+  /**
+   * The model generation (`MODELS_DIR/NAME/GENERATION/`) these rules were committed with.
+   * Renaming the rule file into place is what makes a build current: the file names the
+   * generation, so the model and its rules change together (docs/file-formats.md).
+   */
+  generation?: string;
   /** Model the rules were distilled from. */
   model: string;
   target: string;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
 import type { ModelManifest } from '../../src/artifacts/types';
 import { runCli } from '../helpers/run-cli';
+import { loadModel } from '../../src/artifacts/model-store';
 
 const IRIS = path.join(__dirname, '..', '..', 'data', 'iris.csv');
 
@@ -13,11 +14,14 @@ async function build(extra: string[]) {
   const dirs = ['--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')];
   try {
     const r = await runCli(['build', '--data', IRIS, '--backend', 'cpu', ...dirs, ...extra]);
-    const manifestFile = path.join(dir, 'models', 'iris', 'manifest.json');
-    const manifest = fs.existsSync(manifestFile)
-      ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ModelManifest)
-      : undefined;
-    return { ...r, manifest, written: fs.existsSync(path.join(dir, 'models')) };
+    const loc = {
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      name: 'iris',
+    };
+    const manifest: ModelManifest | undefined =
+      r.code === EXIT.ok ? loadModel(loc).manifest : undefined;
+    return { ...r, manifest, written: fs.existsSync(path.join(dir, 'models', 'iris')) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { EXIT, reportError } from '../../src/cli/main';
 import { runCli } from '../helpers/run-cli';
 import { sink } from '../helpers/sink';
+import { loadModel } from '../../src/artifacts/model-store';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const run = runCli;
 
@@ -85,9 +87,7 @@ describe('neurules CLI', () => {
 });
 
 describe('neurules rules impact (the committed German credit model and its three overrides)', () => {
-  const metrics = JSON.parse(
-    fs.readFileSync(path.join(root, 'models', 'german-credit', 'metrics.json'), 'utf8'),
-  );
+  const { metrics } = loadModel(GERMAN_CREDIT);
   const ids = ['minors-declined', 'exposure-limit', 'guarantor-education'];
 
   it('--json: one item per override in hit-policy order; the items add up to the totals', async () => {
@@ -110,8 +110,8 @@ describe('neurules rules impact (the committed German credit model and its three
     // The rebuilt held-out split is the build's: the rules-only and merged figures (which
     // do not depend on the network's backend) are the ones the build wrote.
     expect(impact.accuracyWithout).toBe(metrics.rulesAccuracy);
-    expect(impact.accuracyWith).toBe(metrics.overrides.rulesAccuracy);
-    expect(impact.changed).toBe(metrics.overrides.changed);
+    expect(impact.accuracyWith).toBe(metrics.overrides!.rulesAccuracy);
+    expect(impact.changed).toBe(metrics.overrides!.changed);
     const sum = (key: string) =>
       impact.items.reduce((s: number, i: Record<string, number>) => s + i[key]!, 0);
     expect(sum('changed')).toBe(impact.changed);
@@ -144,11 +144,11 @@ describe('neurules rules impact (the committed German credit model and its three
     for (const id of ids)
       expect(r.stdout).toMatch(new RegExp(`^${id} +(bad|good) +\\d+ +\\d+ `, 'm'));
     const a = (metrics.rulesAccuracy as number).toFixed(3);
-    const b = (metrics.overrides.rulesAccuracy as number).toFixed(3);
+    const b = (metrics.overrides!.rulesAccuracy as number).toFixed(3);
     expect(r.stdout).toContain(`accuracy without / with overrides: ${a} → ${b}`);
     expect(r.stdout).toMatch(/^fidelity without \/ with overrides: 0\.\d{3} → 0\.\d{3}$/m);
     expect(r.stdout).toContain(
-      `decisions changed: ${metrics.overrides.changed} of 300 held-out records`,
+      `decisions changed: ${metrics.overrides!.changed} of 300 held-out records`,
     );
   });
 

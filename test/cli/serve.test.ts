@@ -127,16 +127,18 @@ describe('neurules serve (a real process)', () => {
   });
 });
 
-describe('--engine', () => {
-  it('a rule set outside the compiled subset is refused by the compiled engine and runs on json-rules-engine', async () => {
+describe('a rule outside the compiled subset', () => {
+  it('is a hand edit: refused on open by both engines (RULES_MODIFIED) and by rules accept (RULE_INVALID_CONDITION)', async () => {
     const ruleSet = JSON.parse(fs.readFileSync(rulesFile(), 'utf8'));
-    // `params` on a condition: json-rules-engine passes them to dynamic facts; the compiled evaluator refuses them.
+    // `params` on a condition: json-rules-engine passes them to dynamic facts; neurules
+    // rules never carry them, so the edit cannot be accepted.
     ruleSet.rules[0].conditions.all[0].params = { unit: 'months' };
     fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet));
     const input = path.join(dir, 'one.jsonl');
     fs.writeFileSync(input, JSON.stringify(record) + '\n');
-    const run = (engine: string) =>
-      runCli([
+    const dirs = ['--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')];
+    for (const engine of ['compiled', 'json-rules-engine']) {
+      const r = await runCli([
         'predict',
         '--model',
         'german-credit',
@@ -144,16 +146,15 @@ describe('--engine', () => {
         input,
         '--engine',
         engine,
-        '--models-dir',
-        path.join(dir, 'models'),
-        '--rules-dir',
-        path.join(dir, 'rules'),
+        ...dirs,
       ]);
-    const compiled = await run('compiled');
-    expect(compiled.code).toBe(EXIT.usage);
-    expect(compiled.stderr).toMatch(/UNSUPPORTED_FACT_PARAMS .*R01/);
-    const reference = await run('json-rules-engine');
-    expect(reference.code).toBe(EXIT.ok);
-    expect(JSON.parse(reference.stdout).class).toMatch(/good|bad/);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(/ RULES_MODIFIED /);
+    }
+    const accept = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+    expect(accept.code).toBe(EXIT.usage);
+    expect(accept.stderr).toMatch(
+      /RULE_INVALID_CONDITION \[rules\[0\] \(rule 'R01'\) conditions\.all\[0\]\.params\]/,
+    );
   });
 });

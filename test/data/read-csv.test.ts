@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseTable, readTable, type ColumnType } from '../../src/data/read-csv';
+import {
+  BAD_NUMBERS_ALLOWED,
+  hasBadNumbers,
+  parseTable,
+  readTable,
+  type ColumnType,
+} from '../../src/data/read-csv';
 import type { Schema } from '../../src/data/types';
 import { catchError } from './catch-error';
 
@@ -116,7 +122,14 @@ describe('readTable parsing', () => {
       ' NA ,1.5,3,NA,a',
       '-2.5e1,+4,4,,b',
     ].join('\n');
-    const table = parseTable(csv);
+    // '0x1F' and 'two' are not numbers: a column of numbers with such a cell is refused...
+    const e = catchError(() => parseTable(csv));
+    expect(e.issues.map((i) => [i.code, i.line, i.column, i.field])).toEqual([
+      ['INVALID_NUMBER', 2, 2, 'code'],
+      ['INVALID_NUMBER', 3, 3, 'mixed'],
+    ]);
+    // ...and read as text when forced categorical.
+    const table = parseTable(csv, { types: { code: 'categorical', mixed: 'categorical' } });
     const [n, code, mixed, empty] = table.schema.features;
     expect(n).toMatchObject({ type: 'numeric', missing: 2, min: -25, max: 1, integer: true });
     expect(code).toMatchObject({ type: 'categorical', levels: ['0x1F', '1e3', '1.5', '+4'] });
@@ -259,8 +272,12 @@ describe('readTable errors', () => {
     expect(e).toMatchObject({ code: 'NOT_A_NUMBER', line: 3, column: 1, field: 'age' });
     expect(e.issues.map((i) => i.line)).toEqual([3, 5]);
     expect(e.message).toContain("'abc'");
-    // Without forcing, the column is simply categorical.
-    expect(readTable(fixture('not-a-number.csv')).schema.features[0]?.type).toBe('categorical');
+    // Without forcing, a column of numbers with a few other values is INVALID_NUMBER.
+    const unforced = catchError(() => readTable(fixture('not-a-number.csv')));
+    expect(unforced.issues.map((i) => [i.code, i.line, i.column])).toEqual([
+      ['INVALID_NUMBER', 3, 1],
+      ['INVALID_NUMBER', 5, 1],
+    ]);
   });
 
   test('MISSING_TARGET: every row without a class', () => {
@@ -321,5 +338,108 @@ describe('readTable errors', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('numeric columns with bad cells (INVALID_NUMBER)', () => {
+  /** A CSV of `n` rows: x a number (or `bad(i)`), c a category, then the class. */
+  const csvWith = (n: number, bad: (i: number) => string | undefined): string =>
+    [
+      'x,c,class',
+      ...Array.from(
+        { length: n },
+        (_, i) => `${bad(i) ?? (i * 1.01).toFixed(2)},k${i % 3},${i % 2 ? 'p' : 'q'}`,
+      ),
+    ].join('\n');
+
+  test('one inf cell in a numeric column: its line, column and field', () => {
+    const csv = csvWith(20, (i) => (i === 6 ? 'inf' : undefined));
+    const e = catchError(() => parseTable(csv, { file: 'f.csv' }));
+    expect(e).toMatchObject({
+      code: 'INVALID_NUMBER',
+      file: 'f.csv',
+      line: 8,
+      column: 1,
+      field: 'x',
+    });
+    expect(e.issues).toHaveLength(1);
+  });
+
+  test.each([
+    'inf',
+    '-inf',
+    'Infinity',
+    '-Infinity',
+    'NaN',
+    'nan',
+    '1e309',
+    '"5,05"',
+    '"1,000"',
+    'n/a',
+  ])("'%s' among numbers is a bad cell, not a category", (cell) => {
+    const e = catchError(() => parseTable(csvWith(20, (i) => (i === 3 ? cell : undefined))));
+    expect(e.issues.map((i) => [i.code, i.line, i.column])).toEqual([['INVALID_NUMBER', 5, 1]]);
+  });
+
+  test('every bad cell is listed in file order, across columns', () => {
+    const csv = 'a,b,class\n1,NaN,p\ninf,2,q\n3,4,p\n4,5,q\n5,1e309,p\n';
+    const e = catchError(() => parseTable(csv));
+    expect(e.issues.map((i) => [i.code, i.line, i.column])).toEqual([
+      ['INVALID_NUMBER', 2, 2],
+      ['INVALID_NUMBER', 3, 1],
+      ['INVALID_NUMBER', 6, 2],
+    ]);
+  });
+
+  test('forcing the column categorical reads the bad cell as a level', () => {
+    const csv = csvWith(20, (i) => (i === 6 ? 'inf' : undefined));
+    const table = parseTable(csv, { types: { x: 'categorical' } });
+    const x = table.schema.features[0]!;
+    expect(x.type).toBe('categorical');
+    expect(x.type === 'categorical' && x.levels).toContain('inf');
+    expect(table.records[6]!['x']).toBe('inf');
+  });
+
+  test('forcing it numeric reports NOT_A_NUMBER instead', () => {
+    const csv = csvWith(20, (i) => (i === 6 ? 'inf' : undefined));
+    const e = catchError(() => parseTable(csv, { types: { x: 'numeric' } }));
+    expect(e.issues.map((i) => [i.code, i.line, i.column])).toEqual([['NOT_A_NUMBER', 8, 1]]);
+  });
+
+  test("missing markers ('', '?', 'NA') are missing values, not bad cells", () => {
+    const markers = ['', '?', 'NA', ' NA '];
+    const table = parseTable(csvWith(20, (i) => markers[i % 5]));
+    expect(table.schema.features[0]).toMatchObject({ type: 'numeric', missing: 16 });
+  });
+
+  test('a column that is mostly text stays categorical', () => {
+    const codes = ['A11', 'A12', 'B7', '12', 'C', '0'];
+    const table = parseTable(csvWith(30, (i) => codes[i % codes.length]));
+    expect(table.schema.features[0]?.type).toBe('categorical');
+  });
+
+  test('"a few": at most 10 bad cells, or 5% of the values when that is more, and fewer than the numbers', () => {
+    const badEvery = (n: number, bad: number) => csvWith(n, (i) => (i < bad ? 'x' + i : undefined));
+    // 10 of 100: numeric with bad cells; 11 of 100: categorical.
+    expect(catchError(() => parseTable(badEvery(100, BAD_NUMBERS_ALLOWED))).issues).toHaveLength(
+      10,
+    );
+    expect(parseTable(badEvery(100, 11)).schema.features[0]?.type).toBe('categorical');
+    // 40 of 1000 (4%): numeric with bad cells (each listed).
+    const e = catchError(() => parseTable(badEvery(1000, 40)));
+    expect(e.code).toBe('INVALID_NUMBER');
+    expect(e.issues).toHaveLength(40);
+    // 60 of 1000 (6%): categorical.
+    expect(parseTable(badEvery(1000, 60)).schema.features[0]?.type).toBe('categorical');
+    // As many words as numbers: categorical.
+    expect(parseTable(badEvery(6, 3)).schema.features[0]?.type).toBe('categorical');
+    expect(hasBadNumbers(0, 1)).toBe(false);
+    expect(hasBadNumbers(1, 0)).toBe(false);
+    expect(hasBadNumbers(2, 1)).toBe(true);
+  });
+
+  test("the target column is never checked: numeric labels with an 'inf' class are labels", () => {
+    const csv = 'x,y\n1,1\n2,2\n3,inf\n4,1\n';
+    expect(parseTable(csv).schema.classes).toEqual(['1', '2', 'inf']);
   });
 });

@@ -196,6 +196,29 @@ describe('readRecords', () => {
     );
   });
 
+  test('INPUT_IS_DIRECTORY naming the path, for readRecords and readTable', () => {
+    const sub = path.join(dir, 'records.csv');
+    fs.mkdirSync(sub);
+    expect(catchError(() => readRecords(sub, schema))).toMatchObject({
+      code: 'INPUT_IS_DIRECTORY',
+      file: sub,
+    });
+    expect(catchError(() => readTable(sub))).toMatchObject({
+      code: 'INPUT_IS_DIRECTORY',
+      file: sub,
+    });
+  });
+
+  test('CSV: the header is checked as build checks it (DUPLICATE_COLUMN, HEADER_ONLY with its line)', () => {
+    const dup = catchError(() => parseRecords('age,city,member,age\n30,Rome,true,31\n', schema));
+    expect(dup).toMatchObject({ code: 'DUPLICATE_COLUMN', line: 1, column: 4, field: 'age' });
+    // Rows of empty fields only are skipped as build skips them: still header only.
+    const only = catchError(() =>
+      parseRecords('\nage,city,member\n,,\n', schema, { file: 'h.csv' }),
+    );
+    expect(only).toMatchObject({ code: 'HEADER_ONLY', file: 'h.csv', line: 2 });
+  });
+
   test('reads the bundled german-credit file against its own schema', () => {
     const file = path.join(__dirname, '../../data/german-credit.csv');
     const table = readTable(file);

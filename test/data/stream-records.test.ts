@@ -188,4 +188,66 @@ describe('streamRecords', () => {
   it('a CSV file with no header is EMPTY_FILE', async () => {
     await expect(read('empty.csv', '\n\n', 'csv')).rejects.toMatchObject({ code: 'EMPTY_FILE' });
   });
+
+  it('a header and no data row is HEADER_ONLY at the header line (rows of empty fields do not count)', async () => {
+    const file = path.join(dir, 'header.csv');
+    await expect(read('header.csv', '\nx,c,y\n', 'csv')).rejects.toMatchObject({
+      code: 'HEADER_ONLY',
+      file,
+      line: 2,
+    });
+    await expect(read('header.csv', 'x,c,y\n,,\n , ,\n', 'csv')).rejects.toMatchObject({
+      code: 'HEADER_ONLY',
+      line: 1,
+    });
+  });
+
+  it('rows of empty fields only are skipped, as build skips them', async () => {
+    const records = await read('blank-fields.csv', 'x,c,y\n1,u,p\n,,\n2,v,n\n', 'csv');
+    expect(records.map((r) => r.line)).toEqual([2, 4]);
+  });
+
+  it('a duplicate header name is DUPLICATE_COLUMN with line 1 and the column, before any record', async () => {
+    await expect(read('dup.csv', 'x,c,y,x\n1,u,p,2\n', 'csv')).rejects.toMatchObject({
+      code: 'DUPLICATE_COLUMN',
+      line: 1,
+      column: 4,
+      field: 'x',
+    });
+    // Also when the header is read by csv-parse (a quoted field).
+    await expect(read('dup-quoted.csv', '"x",c,"c"\n1,u,v\n', 'csv')).rejects.toMatchObject({
+      code: 'DUPLICATE_COLUMN',
+      line: 1,
+      column: 3,
+    });
+  });
+
+  it('a directory is INPUT_IS_DIRECTORY naming it, for CSV and JSONL', async () => {
+    const sub = path.join(dir, 'a-directory.csv');
+    fs.mkdirSync(sub);
+    for (const format of ['csv', 'jsonl'] as const) {
+      const batches = streamRecords(sub, schema, { format });
+      await expect(batches.next()).rejects.toMatchObject({ code: 'INPUT_IS_DIRECTORY', file: sub });
+    }
+  });
+
+  it('an abort signal stops the reading with its reason, also inside quoted CSV', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `${i % 9},"u",p`).join('\n');
+    const file = path.join(dir, 'long.csv');
+    fs.writeFileSync(file, `x,c,y\n${rows}\n`);
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    let batches = 0;
+    const reading = (async () => {
+      for await (const _ of streamRecords(file, schema, {
+        format: 'csv',
+        chunkBytes: 64,
+        signal: controller.signal,
+      })) {
+        if (++batches === 1) controller.abort(reason);
+      }
+    })();
+    await expect(reading).rejects.toBe(reason);
+    expect(batches).toBe(1);
+  });
 });

@@ -32,15 +32,28 @@ async function buildError(
     });
   } catch (e) {
     if (!isNeurulesError(e)) throw e;
-    // Nothing half-written: no model or rules directory appeared.
-    expect(fs.existsSync(path.join(dir, 'models'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, 'rules'))).toBe(false);
-    const out: { code: ErrorCode; line?: number; column?: number } = { code: e.code };
+    // Nothing half-written: no file under models/ or rules/ (the model lock may leave an
+    // empty model folder behind; it holds nothing).
+    expect(filesUnder(path.join(dir, 'models'))).toEqual([]);
+    expect(filesUnder(path.join(dir, 'rules'))).toEqual([]);
+    const out: { code: ErrorCode; line?: number; column?: number; file?: string } = {
+      code: e.code,
+    };
     if (e.line !== undefined) out.line = e.line;
     if (e.column !== undefined) out.column = e.column;
+    if (e.file !== undefined) out.file = e.file;
     return out;
   }
   throw new Error('expected the build to fail');
+}
+
+/** Every file (not folder) under `root`, recursively; none when it does not exist. */
+function filesUnder(root: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }
 
 const rows = (n: number, label: (i: number) => string) =>
@@ -86,6 +99,21 @@ describe('build refuses bad input with a coded error and writes nothing', () => 
       (await buildError(write('f.csv', `a,b,class\n${rows(4, (i) => (i % 2 ? 'p' : 'q'))}\n`)))
         .code,
     ).toBe('TOO_FEW_ROWS');
+  });
+  it('a directory as data is INPUT_IS_DIRECTORY naming it', async () => {
+    const data = path.join(dir, 'data.csv');
+    fs.mkdirSync(data);
+    expect(await buildError(data)).toMatchObject({ code: 'INPUT_IS_DIRECTORY', file: data });
+  });
+  it('one inf in a numeric column is INVALID_NUMBER at its line and column', async () => {
+    const text = rows(40, (i) => (i % 2 ? 'p' : 'q')).replace(/^7,/m, 'inf,');
+    const file = write('i.csv', `a,b,class\n${text}\n`);
+    expect(await buildError(file)).toMatchObject({
+      code: 'INVALID_NUMBER',
+      file,
+      line: 9,
+      column: 1,
+    });
   });
   it('a bad --max-rules', async () => {
     expect(

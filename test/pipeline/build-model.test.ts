@@ -10,6 +10,8 @@ import { isNeurulesError } from '../../src/errors';
 import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
 import { buildModel, type BuildOptions, type BuildResult } from '../../src/pipeline/build-model';
 import { openModel } from '../../src/pipeline/open-model';
+import { loadModel, modelPaths } from '../../src/artifacts/model-store';
+import { lockModel } from '../../src/artifacts/model-lock';
 import type { RuleSet } from '../../src/rules/types';
 
 const root = path.join(__dirname, '..', '..');
@@ -39,7 +41,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('buildModel on iris (end to end)', () => {
   it('writes the model and rule set with the metrics', () => {
-    const modelDir = path.join(dir, 'models', 'iris');
+    const modelDir = loadModel({
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      name: 'iris',
+    }).dir;
     for (const f of ['manifest.json', 'schema.json', 'tree.json', 'metrics.json']) {
       expect(fs.existsSync(path.join(modelDir, f))).toBe(true);
     }
@@ -56,7 +62,7 @@ describe('buildModel on iris (end to end)', () => {
     expect(result.metrics.fidelity).toBeGreaterThanOrEqual(0.9);
     expect(result.metrics.teacherAccuracy).toBeGreaterThanOrEqual(0.85);
     expect(result.metrics.ruleCount).toBeLessThanOrEqual(16);
-    expect(fs.readdirSync(path.join(dir, 'models')).filter((f) => f.includes('tmp'))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'models', 'iris'))).toEqual([path.basename(modelDir)]);
   });
 
   it('rules decide exactly like the tree on every test record', async () => {
@@ -172,7 +178,7 @@ describe('buildModel with overrides and feature marks', () => {
       });
     } catch (e) {
       if (!isNeurulesError(e)) throw e;
-      expect(fs.existsSync(path.join(d, 'models'))).toBe(false);
+      expect(fs.existsSync(path.join(d, 'models', 'iris'))).toBe(false);
       expect(fs.existsSync(path.join(d, 'rules', 'iris', 'distilled.rules.json'))).toBe(false);
       return e;
     }
@@ -232,7 +238,10 @@ describe('buildModel with overrides and feature marks', () => {
     expect(o.rulesAccuracy).toBeCloseTo(correct / marked.test.records.length, 12);
     expect(o.rulesAccuracy).toBeLessThan(marked.metrics.rulesAccuracy);
     const written = JSON.parse(
-      fs.readFileSync(path.join(other, 'models', 'iris', 'metrics.json'), 'utf8'),
+      fs.readFileSync(
+        path.join(loadModel({ ...locOf(other), name: 'iris' }).dir, 'metrics.json'),
+        'utf8',
+      ),
     );
     expect(written.overrides).toEqual(o);
     const table = formatMetricsTable(marked.metrics);
@@ -245,7 +254,10 @@ describe('buildModel with overrides and feature marks', () => {
 
   it('writes the immutable and monotone marks into schema.json', () => {
     const schema = JSON.parse(
-      fs.readFileSync(path.join(other, 'models', 'iris', 'schema.json'), 'utf8'),
+      fs.readFileSync(
+        path.join(loadModel({ ...locOf(other), name: 'iris' }).dir, 'schema.json'),
+        'utf8',
+      ),
     ) as Schema;
     const marks = schema.features.map((f) => [
       f.name,
@@ -296,6 +308,39 @@ describe('buildModel with overrides and feature marks', () => {
         monotone: { purpose: 'increasing' },
       });
       expect([credit.code, credit.field]).toEqual(['INVALID_ARGUMENT', 'purpose']);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a models or rules folder that is a file, and a second build, before reading or training', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-dirs-'));
+    try {
+      const file = path.join(d, 'file');
+      fs.writeFileSync(file, '');
+      const stages: string[] = [];
+      const onProgress = (p: { stage: string }) => stages.push(p.stage);
+      for (const dirs of [{ modelsDir: file }, { rulesDir: file }]) {
+        const e = await buildModel({
+          data: path.join(root, 'data', 'iris.csv'),
+          ...locOf(d),
+          ...dirs,
+          onProgress,
+        }).catch((x: unknown) => x);
+        expect(e).toMatchObject({ code: 'NOT_A_DIRECTORY', file });
+      }
+      const lock = lockModel(modelPaths({ ...locOf(d), name: 'iris' }).dir, 'build');
+      try {
+        const e = await buildModel({
+          data: path.join(root, 'data', 'iris.csv'),
+          ...locOf(d),
+          onProgress,
+        }).catch((x: unknown) => x);
+        expect(e).toMatchObject({ code: 'MODEL_LOCKED', file: lock.file });
+      } finally {
+        lock.release();
+      }
+      expect(stages).toEqual([]);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import type { ModelLocation, ModelManifest } from '../../src/artifacts/types';
 import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
 import { loadModelData, loadTrainingRecords } from '../../src/pipeline/open-dataset';
 import { catchError } from '../data/catch-error';
+import { loadModel } from '../../src/artifacts/model-store';
 import { GERMAN_CREDIT } from '../helpers/german-credit';
 
 const root = path.join(__dirname, '..', '..');
@@ -24,9 +25,13 @@ function copyWithManifest(
   edit: (data: ModelManifest['data']) => ModelManifest['data'],
 ): ModelLocation {
   const loc = { ...built(), name };
-  const target = path.join(loc.modelsDir, name);
-  fs.cpSync(path.join(built().modelsDir, 'flowers'), target, { recursive: true });
-  const file = path.join(target, 'manifest.json');
+  fs.cpSync(path.join(built().modelsDir, 'flowers'), path.join(loc.modelsDir, name), {
+    recursive: true,
+  });
+  fs.cpSync(path.join(built().rulesDir, 'flowers'), path.join(loc.rulesDir, name), {
+    recursive: true,
+  });
+  const file = loadModel(loc).manifestFile;
   const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelManifest;
   fs.writeFileSync(file, JSON.stringify({ ...manifest, data: edit(manifest.data) }));
   return loc;
@@ -52,7 +57,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('the manifest records the data', () => {
   it('has the path relative to the working directory, the hash, the types and the split', () => {
     const manifest = JSON.parse(
-      fs.readFileSync(path.join(built().modelsDir, 'flowers', 'manifest.json'), 'utf8'),
+      fs.readFileSync(loadModel(built()).manifestFile, 'utf8'),
     ) as ModelManifest;
     expect(manifest.data.file).toBe('flowers.csv');
     expect(manifest.data.path).toBe(

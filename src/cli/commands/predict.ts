@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { constants } from 'node:os';
 import { formatIssue } from '../../errors';
 import type { EngineName } from '../../pipeline/predict-file';
 import { type CliIO, engineOption, locationOf, modelOption, withDirs } from '../options';
@@ -25,13 +26,18 @@ export function registerPredict(program: Command, io: CliIO): void {
     const { predictModel } = await import('../../pipeline/predict-file');
     const started = Date.now();
     const bar = io.isTTY ? progressBar(io.stderr) : undefined;
-    const summary = await predictModel(locationOf(o), {
-      engine: o.engine as EngineName,
-      input: o.input,
-      output: o.output ?? io.stdout,
-      strict: Boolean(o.strict),
-      ...(bar && { onProgress: bar }),
-    });
+    const predict = (signal?: AbortSignal) =>
+      predictModel(locationOf(o), {
+        engine: o.engine as EngineName,
+        input: o.input,
+        output: o.output ?? io.stdout,
+        strict: Boolean(o.strict),
+        ...(bar && { onProgress: bar }),
+        ...(signal && { signal }),
+      });
+    // Only a file output has a temporary file to remove; on standard output a signal ends
+    // the process as it always does.
+    const summary = o.output !== undefined ? await onSignals(predict) : await predict();
     if (bar) io.stderr.write('\n');
     for (const issue of summary.problems) io.stderr.write(`rejected ${formatIssue(issue)}\n`);
     const perClass = Object.entries(summary.classes)
@@ -47,6 +53,38 @@ export function registerPredict(program: Command, io: CliIO): void {
           : '\n'),
     );
   });
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Run `task` with a signal that SIGINT and SIGTERM abort, so it can remove its temporary
+ * file; once it has settled, the process ends as the signal would have ended it (the
+ * signal is raised again, so a shell sees exit status 130 or 143), whether the task
+ * failed or finished. The handlers are removed when the task settles.
+ */
+async function onSignals<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: (typeof SIGNALS)[number] | undefined;
+  const handlers = SIGNALS.map((name) => {
+    const handler = (): void => {
+      received ??= name;
+      controller.abort();
+    };
+    process.once(name, handler);
+    return [name, handler] as const;
+  });
+  try {
+    return await task(controller.signal);
+  } finally {
+    for (const [name, handler] of handlers) process.removeListener(name, handler);
+    if (received !== undefined) {
+      // With no listener left the signal's default action ends the process; if some other
+      // code listens for it, end with the conventional status instead.
+      if (process.listenerCount(received) === 0) process.kill(process.pid, received);
+      process.exit(128 + constants.signals[received]);
+    }
+  }
 }
 
 /** A redrawn progress bar on a terminal. */

@@ -11,7 +11,7 @@ import {
   withDirs,
 } from '../options';
 
-/** `neurules rules lint|test|impact`: the expert overrides of a model. */
+/** `neurules rules lint|test|impact|accept`: the expert overrides and the rule file of a model. */
 export function registerRules(program: Command, io: CliIO): void {
   const rules = program
     .command('rules')
@@ -105,5 +105,25 @@ export function registerRules(program: Command, io: CliIO): void {
         }) +
         '\n',
     );
+  });
+
+  withDirs(
+    rules
+      .command('accept')
+      .description(
+        'take a deliberate hand edit of the distilled rule file: verify it, check that every record still reaches exactly one rule, show its impact on the held-out split, then record it (and log it in RULES_DIR/NAME/changes.jsonl)',
+      )
+      .addOption(modelOption())
+      .option('--dry-run', 'check and measure the edit, record nothing')
+      .option('--json', 'print what was found and done as JSON')
+      .addOption(backendOption()),
+  ).action(async (o) => {
+    const { acceptRules, formatAcceptance } = await import('../../pipeline/accept-rules');
+    const result = await acceptRules(locationOf(o), {
+      backend: o.backend as BackendChoice,
+      dryRun: o.dryRun === true,
+    });
+    if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else io.stdout.write(formatAcceptance(result).join('\n') + '\n');
   });
 }

@@ -1,0 +1,233 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { agreement, differences, ruleSetSize } from '../audit/metrics';
+import { lockModel } from '../artifacts/model-lock';
+import {
+  checkModelName,
+  loadModel,
+  modelPaths,
+  ruleChanges,
+  saveModel,
+} from '../artifacts/model-store';
+import type { Metrics, ModelLocation } from '../artifacts/types';
+import { compileRuleSet } from '../engine/compile-rules';
+import { NeurulesError } from '../errors';
+import { writeFailure } from '../files/write-atomic';
+import { checkPartition, partitionIssues } from '../regions/check-partition';
+import { checkRuleSet } from '../rules/verify-rules';
+import type { BackendChoice } from '../teacher/backend-choice';
+import { loadModelData } from './open-dataset';
+
+/** Held-out quality of the distilled rules before and after an edit. */
+export interface EditImpact {
+  /** What the records are (the build's held-out test split). */
+  description: string;
+  records: number;
+  /** Records whose class the edit changes. */
+  changed: number;
+  accuracy: { before: number; after: number };
+  fidelity: { before: number; after: number };
+}
+
+/** What `rules accept` found and did. */
+export interface RulesAcceptance {
+  model: string;
+  file: string;
+  /** The committed rules hash, and the edited file's. */
+  from: string;
+  to: string;
+  /** False when the file already holds the committed rules (nothing to accept). */
+  edited: boolean;
+  /** True when the new hash was recorded (not with `dryRun`). */
+  accepted: boolean;
+  changes: { changed: string[]; added: string[]; removed: string[]; reordered: boolean };
+  /** Absent for a model of the old single-folder layout, which keeps no committed copy. */
+  impact?: EditImpact;
+  /** The generation the accepted rules were committed with (when accepted). */
+  generation?: string;
+}
+
+/** One line of `RULES_DIR/NAME/changes.jsonl`. */
+export interface RulesChangeEntry extends Omit<
+  RulesAcceptance,
+  'edited' | 'accepted' | 'file' | 'generation'
+> {
+  time: string;
+  by: string;
+  /** The generation the accepted rules were committed with. */
+  generation: string;
+}
+
+/**
+ * Accept a hand edit of a model's distilled rule file: re-verify the rules against the
+ * schema, check with the region algebra that they still send every record (complete, with
+ * missing values or unseen levels) to exactly one rule (RULES_GAP / RULES_OVERLAP, each with
+ * an example record), check that the compiled evaluator takes them, measure the edit on the
+ * build's held-out split, and then (unless `dryRun`) commit the edit as a build commits:
+ * a new generation with the same network, schema and tree, the accepted rules, and metrics
+ * measured anew, made current by one rename of the rule file; then one line in
+ * `RULES_DIR/NAME/changes.jsonl`. Holds the model's lock throughout (MODEL_LOCKED while
+ * a build runs).
+ */
+export async function acceptRules(
+  loc: ModelLocation,
+  options: { dryRun?: boolean; backend?: BackendChoice } = {},
+): Promise<RulesAcceptance> {
+  checkModelName(loc.name);
+  const p = modelPaths(loc);
+  const lock = lockModel(p.dir, 'rules accept');
+  try {
+    const m = loadModel(loc, { allowEditedRules: true });
+    const from = m.manifest.rulesHash;
+    const to = m.rulesHash;
+    const base = { model: loc.name, file: m.rulesFile, from, to };
+    const none = { changed: [], added: [], removed: [], reordered: false };
+    if (from === to) return { ...base, edited: false, accepted: false, changes: none };
+
+    checkRuleSet(m.ruleSet, m.schema, m.rulesFile);
+    const partition = checkPartition(m.ruleSet.rules, m.schema);
+    const problems = partitionIssues(partition, m.rulesFile);
+    if (problems.length > 0) throw NeurulesError.fromIssues(problems);
+    const after = compileRuleSet(m.ruleSet);
+
+    const before = m.committedRules;
+    const changes = before ? ruleChanges(before, m.ruleSet) : none;
+    let impact: EditImpact | undefined;
+    let metrics: Metrics | undefined;
+    if (before) {
+      const data = loadModelData(loc, { allowEditedRules: true });
+      const { selectBackend } = await import('../teacher/backend');
+      const { loadTeacher } = await import('../teacher/model-io');
+      await selectBackend(options.backend ?? 'auto');
+      const teacher = await loadTeacher(m.teacherDir, m.schema);
+      try {
+        const classIndex = new Map(m.schema.classes.map((c, i) => [c, i]));
+        const { records, labels } = data.test;
+        const network = teacher.predict(records);
+        const decide = (rules: ReturnType<typeof compileRuleSet>): number[] =>
+          records.map((r) => classIndex.get(rules.decide(r).class)!);
+        const old = decide(compileRuleSet(before));
+        const now = decide(after);
+        impact = {
+          description: data.description,
+          records: records.length,
+          changed: differences(old, now),
+          accuracy: { before: agreement(old, labels), after: agreement(now, labels) },
+          fidelity: { before: agreement(old, network), after: agreement(now, network) },
+        };
+        metrics = {
+          ...m.metrics,
+          rulesAccuracy: impact.accuracy.after,
+          fidelity: impact.fidelity.after,
+          ...ruleSetSize(m.ruleSet),
+        };
+      } finally {
+        teacher.dispose();
+      }
+    }
+    const result: RulesAcceptance = {
+      ...base,
+      edited: true,
+      accepted: !options.dryRun,
+      changes,
+      ...(impact && { impact }),
+    };
+    if (options.dryRun) return result;
+
+    // Committed as a build is: a new generation (the same network, schema and tree, the
+    // accepted rules and their metrics), made current by renaming the rule file into place.
+    const { generation: _g, files: _f, rulesFile: _r, ...manifest } = m.manifest;
+    const { generation: _rg, ...ruleSet } = m.ruleSet;
+    const saved = await saveModel(
+      loc,
+      {
+        manifest,
+        schema: m.schema,
+        tree: m.tree,
+        metrics: metrics ?? m.metrics,
+        ruleSet,
+        saveTeacher: async (dir) => {
+          fs.mkdirSync(dir, { recursive: true });
+          for (const f of fs.readdirSync(m.teacherDir))
+            fs.copyFileSync(path.join(m.teacherDir, f), path.join(dir, f));
+        },
+      },
+      { lock },
+    );
+    appendChange(p.changes, {
+      time: new Date().toISOString(),
+      by: `${safeUser()}@${os.hostname()}`,
+      model: loc.name,
+      generation: saved.generation,
+      from,
+      to,
+      changes,
+      ...(impact && { impact }),
+    });
+    return { ...result, generation: saved.generation };
+  } finally {
+    lock.release();
+  }
+}
+
+function appendChange(file: string, entry: RulesChangeEntry): void {
+  try {
+    const fd = fs.openSync(file, 'a');
+    try {
+      fs.writeSync(fd, JSON.stringify(entry) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `rules accept`'s report, line by line. */
+export function formatAcceptance(r: RulesAcceptance): string[] {
+  const lines = [`rules accept: model '${r.model}', ${r.file}`];
+  if (!r.edited) {
+    lines.push(`nothing to accept: the file holds the committed rules (${r.from.slice(0, 12)}…)`);
+    return lines;
+  }
+  lines.push(`  committed ${r.from.slice(0, 12)}…  →  edited ${r.to.slice(0, 12)}…`);
+  const c = r.changes;
+  const changed = [
+    c.changed.length ? `changed: ${c.changed.join(', ')}` : '',
+    c.added.length ? `added: ${c.added.join(', ')}` : '',
+    c.removed.length ? `removed: ${c.removed.join(', ')}` : '',
+    c.reordered ? 'the order changed' : '',
+  ].filter(Boolean);
+  if (changed.length) lines.push(`  rules ${changed.join('; ')}`);
+  lines.push(
+    '  every record reaches exactly one rule (complete records, missing values, unseen levels)',
+  );
+  const i = r.impact;
+  if (i) {
+    const f = (x: number): string => x.toFixed(3);
+    lines.push(
+      `  on the ${i.description}:`,
+      `    accuracy  ${f(i.accuracy.before)} → ${f(i.accuracy.after)}`,
+      `    fidelity  ${f(i.fidelity.before)} → ${f(i.fidelity.after)}`,
+      `    changed   ${i.changed} of ${i.records} decisions`,
+    );
+  } else {
+    lines.push('  no impact: a model of the old layout keeps no copy of its committed rules');
+  }
+  lines.push(
+    r.accepted
+      ? `accepted: committed as generation ${r.generation ?? '?'}; logged in changes.jsonl beside the rule file`
+      : 'not accepted (dry run): nothing was recorded',
+  );
+  return lines;
+}

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT } from '../../src/cli/main';
+import { copyGermanCredit } from '../helpers/german-credit';
+import { runCli } from '../helpers/run-cli';
+
+// The signal tests run the built CLI (`dist/`, made by `npm run build` or `npm install`'s
+// prepare script) as a real process, as test/cli/serve.test.ts does.
+const root = path.join(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'neurules.js');
+const germanCredit = fs.readFileSync(path.join(root, 'data', 'german-credit.csv'), 'utf8');
+
+let dir: string;
+let dirs: string[];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-predict-cli-'));
+  const loc = copyGermanCredit(dir);
+  dirs = ['--models-dir', loc.modelsDir, '--rules-dir', loc.rulesDir];
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** German credit's rows `times` over, under one header, as `name` in the test folder. */
+function repeated(name: string, times: number): string {
+  const [header, ...rows] = germanCredit.trimEnd().split('\n');
+  const body = rows.join('\n') + '\n';
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, header + '\n' + body.repeat(times));
+  return file;
+}
+
+const temporaryFiles = (): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const started = Date.now(); !condition();) {
+    if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('neurules predict --output, killed by a signal (a real process)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s removes its temporary file, leaves no output and ends by the signal',
+    async (signal) => {
+      // 20,000 rows through json-rules-engine take seconds: the run is killed mid-way.
+      const input = repeated('big.csv', 20);
+      const output = path.join(dir, 'out.jsonl');
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          'predict',
+          '--model',
+          'german-credit',
+          ...dirs,
+          '--input',
+          input,
+          '--output',
+          output,
+        ].concat(['--engine', 'json-rules-engine']),
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })),
+      );
+      try {
+        // Killed once it has written records to its temporary file.
+        const tmp = (): string | undefined => temporaryFiles()[0];
+        await until(() => {
+          const file = tmp();
+          return file !== undefined && fs.statSync(path.join(dir, file)).size > 0;
+        }, `a temporary file with records (stderr: ${stderr})`);
+        expect(tmp()).toBe(`.out.jsonl.${child.pid}.tmp`);
+        child.kill(signal);
+        // The signal is raised again once the file is gone: the exit status a shell sees
+        // is 128 + its number (130, 143).
+        expect(await exited).toEqual({ code: null, signal });
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(temporaryFiles()).toEqual([]);
+      expect(fs.existsSync(output)).toBe(false);
+      expect(stderr).not.toContain('internal error');
+    },
+  );
+});
+
+describe('neurules predict: input checks and leftovers (in-process)', () => {
+  const predict = (input: string, extra: string[] = []) =>
+    runCli(['predict', '--model', 'german-credit', ...dirs, '--input', input, ...extra]);
+
+  it("removes a dead process's temporary file of the same output, not a live process's", async () => {
+    const input = repeated('few.csv', 1);
+    const output = path.join(dir, 'out.jsonl');
+    // No process has PID 99999999 (Linux PIDs stop at 2^22); the parent process is alive.
+    const dead = path.join(dir, '.out.jsonl.99999999.tmp');
+    const live = path.join(dir, `.out.jsonl.${process.ppid}.tmp`);
+    for (const f of [dead, live]) fs.writeFileSync(f, '{"line":2,');
+    const r = await predict(input, ['--output', output]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    expect(fs.readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(1000);
+  });
+
+  it('a directory as --input is INPUT_IS_DIRECTORY naming it', async () => {
+    const input = path.join(dir, 'inputs');
+    fs.mkdirSync(input);
+    const r = await predict(input);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(new RegExp(`^error ${input} INPUT_IS_DIRECTORY `, 'm'));
+    expect(r.stderr).not.toContain('internal error');
+  });
+
+  it('a duplicate column is DUPLICATE_COLUMN at line 1 and its column', async () => {
+    const [header, first] = germanCredit.split('\n');
+    const input = path.join(dir, 'dup.csv');
+    fs.writeFileSync(input, `${header},age\n${first},99\n`);
+    const column = header!.split(',').length + 1;
+    const r = await predict(input);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(new RegExp(`^error ${input}:1:${column} DUPLICATE_COLUMN `, 'm'));
+  });
+
+  it('a header without rows is HEADER_ONLY at line 1', async () => {
+    const input = path.join(dir, 'header.csv');
+    fs.writeFileSync(input, germanCredit.split('\n')[0] + '\n');
+    const r = await predict(input);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(new RegExp(`^error ${input}:1 HEADER_ONLY `, 'm'));
+  });
+});

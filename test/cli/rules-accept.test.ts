@@ -1,0 +1,167 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { lockModel } from '../../src/artifacts/model-lock';
+import { loadModel, modelPaths } from '../../src/artifacts/model-store';
+import type { ModelLocation } from '../../src/artifacts/types';
+import { EXIT } from '../../src/cli/main';
+import type { RulesChangeEntry } from '../../src/pipeline/accept-rules';
+import type { RuleSet } from '../../src/rules/types';
+import { copyGermanCredit } from '../helpers/german-credit';
+import { runCli } from '../helpers/run-cli';
+
+let dir: string;
+let loc: ModelLocation;
+let dirs: string[];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-accept-'));
+  loc = copyGermanCredit(dir);
+  dirs = ['--models-dir', loc.modelsDir, '--rules-dir', loc.rulesDir];
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const rulesFile = (): string => modelPaths(loc).rules;
+const readRules = (): RuleSet => JSON.parse(fs.readFileSync(rulesFile(), 'utf8')) as RuleSet;
+
+/** Set every `duration` threshold of value `from` to `to`, in the rules named (all if none). */
+function editDuration(from: number, to: number, only?: string[]): void {
+  const ruleSet = readRules();
+  const visit = (c: Record<string, unknown>): void => {
+    for (const k of ['all', 'any'] as const) {
+      if (Array.isArray(c[k])) (c[k] as Record<string, unknown>[]).forEach(visit);
+    }
+    if (c.fact === 'duration' && c.value === from) c.value = to;
+  };
+  for (const r of ruleSet.rules) {
+    if (!only || only.includes(r.name)) visit(r.conditions as unknown as Record<string, unknown>);
+  }
+  fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet, null, 2));
+}
+
+const lastCode = (stderr: string): string[] =>
+  [...stderr.matchAll(/^error (?:\S+ )?([A-Z_]+) /gm)].map((m) => m[1]!);
+
+describe('an edited distilled rule file', () => {
+  it.each([
+    ['predict', ['predict', '--model', 'german-credit', '--input', 'data/german-credit.csv']],
+    [
+      'explain',
+      ['explain', '--model', 'german-credit', '--input', 'data/german-credit.csv', '--row', '2'],
+    ],
+    ['audit', ['audit', '--model', 'german-credit', '--out', 'OUT.md']],
+    ['rules lint', ['rules', 'lint', '--model', 'german-credit']],
+    ['rules impact', ['rules', 'impact', '--model', 'german-credit']],
+    ['rules test', ['rules', 'test', '--model', 'german-credit']],
+    ['export', ['export', '--model', 'german-credit', '--output', 'OUT.json']],
+  ])('stops %s with RULES_MODIFIED (exit 2) and a hint to accept it', async (_name, args) => {
+    editDuration(40, 36);
+    const argv = args.map((a) => (a.startsWith('OUT') ? path.join(dir, a) : a));
+    const r = await runCli([...argv, ...dirs]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(lastCode(r.stderr)).toContain('RULES_MODIFIED');
+    expect(r.stderr).toContain(rulesFile());
+    expect(r.stderr).toMatch(/^hint: .*rules accept/m);
+  });
+
+  it('a rule deciding a class the model does not have is refused by rules accept, naming the rule', async () => {
+    const ruleSet = readRules();
+    ruleSet.rules[1]!.event.params.class = 'foo';
+    fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet));
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(lastCode(r.stderr)).toEqual(['RULE_UNKNOWN_CLASS']);
+    expect(r.stderr).toContain("'R02'");
+    expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+  });
+});
+
+describe('neurules rules accept', () => {
+  it('records a consistent edit: verified, partition checked, impact shown, logged, and then opened as the model', async () => {
+    const before = loadModel(loc);
+    editDuration(40, 30);
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', '--json', ...dirs]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(EXIT.ok);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({
+      edited: true,
+      accepted: true,
+      from: before.manifest.rulesHash,
+      changes: { changed: ['R03', 'R04', 'R05'], added: [], removed: [], reordered: false },
+    });
+    expect(result.impact.records).toBe(300);
+    expect(result.impact.changed).toBeGreaterThan(0);
+    const after = loadModel(loc);
+    expect(after.rulesHash).toBe(result.to);
+    expect(after.manifest.rulesHash).toBe(result.to);
+    expect(after.manifest.generation).toBe(result.generation);
+    expect(after.manifest.generation).not.toBe(before.manifest.generation);
+    expect(after.metrics.rulesAccuracy).toBe(result.impact.accuracy.after);
+    expect(after.metrics.fidelity).toBe(result.impact.fidelity.after);
+    const log = fs
+      .readFileSync(modelPaths(loc).changes, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RulesChangeEntry);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({
+      from: result.from,
+      to: result.to,
+      generation: result.generation,
+    });
+    const predicted = await runCli([
+      'predict',
+      '--model',
+      'german-credit',
+      '--input',
+      'data/german-credit.csv',
+      '--output',
+      path.join(dir, 'p.jsonl'),
+      ...dirs,
+    ]);
+    expect(predicted.code).toBe(EXIT.ok);
+    // Nothing left to accept.
+    const again = await runCli(['rules', 'accept', '--model', 'german-credit', '--json', ...dirs]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ edited: false, accepted: false });
+  });
+
+  it('refuses an edit that leaves records no rule decides (RULES_GAP with an example record), recording nothing', async () => {
+    editDuration(40, 44, ['R05']);
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(lastCode(r.stderr)).toContain('RULES_GAP');
+    expect(r.stderr).toMatch(/duration/);
+    expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+    expect(() => loadModel(loc)).toThrow(expect.objectContaining({ code: 'RULES_MODIFIED' }));
+  });
+
+  it('refuses an edit that sends records to two rules (RULES_OVERLAP naming both)', async () => {
+    editDuration(40, 36, ['R05']);
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(lastCode(r.stderr)).toContain('RULES_OVERLAP');
+    expect(r.stderr).toContain('R05');
+  });
+
+  it('--dry-run checks and measures, and records nothing', async () => {
+    editDuration(40, 36);
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', '--dry-run', ...dirs]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toMatch(/changed +\d+ of 300 decisions/);
+    expect(r.stdout).toMatch(/dry run/);
+    expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+    expect(() => loadModel(loc)).toThrow(expect.objectContaining({ code: 'RULES_MODIFIED' }));
+  });
+
+  it('is refused while a build holds the model (MODEL_LOCKED)', async () => {
+    editDuration(40, 36);
+    const lock = lockModel(modelPaths(loc).dir, 'build');
+    try {
+      const r = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(lastCode(r.stderr)).toEqual(['MODEL_LOCKED']);
+    } finally {
+      lock.release();
+    }
+  });
+});
