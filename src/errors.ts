@@ -326,7 +326,8 @@ export const ERROR_CATALOGUE = {
   },
   PROTOTYPE_KEY: {
     area: 'http',
-    meaning: 'a JSON body holds a `__proto__`, `constructor` or `prototype` key, which is refused',
+    meaning:
+      'a JSON body holds a `__proto__` key, or a `constructor` key holding `prototype`, which is refused',
     status: 400,
   },
   REQUEST_TIMEOUT: {

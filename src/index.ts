@@ -207,7 +207,7 @@ export {
   type PredictSummary,
 } from './pipeline/predict-file';
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
-export { DecisionLog, type DecisionLogEntry } from './audit/decision-log';
+export { DecisionLog, type DecisionLogEntry, type DecisionLogOptions } from './audit/decision-log';
 export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';
 export {
   loadOverrides,

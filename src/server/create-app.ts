@@ -1,14 +1,22 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DecisionLog } from '../audit/decision-log';
+import { DecisionLog, type DecisionLogEntry } from '../audit/decision-log';
 import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Tracer } from '../engine/explain-decision';
 import type { Decision } from '../engine/rule-engine';
-import { ERROR_CATALOGUE, type ErrorCode, type Issue, isNeurulesError } from '../errors';
+import {
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  type Issue,
+  isNeurulesError,
+  type NeurulesError,
+} from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
 import type { BackendChoice } from '../teacher/backend-choice';
+import { parseJsonBody } from './parse-json-body';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -30,8 +38,23 @@ export interface AppOptions {
   maxBatch?: number;
   /** Bearer token for `POST /v1/admin/reload`; without one the route answers 404. */
   adminToken?: string;
-  /** Decision log: a JSON-lines file, and fields whose values are replaced by "[redacted]". */
-  decisionLog?: { file: string; redact?: string[] };
+  /**
+   * Decision log: a JSON-lines file, fields whose values are replaced by "[redacted]", and
+   * `onError`, called once when the log cannot be written (decisions are then refused with
+   * 503 `DECISION_LOG_FAILED` and `/healthz` answers 503 until the app is made again).
+   */
+  decisionLog?: { file: string; redact?: string[]; onError?: (error: NeurulesError) => void };
+  /**
+   * Milliseconds a request (headers and body) has to arrive; a slower one is answered 408
+   * `REQUEST_TIMEOUT` and its connection closed. 0 turns the limit off.
+   * @defaultValue 30,000
+   */
+  requestTimeout?: number;
+  /**
+   * Milliseconds the headers alone have to arrive (at most `requestTimeout`).
+   * @defaultValue 10,000
+   */
+  headersTimeout?: number;
   /** fastify's logger. @defaultValue false */
   logger?: boolean;
 }
@@ -57,6 +80,10 @@ const PROBLEM = 'application/problem+json';
 type HttpCode = {
   [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C] extends { status: number } ? C : never;
 }[ErrorCode];
+
+// What a client is told; the reason (a file name, ENOSPC) is for the operator, via onError.
+const LOG_FAILED =
+  'the decision log cannot be written, so no decision is answered until the service is restarted';
 
 /**
  * Answer with a problem document `{ error, message, ... }` and the code's HTTP status
@@ -99,7 +126,9 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
   };
   let serving = await load();
   const log = options.decisionLog
-    ? new DecisionLog(options.decisionLog.file, options.decisionLog.redact ?? [])
+    ? new DecisionLog(options.decisionLog.file, options.decisionLog.redact ?? [], {
+        ...(options.decisionLog.onError && { onError: options.decisionLog.onError }),
+      })
     : undefined;
 
   const registry = new Registry();
@@ -122,10 +151,56 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     labelNames: ['rule', 'class'],
     registers: [registry],
   });
+  const logErrors = new Counter({
+    name: 'neurules_decision_log_errors_total',
+    help: 'Requests refused (503) because their decisions could not be written to the decision log',
+    registers: [registry],
+  });
 
+  const requestTimeout = options.requestTimeout ?? 30_000;
+  const headersTimeout = Math.min(
+    options.headersTimeout ?? 10_000,
+    requestTimeout || Number.POSITIVE_INFINITY,
+  );
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout,
+      // Node checks for late requests on this interval (30 s by default): a quarter of the
+      // shortest timeout, so a request is cut off at most 25% (and at most 1 s) late.
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(headersTimeout || 4000, requestTimeout || 4000) / 4)),
+      ),
+    },
+    // A request that did not arrive in time (or that Node cannot parse) never reaches a
+    // route: answer it on the socket, as a problem document, then close the connection.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, code, message]: [number, HttpCode, string] =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [
+              408,
+              'REQUEST_TIMEOUT',
+              `the request did not arrive in time (headers: ${headersTimeout} ms, all of it: ${requestTimeout} ms)`,
+            ]
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'INVALID_JSON', 'the request headers are too large']
+            : [400, 'INVALID_JSON', 'the request is not valid HTTP'];
+      requests.inc({ route: 'unknown', status: String(status) });
+      const response = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !response?.headersSent) {
+        const body = JSON.stringify({ error: code, message });
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM}; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(error);
+    },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
@@ -134,6 +209,15 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
 
   // Records are JSON; any other body type is refused (415) rather than guessed at.
   app.removeContentTypeParser('text/plain');
+  // JSON as fastify parses it, but a prototype key is PROTOTYPE_KEY, naming the key.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     requests.inc({ route, status: String(reply.statusCode) });
@@ -146,6 +230,15 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
 
   // Malformed input is the client's problem: never a 500 for it.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    // What parseJsonBody refuses: the body, named by its code and the key's place.
+    if (
+      isNeurulesError(error) &&
+      (error.code === 'PROTOTYPE_KEY' || error.code === 'INVALID_JSON')
+    ) {
+      return sendProblem(reply, error.code, error.message, {
+        ...(error.field !== undefined && { field: error.field }),
+      });
+    }
     const clientError = Boolean(
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500,
     );
@@ -166,11 +259,18 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     sendProblem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`),
   );
 
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    model: loc.name,
-    ruleSet: serving.model.ruleSetHash,
-  }));
+  // A replica that cannot log its decisions refuses them, so it reports unhealthy: a load
+  // balancer then sends its traffic elsewhere.
+  app.get('/healthz', async (_req, reply) => {
+    const health = { model: loc.name, ruleSet: serving.model.ruleSetHash };
+    if (log?.failure) {
+      return sendProblem(reply, 'DECISION_LOG_FAILED', LOG_FAILED, {
+        status: 'unhealthy',
+        ...health,
+      });
+    }
+    return { status: 'ok', ...health };
+  });
 
   app.get('/v1/model', async () => {
     const m = serving.model;
@@ -198,6 +298,7 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
   app.post(
     '/v1/predict',
     async (req: FastifyRequest<{ Querystring: { explain?: string } }>, reply: FastifyReply) => {
+      if (log?.failure) return refuseUnlogged(reply);
       const current = serving; // in-flight requests finish on the rule set they started with
       const body = req.body as unknown;
       const single = !Array.isArray(body);
@@ -227,17 +328,20 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
         ? current.model.teacher?.predictProbaFlat(records)
         : undefined;
       const answers = [];
+      const entries: DecisionLogEntry[] = [];
+      const time = log && new Date().toISOString();
       for (const [index, record] of records.entries()) {
         const decision = await current.decider.decide(record);
-        decisions.inc({ rule: decision.ruleId, class: decision.class });
-        log?.append({
-          time: new Date().toISOString(),
-          requestId: String(req.id),
-          ruleSet: current.model.ruleSetHash,
-          ruleId: decision.ruleId,
-          class: decision.class,
-          inputs: record,
-        });
+        if (time) {
+          entries.push({
+            time,
+            requestId: String(req.id),
+            ruleSet: current.model.ruleSetHash,
+            ruleId: decision.ruleId,
+            class: decision.class,
+            inputs: record,
+          });
+        }
         const answer: Record<string, unknown> = {
           class: decision.class,
           ruleId: decision.ruleId,
@@ -253,10 +357,26 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
         }
         answers.push(answer);
       }
+      // No decision is answered before its log line is written.
+      if (log) {
+        try {
+          await log.append(entries);
+        } catch {
+          return refuseUnlogged(reply);
+        }
+      }
+      for (const a of answers)
+        decisions.inc({ rule: a.ruleId as string, class: a.class as string });
       reply.header('x-rule-set', current.model.ruleSetHash);
       return single ? answers[0] : answers;
     },
   );
+
+  /** 503 for a request whose decisions cannot be logged. */
+  function refuseUnlogged(reply: FastifyReply): FastifyReply {
+    logErrors.inc();
+    return sendProblem(reply, 'DECISION_LOG_FAILED', LOG_FAILED);
+  }
 
   app.post('/v1/admin/reload', async (req, reply) => {
     if (!options.adminToken) return reply.callNotFound();

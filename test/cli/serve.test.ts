@@ -5,33 +5,12 @@ import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
+import { applicant as record } from '../server/applicant';
 
 // These tests run the built CLI (`dist/`, made by `npm install`'s prepare script) as a real
 // process, to exercise signals: SIGHUP reload and SIGTERM shutdown.
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'neurules.js');
-const record = {
-  checking_status: '<0',
-  duration: 48,
-  credit_history: 'existing paid',
-  purpose: 'radio/tv',
-  credit_amount: 5951,
-  savings_status: '<100',
-  employment: '1<=X<4',
-  installment_commitment: 2,
-  personal_status: 'female div/dep/mar',
-  other_parties: 'none',
-  residence_since: 2,
-  property_magnitude: 'real estate',
-  age: 22,
-  other_payment_plans: 'none',
-  housing: 'own',
-  existing_credits: 1,
-  job: 'skilled',
-  num_dependents: 1,
-  own_telephone: 'none',
-  foreign_worker: 'yes',
-};
 
 let dir: string;
 beforeEach(() => {

@@ -59,6 +59,21 @@ describe('parseRecord: the one record parser', () => {
     ]);
   });
 
+  it('a __proto__ key in a JSONL line is an unknown feature, never the prototype of anything', () => {
+    // JSON.parse makes `__proto__` an own key, and records are built from the schema's
+    // features only, so the key is reported like any other unknown one and goes no further.
+    const parsed = parseRecordJson(
+      schema,
+      '{"age": 33, "city": "Paris", "__proto__": {"polluted": 1}}',
+      { file: 'in.jsonl', line: 2 },
+    );
+    expect(parsed.issues.map((i) => [i.code, i.field, i.line])).toEqual([
+      ['UNKNOWN_FEATURE', '__proto__', 2],
+    ]);
+    expect(Object.getPrototypeOf(parsed.record)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('parseRecordJson: text that is not JSON is INVALID_JSON with the field given', () => {
     const bad = parseRecordJson(schema, '{"age": 3,', { field: 'record' });
     expect(bad.issues).toEqual([

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatIssue } from '../../errors';
+import { formatIssue, NeurulesError } from '../../errors';
 import type { BackendChoice } from '../../teacher/backend-choice';
 import {
   backendOption,
@@ -33,11 +33,33 @@ export function registerServe(program: Command, io: CliIO): void {
         wholeNumber('--body-limit', 1),
         1024 * 1024,
       )
+      .option(
+        '--request-timeout <ms>',
+        'milliseconds a request (headers and body) has to arrive, else 408; 0 for no limit',
+        wholeNumber('--request-timeout', 0),
+        30_000,
+      )
+      .option(
+        '--headers-timeout <ms>',
+        'milliseconds the headers have to arrive (at most --request-timeout), else 408',
+        wholeNumber('--headers-timeout', 0),
+        10_000,
+      )
       .option('--no-network', 'do not load the network (explanations then lack its probabilities)')
       .addOption(backendOption()),
   ).action(async (o) => {
     const { createApp } = await import('../../server/create-app');
     const adminToken = process.env.NEURULES_ADMIN_TOKEN;
+    // The decision log's first failure, printed once when it happens; it also makes the
+    // exit status non-zero, since decisions were refused from then on.
+    let logFailure: NeurulesError | undefined;
+    const onError = (e: NeurulesError) => {
+      logFailure = e;
+      io.stderr.write(
+        `error ${formatIssue(e.issues[0]!)}\n` +
+          'decisions are refused (503 DECISION_LOG_FAILED) and /healthz answers 503 until the service is restarted\n',
+      );
+    };
     const app = await createApp({
       model: o.model,
       modelsDir: o.modelsDir,
@@ -46,9 +68,15 @@ export function registerServe(program: Command, io: CliIO): void {
       network: o.network,
       backend: o.backend as BackendChoice,
       bodyLimit: o.bodyLimit,
+      requestTimeout: o.requestTimeout,
+      headersTimeout: o.headersTimeout,
       ...(adminToken && { adminToken }),
       ...(o.decisionLog && {
-        decisionLog: { file: o.decisionLog, redact: o.redact ? String(o.redact).split(',') : [] },
+        decisionLog: {
+          file: o.decisionLog,
+          redact: o.redact ? String(o.redact).split(',') : [],
+          onError,
+        },
       }),
     });
     const address = await app.listen({ port: o.port, host: o.host });
@@ -76,5 +104,12 @@ export function registerServe(program: Command, io: CliIO): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+    if (logFailure) {
+      throw new NeurulesError(
+        'DECISION_LOG_FAILED',
+        'stopped after the decision log failed (above): decisions made since were refused, none was answered unlogged',
+        { file: o.decisionLog },
+      );
+    }
   });
 }

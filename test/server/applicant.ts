@@ -1,0 +1,23 @@
+/** A German credit applicant (the record docs/http.md decides), for the service's tests. */
+export const applicant = {
+  checking_status: '0<=X<200',
+  duration: 48,
+  credit_history: 'existing paid',
+  purpose: 'radio/tv',
+  credit_amount: 5951,
+  savings_status: '<100',
+  employment: '1<=X<4',
+  installment_commitment: 2,
+  personal_status: 'female div/dep/mar',
+  other_parties: 'none',
+  residence_since: 2,
+  property_magnitude: 'real estate',
+  age: 22,
+  other_payment_plans: 'none',
+  housing: 'own',
+  existing_credits: 1,
+  job: 'skilled',
+  num_dependents: 1,
+  own_telephone: 'none',
+  foreign_worker: 'yes',
+};
