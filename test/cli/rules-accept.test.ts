@@ -9,6 +9,8 @@ import type { RulesChangeEntry } from '../../src/pipeline/accept-rules';
 import type { RuleSet } from '../../src/rules/types';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
+import { createApp } from '../../src/server/create-app';
+import { applicant } from '../server/applicant';
 
 let dir: string;
 let loc: ModelLocation;
@@ -72,6 +74,37 @@ describe('an edited distilled rule file', () => {
     expect(lastCode(r.stderr)).toEqual(['RULE_UNKNOWN_CLASS']);
     expect(r.stderr).toContain("'R02'");
     expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+  });
+});
+
+describe('the service', () => {
+  it('refuses a reload of a hand-edited rule file (422 RULES_MODIFIED) and keeps serving the rules it had', async () => {
+    const app = await createApp({
+      model: 'german-credit',
+      modelsDir: loc.modelsDir,
+      rulesDir: loc.rulesDir,
+      network: false,
+      adminToken: 'secret',
+    });
+    try {
+      const before = app.ruleSetHash();
+      const ruleSet = readRules();
+      for (const r of ruleSet.rules) r.event.params.class = 'foo';
+      fs.writeFileSync(rulesFile(), JSON.stringify(ruleSet));
+      const reload = await app.inject({
+        method: 'POST',
+        url: '/v1/admin/reload',
+        headers: { authorization: 'Bearer secret' },
+      });
+      expect(reload.statusCode).toBe(422);
+      expect(reload.json().issues[0]).toMatchObject({ code: 'RULES_MODIFIED', file: rulesFile() });
+      expect(app.ruleSetHash()).toBe(before);
+      const answer = await app.inject({ method: 'POST', url: '/v1/predict', payload: applicant });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json().class).toMatch(/^(good|bad)$/);
+    } finally {
+      await app.close();
+    }
   });
 });
 
