@@ -335,6 +335,29 @@ export const ERROR_CATALOGUE = {
     meaning: 'a request (headers and body) did not arrive within the request timeout',
     status: 408,
   },
+  FORBIDDEN: {
+    area: 'http',
+    meaning:
+      'a studio request came with a foreign Host or Origin header (DNS rebinding, another site): refused',
+    status: 403,
+  },
+  INVALID_FILE_NAME: {
+    area: 'http',
+    meaning:
+      'a studio override file name is not a plain `NAME.yaml` inside the overrides folder (a path, `..`, another extension)',
+    status: 400,
+  },
+  FILE_CHANGED: {
+    area: 'http',
+    meaning:
+      'an override file changed on disk since the studio loaded it (another editor, a `git pull`): the save is refused, nothing is written',
+    status: 409,
+  },
+  SAVE_BLOCKED: {
+    area: 'http',
+    meaning: 'the edited overrides have errors (problems or conflicts), so they cannot be saved',
+    status: 422,
+  },
   INTERNAL: {
     area: 'http',
     meaning: 'an unexpected failure (a bug); the service logs it and answers 500',

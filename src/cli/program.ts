@@ -6,6 +6,7 @@ import { registerExport } from './commands/export';
 import { registerPredict } from './commands/predict';
 import { registerRules } from './commands/rules';
 import { registerServe } from './commands/serve';
+import { registerStudio } from './commands/studio';
 import type { CliIO } from './options';
 
 /**
@@ -29,5 +30,6 @@ export function createProgram(io: CliIO): Command {
   registerExport(program, io);
   registerRules(program, io);
   registerAudit(program, io);
+  registerStudio(program, io);
   return program;
 }

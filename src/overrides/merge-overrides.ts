@@ -89,9 +89,19 @@ export async function loadOverridesAsync(dir: string, schema: Schema): Promise<O
   return r.value;
 }
 
-interface OverrideText {
+/** An override file's name (as its problems name it) and text. */
+export interface OverrideText {
   file: string;
   text: string;
+}
+
+/**
+ * Check override files given as text (an editor's unsaved files), exactly as
+ * {@link safeLoadOverrides} checks the files of a folder: every problem, and ids used twice
+ * across files. `texts` in the order the loader would list them (by name).
+ */
+export function checkOverrideTexts(texts: readonly OverrideText[], schema: Schema): OverridesLoad {
+  return checkOverrides([...texts], [], schema);
 }
 
 /** Parse the files read (in name order) and find ids used twice across them. */

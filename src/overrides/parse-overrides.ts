@@ -69,6 +69,19 @@ const NUMERIC_ONLY = new Set([
 ]);
 
 /**
+ * The operators an override may write for each type of feature (names and their aliases),
+ * for editors' completion: every one for a numeric feature; a categorical feature has no
+ * order, so no comparison or `between`.
+ */
+export function overrideOperators(): { numeric: string[]; categorical: string[] } {
+  const names = Object.keys(OPERATORS);
+  return {
+    numeric: names,
+    categorical: names.filter((n) => !NUMERIC_ONLY.has(OPERATORS[n]!)),
+  };
+}
+
+/**
  * Parse one override file and check it against a model's schema, collecting every
  * problem with its line and column (yaml's LineCounter). Nothing is returned as valid
  * unless the whole file is: a caller applies all of a set of files or none.

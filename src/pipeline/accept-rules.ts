@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { agreement, differences, ruleSetSize } from '../audit/metrics';
 import { lockModel } from '../artifacts/model-lock';
+import { appendChange, changeAuthor } from '../artifacts/changes-log';
 import {
   checkModelName,
   loadModel,
@@ -13,7 +13,6 @@ import {
 import type { Metrics, ModelLocation } from '../artifacts/types';
 import { compileRuleSet } from '../engine/compile-rules';
 import { NeurulesError } from '../errors';
-import { writeFailure } from '../files/write-atomic';
 import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';
 import type { BackendChoice } from '../teacher/backend-choice';
@@ -54,6 +53,7 @@ export interface RulesChangeEntry extends Omit<
   'edited' | 'accepted' | 'file' | 'generation'
 > {
   time: string;
+  kind: 'rules accept';
   by: string;
   /** The generation the accepted rules were committed with. */
   generation: string;
@@ -157,7 +157,8 @@ export async function acceptRules(
     );
     appendChange(p.changes, {
       time: new Date().toISOString(),
-      by: `${safeUser()}@${os.hostname()}`,
+      kind: 'rules accept',
+      by: changeAuthor(),
       model: loc.name,
       generation: saved.generation,
       from,
@@ -168,28 +169,6 @@ export async function acceptRules(
     return { ...result, generation: saved.generation };
   } finally {
     lock.release();
-  }
-}
-
-function appendChange(file: string, entry: RulesChangeEntry): void {
-  try {
-    const fd = fs.openSync(file, 'a');
-    try {
-      fs.writeSync(fd, JSON.stringify(entry) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw writeFailure(e, file);
-  }
-}
-
-function safeUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown';
   }
 }
 

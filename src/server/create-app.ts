@@ -7,16 +7,11 @@ import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Tracer } from '../engine/explain-decision';
 import type { Decision } from '../engine/rule-engine';
-import {
-  ERROR_CATALOGUE,
-  type ErrorCode,
-  type Issue,
-  isNeurulesError,
-  type NeurulesError,
-} from '../errors';
+import { type Issue, isNeurulesError, type NeurulesError } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { parseJsonBody } from './parse-json-body';
+import { useJsonBodies } from './parse-json-body';
+import { type HttpCode, PROBLEM, sendProblem } from './problem';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -74,33 +69,9 @@ export type NeurulesApp = FastifyInstance & {
   ruleSetHash(): string;
 };
 
-const PROBLEM = 'application/problem+json';
-
-/** The codes the service answers with: each has its HTTP status in the catalogue. */
-type HttpCode = {
-  [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C] extends { status: number } ? C : never;
-}[ErrorCode];
-
 // What a client is told; the reason (a file name, ENOSPC) is for the operator, via onError.
 const LOG_FAILED =
   'the decision log cannot be written, so no decision is answered until the service is restarted';
-
-/**
- * Answer with a problem document `{ error, message, ... }` and the code's HTTP status
- * (or `status`, where fastify has already chosen a more precise one).
- */
-function sendProblem(
-  reply: FastifyReply,
-  code: HttpCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-  status: number = ERROR_CATALOGUE[code].status,
-): FastifyReply {
-  return reply
-    .status(status)
-    .type(PROBLEM)
-    .send({ error: code, message, ...extra });
-}
 
 /**
  * Build the HTTP app (fastify) for one model without listening: `app.inject()` in tests,
@@ -207,17 +178,8 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     },
   }) as unknown as NeurulesApp;
 
-  // Records are JSON; any other body type is refused (415) rather than guessed at.
-  app.removeContentTypeParser('text/plain');
-  // JSON as fastify parses it, but a prototype key is PROTOTYPE_KEY, naming the key.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  // Records are JSON; any other body type is refused (415), a prototype key is PROTOTYPE_KEY.
+  useJsonBodies(app);
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     requests.inc({ route, status: String(reply.statusCode) });

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { NeurulesError } from '../errors';
 
 // A quick look at the text first, as secure-json-parse does: only a body that names
@@ -71,4 +72,20 @@ function findPrototypeKey(root: object): { key: string; path: string } | null {
     level = next;
   }
   return null;
+}
+
+/**
+ * Make `app` take JSON bodies only, parsed by {@link parseJsonBody}: any other body type
+ * is refused (415) rather than guessed at, and a prototype key is PROTOTYPE_KEY.
+ */
+export function useJsonBodies(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 }

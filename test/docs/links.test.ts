@@ -41,11 +41,16 @@ function anchors(text: string): Set<string> {
 }
 
 describe('links in README.md, docs/ and examples/', () => {
+  // A loopback address (what `neurules serve` and `studio` print) is this machine, not the web.
   it('no web addresses: every link stays in the repository', () => {
     const found = [...MARKDOWN, ...EXAMPLES.filter((f) => !f.endsWith('.md'))].flatMap((file) =>
       read(file)
         .split('\n')
-        .flatMap((line, i) => (/https?:\/\//.test(line) ? [`${file}:${i + 1}: ${line}`] : [])),
+        .flatMap((line, i) =>
+          /https?:\/\/(?!127\.0\.0\.1[:/]|localhost[:/])/.test(line)
+            ? [`${file}:${i + 1}: ${line}`]
+            : [],
+        ),
     );
     expect(found).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { renderHtml } from '../../src/report/render-html';
 import type { AuditReport } from '../../src/audit/types';
 import { loadModelData } from '../../src/pipeline/open-dataset';
@@ -10,6 +10,7 @@ import { openModel } from '../../src/pipeline/open-model';
 import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';
 import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { executablePath, launchChromium, missing, OUTPUT } from '../helpers/chromium';
 
 /**
  * Opens the HTML report of the fixture in headless Chromium (through playwright-core,
@@ -19,15 +20,6 @@ import { GERMAN_CREDIT } from '../helpers/german-credit';
  * real model's report). Skipped when there is no Chromium, except under CI.
  */
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const executablePath = process.env.CHROMIUM_PATH
-  ? existsSync(process.env.CHROMIUM_PATH)
-    ? process.env.CHROMIUM_PATH
-    : undefined
-  : CANDIDATES.find((p) => existsSync(p));
-const missing = `no Chromium at ${process.env.CHROMIUM_PATH ?? CANDIDATES[0]} (apt-get install chromium, or set CHROMIUM_PATH)`;
-
-const OUTPUT = join(__dirname, '../../test-output');
 const TIMEOUT = 60_000;
 
 /** The hand-made report: 16 rules, 3 overrides, 8 weekly drift buckets. */
@@ -104,27 +96,7 @@ if (!executablePath && process.env.CI) {
       report = await load(dir);
       const file = join(dir, 'audit.html');
       writeFileSync(file, renderHtml(report));
-      context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-        executablePath,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1280, height: 900 },
-      });
-      await context.route('**', async (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:')) return route.continue();
-        blocked.push(url);
-        return route.abort('blockedbyclient');
-      });
+      context = await launchChromium(dir, (url) => url.startsWith('file:'), blocked);
       page = context.pages()[0] ?? (await context.newPage());
       page.on('request', (request) => requests.push(request.url()));
       page.on('console', (message) => {

@@ -1,0 +1,261 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
+import type { Studio, StudioFile } from '../pipeline/studio';
+import { useJsonBodies } from './parse-json-body';
+import { type HttpCode, PROBLEM } from './problem';
+
+/** Options of {@link createStudioApp}. */
+export interface StudioAppOptions {
+  /** The access token every request must carry (header, or the cookie the first URL sets). */
+  token: string;
+  /** Host names the page may be reached by, besides 127.0.0.1, localhost and [::1]. */
+  hosts?: readonly string[];
+  /** Largest request body in bytes. @defaultValue 4 MiB */
+  bodyLimit?: number;
+  /** Where the bundled page is (`index.html`, `studio.js`, `studio.css`). */
+  assets?: string;
+}
+
+const COOKIE = 'neurules_studio';
+const LOCAL = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+
+/** The folder of the bundled page: beside the compiled server, or built into dist/. */
+export function studioAssets(): string {
+  const candidates = [
+    path.join(__dirname, '..', 'web', 'studio'),
+    path.join(__dirname, '..', '..', 'dist', 'web', 'studio'),
+  ];
+  return candidates.find((c) => fs.existsSync(path.join(c, 'studio.js'))) ?? candidates[0]!;
+}
+
+/**
+ * The rule studio's HTTP app (fastify, not listening): the bundled page and a JSON API on
+ * a {@link Studio} session. Every request needs the token, as `Authorization: Bearer`, or
+ * the HttpOnly cookie that `GET /?token=…` sets (401 UNAUTHORIZED otherwise). A Host that
+ * is not this machine's (DNS rebinding) or an Origin of another site is 403 FORBIDDEN.
+ * Every error is `application/problem+json` with a code of the catalogue; a bad request
+ * never stops the studio.
+ */
+export function createStudioApp(studio: Studio, options: StudioAppOptions): FastifyInstance {
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
+  const hosts = new Set([...LOCAL, ...(options.hosts ?? [])].map((h) => h.toLowerCase()));
+  const assets = options.assets ?? studioAssets();
+  const token = Buffer.from(options.token);
+
+  useJsonBodies(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const host = hostName(req.headers.host);
+    if (host === undefined || !hosts.has(host)) {
+      return problem(
+        reply,
+        'FORBIDDEN',
+        `expected a Host of this machine, found '${req.headers.host ?? ''}'`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameOrigin(origin, req.headers.host!)) {
+      return problem(
+        reply,
+        'FORBIDDEN',
+        `expected a request from this page, found Origin '${origin}'`,
+      );
+    }
+    const query = (req.query as Record<string, unknown> | undefined)?.token;
+    const given =
+      bearer(req.headers.authorization) ??
+      cookie(req.headers.cookie, COOKIE) ??
+      (req.method === 'GET' && req.url.split('?')[0] === '/' && typeof query === 'string'
+        ? query
+        : undefined);
+    if (given === undefined || !sameToken(Buffer.from(given), token)) {
+      return problem(reply, 'UNAUTHORIZED', 'expected the studio access token printed at start-up');
+    }
+    if (typeof query === 'string') {
+      void reply.header(
+        'set-cookie',
+        `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`,
+      );
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (isNeurulesError(error)) {
+      const status = (ERROR_CATALOGUE[error.code] as { status?: number }).status ?? 400;
+      return reply.status(status).type(PROBLEM).send({
+        error: error.code,
+        code: error.code,
+        message: error.message,
+        detail: error.message,
+        status,
+        issues: error.issues,
+      });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      const code: HttpCode =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'BODY_TOO_LARGE'
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : 'INVALID_JSON';
+      return problem(reply, code, error.message, error.statusCode);
+    }
+    app.log.error(error);
+    return problem(reply, 'INTERNAL', 'internal error');
+  });
+  app.setNotFoundHandler((req, reply) =>
+    problem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
+  );
+
+  const asset =
+    (name: string, type: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
+      const file = path.join(assets, name);
+      if (!fs.existsSync(file)) {
+        return problem(
+          reply,
+          'NOT_FOUND',
+          `the studio page is not built (${file}): run npm run build`,
+        );
+      }
+      return reply
+        .type(type)
+        .header('cache-control', 'no-store')
+        .header(
+          'content-security-policy',
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+        )
+        .send(fs.readFileSync(file));
+    };
+  app.get('/', asset('index.html', 'text/html; charset=utf-8'));
+  app.get('/studio.js', asset('studio.js', 'text/javascript; charset=utf-8'));
+  app.get('/studio.css', asset('studio.css', 'text/css; charset=utf-8'));
+
+  app.get('/api/model', async () => studio.describe());
+  app.post('/api/check', async (req) => studio.check(filesOf(req.body)));
+  app.post('/api/explain', async (req) => {
+    const body = objectOf(req.body);
+    const source =
+      typeof body.index === 'number'
+        ? { index: body.index }
+        : { record: objectOf(body.record, 'record') };
+    const { record, explanation, text } = await studio.explain(filesOf(body), source);
+    return { record, explanation, text };
+  });
+  app.get('/api/records', async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const offset = whole(q.offset, 0, 'offset');
+    const limit = Math.min(whole(q.limit, 50, 'limit'), 500);
+    return studio.records(offset, limit);
+  });
+  app.post('/api/save', async (req) => {
+    const body = objectOf(req.body);
+    if (typeof body.reason !== 'string') {
+      throw new NeurulesError('INVALID_ARGUMENT', 'expected a one-line `reason` text', {
+        field: 'reason',
+      });
+    }
+    const files = filesOf(body).map((f, i) => {
+      const base = (body.files as Record<string, unknown>[])[i]!.baseHash;
+      if (base !== null && typeof base !== 'string') {
+        throw new NeurulesError(
+          'INVALID_ARGUMENT',
+          `expected files[${i}].baseHash to be the hash the file was loaded with, or null for a new file`,
+          { field: `files[${i}].baseHash` },
+        );
+      }
+      return { ...f, baseHash: base };
+    });
+    return studio.save(files, body.reason);
+  });
+  app.get('/api/history', async () => ({ entries: studio.history() }));
+  return app;
+}
+
+function problem(reply: FastifyReply, code: HttpCode, message: string, status?: number) {
+  const s = status ?? ERROR_CATALOGUE[code].status;
+  return reply
+    .status(s)
+    .type(PROBLEM)
+    .send({ error: code, code, message, detail: message, status: s });
+}
+
+function objectOf(value: unknown, field = 'body'): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new NeurulesError('INVALID_ARGUMENT', `expected a JSON object as ${field}`, { field });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `files: [{ name, text }]` of a request body. */
+function filesOf(body: unknown): StudioFile[] {
+  const files = objectOf(body).files;
+  if (!Array.isArray(files) || files.length === 0 || files.length > 100) {
+    throw new NeurulesError('INVALID_ARGUMENT', 'expected `files`: 1 to 100 { name, text }', {
+      field: 'files',
+    });
+  }
+  return files.map((f: unknown, i) => {
+    const o = objectOf(f, `files[${i}]`);
+    if (typeof o.name !== 'string' || typeof o.text !== 'string') {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `expected files[${i}] to have a name and a text`,
+        {
+          field: `files[${i}]`,
+        },
+      );
+    }
+    return { name: o.name, text: o.text };
+  });
+}
+
+function whole(value: string | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected ${field} to be a whole number ≥ 0, found '${value}'`,
+      {
+        field,
+      },
+    );
+  }
+  return n;
+}
+
+/** The host name of a Host header, without its port, lower case. */
+function hostName(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host.trim().toLowerCase());
+  return m?.[1];
+}
+
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' && u.host.toLowerCase() === host.trim().toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function sameToken(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,295 @@
+/**
+ * The YAML editor: CodeMirror 6 with one editor state per override file (so each file keeps
+ * its own undo history), the checks' problems as lint diagnostics, a pass/fail badge after
+ * each example, and completion of feature names, operators, levels and classes.
+ */
+import {
+  type Completion,
+  type CompletionContext,
+  type CompletionResult,
+} from '@codemirror/autocomplete';
+import { yaml, yamlLanguage } from '@codemirror/lang-yaml';
+import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
+import { EditorState, type Extension, StateEffect, StateField, type Text } from '@codemirror/state';
+import { Decoration, type DecorationSet, EditorView, WidgetType } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import type { CheckResult, ModelInfo, Operators, Problem } from './api';
+
+/** What completion offers, taken from the model. */
+export interface Vocabulary {
+  features: ModelInfo['schema']['features'];
+  classes: string[];
+  operators: Operators;
+}
+
+/** An example's result, shown after its line. */
+interface ExampleMark {
+  line: number;
+  pass: boolean;
+  label: string;
+}
+
+const setExampleMarks = StateEffect.define<ExampleMark[]>();
+
+class ExampleBadge extends WidgetType {
+  constructor(readonly mark: ExampleMark) {
+    super();
+  }
+  override eq(other: ExampleBadge): boolean {
+    return other.mark.pass === this.mark.pass && other.mark.label === this.mark.label;
+  }
+  toDOM(): HTMLElement {
+    const span = document.createElement('span');
+    span.className = this.mark.pass ? 'example-badge pass' : 'example-badge fail';
+    span.textContent = `${this.mark.pass ? '✓ pass' : '✗ fail'}: ${this.mark.label}`;
+    return span;
+  }
+}
+
+const exampleMarks = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    let next = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (!effect.is(setExampleMarks)) continue;
+      const doc = tr.state.doc;
+      const ranges = effect.value
+        .filter((m) => m.line >= 1 && m.line <= doc.lines)
+        .sort((a, b) => a.line - b.line)
+        .map((m) =>
+          Decoration.widget({ widget: new ExampleBadge(m), side: 1 }).range(doc.line(m.line).to),
+        );
+      next = Decoration.set(ranges, true);
+    }
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/** Maps a 1-based line and column to a range: the token there, or else the whole line. */
+export function placeProblem(
+  doc: Text,
+  line: number,
+  column: number,
+): { from: number; to: number } {
+  const l = doc.line(Math.min(Math.max(line, 1), doc.lines));
+  const from = Math.min(l.from + Math.max(column - 1, 0), l.to);
+  const token = /^(?:'[^']*'|"[^"]*"|[^\s,{}[\]:]+)/.exec(l.text.slice(from - l.from));
+  if (token) return { from, to: from + token[0].length };
+  return from < l.to ? { from, to: l.to } : { from: l.from, to: l.to };
+}
+
+function diagnosticsFor(doc: Text, problems: readonly Problem[]): Diagnostic[] {
+  return problems.map((p) => {
+    const { from, to } = placeProblem(doc, p.line ?? 1, p.column ?? 1);
+    return { from, to, severity: p.severity, source: p.code, message: `${p.code} ${p.message}` };
+  });
+}
+
+/** A level or operator as YAML text: quoted unless it is a plain word. */
+export function yamlScalar(value: string): string {
+  return /^[A-Za-z_][\w.-]*$/.test(value) && !/^(?:y|n|yes|no|on|off|true|false|null)$/i.test(value)
+    ? value
+    : `'${value.replace(/'/g, "''")}'`;
+}
+
+const KEYS: Completion[] = [
+  ['id', 'a unique name'],
+  ['description', 'what it is for'],
+  ['when', 'the conditions'],
+  ['then', '{ class: … }'],
+  ['priority', 'a whole number ≥ 2, default 100'],
+  ['reason', 'shown in explanations'],
+  ['owner', 'who answers for it'],
+  ['examples', 'records and the class they must get'],
+  ['all', 'every item holds'],
+  ['any', 'one item holds'],
+  ['not', 'the conditions fail'],
+  ['class', 'a class of the model'],
+  ['input', 'a whole record'],
+  ['expect', 'the class expected'],
+].map(([label, detail]) => ({ label: label!, detail: detail!, type: 'keyword' }));
+
+function completeFrom(vocabulary: Vocabulary) {
+  const featureByName = new Map(vocabulary.features.map((f) => [f.name, f]));
+  const features: Completion[] = vocabulary.features.map((f) => ({
+    label: f.name,
+    type: 'property',
+    detail:
+      f.type === 'numeric'
+        ? `numeric${f.min !== undefined && f.max !== undefined ? ` ${f.min}–${f.max}` : ''}`
+        : `categorical, ${f.levels?.length ?? 0} levels`,
+  }));
+  const classes: Completion[] = vocabulary.classes.map((c) => ({
+    label: yamlScalar(c),
+    type: 'enum',
+    detail: 'class',
+  }));
+  const operators = (type: 'numeric' | 'categorical'): Completion[] =>
+    vocabulary.operators[type].map((op) => ({ label: yamlScalar(op), type: 'function' }));
+
+  return (context: CompletionContext): CompletionResult | null => {
+    const word = context.matchBefore(/[\w'"<>=!./-]*/);
+    if (!word || (word.from === word.to && !context.explicit)) return null;
+    const line = context.state.doc.lineAt(context.pos);
+    const before = line.text.slice(0, word.from - line.from);
+    const from = word.from;
+
+    // `feature: { op: value` or `feature: { in: [a, b` → that feature's levels, or a number.
+    const value =
+      /([\w.-]+):\s*\{\s*(?:[^{}]*,\s*)?['"]?[^'":{}]+['"]?:\s*\[?(?:[^\]]*,\s*)?$/.exec(before);
+    if (value) {
+      const levels = featureByName.get(value[1]!)?.levels;
+      if (!levels) return null;
+      return {
+        from,
+        options: levels.map((l) => ({ label: yamlScalar(l), type: 'enum', detail: 'level' })),
+      };
+    }
+    // `feature: { ` → the operators for that feature's type.
+    const operator = /([\w.-]+):\s*\{\s*(?:[^{}]*,\s*)?$/.exec(before);
+    if (operator) {
+      const feature = featureByName.get(operator[1]!);
+      if (!feature) return null;
+      return { from, options: operators(feature.type) };
+    }
+    if (/\b(?:class|expect):\s*$/.test(before)) return { from, options: classes };
+    if (/^\s*(?:-\s+)?$/.test(before)) return { from, options: [...features, ...KEYS] };
+    return context.explicit ? { from, options: [...features, ...KEYS] } : null;
+  };
+}
+
+/** The editor of all override files, one tab each. */
+export class FilesEditor {
+  readonly view: EditorView;
+  private readonly states = new Map<string, EditorState>();
+  private readonly extensions: Extension[];
+  private current: string;
+
+  constructor(
+    parent: HTMLElement,
+    files: readonly { name: string; text: string }[],
+    vocabulary: Vocabulary,
+    onChange: () => void,
+  ) {
+    this.extensions = [
+      basicSetup,
+      yaml(),
+      yamlLanguage.data.of({ autocomplete: completeFrom(vocabulary) }),
+      lintGutter(),
+      // Long example records wrap, so the pass/fail badge at the line's end stays in view.
+      EditorView.lineWrapping,
+      exampleMarks,
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged) onChange();
+      }),
+      EditorView.contentAttributes.of({ 'aria-label': 'YAML overrides' }),
+    ];
+    for (const file of files) this.states.set(file.name, this.stateOf(file.text));
+    this.current = files[0]?.name ?? 'overrides.yaml';
+    if (!this.states.has(this.current)) this.states.set(this.current, this.stateOf(''));
+    this.view = new EditorView({ parent, state: this.states.get(this.current)! });
+  }
+
+  private stateOf(text: string): EditorState {
+    return EditorState.create({ doc: text, extensions: this.extensions });
+  }
+
+  private sync(): void {
+    this.states.set(this.current, this.view.state);
+  }
+
+  /** File names in tab order. */
+  names(): string[] {
+    return [...this.states.keys()];
+  }
+
+  /** The file shown. */
+  active(): string {
+    return this.current;
+  }
+
+  /** Every file's current text. */
+  files(): { name: string; text: string }[] {
+    this.sync();
+    return this.names().map((name) => ({ name, text: this.states.get(name)!.doc.toString() }));
+  }
+
+  /** Shows a file (its own undo history comes with it). */
+  open(name: string): void {
+    this.sync();
+    const state = this.states.get(name);
+    if (!state) return;
+    this.current = name;
+    this.view.setState(state);
+  }
+
+  /** Adds a file and shows it. */
+  add(name: string, text = ''): void {
+    if (!this.states.has(name)) this.states.set(name, this.stateOf(text));
+    this.open(name);
+  }
+
+  /** Replaces every file by these (after a reload from disk); history starts again. */
+  reset(files: readonly { name: string; text: string }[]): void {
+    this.states.clear();
+    for (const file of files) this.states.set(file.name, this.stateOf(file.text));
+    if (!this.states.has(this.current)) this.current = files[0]?.name ?? 'overrides.yaml';
+    if (!this.states.has(this.current)) this.states.set(this.current, this.stateOf(''));
+    this.view.setState(this.states.get(this.current)!);
+  }
+
+  /** Appends text to the file shown, as one undoable edit, and scrolls to it. */
+  append(text: string): void {
+    const doc = this.view.state.doc;
+    const last = doc.line(doc.lines).text;
+    const sep = doc.length === 0 ? '' : last.trim() === '' ? '' : '\n';
+    const insert = sep + text;
+    this.view.dispatch({
+      changes: { from: doc.length, insert },
+      selection: { anchor: doc.length + insert.length },
+      scrollIntoView: true,
+    });
+    this.view.focus();
+  }
+
+  /** Replaces the file shown with `text`, as one undoable edit. */
+  replace(text: string): void {
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+  }
+
+  /** Replaces a range of the file shown, as one undoable edit. */
+  replaceRange(from: number, to: number, text: string): void {
+    this.view.dispatch({
+      changes: { from, to: Math.min(to, this.view.state.doc.length), insert: text },
+      selection: { anchor: from },
+      scrollIntoView: true,
+    });
+  }
+
+  /** Underlines the checks' problems and marks each example pass or fail, in every file. */
+  showCheck(result: CheckResult): void {
+    this.sync();
+    const all = [...result.problems, ...result.findings];
+    for (const [name, state] of this.states) {
+      const diagnostics = diagnosticsFor(
+        state.doc,
+        all.filter((p) => p.file === name),
+      );
+      const marks: ExampleMark[] = result.examples
+        .filter((e) => e.file === name)
+        .map((e) => ({
+          line: e.line,
+          pass: e.pass,
+          label: `${e.override} expected ${e.expect}, got ${e.class} (rule ${e.ruleId})`,
+        }));
+      const spec = setDiagnostics(state, diagnostics);
+      const effects = [
+        ...(Array.isArray(spec.effects) ? spec.effects : spec.effects ? [spec.effects] : []),
+        setExampleMarks.of(marks),
+      ];
+      if (name === this.current) this.view.dispatch({ effects });
+      else this.states.set(name, state.update({ effects }).state);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/** "Try a record": a form with one field per feature of the schema. */
+import type { FeatureInfo, StudioRecord } from './api';
+import { h } from './dom';
+
+/** The record form: read it, set it, and hear about edits. */
+export interface RecordForm {
+  /** The record, or null while a number field is empty or not a number. */
+  read(): StudioRecord | null;
+  write(record: StudioRecord): void;
+}
+
+/** Builds the form into `root`; `onInput` runs after every edit. */
+export function mountRecordForm(
+  root: HTMLElement,
+  features: readonly FeatureInfo[],
+  onInput: () => void,
+): RecordForm {
+  const controls = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  const fields = features.map((f) => {
+    let control: HTMLInputElement | HTMLSelectElement;
+    if (f.type === 'categorical') {
+      control = h('select', {}, ...(f.levels ?? []).map((l) => h('option', { value: l }, l)));
+    } else {
+      control = h('input', { type: 'number', step: 'any', required: true });
+      if (f.min !== undefined) control.setAttribute('min', String(f.min));
+      if (f.max !== undefined) control.setAttribute('max', String(f.max));
+    }
+    control.name = f.name;
+    control.addEventListener('input', onInput);
+    control.addEventListener('change', onInput);
+    controls.set(f.name, control);
+    const hint =
+      f.type === 'numeric' && f.min !== undefined && f.max !== undefined
+        ? h('small', { class: 'hint' }, `${f.min} – ${f.max}`)
+        : null;
+    return h('label', { class: 'field' }, h('span', {}, f.name), control, hint);
+  });
+  root.replaceChildren(...fields);
+  return {
+    read() {
+      const record: StudioRecord = {};
+      for (const f of features) {
+        const value = controls.get(f.name)!.value;
+        if (f.type === 'numeric') {
+          if (value.trim() === '' || !Number.isFinite(Number(value))) return null;
+          record[f.name] = Number(value);
+        } else record[f.name] = value;
+      }
+      return record;
+    },
+    write(record) {
+      for (const [name, control] of controls) {
+        const value = record[name];
+        if (value !== undefined) control.value = value === null ? '' : String(value);
+      }
+    },
+  };
+}
