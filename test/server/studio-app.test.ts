@@ -182,6 +182,17 @@ describe('the studio: the model and live checks', () => {
     expect(explained.text.join('\n')).toContain('minors-declined');
   });
 
+  it('pages through the held-out records with their labels', async () => {
+    const r = (
+      await app.inject({ method: 'GET', url: '/api/records?offset=298&limit=10', headers: auth })
+    ).json();
+    expect(r.total).toBe(300);
+    expect(r.records.map((x: { index: number }) => x.index)).toEqual([298, 299]);
+    expect(['good', 'bad']).toContain(r.records[0].label);
+    const bad = await app.inject({ method: 'GET', url: '/api/records?offset=-1', headers: auth });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'INVALID_ARGUMENT']);
+  });
+
   it.each([['../x.yaml'], ['a/b.yaml'], ['x.txt'], ['.hidden.yaml']])(
     'refuses the file name %j (400 INVALID_FILE_NAME)',
     async (name) => {

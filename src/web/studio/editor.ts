@@ -171,6 +171,8 @@ export class FilesEditor {
     files: readonly { name: string; text: string }[],
     vocabulary: Vocabulary,
     onChange: () => void,
+    /** After the cursor moves or the text changes. */
+    onCursor: () => void = () => undefined,
   ) {
     this.extensions = [
       basicSetup,
@@ -182,6 +184,7 @@ export class FilesEditor {
       exampleMarks,
       EditorView.updateListener.of((update) => {
         if (update.docChanged) onChange();
+        if (update.docChanged || update.selectionSet) onCursor();
       }),
       EditorView.contentAttributes.of({ 'aria-label': 'YAML overrides' }),
     ];
@@ -258,12 +261,27 @@ export class FilesEditor {
     this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
   }
 
-  /** Replaces a range of the file shown, as one undoable edit. */
+  /**
+   * Replaces a range of the file shown, as one undoable edit that changes only the text that
+   * differs (so the cursor and the rest of the range stay where they are).
+   */
   replaceRange(from: number, to: number, text: string): void {
+    const doc = this.view.state.doc;
+    const end = Math.min(to, doc.length);
+    const old = doc.sliceString(from, end);
+    if (old === text) return;
+    let head = 0;
+    while (head < old.length && head < text.length && old[head] === text[head]) head++;
+    let tail = 0;
+    while (
+      tail < old.length - head &&
+      tail < text.length - head &&
+      old[old.length - 1 - tail] === text[text.length - 1 - tail]
+    )
+      tail++;
     this.view.dispatch({
-      changes: { from, to: Math.min(to, this.view.state.doc.length), insert: text },
-      selection: { anchor: from },
-      scrollIntoView: true,
+      changes: { from: from + head, to: end - tail, insert: text.slice(head, text.length - tail) },
+      userEvent: 'input.form',
     });
   }
 

@@ -22,7 +22,7 @@ import {
 } from './api';
 import { byId, fill, fixed, h, signed } from './dom';
 import { FilesEditor } from './editor';
-import { mountOverrideForm } from './override-form';
+import { mountOverrideForm, type OverrideForm } from './override-form';
 import { mountRecordForm, type RecordForm } from './record-form';
 
 /** The names the studio may write: a YAML file directly in the overrides folder. */
@@ -107,6 +107,7 @@ class Studio {
   private readonly loaded = new Map<string, { text: string; hash: string | null }>();
   private editor!: FilesEditor;
   private recordForm!: RecordForm;
+  private overrideForm: OverrideForm | null = null;
   private check: CheckResult | null = null;
   /** The files the shown check was made for (JSON), to tell a current check from a stale one. */
   private checkedKey = '';
@@ -142,10 +143,11 @@ class Studio {
         operators: this.operators,
       },
       () => this.edited(),
+      () => this.overrideForm?.sync(),
     );
     this.renderTabs();
     this.wireNewFile();
-    mountOverrideForm(byId('override-form'), {
+    this.overrideForm = mountOverrideForm(byId('override-form'), {
       features: this.model.schema.features,
       classes: this.model.classes,
       operators: this.operators,
@@ -157,6 +159,7 @@ class Studio {
       }),
       replaceRange: (from, to, text) => this.editor.replaceRange(from, to, text),
     });
+    this.overrideForm.sync();
     this.recordForm = mountRecordForm(byId('record-form'), this.model.schema.features, () => {
       this.pickedIndex = null;
       byId<HTMLSelectElement>('record-picker').value = '';
@@ -236,6 +239,7 @@ class Studio {
         );
         tab.addEventListener('click', () => {
           this.editor.open(f.name);
+          this.overrideForm?.sync();
           this.renderTabs();
           this.renderExampleTargets();
         });
@@ -268,6 +272,7 @@ class Studio {
         return;
       }
       this.editor.add(name, '');
+      this.overrideForm?.sync();
       form.hidden = true;
       input.value = '';
       message.textContent = '';
@@ -737,6 +742,7 @@ class Studio {
     const unsaved = this.changedFiles();
     await this.refreshModel();
     this.editor.reset(this.model.files);
+    this.overrideForm?.sync();
     if (unsaved.length) {
       byId('lost-text').hidden = false;
       byId('lost-text-body').textContent = unsaved.map((f) => `# ${f.name}\n${f.text}`).join('\n');
