@@ -140,6 +140,8 @@ export class Studio {
   private readonly network: number[];
   private readonly probabilities: Float32Array;
   private readonly judged: { records: DataRecord[]; label: string; source: 'split' | 'file' };
+  /** The merged rule set of the files checked last (an explanation usually follows a check). */
+  private lastCompiled: { key: string; compiled: CompiledRules } | undefined;
   /** The saved files' merged rule set, by the files' names and hashes. */
   private saved: { key: string; state: { merged?: RuleSet; hash: string } } | undefined;
 
@@ -275,9 +277,9 @@ export class Studio {
     files: readonly StudioFile[],
     source: { record: Record<string, unknown> } | { index: number },
   ): Promise<{ record: DataRecord; explanation: Explanation; text: string[] }> {
-    const state = this.evaluate(files);
     // Problems in the files: explain with the saved rules, as a served model would decide.
-    const merged = state.merged ?? this.savedState().merged ?? this.model.ruleSet;
+    const compiled =
+      this.compiledFor(files) ?? compileRuleSet(this.savedState().merged ?? this.model.ruleSet);
     let record: DataRecord;
     let probabilities: Float32Array;
     if ('index' in source) {
@@ -298,7 +300,7 @@ export class Studio {
       record = parsed.record;
       probabilities = this.teacher.predictProbaFlat([record]);
     }
-    const explanation = await explainDecision(compileRuleSet(merged), record, probabilities, {
+    const explanation = await explainDecision(compiled, record, probabilities, {
       schema: this.model.schema,
     });
     return { record, explanation, text: formatExplanation(explanation).split('\n') };
@@ -468,6 +470,8 @@ export class Studio {
     });
     const ok = !lintFindings.some((f) => f.severity === 'error');
     const merged = mergeOverrides(this.model.ruleSet, overrides, this.model.schema);
+    const compiled = compileRuleSet(merged);
+    this.lastCompiled = { key: filesKey(files), compiled };
     return {
       ok,
       problems: [],
@@ -486,8 +490,21 @@ export class Studio {
       },
       overrides,
       merged,
-      compiled: compileRuleSet(merged),
+      compiled,
     };
+  }
+
+  /** The edited files' rule set, compiled; undefined when the files have problems. */
+  private compiledFor(files: readonly StudioFile[]): CompiledRules | undefined {
+    const key = filesKey(files);
+    if (this.lastCompiled?.key === key) return this.lastCompiled.compiled;
+    const loaded = checkOverrideTexts(this.texts(files), this.model.schema);
+    if (!loaded.ok) return undefined;
+    const compiled = compileRuleSet(
+      mergeOverrides(this.model.ruleSet, loaded.value, this.model.schema),
+    );
+    this.lastCompiled = { key, compiled };
+    return compiled;
   }
 
   /** The saved files' merged rule set (undefined when they do not load) and its hash. */
@@ -580,4 +597,9 @@ export class Studio {
       severity,
     };
   }
+}
+
+/** One key per set of files and their texts. */
+function filesKey(files: readonly StudioFile[]): string {
+  return sha256(JSON.stringify(files.map((f) => [f.name, f.text])));
 }

@@ -205,55 +205,24 @@ if (why && process.env.CI) {
         await line("duration: { '>': 48 }").click();
         await page.keyboard.press('Control+Z');
         await line("duration: { '>': 36 }").waitFor({ timeout: 5000 });
-        expect(await rows.nth(1).locator('.value').inputValue()).toBe('36');
+        // The form follows the text a moment later (it does not hold up the live check).
+        const formValue = async (want: string) => {
+          for (let t = 0; t < 100; t++) {
+            if ((await rows.nth(1).locator('.value').inputValue()) === want) return want;
+            await page.waitForTimeout(20);
+          }
+          return rows.nth(1).locator('.value').inputValue();
+        };
+        expect(await formValue('36')).toBe('36');
         await page.keyboard.press('Control+Shift+Z');
         await line("duration: { '>': 48 }").waitFor({ timeout: 5000 });
-        expect(await rows.nth(1).locator('.value').inputValue()).toBe('48');
+        expect(await formValue('48')).toBe('48');
         await page.locator('#check-state', { hasText: /^\((?!checking)/ }).waitFor();
         expect(await problems()).not.toMatch(/UNKNOWN_|INVALID_/);
         await form.screenshot({ path: path.join(OUTPUT, 'studio-form.png') });
       },
       TIMEOUT,
     );
-
-    test('TEMP', async () => {
-      const line = (text: string) => page.locator('[data-test="editor"] .cm-line', { hasText: text });
-      const form = page.locator('[data-test="override-form"]');
-      const text = async () => page.evaluate(() => (document.querySelector('.cm-content') as HTMLElement).innerText);
-      await line('other_parties: { equal: guarantor }').click();
-      await form.locator('[data-test="form-mode"]', { hasText: 'guarantor-education' }).waitFor();
-      console.log('rows', await form.locator('[data-test="condition"]').count());
-      await form.locator('[data-test="condition"]').nth(1).locator('select.value').selectOption(['education', 'business']);
-      await line('purpose: { in: [education, business] }').waitFor({ timeout: 3000 });
-      await form.getByRole('button', { name: '+ condition' }).click();
-      const r = form.locator('[data-test="condition"]').nth(3);
-      await r.locator('select.feature').selectOption('age');
-      await r.locator('select.operator').selectOption('between');
-      await r.locator('.value').nth(0).fill('20');
-      await r.locator('.value').nth(1).fill('30');
-      await line('age: { between: [20, 30] }').waitFor({ timeout: 3000 });
-      await form.locator('[data-test="condition"]').nth(0).locator('button.remove-condition').click();
-      await page.waitForTimeout(300);
-      console.log(await text());
-      await setText("- id: a\n  when:\n    any:\n      - age: { '<': 20 }\n  then: { class: bad }\n\n- id: b\n  when:\n    age: { '<': 20 }\n  then: { class: bad }\n");
-      await line('any:').click();
-      await page.waitForTimeout(200);
-      console.log('note', await form.locator('.form-note').innerText(), await form.locator('fieldset').evaluate((f) => (f as HTMLFieldSetElement).disabled));
-      await line("age: { '<': 20 }").last().click();
-      await page.waitForTimeout(200);
-      console.log('mode', await form.locator('[data-test="form-mode"]').innerText(), await form.locator('fieldset').evaluate((f) => (f as HTMLFieldSetElement).disabled));
-      await page.keyboard.press('Control+End');
-      await page.waitForTimeout(200);
-      console.log('mode', await form.locator('[data-test="form-mode"]').innerText());
-      await form.locator('input[type=text]').first().fill('c');
-      await form.locator('[data-test="condition"] select.feature').first().selectOption('age');
-      await form.locator('[data-test="condition"] .value').first().fill('70');
-      await form.getByRole('button', { name: 'Add to file' }).click();
-      await page.waitForTimeout(300);
-      console.log(await text());
-      console.log('mode', await form.locator('[data-test="form-mode"]').innerText());
-      await setText(policy);
-    }, TIMEOUT);
 
     test('no request left the studio, and no console error', () => {
       expect(blocked).toEqual([]);

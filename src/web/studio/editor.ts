@@ -246,7 +246,10 @@ export class FilesEditor {
   append(text: string): void {
     const doc = this.view.state.doc;
     const last = doc.line(doc.lines).text;
-    const sep = doc.length === 0 ? '' : last.trim() === '' ? '' : '\n';
+    const before = doc.lines > 1 ? doc.line(doc.lines - 1).text : '';
+    // A blank line between the file's last override and the new one.
+    const sep =
+      doc.length === 0 ? '' : last.trim() !== '' ? '\n\n' : before.trim() !== '' ? '\n' : '';
     const insert = sep + text;
     this.view.dispatch({
       changes: { from: doc.length, insert },

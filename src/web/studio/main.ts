@@ -33,6 +33,8 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
  * measures the whole round trip, this wait included).
  */
 const CHECK_DELAY = 40;
+/** Milliseconds after the last edit or cursor move before the form follows the cursor. */
+const FORM_DELAY = 120;
 /** Milliseconds after the last change before an explanation is asked for. */
 const DELAY = 150;
 const PAGE = 50;
@@ -112,6 +114,7 @@ class Studio {
   /** The files the shown check was made for (JSON), to tell a current check from a stale one. */
   private checkedKey = '';
   private checkTimer: number | undefined;
+  private formTimer: number | undefined;
   private checkAbort: AbortController | null = null;
   private explainTimer: number | undefined;
   private explainAbort: AbortController | null = null;
@@ -143,7 +146,7 @@ class Studio {
         operators: this.operators,
       },
       () => this.edited(),
-      () => this.overrideForm?.sync(),
+      () => this.scheduleFormSync(),
     );
     this.renderTabs();
     this.wireNewFile();
@@ -280,6 +283,15 @@ class Studio {
       this.renderExampleTargets();
       this.edited();
     });
+  }
+
+  /**
+   * The form follows the cursor a moment after the text or the cursor last moved: reading
+   * the file's YAML on every keystroke would hold up the live check's round trip.
+   */
+  private scheduleFormSync(): void {
+    window.clearTimeout(this.formTimer);
+    this.formTimer = window.setTimeout(() => this.overrideForm?.sync(), FORM_DELAY);
   }
 
   /** After every edit of any file. */

@@ -412,6 +412,26 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
     }
   }
 
+  /** What in these fields the form's lists lack (so a form edit would lose it), or ''. */
+  function unknownIn(fields: FormFields): string {
+    const where = `'${fields.id}'`;
+    for (const c of fields.conditions) {
+      const f = host.features.find((x) => x.name === c.feature);
+      if (!f) return `${where}: '${c.feature}' is not a feature of the model: fix it in YAML`;
+      const bad =
+        f.type === 'categorical'
+          ? c.values.find((v) => !(f.levels ?? []).includes(String(v)))
+          : c.values.find((v) => typeof v !== 'number');
+      if (bad !== undefined) {
+        return `${where}: '${bad}' is not a value of '${c.feature}': fix it in YAML`;
+      }
+    }
+    if (!host.classes.includes(fields.className)) {
+      return `${where}: '${fields.className}' is not a class of the model: fix it in YAML`;
+    }
+    return '';
+  }
+
   function sync(): void {
     if (writing) return;
     const { text, cursor } = host.source();
@@ -426,9 +446,10 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
       return;
     }
     const found = located.found;
-    if (!found.fields) {
+    const why = found.fields ? unknownIn(found.fields) : found.why;
+    if (!found.fields || why) {
       bound = null;
-      setMode('locked', `'${found.id}'`, found.why);
+      setMode('locked', `'${found.id}'`, why);
       return;
     }
     const same = bound === found.from && JSON.stringify(shown()) === JSON.stringify(found.fields);
