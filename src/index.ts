@@ -124,6 +124,7 @@ export type { Interval as ValueInterval, ValueSet } from './regions/value-set';
 // audit
 export {
   agreement,
+  classFidelity,
   computeMetrics,
   differences,
   formatMetricsTable,

@@ -79,6 +79,13 @@ export interface Metrics {
   rulesAccuracy: number;
   /** Share of test records where the distilled rules alone and the network decide the same class. */
   fidelity: number;
+  /**
+   * Mean over the network's classes of the share of its records of that class on which the
+   * distilled rules agree (test split). Absent in metrics written before it was measured.
+   */
+  balancedFidelity?: number;
+  /** Per network class: its test records, how many the rules agree on, and the share. */
+  fidelityPerClass?: Record<string, { records: number; agree: number; fidelity: number | null }>;
   ruleCount: number;
   /** Mean comparisons per rule (an interval counts two; `or missing` alternatives none). */
   meanConditions: number;

@@ -217,6 +217,7 @@ async function buildLocked(
     };
     const rules = decideAll(ruleSet, split.test.records);
     const metrics = computeMetrics({
+      classes: schema.classes,
       truth: split.test.labels,
       teacher: teacher.predict(split.test.records),
       rules,

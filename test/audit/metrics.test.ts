@@ -1,0 +1,53 @@
+import fc from 'fast-check';
+import { agreement, classFidelity } from '../../src/audit/metrics';
+
+describe('classFidelity (issue 13: balanced fidelity)', () => {
+  it("is the mean of the network's classes' shares: the issue's German credit figures", () => {
+    // The network says good 230 times (the rules agree on 224) and bad 70 times (32).
+    const teacher = [...Array<number>(230).fill(1), ...Array<number>(70).fill(0)];
+    const rules = [
+      ...Array<number>(224).fill(1),
+      ...Array<number>(6).fill(0),
+      ...Array<number>(32).fill(0),
+      ...Array<number>(38).fill(1),
+    ];
+    const r = classFidelity(rules, teacher, ['bad', 'good']);
+    expect(r.perClass).toEqual({
+      bad: { records: 70, agree: 32, fidelity: 32 / 70 },
+      good: { records: 230, agree: 224, fidelity: 224 / 230 },
+    });
+    expect(r.balanced).toBeCloseTo(0.716, 3);
+    expect(agreement(rules, teacher)).toBeCloseTo(0.853, 3);
+  });
+
+  it('leaves out of the mean a class the network never predicts (its fidelity is null)', () => {
+    const r = classFidelity([0, 1, 1], [0, 0, 1], ['a', 'b', 'c']);
+    expect(r.perClass.c).toEqual({ records: 0, agree: 0, fidelity: null });
+    expect(r.balanced).toBeCloseTo((0.5 + 1) / 2, 12);
+  });
+
+  it('equals plain fidelity when every class has as many records, and 1 exactly when the rules follow the network', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((k) =>
+          fc.tuple(
+            fc.constant(k),
+            fc.integer({ min: 1, max: 20 }),
+            fc.array(fc.integer({ min: 0, max: k - 1 }), {
+              minLength: k * 20,
+              maxLength: k * 20,
+            }),
+          ),
+        ),
+        ([k, n, noise]) => {
+          const classes = Array.from({ length: k }, (_, i) => `c${i}`);
+          const teacher = Array.from({ length: k * n }, (_, i) => i % k);
+          const rules = teacher.map((c, i) => (i % 3 === 0 ? noise[i]! : c));
+          const balanced = classFidelity(rules, teacher, classes).balanced;
+          expect(balanced).toBeCloseTo(agreement(rules, teacher), 12);
+          expect(classFidelity(teacher, teacher, classes).balanced).toBe(1);
+        },
+      ),
+    );
+  });
+});
