@@ -158,3 +158,20 @@ function balancedOf(
   const { balanced, perClass } = classFidelity(rules, teacher, classes);
   return { balancedFidelity: balanced, fidelityPerClass: perClass };
 }
+
+/**
+ * Balanced fidelity of per-class figures (as the audit report lists them), and the class
+ * the rules follow least: the mean of the shares over the classes with records.
+ */
+export function balancedSummary(
+  perClass: readonly { class: string; records: number; agree: number; fidelity: number }[],
+): {
+  balanced: number;
+  worst: { class: string; records: number; agree: number; fidelity: number } | null;
+} {
+  const present = perClass.filter((p) => p.records > 0);
+  if (!present.length) return { balanced: NaN, worst: null };
+  const balanced = present.reduce((a, p) => a + p.fidelity, 0) / present.length;
+  const worst = present.reduce((w, p) => (p.fidelity < w.fidelity ? p : w));
+  return { balanced, worst };
+}

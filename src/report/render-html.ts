@@ -18,6 +18,7 @@ import {
 import { barChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
 import type { AuditReport, DriftSection, Interval } from '../audit/types';
+import { balancedSummary } from '../audit/metrics';
 
 /**
  * The audit report as one self-contained HTML page: inline CSS and SVG, no external
@@ -120,9 +121,21 @@ ${meta('Backend, seed', `${e(model.backend)}, ${e(String(model.seed))}`)}
 ${card('Network accuracy', formatRate(q.networkAccuracy), 'against the true labels')}
 ${card('Rules accuracy', formatRate(q.rulesAccuracy), `with overrides; distilled alone ${e(formatRate(q.distilledAccuracy))}`)}
 ${card('Fidelity', formatRate(q.fidelity.value), `rules agree with the network; 95% CI ${e(formatRate(q.fidelity.low))}–${e(formatRate(q.fidelity.high))}`)}
+${this.balancedCard(card)}
 ${card('Rules', String(this.report.rules.length), `${distilled} distilled, ${overrides} override${overrides === 1 ? '' : 's'}`)}
 ${card('Records', formatCount(this.records), 'evaluated')}
 </section>`;
+  }
+
+  /** Balanced fidelity beside plain fidelity, naming the class the rules follow least. */
+  balancedCard(card: (label: string, value: string, note: string) => string): string {
+    const { balanced, worst } = balancedSummary(this.report.quality.fidelityPerClass);
+    if (!worst) return '';
+    return card(
+      'Balanced fidelity',
+      formatRate(balanced),
+      `mean over the network's classes; worst: ${this.classTag(worst.class)} ${e(formatRate(worst.fidelity))} (${formatCount(worst.agree)}/${formatCount(worst.records)})`,
+    );
   }
 
   dataSection(): string {

@@ -10,6 +10,7 @@ import {
   shortHash,
 } from './format-figures';
 import type { AuditReport, DriftSection, TreeView, TreeViewNode } from '../audit/types';
+import { balancedSummary } from '../audit/metrics';
 
 /**
  * The audit report as GitHub-flavoured Markdown: the same sections and figures as the
@@ -101,6 +102,15 @@ export function renderMarkdown(report: AuditReport): string {
       `${formatCount(q.fidelity.trials)} records (${text(q.fidelity.method)}).`,
     '',
   );
+  const { balanced, worst } = balancedSummary(q.fidelityPerClass);
+  if (worst) {
+    add(
+      `Balanced fidelity (the mean over the network's classes): ${formatRate(balanced)}; ` +
+        `the class the rules follow least is ${text(worst.class)}: ${formatRate(worst.fidelity)} ` +
+        `(${formatCount(worst.agree)} of ${formatCount(worst.records)}).`,
+      '',
+    );
+  }
   add('### Fidelity per class', '');
   add(
     ...table(

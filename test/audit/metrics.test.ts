@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { agreement, classFidelity } from '../../src/audit/metrics';
+import { agreement, balancedSummary, classFidelity } from '../../src/audit/metrics';
 
 describe('classFidelity (issue 13: balanced fidelity)', () => {
   it("is the mean of the network's classes' shares: the issue's German credit figures", () => {
@@ -49,5 +49,17 @@ describe('classFidelity (issue 13: balanced fidelity)', () => {
         },
       ),
     );
+  });
+});
+
+describe('balancedSummary (the audit report names the worst class)', () => {
+  it('is the mean over the classes with records, and names the lowest', () => {
+    const r = balancedSummary([
+      { class: 'good', records: 230, agree: 224, fidelity: 224 / 230 },
+      { class: 'bad', records: 70, agree: 32, fidelity: 32 / 70 },
+      { class: 'none', records: 0, agree: 0, fidelity: 0 },
+    ]);
+    expect(r.balanced).toBeCloseTo(0.716, 3);
+    expect(r.worst).toMatchObject({ class: 'bad', agree: 32, records: 70 });
   });
 });

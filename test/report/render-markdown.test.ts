@@ -28,6 +28,14 @@ function tableAfter(md: string, heading: string): string[] {
 }
 
 describe('renderMarkdown', () => {
+  it('gives balanced fidelity beside plain fidelity and names the worst class', () => {
+    const md = renderMarkdown(loadReport());
+    // bad 75/93 = 0.806, good 190/207 = 0.918: mean 0.862
+    expect(md).toMatch(
+      /Balanced fidelity \(the mean over the network's classes\): 0\.862; the class the rules follow least is bad: 0\.806 \(75 of 93\)\./,
+    );
+  });
+
   const report = loadReport();
   const md = renderMarkdown(report);
 
