@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadModelFiles, loadRuleSet, modelPaths } from '../artifacts/model-store';
+import { loadModel, modelPaths } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
 import { comparePlaces, formatIssue, type Issue } from '../errors';
 import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
@@ -36,7 +36,8 @@ export function lintModelOverrides(
   loc: ModelLocation,
   options: { data?: string } = {},
 ): OverridesLint {
-  const { schema } = loadModelFiles(loc);
+  // One open: every file is read and hashed once.
+  const { schema, ruleSet: distilled } = loadModel(loc);
   const dir = path.join(modelPaths(loc).rulesDir, 'overrides');
   const loaded = safeLoadOverrides(dir, schema);
   if (!loaded.ok) {
@@ -46,7 +47,7 @@ export function lintModelOverrides(
   const records = data.source === 'split' ? data.train.records : data.test.records;
   const findings = lintOverrides({
     overrides: loaded.value,
-    distilled: loadRuleSet(loc),
+    distilled,
     schema,
     records,
     recordsLabel: data.source === 'split' ? 'training records' : `records of ${data.file}`,

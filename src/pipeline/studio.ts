@@ -105,6 +105,13 @@ export interface OverridesChangeEntry {
   diff: string;
 }
 
+/** The saved override files' merged rule set and its decisions (absent when they do not load). */
+interface SavedState {
+  merged?: RuleSet;
+  hash: string;
+  decisions?: string[];
+}
+
 /** `NAME.yaml` or `NAME.yml`, a plain file name. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
 
@@ -143,7 +150,7 @@ export class Studio {
   /** The merged rule set of the files checked last (an explanation usually follows a check). */
   private lastCompiled: { key: string; compiled: CompiledRules } | undefined;
   /** The saved files' merged rule set, by the files' names and hashes. */
-  private saved: { key: string; state: { merged?: RuleSet; hash: string } } | undefined;
+  private saved: { key: string; state: SavedState } | undefined;
 
   constructor(
     readonly loc: ModelLocation,
@@ -494,6 +501,11 @@ export class Studio {
     };
   }
 
+  /** The class a rule set decides for each held-out record. */
+  private decide(rules: CompiledRules): string[] {
+    return this.data.test.records.map((r) => rules.decide(r).class);
+  }
+
   /** The edited files' rule set, compiled; undefined when the files have problems. */
   private compiledFor(files: readonly StudioFile[]): CompiledRules | undefined {
     const key = filesKey(files);
@@ -508,7 +520,7 @@ export class Studio {
   }
 
   /** The saved files' merged rule set (undefined when they do not load) and its hash. */
-  private savedState(): { merged?: RuleSet; hash: string } {
+  private savedState(): SavedState {
     // Read every time (another editor may have changed the files); parsed once per content.
     const files = this.savedFiles();
     const key = files.map((f) => `${f.name}\0${f.hash ?? ''}`).join('\0');
@@ -517,7 +529,14 @@ export class Studio {
     const merged = loaded.ok
       ? mergeOverrides(this.model.ruleSet, loaded.value, this.model.schema)
       : undefined;
-    const state = merged ? { merged, hash: ruleSetHash(merged) } : { hash: '' };
+    // The saved rule set's decisions on the held-out records: what each check compares with.
+    const state = merged
+      ? {
+          merged,
+          hash: ruleSetHash(merged),
+          decisions: this.decide(compileRuleSet(merged)),
+        }
+      : { hash: '' };
     this.saved = { key, state };
     return state;
   }
@@ -526,7 +545,7 @@ export class Studio {
     overrides: Override[],
     merged: RuleSet,
     compiled: CompiledRules,
-    saved: { merged?: RuleSet },
+    saved: SavedState,
   ): StudioImpact {
     const { records, labels } = this.data.test;
     const impact: OverrideImpact = overrideImpact({
@@ -539,12 +558,10 @@ export class Studio {
       network: this.network,
     });
     const changedRecords: StudioImpact['changedRecords'] = [];
-    if (saved.merged) {
-      const before = compileRuleSet(saved.merged);
-      records.forEach((r, index) => {
-        const from = before.decide(r).class;
-        const to = compiled.decide(r).class;
-        if (from !== to) changedRecords.push({ index, from, to });
+    if (saved.decisions) {
+      const after = this.decide(compiled);
+      saved.decisions.forEach((from, index) => {
+        if (from !== after[index]) changedRecords.push({ index, from, to: after[index]! });
       });
     }
     return {

@@ -11,7 +11,7 @@ import { type Issue, isNeurulesError, type NeurulesError } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { useJsonBodies } from './parse-json-body';
-import { type HttpCode, PROBLEM, sendProblem } from './problem';
+import { fastifyClientCode, type HttpCode, PROBLEM, sendProblem } from './problem';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -208,14 +208,8 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
       app.log.error(error);
       return sendProblem(reply, 'INTERNAL', 'internal error');
     }
-    const code: HttpCode =
-      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'BODY_TOO_LARGE'
-        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'UNSUPPORTED_MEDIA_TYPE'
-          : 'INVALID_JSON';
     // fastify's 4xx statuses are kept as they are (e.g. 400 for an empty JSON body).
-    return sendProblem(reply, code, error.message, {}, error.statusCode);
+    return sendProblem(reply, fastifyClientCode(error), error.message, {}, error.statusCode);
   });
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`),

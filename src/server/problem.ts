@@ -25,3 +25,15 @@ export function sendProblem(
     .type(PROBLEM)
     .send({ error: code, message, ...extra });
 }
+
+/**
+ * The code of a client error fastify raised itself (body over the limit, a body type it
+ * does not parse, a malformed body); its own 4xx status is kept with it.
+ */
+export function fastifyClientCode(error: { code?: string }): HttpCode {
+  return error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+    ? 'BODY_TOO_LARGE'
+    : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? 'UNSUPPORTED_MEDIA_TYPE'
+      : 'INVALID_JSON';
+}

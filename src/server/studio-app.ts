@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
 import type { Studio, StudioFile } from '../pipeline/studio';
 import { useJsonBodies } from './parse-json-body';
-import { type HttpCode, PROBLEM } from './problem';
+import { fastifyClientCode, type HttpCode, PROBLEM } from './problem';
 
 /** Options of {@link createStudioApp}. */
 export interface StudioAppOptions {
@@ -95,13 +95,7 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
       });
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      const code: HttpCode =
-        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'BODY_TOO_LARGE'
-          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? 'UNSUPPORTED_MEDIA_TYPE'
-            : 'INVALID_JSON';
-      return problem(reply, code, error.message, error.statusCode);
+      return problem(reply, fastifyClientCode(error), error.message, error.statusCode);
     }
     app.log.error(error);
     return problem(reply, 'INTERNAL', 'internal error');

@@ -39,6 +39,18 @@ const auth = { host: HOST, authorization: `Bearer ${TOKEN}` };
 const post = (url: string, payload: unknown, headers: Record<string, string> = auth) =>
   app.inject({ method: 'POST', url, payload: payload as object, headers });
 const file = (text: string, name = 'credit-policy.yaml') => ({ name, text });
+/** `neurules rules lint` on the studio's model. */
+const rulesLint = () =>
+  runCli([
+    'rules',
+    'lint',
+    '--model',
+    'german-credit',
+    '--models-dir',
+    loc.modelsDir,
+    '--rules-dir',
+    loc.rulesDir,
+  ]);
 const misspelt = "- id: young\n  when:\n    agee: { '<': 21 }\n  then: { class: bad }\n";
 
 describe('the studio: access', () => {
@@ -136,16 +148,7 @@ describe('the studio: the model and live checks', () => {
   it('gives exactly the lines `neurules rules lint` prints, and the numbers of `neurules rules impact`', async () => {
     const r = (await post('/api/check', { files: [file(policy)] })).json();
     expect(r.ok).toBe(true);
-    const lint = await runCli([
-      'rules',
-      'lint',
-      '--model',
-      'german-credit',
-      '--models-dir',
-      loc.modelsDir,
-      '--rules-dir',
-      loc.rulesDir,
-    ]);
+    const lint = await rulesLint();
     expect(r.lintLines).toEqual(lint.stdout.trimEnd().split('\n'));
     const impact = await measureImpact(loc, { backend: 'cpu' });
     expect(r.impact).toMatchObject({
@@ -280,16 +283,7 @@ describe('the studio: saving', () => {
     const overrides = modelPaths(loc).overrides;
     expect(fs.readFileSync(path.join(overrides, 'credit-policy.yaml'), 'utf8')).toBe(edited);
     expect(fs.readFileSync(path.join(overrides, 'young.yaml'), 'utf8')).toBe(added);
-    const lint = await runCli([
-      'rules',
-      'lint',
-      '--model',
-      'german-credit',
-      '--models-dir',
-      loc.modelsDir,
-      '--rules-dir',
-      loc.rulesDir,
-    ]);
+    const lint = await rulesLint();
     expect(lint.code).toBe(0);
     const entries = fs
       .readFileSync(modelPaths(loc).changes, 'utf8')
