@@ -14,4 +14,6 @@ module.exports = {
   // examples/ import the library as its users do, by its package name.
   moduleNameMapper: { '^neurules$': '<rootDir>/src/index.ts' },
   testTimeout: 120000,
+  // Reproducible property tests (see the file).
+  setupFiles: ['<rootDir>/test/setup/fast-check.ts'],
 };

@@ -100,6 +100,36 @@ export interface Metrics {
    * distilled rules), when the build found overrides. Absent when there were none.
    */
   overrides?: OverrideMetrics;
+  /** What teacher shaping did. Absent in metrics written before it existed. */
+  teacherShaping?: TeacherShapingReport;
+}
+
+/** Validation figures of one network and the tree distilled from it. */
+export interface ShapingFigures {
+  /** The network's accuracy on the validation split. */
+  validationAccuracy: number;
+  /**
+   * The tree's agreement with that network on the validation records pooled with records
+   * near them (as distillation's model selection measures it).
+   */
+  validationFidelity: number;
+  /** The same, balanced over the network's classes. */
+  validationBalancedFidelity: number;
+}
+
+/** What teacher shaping did (`metrics.json` `teacherShaping`; see `distillNetwork`). */
+export interface TeacherShapingReport {
+  mode: 'auto' | 'off';
+  /** Whether the shaped network (and the tree distilled from it) was kept. */
+  used: boolean;
+  /** Rounds of shaping kept (0 when none was). */
+  rounds?: number;
+  /** Why it was kept or not, in a sentence. */
+  reason: string;
+  /** The trained network and its tree. */
+  before: ShapingFigures;
+  /** The shaped network and its tree (absent when shaping is off). */
+  after?: ShapingFigures;
 }
 
 /** Test-split quality of the distilled rules with the expert overrides above them. */

@@ -1,6 +1,6 @@
 import { NeurulesError } from '../errors';
 import { countConditions } from '../rules/describe-rule';
-import type { Metrics } from '../artifacts/types';
+import type { Metrics, TeacherShapingReport } from '../artifacts/types';
 import type { RuleSet } from '../rules/types';
 
 /** Share of positions where `a` and `b` hold the same value. */
@@ -98,6 +98,8 @@ export function computeMetrics(input: {
   rows: { train: number; validation: number; test: number };
   backend: string;
   overrides?: { count: number; rules: number[] } | undefined;
+  /** What teacher shaping did, recorded as it is. */
+  teacherShaping?: TeacherShapingReport;
 }): Metrics {
   const metrics: Metrics = {
     format: 'neurules.metrics',
@@ -111,6 +113,7 @@ export function computeMetrics(input: {
     validationRows: input.rows.validation,
     testRows: input.rows.test,
     backend: input.backend,
+    ...(input.teacherShaping && { teacherShaping: input.teacherShaping }),
   };
   if (input.overrides) {
     const merged = input.overrides.rules;
@@ -130,6 +133,7 @@ export function formatMetricsTable(m: Metrics): string {
     ['teacher accuracy (network, test)', m.teacherAccuracy.toFixed(3)],
     ['rules accuracy (test)', m.rulesAccuracy.toFixed(3)],
     ['fidelity (rules = network, test)', m.fidelity.toFixed(3)],
+    ...balancedRows(m),
     ...(m.overrides
       ? ([
           [
@@ -142,12 +146,39 @@ export function formatMetricsTable(m: Metrics): string {
       : []),
     ['rules', String(m.ruleCount)],
     ['mean conditions per rule', m.meanConditions.toFixed(2)],
+    ...(m.teacherShaping && m.teacherShaping.mode !== 'off'
+      ? ([['teacher shaping', m.teacherShaping.used ? 'kept' : 'not kept']] as [string, string][])
+      : []),
     ['train / validation / test rows', `${m.trainRows} / ${m.validationRows} / ${m.testRows}`],
     ['backend', m.backend],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const line = `${'-'.repeat(w + 2)}+${'-'.repeat(12)}`;
   return [line, ...rows.map(([k, v]) => ` ${k.padEnd(w)} | ${v}`), line].join('\n');
+}
+
+/** The balanced fidelity row and the class the rules follow least (models that measured them). */
+function balancedRows(m: Metrics): [string, string][] {
+  if (m.balancedFidelity === undefined || !m.fidelityPerClass) return [];
+  const { worst } = balancedSummary(
+    Object.entries(m.fidelityPerClass).map(([c, f]) => ({
+      class: c,
+      records: f.records,
+      agree: f.agree,
+      fidelity: f.fidelity ?? 0,
+    })),
+  );
+  return [
+    ['balanced fidelity (mean over classes)', m.balancedFidelity.toFixed(3)],
+    ...(worst
+      ? ([
+          [
+            `  least followed class '${worst.class}'`,
+            `${worst.fidelity.toFixed(3)} (${worst.agree} of ${worst.records})`,
+          ],
+        ] as [string, string][])
+      : []),
+  ];
 }
 
 function balancedOf(

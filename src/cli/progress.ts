@@ -37,12 +37,30 @@ export function buildReporter(
         trainingLineClosed = true;
         out.write(`distill: ${e.message}\n`);
         break;
-      case 'distill':
+      case 'distill': {
+        const r = e.report;
+        const balanced =
+          r.validationBalancedFidelity === undefined
+            ? ''
+            : `, balanced ${r.validationBalancedFidelity.toFixed(3)}`;
         out.write(
-          `distilled: ${e.rules} rules (learner ${e.report.learner}, sampling ${e.report.sampling}` +
-            `${e.report.samples ? ` with ${e.report.samples} synthetic records` : ''}, validation fidelity ${e.report.validationFidelity.toFixed(3)})\n`,
+          `distilled: ${e.rules} rules (learner ${r.learner}, sampling ${r.sampling}` +
+            `${r.samples ? ` with ${r.samples} synthetic records` : ''}` +
+            `${r.classWeights && r.classWeights !== 'none' ? `, class weights ${r.classWeights}` : ''}` +
+            `, validation fidelity ${r.validationFidelity.toFixed(3)}${balanced})\n`,
         );
+        const missing = r.classesWithoutRule ?? [];
+        if (missing.length > 0) {
+          const why =
+            e.classesAnswered > e.maxRules
+              ? `the network answers ${e.classesAnswered} classes but --max-rules allows ${e.maxRules} rules`
+              : `no rule of ${e.rules} decides them`;
+          out.write(
+            `warning: ${why}: no rule can decide ${missing.map((c) => `'${c}'`).join(', ')}\n`,
+          );
+        }
         break;
+      }
       case 'evaluate':
         break;
       case 'save':

@@ -1,7 +1,7 @@
 import type { DataRecord, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
 import { createRandom } from '../random';
-import { growTree } from './grow-tree';
+import { balancedClassWeights, growTree, weightedMass } from './grow-tree';
 import { growMlCart } from './ml-cart-learner';
 import { argMax } from './predict-tree';
 import {
@@ -11,12 +11,13 @@ import {
   pruningSequence,
   raiseChild,
 } from './prune-tree';
-import { countAgreement, decideRecords, refitTree, routeRecords } from './route-records';
+import { decideRecords, refitTree, routeRecords } from './route-records';
 import { perturbRecords } from './sample-records';
 import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';
 import { refineTree } from './refine-tree';
 import type {
+  ClassWeighting,
   DistillReport,
   LeafStats,
   Learner,
@@ -85,7 +86,17 @@ export function distill(
   const K = schema.classes.length;
   const random = createRandom((options.seed ?? 42) ^ 0x5eed);
   const trainProbabilities = Float64Array.from(teacher(train));
+  const trainLabels = hardLabels(trainProbabilities, K);
   const validationLabels = hardLabels(teacher(validation), K);
+  // Class weightings that compete: none, and, when the network's answers are imbalanced,
+  // the balanced weights and their square root (half way).
+  const balanced = balancedClassWeights(trainLabels, K);
+  const weightings: { name: ClassWeighting; weights?: number[] }[] = [{ name: 'none' }];
+  if (learner === 'neurules' && balanced.some((w) => Math.abs(w - 1) > 0.05)) {
+    weightings.push({ name: 'sqrt', weights: balanced.map(Math.sqrt) });
+    weightings.push({ name: 'balanced', weights: balanced });
+  }
+  const answered = new Set(trainLabels);
 
   const sampleCount = options.samples ?? Math.min(50_000, Math.max(2_000, 20 * train.length));
   const strategies: Exclude<Sampling, 'auto'>[] =
@@ -104,32 +115,45 @@ export function distill(
   });
   const pooled = validation.concat(nearValidation);
   const pooledLabels = validationLabels.concat(hardLabels(teacher(nearValidation), K));
-  const score = (tree: Tree): number => agreementWith(tree, pooled, pooledLabels);
+  // The selection score counts every class: the mean of plain and balanced fidelity.
+  const measure = (tree: Tree) => fidelityOf(tree, pooled, pooledLabels, K);
 
   const candidates: DistillReport['candidates'] = [];
-  let best: {
+  /** The tree each sampling, class weighting and objective picks, refined. */
+  const picks: {
     tree: Tree;
-    score: number;
+    fidelity: { plain: number; balanced: number };
     sampling: Exclude<Sampling, 'auto'>;
+    weighting: ClassWeighting;
     records: DataRecord[];
+    /** The targets as the learner weighed them (class weights applied). */
     targets: Float64Array;
-  } | null = null;
+  }[] = [];
   for (const sampling of usable) {
     let records = train;
     let targets = trainProbabilities;
     if (sampling === 'perturb' || sampling === 'nodes') {
       progress(`sampling ${sampleCount} synthetic records`);
-      // Half close to the data (a few features nudged), half further out.
-      const half = Math.floor(sampleCount / 2);
+      // Half close to the data (a few features nudged), half further out; when the
+      // network's answers are imbalanced, a third of them instead near the records of each
+      // of its classes in equal numbers, so its rare classes are sampled as densely.
+      const strata = weightings.length > 1 ? Math.floor(sampleCount / 3) : 0;
+      const half = Math.floor((sampleCount - strata) / 2);
       const synthetic = perturbRecords(schema, train, random, {
         count: half,
         changeRate: 0.2,
         noise: 0.3,
       }).concat(
         perturbRecords(schema, train, random, {
-          count: sampleCount - half,
+          count: sampleCount - strata - half,
           changeRate: 0.5,
           noise: 1,
+        }),
+        perturbRecords(schema, train, random, {
+          count: strata,
+          changeRate: 0.2,
+          noise: 0.3,
+          strata: trainLabels,
         }),
       );
       records = train.concat(synthetic);
@@ -165,46 +189,82 @@ export function distill(
         targets = more;
       }
     }
-    progress(`learning a tree (${learner}, sampling ${sampling}, ${records.length} records)`);
-    const columns: TrainingColumns = {
-      features: schema.features,
-      columns: toColumns(schema.features, records),
-      targets,
-      classes: schema.classes,
-    };
-    let trees: Tree[];
-    if (learner === 'ml-cart')
-      trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
-    else {
-      const big = growTree(columns, {
-        maxLeaves: Math.max(maxRules * 4, 32),
-        minSamplesLeaf: minLeaf,
-      });
-      trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
-    }
-    // The pruning strength: the largest tree of the sequence whose score is within one
-    // standard error of the best. The network's labels carry no noise to overfit, so a
-    // smaller tree must be clearly better to be preferred; a noisy edge is not enough.
-    const scores = trees.map((tree) => score(tree));
-    trees.forEach((tree, i) =>
-      candidates.push({ sampling, leaves: leafCount(tree), validationFidelity: scores[i]! }),
-    );
-    const top = Math.max(...scores);
-    const standardError = Math.sqrt((top * (1 - top)) / Math.max(1, validation.length));
-    const chosenIndex = scores.findIndex((x) => x >= top - standardError);
-    let pick = trees[chosenIndex]!;
-    let pickScore = scores[chosenIndex]!;
-    if (learner === 'neurules' && refine) {
-      progress('refining the splits');
-      const refined = refineTree(pick, columns);
-      const s = score(refined);
-      if (s >= pickScore) {
-        pick = refined;
-        pickScore = s;
+    const featureColumns = toColumns(schema.features, records);
+    for (const weighting of weightings) {
+      progress(
+        `learning a tree (${learner}, sampling ${sampling}, class weights ${weighting.name}, ${records.length} records)`,
+      );
+      const columns: TrainingColumns = {
+        features: schema.features,
+        columns: featureColumns,
+        targets,
+        classes: schema.classes,
+        ...(weighting.weights && { classWeights: weighting.weights }),
+      };
+      let trees: Tree[];
+      if (learner === 'ml-cart')
+        trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
+      else {
+        const big = growTree(columns, {
+          maxLeaves: Math.max(maxRules * 4, 32),
+          minSamplesLeaf: minLeaf,
+        });
+        trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
+      }
+      const measured = trees.map((tree) => measure(tree));
+      trees.forEach((tree, i) =>
+        candidates.push({
+          sampling,
+          classWeights: weighting.name,
+          leaves: leafCount(tree),
+          validationFidelity: measured[i]!.plain,
+          validationBalancedFidelity: measured[i]!.balanced,
+        }),
+      );
+      const weighedTargets = weighting.weights ? weightedMass(columns) : targets;
+      // Unweighted trees are picked twice: for plain fidelity (as before balanced fidelity
+      // counted) and for the selection score; weighted ones for the selection score.
+      const objectives: ((f: { plain: number; balanced: number }) => number)[] = weighting.weights
+        ? [selectionScore]
+        : [(f) => f.plain, selectionScore];
+      for (const objective of objectives) {
+        // The pruning strength: the largest tree of the sequence whose score is within one
+        // standard error of the best. The network's labels carry no noise to overfit, so a
+        // smaller tree must be clearly better to be preferred; a noisy edge is not enough.
+        const scores = measured.map(objective);
+        const top = Math.max(...scores);
+        const standardError = Math.sqrt((top * (1 - top)) / Math.max(1, validation.length));
+        const chosenIndex = scores.findIndex((x) => x >= top - standardError);
+        let pick = trees[chosenIndex]!;
+        let fidelity = measured[chosenIndex]!;
+        if (learner === 'neurules' && refine) {
+          progress('refining the splits');
+          const refined = refineTree(pick, columns);
+          const f = measure(refined);
+          if (objective(f) >= objective(fidelity)) {
+            pick = refined;
+            fidelity = f;
+          }
+        }
+        picks.push({
+          tree: pick,
+          fidelity,
+          sampling,
+          weighting: weighting.name,
+          records,
+          targets: weighedTargets,
+        });
       }
     }
-    if (!best || pickScore > best.score + 1e-9)
-      best = { tree: pick, score: pickScore, sampling, records, targets };
+  }
+  // Across the picks: the best selection score among those whose plain fidelity is within
+  // PLAIN_TOLERANCE of the best plain fidelity, so following the rare classes better never
+  // costs more than that of the agreement on all records.
+  const topPlain = Math.max(...picks.map((p) => p.fidelity.plain));
+  let best: (typeof picks)[number] | null = null;
+  for (const p of picks) {
+    if (p.fidelity.plain < topPlain - PLAIN_TOLERANCE) continue;
+    if (!best || selectionScore(p.fidelity) > selectionScore(best.fidelity) + 1e-9) best = p;
   }
   const chosen = best!;
   let tree = chosen.tree;
@@ -223,17 +283,24 @@ export function distill(
       wholeNumbers,
     );
   }
+  const final = fidelityOf(tree, validation, validationLabels, K);
+  // Classes the network answers on the training records that no rule decides.
+  const decided = new Set(tree.nodes.filter((n) => !n.test).map((n) => argMax(n.distribution)));
+  const classesWithoutRule = schema.classes.filter((_, k) => answered.has(k) && !decided.has(k));
   return {
     tree,
     leafStats: leafStatistics(tree, train, trainProbabilities, validation, validationLabels),
     report: {
       learner,
       sampling: chosen.sampling,
+      classWeights: chosen.weighting,
       samples: chosen.records.length - train.length,
       candidates,
-      validationFidelity: agreementWith(tree, validation, validationLabels),
+      validationFidelity: final.plain,
+      validationBalancedFidelity: final.balanced,
       leavesBeforeSimplify,
       leaves: leafCount(tree),
+      classesWithoutRule,
     },
   };
 }
@@ -340,9 +407,37 @@ export function hardLabels(probabilities: ArrayLike<number>, K: number): number[
   return out;
 }
 
-/** Share of records where the tree decides `labels`. */
-function agreementWith(tree: Tree, records: readonly DataRecord[], labels: number[]): number {
-  return records.length === 0 ? 0 : countAgreement(tree, records, labels) / records.length;
+/**
+ * The tree's agreement with the network's `labels`: plain (share of records) and balanced
+ * (mean over the classes in `labels` of the share of that class's records).
+ */
+function fidelityOf(
+  tree: Tree,
+  records: readonly DataRecord[],
+  labels: readonly number[],
+  K: number,
+): { plain: number; balanced: number } {
+  if (records.length === 0) return { plain: 0, balanced: 0 };
+  const decided = decideRecords(tree, records);
+  const total = new Array<number>(K).fill(0);
+  const hits = new Array<number>(K).fill(0);
+  labels.forEach((y, i) => {
+    total[y]!++;
+    if (decided[i] === y) hits[y]!++;
+  });
+  const present = total.map((t, k) => [t, hits[k]!] as const).filter(([t]) => t > 0);
+  return {
+    plain: hits.reduce((s, x) => s + x, 0) / records.length,
+    balanced: present.reduce((s, [t, h]) => s + h / t, 0) / present.length,
+  };
+}
+
+/** How much plain fidelity (on the pooled validation records) a pick may give up for balance. */
+const PLAIN_TOLERANCE = 0.01;
+
+/** What model selection maximises: plain and balanced fidelity count equally. */
+function selectionScore(f: { plain: number; balanced: number }): number {
+  return (f.plain + f.balanced) / 2;
 }
 
 function simplifyTree(

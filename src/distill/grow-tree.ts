@@ -60,6 +60,7 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
       `growTree needs at least one sample with ${K} class targets`,
     );
   }
+  checkClassWeights(data);
   if (!Number.isInteger(maxLeaves) || maxLeaves < 1) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
@@ -69,12 +70,8 @@ export function growTree(data: TrainingColumns, options: GrowOptions = {}): Tree
       },
     );
   }
-  // Weighted targets: mass[i*K + k] = w_i * p_ik.
-  const mass = new Float64Array(n * K);
-  for (let i = 0; i < n; i++) {
-    const w = data.weights ? (data.weights[i] ?? 1) : 1;
-    for (let k = 0; k < K; k++) mass[i * K + k] = w * (data.targets[i * K + k] ?? 0);
-  }
+  // Weighted targets: mass[i*K + k] = w_i * c_k * p_ik.
+  const mass = weightedMass(data);
   const binned = data.features.map((f, j) => binColumn(data.columns[j]!, f, maxBins));
   const stride = K + 2; // per bin: K class masses, weight, count
   const rootSamples = new Uint32Array(n);
@@ -348,4 +345,43 @@ class SplitFinder {
     }
     return best;
   }
+}
+
+/** The learner's mass of each sample and class: sample weight × class weight × target. */
+export function weightedMass(data: TrainingColumns): Float64Array {
+  const K = data.classes.length;
+  const n = data.targets.length / K;
+  const mass = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) {
+    const w = data.weights ? (data.weights[i] ?? 1) : 1;
+    for (let k = 0; k < K; k++)
+      mass[i * K + k] = w * (data.classWeights?.[k] ?? 1) * (data.targets[i * K + k] ?? 0);
+  }
+  return mass;
+}
+
+/** INVALID_ARGUMENT unless `classWeights` (when given) has one finite weight > 0 per class. */
+export function checkClassWeights(data: TrainingColumns): void {
+  const w = data.classWeights;
+  if (w === undefined) return;
+  if (w.length !== data.classes.length || !w.every((x) => Number.isFinite(x) && x > 0)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `classWeights: expected ${data.classes.length} finite weights > 0 (one per class), found [${w.join(', ')}]`,
+      { field: 'classWeights' },
+    );
+  }
+}
+
+/**
+ * Class weights that give every class the network predicts the same total mass:
+ * `n / (K' × n_k)` for the K' classes that are the network's answer on some sample,
+ * where n_k counts those samples (as scikit-learn's `class_weight='balanced'`). A class
+ * the network never answers keeps weight 1. `labels` are the network's hard labels.
+ */
+export function balancedClassWeights(labels: ArrayLike<number>, K: number): number[] {
+  const counts = new Array<number>(K).fill(0);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
+  const present = counts.filter((c) => c > 0).length;
+  return counts.map((c) => (c > 0 ? labels.length / (present * c) : 1));
 }

@@ -32,7 +32,10 @@ export function refineTree(tree: Tree, data: TrainingColumns, options: RefineOpt
   const featureIndex = new Map(data.features.map((f, j) => [f.name, j]));
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = argMax(data.targets.subarray(i * K, (i + 1) * K));
-  const weight = (i: number): number => (data.weights ? (data.weights[i] ?? 1) : 1);
+  // A sample's say in the objective: its weight times its network class's weight, so with
+  // balanced class weights the objective is balanced agreement.
+  const weight = (i: number): number =>
+    (data.weights ? (data.weights[i] ?? 1) : 1) * (data.classWeights?.[labels[i]!] ?? 1);
 
   let nodes: TreeNode[] = tree.nodes.map((node) => structuredClone(node));
   const compiled = (): CompiledTests => compileTests(nodes, featureIndex, data);
@@ -225,7 +228,8 @@ function refit(
     let node = nodes[0]!;
     for (;;) {
       counts[node.id]! += 1;
-      for (let k = 0; k < K; k++) mass[node.id]![k]! += w * data.targets[i * K + k]!;
+      for (let k = 0; k < K; k++)
+        mass[node.id]![k]! += w * (data.classWeights?.[k] ?? 1) * data.targets[i * K + k]!;
       if (!node.test) break;
       node = nodes[tests.goesLeft(node.id, i) ? node.left! : node.right!]!;
     }

@@ -9,6 +9,12 @@ export interface PerturbOptions {
   changeRate?: number;
   /** Numeric noise as a fraction of the feature's standard deviation. @defaultValue 0.5 */
   noise?: number;
+  /**
+   * A class per source row (the network's answer). When given, each record copies a row
+   * of a class taken in turn, so every class gets the same share of records however rare
+   * it is, and categorical values are redrawn from rows of the same class.
+   */
+  strata?: ArrayLike<number>;
 }
 
 /**
@@ -27,10 +33,14 @@ export function perturbRecords(
   if (source.length === 0 || options.count <= 0) return [];
   const changeRate = options.changeRate ?? 0.3;
   const noise = options.noise ?? 0.5;
-  // Empirical level draws: a categorical value is redrawn as another row's value.
+  // Rows grouped by class (one group of all rows without strata); a record copies a row of
+  // the groups taken in turn. Empirical level draws: a categorical value is redrawn as
+  // another row's value of the same group.
+  const groups = strataGroups(source.length, options.strata);
   const out: DataRecord[] = [];
   for (let s = 0; s < options.count; s++) {
-    const base = source[random.int(source.length)]!;
+    const group = groups[s % groups.length]!;
+    const base = source[group[random.int(group.length)]!]!;
     const record: DataRecord = { ...base };
     for (const f of schema.features) {
       if (random.next() >= changeRate) continue;
@@ -42,11 +52,23 @@ export function perturbRecords(
         x = Math.min(f.max, Math.max(f.min, x));
         record[f.name] = f.integer ? Math.round(x) : x;
       } else {
-        const donor = source[random.int(source.length)]![f.name];
+        const donor = source[group[random.int(group.length)]!]![f.name];
         if (donor !== null && donor !== undefined) record[f.name] = donor;
       }
     }
     out.push(record);
   }
   return out;
+}
+
+/** Row indices by stratum, in stratum order; one group of every row without strata. */
+function strataGroups(n: number, strata: ArrayLike<number> | undefined): number[][] {
+  if (!strata) return [Array.from({ length: n }, (_, i) => i)];
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const list = byClass.get(strata[i]!);
+    if (list) list.push(i);
+    else byClass.set(strata[i]!, [i]);
+  }
+  return [...byClass.entries()].sort((a, b) => a[0] - b[0]).map(([, rows]) => rows);
 }

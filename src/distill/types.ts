@@ -63,6 +63,13 @@ export interface TrainingColumns {
   targets: Float64Array;
   /** Optional per-sample weights (default 1). */
   weights?: Float64Array;
+  /**
+   * Optional per-class weights on the probability mass (default 1): the learner sees
+   * `weights[i] × classWeights[k] × targets[i·K + k]`, so a rare class of the network
+   * counts as much as the weights say in every split, leaf decision and refinement.
+   * `balancedClassWeights` gives the weights that make each class's total mass equal.
+   */
+  classWeights?: readonly number[];
   classes: string[];
 }
 
@@ -87,14 +94,34 @@ export interface LeafStats {
   validationFidelity: number | null;
 }
 
+/**
+ * Class weights on the network's probability mass: `none`, `balanced` (every class the
+ * network answers gets the same total mass) or `sqrt` (the square roots: half way).
+ */
+export type ClassWeighting = 'none' | 'sqrt' | 'balanced';
+
 /** What distillation chose and why, for reports. */
 export interface DistillReport {
   learner: Learner;
   sampling: Exclude<Sampling, 'auto'>;
+  /** The class weighting of the chosen tree (absent in models built before it existed). */
+  classWeights?: ClassWeighting;
   samples: number;
-  /** Score of each candidate tried: mean fidelity on the validation records and on records near them. */
-  candidates: { sampling: string; leaves: number; validationFidelity: number }[];
+  /**
+   * Each candidate tried, measured on the validation records pooled with records near
+   * them: plain and balanced fidelity (selection maximises their mean).
+   */
+  candidates: {
+    sampling: string;
+    classWeights?: ClassWeighting;
+    leaves: number;
+    validationFidelity: number;
+    validationBalancedFidelity?: number;
+  }[];
   validationFidelity: number;
+  validationBalancedFidelity?: number;
   leavesBeforeSimplify: number;
   leaves: number;
+  /** Classes the network answers on the training records that no rule decides. */
+  classesWithoutRule?: string[];
 }

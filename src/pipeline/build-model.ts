@@ -10,7 +10,7 @@ import { readInputFile } from '../data/read-input-file';
 import { fitSchema } from '../data/fit-schema';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
-import { checkDistillOptions, distill, type DistillOptions } from '../distill/distill';
+import { checkDistillOptions, type DistillOptions } from '../distill/distill';
 import type { DistillReport } from '../distill/types';
 import type { Tree } from '../distill/types';
 import { compileRuleSet } from '../engine/compile-rules';
@@ -22,6 +22,7 @@ import type { RuleSet } from '../rules/types';
 import { type BackendChoice, selectBackend } from '../teacher/backend';
 import { saveTeacher } from '../teacher/model-io';
 import { type TrainOptions, type TrainProgress, trainTeacher } from '../teacher/train-teacher';
+import { checkTeacherShaping, distillNetwork, type TeacherShaping } from './distill-network';
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
@@ -60,6 +61,11 @@ export interface BuildOptions {
     DistillOptions,
     'learner' | 'sampling' | 'samples' | 'simplify' | 'minSamplesLeaf'
   >;
+  /**
+   * Shape the network toward the distilled rules and keep it when that helps (see
+   * `distillNetwork`). @defaultValue 'auto'
+   */
+  teacherShaping?: TeacherShaping;
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
   /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
@@ -79,7 +85,14 @@ export type BuildProgress =
   | { stage: 'backend'; backend: string }
   | ({ stage: 'teacher' } & TrainProgress)
   | { stage: 'distilling'; message: string }
-  | { stage: 'distill'; rules: number; report: DistillReport }
+  | {
+      stage: 'distill';
+      rules: number;
+      report: DistillReport;
+      /** Classes the network answers on the training records. */
+      classesAnswered: number;
+      maxRules: number;
+    }
   | { stage: 'evaluate' }
   | { stage: 'save'; modelDir: string; rulesFile: string };
 
@@ -126,6 +139,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   checkModelName(name, 'name');
   // Before any work: a bad option fails now, not after the network has trained.
   checkDistillOptions({ ...options.distill, maxRules });
+  checkTeacherShaping(options.teacherShaping ?? 'auto');
   // The lock, taken before reading or training: a second build of this name is refused
   // now (MODEL_LOCKED), and a models or rules folder that is a file is found now.
   const loc = { modelsDir, rulesDir, name };
@@ -185,28 +199,32 @@ async function buildLocked(
 
   const backend = await selectBackend(options.backend ?? 'auto');
   progress({ stage: 'backend', backend: backend.name });
-  const teacher = await trainTeacher(split.train, split.validation, {
+  const trained = await trainTeacher(split.train, split.validation, {
     ...options.training,
     seed,
     onProgress: (p) => progress({ stage: 'teacher', ...p }),
   });
+  let teacher = trained;
   try {
     // The marks do not change distillation: they are for counterfactuals.
-    const distillation = distill(
-      schema,
-      split.train.records,
-      split.validation.records,
-      (records) => teacher.predictProbaFlat(records),
-      {
-        ...options.distill,
-        maxRules,
-        seed,
-        onProgress: (message) => progress({ stage: 'distilling', message }),
-      },
-    );
+    const distilled = await distillNetwork(schema, split, trained, {
+      ...options.distill,
+      maxRules,
+      seed,
+      teacherShaping: options.teacherShaping ?? 'auto',
+      onProgress: (message) => progress({ stage: 'distilling', message }),
+    });
+    teacher = distilled.teacher;
+    const distillation = distilled.distillation;
     const tree = distillation.tree;
     const ruleSet = compileTree(tree, schema, name, distillation.leafStats);
-    progress({ stage: 'distill', rules: ruleSet.rules.length, report: distillation.report });
+    progress({
+      stage: 'distill',
+      rules: ruleSet.rules.length,
+      report: distillation.report,
+      classesAnswered: new Set(teacher.predict(split.train.records)).size,
+      maxRules,
+    });
 
     progress({ stage: 'evaluate' });
     // The compiled evaluator decides exactly as json-rules-engine, synchronously.
@@ -235,6 +253,7 @@ async function buildLocked(
         test: split.test.records.length,
       },
       backend: backend.name,
+      teacherShaping: distilled.shaping,
     });
     const manifest: ModelManifest = {
       format: 'neurules.model',
@@ -285,6 +304,7 @@ async function buildLocked(
     };
   } finally {
     teacher.dispose();
+    if (teacher !== trained) trained.dispose();
   }
 }
 

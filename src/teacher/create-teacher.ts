@@ -30,6 +30,12 @@ export interface TrainingSummary {
   valLoss: number;
   /** Validation accuracy of the kept weights. */
   valAccuracy: number;
+  /**
+   * Present when the network was shaped after training (`shapeTeacher`): the epochs of
+   * further training and the records (real and synthetic) it trained on. `valLoss` and
+   * `valAccuracy` are then the shaped network's.
+   */
+  shaping?: { epochs: number; records: number };
 }
 
 /**

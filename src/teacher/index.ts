@@ -36,8 +36,12 @@ export {
   TEACHER_VERSION,
   type TeacherFile,
 } from './model-io';
+export { shapeTeacher, type ShapeOptions } from './shape-teacher';
 export {
+  buildNetwork,
   DEFAULT_TRAINING,
+  fitNetwork,
+  type FitResult,
   resolveParameters,
   trainTeacher,
   type TrainOptions,

@@ -1,9 +1,14 @@
 import type { Table } from '../data/types';
 import { NeurulesError } from '../errors';
-import { createRandom } from '../random';
+import { createRandom, type Random } from '../random';
 import { ensureBackend, tf } from './backend';
-import { createTeacher, type Teacher, type TrainingParameters } from './create-teacher';
-import { createEncoder } from './encode';
+import {
+  createTeacher,
+  type Teacher,
+  type TrainingParameters,
+  type TrainingSummary,
+} from './create-teacher';
+import { createEncoder, type Encoder } from './encode';
 
 /** Progress after one training epoch. */
 export interface TrainProgress {
@@ -96,8 +101,41 @@ export async function trainTeacher(
   const rng = createRandom(params.seed);
   const layerSeeds = [...params.hidden, classes].map(() => rng.int(0x7fffffff));
 
+  const model = buildNetwork(width, params.hidden, classes, layerSeeds);
+  const n = train.records.length;
+  const targets = new Float32Array(n * classes);
+  train.labels.forEach((y, i) => (targets[i * classes + y] = 1));
+  let fitted: FitResult;
+  try {
+    fitted = await fitNetwork(
+      model,
+      { x: encoder.encode(train.records), y: targets, validation, encoder },
+      params,
+      rng,
+      { keep: 'best', ...(options.onProgress && { onProgress: options.onProgress }) },
+    );
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return createTeacher(model, encoder, schema, {
+    backend: backend.name,
+    parameters: params,
+    trainRows: n,
+    validationRows: validation.records.length,
+    ...fitted,
+  });
+}
+
+/** An MLP with relu hidden layers and a softmax output; each layer's initializer seeded. */
+export function buildNetwork(
+  width: number,
+  hidden: readonly number[],
+  classes: number,
+  layerSeeds: readonly number[],
+): tf.Sequential {
   const model = tf.sequential();
-  params.hidden.forEach((units, i) => {
+  hidden.forEach((units, i) => {
     model.add(
       tf.layers.dense({
         units,
@@ -115,21 +153,44 @@ export async function trainTeacher(
       activation: 'softmax',
       name: 'output',
       kernelInitializer: tf.initializers.glorotUniform({
-        seed: layerSeeds[params.hidden.length] as number,
+        seed: layerSeeds[hidden.length] as number,
       }),
       biasInitializer: 'zeros',
-      ...(params.hidden.length === 0 ? { inputShape: [width] } : {}),
+      ...(hidden.length === 0 ? { inputShape: [width] } : {}),
     }),
   );
+  return model;
+}
 
-  const n = train.records.length;
-  const nVal = validation.records.length;
-  const xTrain = tf.tensor2d(encoder.encode(train.records), [n, width]);
-  const yTrain = tf.tidy(() =>
-    tf.cast(tf.oneHot(tf.tensor1d(train.labels, 'int32'), classes), 'float32'),
-  );
-  const xVal = tf.tensor2d(encoder.encode(validation.records), [nVal, width]);
-  const yVal = tf.tensor1d(validation.labels, 'int32');
+/** What {@link fitNetwork} did (the figures of a {@link TrainingSummary}). */
+export type FitResult = Pick<
+  TrainingSummary,
+  'epochsRun' | 'bestEpoch' | 'trainLoss' | 'valLoss' | 'valAccuracy'
+>;
+
+/**
+ * Fit `model` with Adam on cross-entropy against the soft targets `y` (row-major n × K,
+ * one-hot for plain training) plus the L2 penalty, in shuffled batches, measuring the
+ * validation cross-entropy and accuracy (against the true labels) after every epoch.
+ * Training stops after `patience` epochs without a lower validation loss. With `keep:
+ * 'best'` the weights of the epoch with the lowest validation loss are restored; with
+ * `'last'`, the weights of the last epoch stay. Every tensor it makes is disposed.
+ */
+export async function fitNetwork(
+  model: tf.LayersModel,
+  data: { x: Float32Array; y: Float32Array; validation: Table; encoder: Encoder },
+  params: Pick<TrainingParameters, 'epochs' | 'patience' | 'batchSize' | 'learningRate' | 'l2'>,
+  rng: Random,
+  options: { keep: 'best' | 'last'; onProgress?: (progress: TrainProgress) => void },
+): Promise<FitResult> {
+  const width = data.encoder.width;
+  const classes = data.y.length / (data.x.length / width);
+  const n = data.x.length / width;
+  const nVal = data.validation.records.length;
+  const xTrain = tf.tensor2d(data.x, [n, width]);
+  const yTrain = tf.tensor2d(data.y, [n, classes]);
+  const xVal = tf.tensor2d(data.encoder.encode(data.validation.records), [nVal, width]);
+  const yVal = tf.tensor1d(data.validation.labels, 'int32');
   const yValHot = tf.tidy(() => tf.cast(tf.oneHot(yVal, classes), 'float32'));
 
   const optimizer = tf.train.adam(params.learningRate);
@@ -145,44 +206,40 @@ export async function trainTeacher(
     weights: [] as Float32Array[],
   };
   let epochsRun = 0;
+  let lastLoss = NaN;
   let final: [number, number];
   try {
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
       rng.shuffle(order);
       const loss = runEpoch();
+      lastLoss = loss;
       const [valLoss, valAccuracy] = evaluate();
       epochsRun = epoch;
       options.onProgress?.({ epoch, epochs: params.epochs, loss, valLoss, valAccuracy });
       if (valLoss < best.valLoss - MIN_DELTA) {
-        best = { epoch, valLoss, valAccuracy, trainLoss: loss, weights: snapshot() };
+        best = {
+          epoch,
+          valLoss,
+          valAccuracy,
+          trainLoss: loss,
+          weights: options.keep === 'best' ? snapshot() : [],
+        };
       } else if (epoch - best.epoch >= params.patience) {
         break;
       }
       // Let timers and I/O (a progress bar, a server) run between epochs.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    restore(best.weights);
+    if (options.keep === 'best') restore(best.weights);
     final = evaluate();
-  } catch (e) {
-    model.dispose();
-    throw e;
   } finally {
     tf.dispose([xTrain, yTrain, xVal, yVal, yValHot]);
     optimizer.dispose();
   }
   const [valLoss, valAccuracy] = final;
-
-  return createTeacher(model, encoder, schema, {
-    backend: backend.name,
-    parameters: params,
-    trainRows: n,
-    validationRows: nVal,
-    epochsRun,
-    bestEpoch: best.epoch,
-    trainLoss: best.trainLoss,
-    valLoss,
-    valAccuracy,
-  });
+  return options.keep === 'best'
+    ? { epochsRun, bestEpoch: best.epoch, trainLoss: best.trainLoss, valLoss, valAccuracy }
+    : { epochsRun, bestEpoch: epochsRun, trainLoss: lastLoss, valLoss, valAccuracy };
 
   /** One pass over the shuffled training set; returns the mean loss. */
   function runEpoch(): number {

@@ -19,9 +19,14 @@ async function build(extra: string[]) {
       rulesDir: path.join(dir, 'rules'),
       name: 'iris',
     };
-    const manifest: ModelManifest | undefined =
-      r.code === EXIT.ok ? loadModel(loc).manifest : undefined;
-    return { ...r, manifest, written: fs.existsSync(path.join(dir, 'models', 'iris')) };
+    const model = r.code === EXIT.ok ? loadModel(loc) : undefined;
+    const manifest: ModelManifest | undefined = model?.manifest;
+    return {
+      ...r,
+      manifest,
+      metrics: model?.metrics,
+      written: fs.existsSync(path.join(dir, 'models', 'iris')),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -72,10 +77,45 @@ describe('neurules build: the learner, sampling and simplification options', () 
     [['--learner', 'c4.5'], '--learner'],
     [['--sampling', 'random'], '--sampling'],
     [['--samples', '0'], '--samples'],
+    [['--teacher-shaping', 'maybe'], '--teacher-shaping'],
   ])('a bad value of %j is a usage error naming %s', async (extra, flag) => {
     const r = await build(extra);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toContain(flag);
     expect(r.written).toBe(false);
+  });
+});
+
+describe('neurules build: every class of the network', () => {
+  it('warns when --max-rules is below the classes the network answers, naming the class left out', async () => {
+    const r = await build(['--max-rules', '2', '--teacher-shaping', 'off', '--sampling', 'none']);
+    expect(r.code).toBe(EXIT.ok);
+    const m = r.stderr.match(
+      /^warning: the network answers 3 classes but --max-rules allows 2 rules: no rule can decide '(\w+)'$/m,
+    );
+    expect(m).not.toBeNull();
+    expect(r.manifest!.distill.classesWithoutRule).toEqual([m![1]]);
+    const decided = new Set(r.manifest!.distill.candidates.map((c) => c.leaves));
+    expect(Math.max(...decided)).toBeLessThanOrEqual(2);
+    // Balanced fidelity and the class the rules follow least are in the metrics table.
+    expect(r.stdout).toMatch(/ balanced fidelity \(mean over classes\) +\| 0\.\d{3}/);
+    expect(r.stdout).toContain(`least followed class '${m![1]}'`);
+    expect(r.metrics!.fidelityPerClass![m![1]!]!.agree).toBe(0);
+    expect(r.metrics!.teacherShaping).toMatchObject({ mode: 'off', used: false });
+  });
+
+  it('--teacher-shaping auto (the default) records the figures it decided on in metrics.json', async () => {
+    const r = await build(['--sampling', 'none']);
+    expect(r.code).toBe(EXIT.ok);
+    const s = r.metrics!.teacherShaping!;
+    expect(s.mode).toBe('auto');
+    expect(s.after).toBeDefined();
+    // Kept exactly when accuracy held within 0.005 and balanced fidelity rose.
+    expect(s.used).toBe(
+      s.after!.validationAccuracy >= s.before.validationAccuracy - 0.005 &&
+        s.after!.validationBalancedFidelity > s.before.validationBalancedFidelity,
+    );
+    expect(r.stderr).toContain(`teacher shaping ${s.used ? 'kept' : 'not kept'}: `);
+    expect(r.stdout).toMatch(new RegExp(` teacher shaping +\\| ${s.used ? 'kept' : 'not kept'}`));
   });
 });

@@ -84,16 +84,19 @@ const recordArb = fc
   .tuple(
     fc.integer({ min: 0, max: records.length - 1 }),
     fc.array(
-      fc.tuple(fc.integer({ min: 0, max: schema.features.length - 1 }), fc.double({ noNaN: true })),
+      fc.tuple(
+        fc.integer({ min: 0, max: schema.features.length - 1 }),
+        // In [0, 1): an unbounded double may be infinite, and Infinity % 1 is NaN.
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      ),
       { maxLength: 3 },
     ),
   )
   .map(([index, edits]) => {
     // A real record, with up to three features moved to other valid values or missing.
     const r = { ...records[index]! };
-    for (const [fi, u] of edits) {
+    for (const [fi, t] of edits) {
       const f = schema.features[fi]!;
-      const t = Math.abs(u) % 1;
       if (t < 0.15) r[f.name] = null;
       else if (f.type === 'categorical')
         r[f.name] = f.levels[Math.floor(t * f.levels.length) % f.levels.length]!;

@@ -59,6 +59,14 @@ export function registerBuild(program: Command, io: CliIO): void {
         wholeNumber('--samples', 1),
       )
       .option('--no-simplify', 'keep the pruned tree as it is: no merging, raising or rounding')
+      .addOption(
+        new Option(
+          '--teacher-shaping <how>',
+          'auto: train the network further toward the rules, distil again, and keep that only if validation accuracy holds (within 0.005) and balanced fidelity rises; off: never',
+        )
+          .choices(['auto', 'off'])
+          .default('auto'),
+      )
       .option(
         '--immutable <feature,...>',
         'mark features immutable in the schema (counterfactuals never change them)',
@@ -87,6 +95,7 @@ export function registerBuild(program: Command, io: CliIO): void {
         simplify: o.simplify,
         ...given('samples', o.samples as number | undefined),
       },
+      teacherShaping: o.teacherShaping as 'auto' | 'off',
       backend: o.backend as BackendChoice,
       modelsDir: o.modelsDir,
       rulesDir: o.rulesDir,
