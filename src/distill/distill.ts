@@ -190,10 +190,10 @@ export function distill(
       }
     }
     const featureColumns = toColumns(schema.features, records);
+    progress(
+      `learning trees (${learner}, sampling ${sampling}, ${records.length} records, class weights ${weightings.map((w) => w.name).join(', ')})`,
+    );
     for (const weighting of weightings) {
-      progress(
-        `learning a tree (${learner}, sampling ${sampling}, class weights ${weighting.name}, ${records.length} records)`,
-      );
       const columns: TrainingColumns = {
         features: schema.features,
         columns: featureColumns,
@@ -238,7 +238,6 @@ export function distill(
         let pick = trees[chosenIndex]!;
         let fidelity = measured[chosenIndex]!;
         if (learner === 'neurules' && refine) {
-          progress('refining the splits');
           const refined = refineTree(pick, columns);
           const f = measure(refined);
           if (objective(f) >= objective(fidelity)) {

@@ -60,13 +60,14 @@ export async function distillNetwork(
   const { teacherShaping = 'auto', ...distillOptions } = options;
   checkTeacherShaping(teacherShaping);
   const progress = options.onProgress ?? (() => {});
-  const run = (network: Teacher): Distillation =>
+  // The steps of the first distillation are reported; a shaped network's are the same ones.
+  const run = (network: Teacher, quiet = false): Distillation =>
     distill(
       schema,
       split.train.records,
       split.validation.records,
       (records) => network.predictProbaFlat(records),
-      distillOptions,
+      quiet ? { ...distillOptions, onProgress: () => {} } : distillOptions,
     );
   const first = run(teacher);
   // Fidelity is judged on the validation records pooled with records near them (as
@@ -105,7 +106,7 @@ export async function distillNetwork(
       epochs: SHAPING_EPOCHS,
     });
     progress('distilling the shaped network');
-    const second = run(shaped);
+    const second = run(shaped, true);
     const after = figures(shaped, second);
     last = after;
     // Accuracy is held against the unshaped network; fidelity must rise over the last kept round.

@@ -7,7 +7,7 @@ import type { ModelLocation } from '../../src/artifacts/types';
 import { EXIT } from '../../src/cli/main';
 import type { RulesChangeEntry } from '../../src/pipeline/accept-rules';
 import type { RuleSet } from '../../src/rules/types';
-import { copyGermanCredit } from '../helpers/german-credit';
+import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 import { createApp } from '../../src/server/create-app';
 import { applicant } from '../server/applicant';
@@ -17,7 +17,7 @@ let loc: ModelLocation;
 let dirs: string[];
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-accept-'));
-  loc = copyGermanCredit(dir);
+  loc = copyGermanCredit(dir, GERMAN_CREDIT_FROZEN);
   dirs = ['--models-dir', loc.modelsDir, '--rules-dir', loc.rulesDir];
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadModel } from '../../src/artifacts/model-store';
-import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import type { DataRecord, Schema } from '../../src/data/types';
 import type { SplitTest, Tree, TreeNode } from '../../src/distill/types';
@@ -23,7 +23,7 @@ import { compileTree } from '../../src/rules/compile-tree';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import { verifyRuleSet } from '../../src/rules/verify-rules';
 
-const { ruleSet: committed, schema: gcSchema } = loadModel(GERMAN_CREDIT);
+const { ruleSet: committed, schema: gcSchema } = loadModel(GERMAN_CREDIT_FROZEN);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 /** A deep copy to mutate. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadModel } from '../../src/artifacts/model-store';
-import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import type { NestedCondition } from 'json-rules-engine';
 import { compileRuleSet } from '../../src/engine/compile-rules';
 import type { Issue } from '../../src/errors';
@@ -8,7 +8,7 @@ import { regionOf } from '../../src/regions/region';
 import { checkRuleSet, verifyRuleSet } from '../../src/rules/verify-rules';
 import { catchError } from '../data/catch-error';
 
-const { ruleSet: committed, schema } = loadModel(GERMAN_CREDIT);
+const { ruleSet: committed, schema } = loadModel(GERMAN_CREDIT_FROZEN);
 /** A deep copy to mutate, typed loosely so tests can break it in any way. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;

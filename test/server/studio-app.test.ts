@@ -7,7 +7,7 @@ import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
 import { openStudio, type Studio } from '../../src/pipeline/studio';
 import { createStudioApp } from '../../src/server/studio-app';
-import { copyGermanCredit } from '../helpers/german-credit';
+import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 
 const TOKEN = 'test-token-0123456789';
@@ -21,7 +21,7 @@ let policy: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-studio-'));
-  loc = copyGermanCredit(dir);
+  loc = copyGermanCredit(dir, GERMAN_CREDIT_FROZEN);
   policy = fs.readFileSync(path.join(modelPaths(loc).overrides, 'credit-policy.yaml'), 'utf8');
   studio = await openStudio(loc, { backend: 'cpu' });
   const assets = path.join(dir, 'assets');
