@@ -3,7 +3,7 @@
  *
  * The layers, lowest first (a folder may import its own layer's folders and those below):
  *   errors.ts, random.ts, files/ → data → teacher, distill → rules → artifacts →
- *   regions, overrides → engine → audit → report → pipeline → cli, server
+ *   regions, overrides → engine, exports → audit → report → pipeline → cli, server
  * `src/index.ts` is the public API and re-exports every layer, so it is left out.
  */
 const LAYERS = [
@@ -13,7 +13,7 @@ const LAYERS = [
   ['rules'],
   ['artifacts'],
   ['regions', 'overrides'],
-  ['engine'],
+  ['engine', 'exports'],
   ['audit'],
   ['report'],
   ['pipeline'],

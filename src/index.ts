@@ -177,7 +177,23 @@ export { openModel, type OpenModel } from './pipeline/open-model';
 export { loadModelData, loadTrainingRecords, type ModelData } from './pipeline/open-dataset';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
 export { auditModel, type AuditModelOptions } from './pipeline/audit-model';
-export { exportModel, EXPORT_FORMATS, type ExportFormat } from './pipeline/export-model';
+export {
+  exportModel,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportOptions,
+} from './pipeline/export-model';
+export {
+  CLASS_COLUMN,
+  ERROR_COLUMN,
+  quoteIdentifier,
+  quoteString,
+  RULE_COLUMN,
+  ruleSetToSql,
+  SQL_DIALECTS,
+  type SqlDialect,
+  type SqlOptions,
+} from './exports/to-sql';
 export {
   lintModelOverrides,
   formatLint,

@@ -166,3 +166,59 @@ describe('neurules rules impact (the committed German credit model and its three
     expect(r.stderr).toMatch(/^error nope\.csv FILE_NOT_FOUND /m);
   });
 });
+
+describe('neurules export --format sql', () => {
+  it('writes the query to --output atomically, for the table and dialect given', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-export-'));
+    try {
+      const out = path.join(dir, 'decide.sql');
+      const r = await runCli([
+        'export',
+        '--model',
+        'german-credit',
+        '--format',
+        'sql',
+        '--dialect',
+        'postgres',
+        '--table',
+        'loan applications',
+        '--output',
+        out,
+        ...committed,
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      const sql = fs.readFileSync(out, 'utf8');
+      expect(sql).toMatch(
+        /^-- neurules: model 'german-credit', 13 rules in hit order, dialect postgres\n/,
+      );
+      expect(sql).toContain('FROM "loan applications" AS neurules_src');
+      expect(fs.readdirSync(dir)).toEqual(['decide.sql']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['--format', 'dmn'], '--format'],
+    [['--format', 'sql', '--dialect', 'oracle'], '--dialect'],
+  ])('%j is a usage error listing the valid values', async (extra, flag) => {
+    const r = await runCli(['export', '--model', 'german-credit', ...extra, ...committed]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toContain(flag);
+    expect(r.stderr).toMatch(/Allowed choices are/);
+  });
+
+  it('--dialect with the ml-cart format is INVALID_ARGUMENT naming dialect', async () => {
+    const r = await runCli([
+      'export',
+      '--model',
+      'german-credit',
+      '--dialect',
+      'sqlite',
+      ...committed,
+    ]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/^error INVALID_ARGUMENT \[dialect\] /m);
+  });
+});

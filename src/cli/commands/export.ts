@@ -1,23 +1,36 @@
 import { type Command, Option } from 'commander';
 import { type CliIO, locationOf, modelOption, withDirs } from '../options';
 
-/** `neurules export`: a model's tree in another format. */
+/** `neurules export`: a model in another format. */
 export function registerExport(program: Command, io: CliIO): void {
   withDirs(
     program
       .command('export')
       .description(
-        "write a model's tree in another format: ml-cart's model JSON (numeric features only)",
+        "write a model in another format: ml-cart's model JSON of the tree, or one SQL query that decides a table's records as the rule set does",
       )
       .addOption(modelOption())
       .addOption(
-        new Option('--format <name>', 'output format').choices(['ml-cart']).default('ml-cart'),
+        new Option('--format <name>', 'output format')
+          .choices(['ml-cart', 'sql'])
+          .default('ml-cart'),
       )
+      .addOption(
+        new Option('--dialect <name>', 'sql: the SQL dialect (default duckdb)').choices([
+          'duckdb',
+          'postgres',
+          'sqlite',
+          'ansi',
+        ]),
+      )
+      .option('--table <name>', 'sql: the table of records the query reads (default records)')
       .option('--output <file>', 'write here instead of standard output'),
   ).action(async (o) => {
     const { exportModel } = await import('../../pipeline/export-model');
-    const text = exportModel(locationOf(o), {
+    const text = await exportModel(locationOf(o), {
       format: o.format,
+      ...(o.dialect !== undefined && { dialect: o.dialect as string }),
+      ...(o.table !== undefined && { table: o.table as string }),
       ...(o.output !== undefined && { out: o.output as string }),
     });
     if (o.output === undefined) io.stdout.write(text);

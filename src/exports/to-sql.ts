@@ -1,0 +1,262 @@
+import type { Feature, Schema } from '../data/types';
+import { NeurulesError } from '../errors';
+import type { Region } from '../regions/region';
+import { ruleRegions } from '../regions/rule-regions';
+import type { Interval, ValueSet } from '../regions/value-set';
+import type { RuleSet } from '../rules/types';
+
+/** The SQL dialects {@link ruleSetToSql} writes. */
+export const SQL_DIALECTS = ['duckdb', 'postgres', 'sqlite', 'ansi'] as const;
+
+/** A dialect of {@link SQL_DIALECTS}. */
+export type SqlDialect = (typeof SQL_DIALECTS)[number];
+
+/** Options of {@link ruleSetToSql}. */
+export interface SqlOptions {
+  /** @defaultValue 'duckdb' */
+  dialect?: SqlDialect;
+  /** The table (or view) of records the query reads. @defaultValue 'records' */
+  table?: string;
+}
+
+/** The column the query adds for the deciding rule's class. */
+export const CLASS_COLUMN = 'neurules_class';
+/** The column the query adds for the deciding rule's id. */
+export const RULE_COLUMN = 'neurules_rule';
+/** The column the query adds for a value `neurules predict` would refuse (its error code). */
+export const ERROR_COLUMN = 'neurules_error';
+
+/** What differs between dialects: types and the few functions the query needs. */
+interface Dialect {
+  text: string;
+  double: string;
+  /** SQL true when `t` (trimmed text, not missing) is a number as neurules reads numbers. */
+  isNumber: (t: string) => string;
+  /** The number of `t` (only used where `isNumber(t)` holds), NULL when not finite. */
+  toNumber: (t: string) => string;
+}
+
+// A number as neurules reads it (src/data/parse-value.ts): plain decimal notation, [0-9]
+// only (a class like \d may take other scripts' digits in some engines).
+const NUMBER_REGEX = '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$';
+const MAX_DOUBLE = '1.7976931348623157e308';
+
+const DIALECTS: Record<SqlDialect, Dialect> = {
+  duckdb: {
+    text: 'VARCHAR',
+    double: 'DOUBLE',
+    isNumber: (t) => `regexp_full_match(${t}, ${quoteString(NUMBER_REGEX)})`,
+    // A number out of range (1e309) casts to infinity: NULL here, as neurules refuses it.
+    toNumber: (t) =>
+      `CASE WHEN abs(TRY_CAST(${t} AS DOUBLE)) <= ${MAX_DOUBLE} THEN TRY_CAST(${t} AS DOUBLE) END`,
+  },
+  postgres: {
+    text: 'TEXT',
+    double: 'DOUBLE PRECISION',
+    isNumber: (t) => `(${t} ~ ${quoteString(NUMBER_REGEX)})`,
+    // numeric holds 1e309 without error; only finite doubles are cast.
+    toNumber: (t) =>
+      `CASE WHEN abs(CAST(${t} AS NUMERIC)) <= ${MAX_DOUBLE} THEN CAST(${t} AS DOUBLE PRECISION) END`,
+  },
+  sqlite: {
+    text: 'TEXT',
+    double: 'REAL',
+    // SQLite converts text to a number in a comparison with a NUMERIC value only when the
+    // whole text is a well-formed number: the cast equals the text exactly for numbers.
+    isNumber: (t) => `(${t} NOT GLOB '*[^0-9.eE+-]*' AND CAST(${t} AS NUMERIC) = ${t})`,
+    // CAST('1e309' AS REAL) is Inf in SQLite: out-of-range values are NULL here.
+    toNumber: (t) =>
+      `CASE WHEN abs(CAST(${t} AS REAL)) <= ${MAX_DOUBLE} THEN CAST(${t} AS REAL) END`,
+  },
+  ansi: {
+    text: 'VARCHAR(1000)',
+    double: 'DOUBLE PRECISION',
+    isNumber: (t) => portableIsNumber(t),
+    toNumber: (t) => `CAST(${t} AS DOUBLE PRECISION)`,
+  },
+};
+
+/** INVALID_ARGUMENT (field `dialect`) unless `dialect` is one of {@link SQL_DIALECTS}. */
+export function checkDialect(dialect: unknown): asserts dialect is SqlDialect {
+  if (!(SQL_DIALECTS as readonly unknown[]).includes(dialect)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `dialect: expected one of ${SQL_DIALECTS.join(', ')}, found '${String(dialect)}'`,
+      { field: 'dialect' },
+    );
+  }
+}
+
+/** A string literal: single quotes doubled; the only escape standard SQL has. */
+export function quoteString(text: string): string {
+  checkText(text, 'a value');
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A delimited identifier: double quotes doubled, so any name is one name. */
+export function quoteIdentifier(name: string): string {
+  checkText(name, 'a name');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** NUL cannot be stated in a PostgreSQL string or name: refused rather than cut short. */
+function checkText(text: string, what: string): void {
+  if (text.includes('\u0000')) {
+    throw new NeurulesError(
+      'UNSUPPORTED_VALUE',
+      `${what} with a NUL character cannot be written in SQL: ${JSON.stringify(text)}`,
+      { field: text },
+    );
+  }
+}
+
+/** A double literal that reads back as exactly this number in every engine. */
+function numberLiteral(x: number, d: Dialect): string {
+  // JavaScript's shortest round-trip text; every engine parses text to the nearest double.
+  return `CAST('${String(x)}' AS ${d.double})`;
+}
+
+/**
+ * The SQL query that decides every record of a table exactly as the rule set does: one
+ * `CASE` over the rules in hit order (json-rules-engine's, as `ruleRegions` gives it),
+ * each rule stated by its exact region. The query returns every column of the table, then
+ * `neurules_rule` (the deciding rule's id), `neurules_error` and `neurules_class`.
+ *
+ * It does not depend on how the engine typed the columns: each feature is read as trimmed
+ * text, as `neurules predict` reads a CSV cell. `NULL`, `''`, `'?'` and `'NA'` are missing
+ * values. A numeric feature's text must be a plain decimal number (as neurules parses
+ * numbers), compared as a number; otherwise the record gets no class and
+ * `neurules_error` is `WRONG_TYPE`, the code `predict` rejects it with. A categorical
+ * feature compares as text; a level the model has never seen goes where the rules send
+ * unseen levels (the rest side of every split). Names and values are quoted, never spliced.
+ *
+ * @throws NeurulesError INVALID_ARGUMENT for an unknown dialect; OVERLAPPING_RULES,
+ *   UNKNOWN_FACT or UNSUPPORTED_* (naming the rule) for a rule set whose hit order or
+ *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character
+ */
+export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptions = {}): string {
+  const dialectName = options.dialect ?? 'duckdb';
+  checkDialect(dialectName);
+  const d = DIALECTS[dialectName];
+  const table = options.table ?? 'records';
+  const features = new Map(schema.features.map((f) => [f.name, f]));
+  const src = 'neurules_src';
+  const cast = (f: Feature): string => `TRIM(CAST(${src}.${quoteIdentifier(f.name)} AS ${d.text}))`;
+  const missing = (t: string): string => `(${t} IS NULL OR ${t} IN ('', '?', 'NA'))`;
+  // A feature's value as the rules compare it, from its trimmed text `t`: a number, or the
+  // text; NULL when missing. (CASE, not AND/OR: engines may evaluate both sides of AND,
+  // and a cast of text that is not a number fails in PostgreSQL.)
+  const valueOf = (f: Feature, t: string): string =>
+    f.type === 'numeric'
+      ? `(CASE WHEN ${missing(t)} THEN NULL WHEN ${d.isNumber(t)} THEN ${d.toNumber(t)} END)`
+      : `(CASE WHEN ${missing(t)} THEN NULL ELSE ${t} END)`;
+  // 1 when a numeric feature's text is present but not a finite plain number (predict's
+  // WRONG_TYPE), else 0.
+  const refusedOf = (t: string): string =>
+    `(CASE WHEN ${missing(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`;
+  const value = (f: Feature): string => valueOf(f, cast(f));
+  const refused = (f: Feature): string => `(${refusedOf(cast(f))} = 1)`;
+  const numeric = schema.features.filter((f) => f.type === 'numeric');
+
+  const setSql = (f: Feature, set: ValueSet): string => {
+    const v = value(f);
+    const parts: string[] = [];
+    if (set.kind === 'numeric') {
+      for (const i of set.intervals) parts.push(intervalSql(v, i, d));
+    } else {
+      const levels = f.type === 'categorical' ? f.levels : [];
+      if (set.levels.length > 0) parts.push(`${v} IN (${set.levels.map(quoteString).join(', ')})`);
+      if (set.other) {
+        parts.push(
+          levels.length > 0
+            ? `(${v} IS NOT NULL AND ${v} NOT IN (${levels.map(quoteString).join(', ')}))`
+            : `${v} IS NOT NULL`,
+        );
+      }
+    }
+    if (set.missing) parts.push(`${v} IS NULL`);
+    return parts.length === 0 ? '(1 = 0)' : `(${parts.join(' OR ')})`;
+  };
+  const regionSql = (region: Region): string => {
+    if (region.length === 0) return '(1 = 0)';
+    const boxes = region.map((box) => {
+      const terms = Object.entries(box).map(([name, set]) => setSql(features.get(name)!, set));
+      return terms.length === 0 ? '(1 = 1)' : `(${terms.join(' AND ')})`;
+    });
+    return boxes.length === 1 ? boxes[0]! : `(${boxes.join(' OR ')})`;
+  };
+
+  const ordered = ruleRegions(ruleSet, schema);
+  const errorCase =
+    numeric.length === 0
+      ? 'CAST(NULL AS ' + d.text + ')'
+      : `CASE ${numeric.map((f) => `WHEN ${refused(f)} THEN 'WRONG_TYPE'`).join('\n    ')} END`;
+  const anyError =
+    numeric.length === 0 ? '(1 = 0)' : `(${numeric.map((f) => refused(f)).join(' OR ')})`;
+  const ruleCase = [
+    'CASE',
+    `    WHEN ${anyError} THEN NULL`,
+    ...ordered.map(
+      ({ rule, matches }) => `    WHEN ${regionSql(matches)} THEN ${quoteString(rule.name)}`,
+    ),
+    '  END',
+  ].join('\n');
+  const classCase = [
+    `CASE neurules_decided.${quoteIdentifier(RULE_COLUMN)}`,
+    ...ordered.map(
+      ({ rule }) =>
+        `    WHEN ${quoteString(rule.name)} THEN ${quoteString(String(rule.event.params.class))}`,
+    ),
+    '  END',
+  ].join('\n');
+  return [
+    `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect ${dialectName}`,
+    `SELECT neurules_decided.*,`,
+    `  ${classCase} AS ${quoteIdentifier(CLASS_COLUMN)}`,
+    `FROM (`,
+    `  SELECT ${src}.*,`,
+    `  ${ruleCase} AS ${quoteIdentifier(RULE_COLUMN)},`,
+    `  ${errorCase} AS ${quoteIdentifier(ERROR_COLUMN)}`,
+    `  FROM ${quoteIdentifier(table)} AS ${src}`,
+    `) AS neurules_decided`,
+    '',
+  ].join('\n');
+}
+
+/** A comment cannot end early: line breaks in a model name become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
+function intervalSql(v: string, i: Interval, d: Dialect): string {
+  const terms: string[] = [];
+  if (i.lo > -Infinity) terms.push(`${v} ${i.loClosed ? '>=' : '>'} ${numberLiteral(i.lo, d)}`);
+  if (i.hi < Infinity) terms.push(`${v} ${i.hiClosed ? '<=' : '<'} ${numberLiteral(i.hi, d)}`);
+  if (terms.length === 0) terms.push(`${v} IS NOT NULL`);
+  return terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})`;
+}
+
+/**
+ * Whether `t` is a plain decimal number, without regular expressions: an optional sign, a
+ * mantissa of digits and at most one point (not the point alone), then optionally `e` or
+ * `E`, an optional sign and digits; "only these characters" by nested REPLACE.
+ */
+function portableIsNumber(t: string): string {
+  const sub = (x: string, from: string): string => `SUBSTRING(${x} FROM ${from})`;
+  const head = (x: string, n: string): string => `SUBSTRING(${x} FROM 1 FOR ${n})`;
+  const len = (x: string): string => `CHAR_LENGTH(${x})`;
+  const pos = (needle: string, x: string): string => `POSITION(${needle} IN ${x})`;
+  const only = (x: string, chars: string): string =>
+    `(${[...chars.replace('0-9', '0123456789')].reduce((acc, c) => `REPLACE(${acc}, '${c}', '')`, x)} = '')`;
+  const unsign = (x: string): string =>
+    `(CASE WHEN ${head(x, '1')} IN ('+', '-') THEN ${sub(x, '2')} ELSE ${x} END)`;
+  const u = unsign(t);
+  const e = pos(`'e'`, `LOWER(${u})`);
+  const mantissa = `(CASE WHEN ${e} > 0 THEN ${head(u, `${e} - 1`)} ELSE ${u} END)`;
+  const exponent = unsign(`(CASE WHEN ${e} > 0 THEN ${sub(u, `${e} + 1`)} ELSE '0' END)`);
+  return (
+    `(${mantissa} <> '' AND ${mantissa} <> '.' AND ${only(mantissa, '0-9.')}` +
+    ` AND ${len(mantissa)} - ${len(`REPLACE(${mantissa}, '.', '')`)} <= 1` +
+    ` AND ${exponent} <> '' AND ${only(exponent, '0-9')})`
+  );
+}

@@ -1,0 +1,347 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import initSqlJs, { type Database } from 'sql.js';
+import { coerceRecord } from '../../src/data/coerce-record';
+import type { Schema } from '../../src/data/types';
+import { compileRuleSet } from '../../src/engine/compile-rules';
+import {
+  quoteIdentifier,
+  quoteString,
+  ruleSetToSql,
+  type SqlDialect,
+} from '../../src/exports/to-sql';
+import { buildModel } from '../../src/pipeline/build-model';
+import { openModel } from '../../src/pipeline/open-model';
+import type { NeurulesRule, RuleSet } from '../../src/rules/types';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { HAS_POSTGRES, type Postgres, startPostgres } from '../helpers/postgres';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** A table of raw text cells (null for SQL NULL), with its column names. */
+interface RawTable {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/** What the rule set decides for a raw row, as `predict` reads it (unseen levels kept). */
+interface Expected {
+  rule: string | null;
+  cls: string | null;
+  error: string | null;
+}
+
+function expectedOf(ruleSet: RuleSet, schema: Schema, table: RawTable): Expected[] {
+  const compiled = compileRuleSet(ruleSet);
+  const classOf = new Map(ruleSet.rules.map((r) => [r.name, String(r.event.params.class)]));
+  return table.rows.map((row) => {
+    const raw = Object.fromEntries(table.columns.map((c, i) => [c, row[i]]));
+    const { record, issues } = coerceRecord(schema, raw, {}, { unknownCategories: 'keep' });
+    if (issues.length > 0) {
+      expect(issues.map((i) => i.code)).toContain('WRONG_TYPE');
+      return { rule: null, cls: null, error: 'WRONG_TYPE' };
+    }
+    const rule = compiled.decide(record).ruleId;
+    return { rule, cls: classOf.get(rule)!, error: null };
+  });
+}
+
+let SQL: Awaited<ReturnType<typeof initSqlJs>>;
+let duck: DuckDBConnection;
+let pg: Postgres | undefined;
+beforeAll(async () => {
+  SQL = await initSqlJs();
+  duck = await (await DuckDBInstance.create(':memory:')).connect();
+  if (HAS_POSTGRES) {
+    const started = await startPostgres();
+    if ('client' in started) pg = started;
+  }
+}, 120_000);
+afterAll(async () => {
+  duck?.closeSync();
+  await pg?.stop();
+});
+
+/** Run the dialect's query over `table` loaded as text (or typed by the engine) columns. */
+async function runIn(
+  dialect: Extract<SqlDialect, 'duckdb' | 'sqlite' | 'postgres'>,
+  sql: string,
+  table: RawTable,
+  types: (string | undefined)[] = [],
+): Promise<Expected[]> {
+  const cols = table.columns.map((c, i) => `${quoteIdentifier(c)} ${types[i] ?? 'VARCHAR'}`);
+  const insert = (placeholder: (i: number) => string) =>
+    `INSERT INTO records VALUES (${table.columns.map((_, i) => placeholder(i)).join(', ')})`;
+  if (dialect === 'sqlite') {
+    const db: Database = new SQL.Database();
+    try {
+      db.run(`CREATE TABLE records (${cols.join(', ').replace(/VARCHAR/g, 'TEXT')})`);
+      const stmt = db.prepare(insert(() => '?'));
+      for (const row of table.rows) stmt.run(row);
+      stmt.free();
+      const [result] = db.exec(sql);
+      const at = (name: string) => result!.columns.indexOf(name);
+      return result!.values.map((v) => ({
+        rule: v[at('neurules_rule')] as string | null,
+        cls: v[at('neurules_class')] as string | null,
+        error: v[at('neurules_error')] as string | null,
+      }));
+    } finally {
+      db.close();
+    }
+  }
+  if (dialect === 'postgres') {
+    const c = pg!.client;
+    await c.query('DROP TABLE IF EXISTS records');
+    await c.query(
+      `CREATE TABLE records (${cols
+        .join(', ')
+        .replace(/VARCHAR/g, 'TEXT')
+        .replace(/DOUBLE/g, 'DOUBLE PRECISION')})`,
+    );
+    for (const row of table.rows)
+      await c.query(
+        insert((i) => `$${i + 1}`),
+        row.map((v, i) => (v !== null && types[i] === 'DOUBLE' ? Number(v) : v)),
+      );
+    const result = await c.query(sql);
+    return result.rows.map((r: Record<string, string | null>) => ({
+      rule: r.neurules_rule ?? null,
+      cls: r.neurules_class ?? null,
+      error: r.neurules_error ?? null,
+    }));
+  }
+  await duck.run('DROP TABLE IF EXISTS records');
+  await duck.run(`CREATE TABLE records (${cols.join(', ')})`);
+  const appender = await duck.createAppender('records');
+  for (const row of table.rows) {
+    row.forEach((v, i) => {
+      if (v === null) appender.appendNull();
+      else if (types[i] === 'DOUBLE') appender.appendDouble(Number(v));
+      else if (types[i] === 'INTEGER') appender.appendInteger(Number(v));
+      else appender.appendVarchar(v);
+    });
+    appender.endRow();
+  }
+  appender.closeSync();
+  const rows = (await duck.runAndReadAll(sql)).getRowObjects();
+  return rows.map((r) => ({
+    rule: r.neurules_rule as string | null,
+    cls: r.neurules_class as string | null,
+    error: r.neurules_error as string | null,
+  }));
+}
+
+function readCsv(file: string): RawTable {
+  const [header, ...rows] = parse(fs.readFileSync(file, 'utf8')) as string[][];
+  return { columns: header!, rows };
+}
+
+const models: { name: string; ruleSet: RuleSet; schema: Schema; data: string }[] = [];
+let dir: string;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-sql-'));
+  const gc = await openModel(GERMAN_CREDIT);
+  models.push({
+    name: 'german-credit',
+    ruleSet: gc.ruleSet,
+    schema: gc.schema,
+    data: path.join(ROOT, 'data', 'german-credit.csv'),
+  });
+  // The other bundled data sets: quick models (few epochs, no shaping) are enough here.
+  for (const name of ['iris', 'breast-cancer-wisconsin']) {
+    const data = path.join(ROOT, 'data', `${name}.csv`);
+    const built = await buildModel({
+      data,
+      backend: 'cpu',
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      teacherShaping: 'off',
+      training: { epochs: 30 },
+      distill: { sampling: 'none' },
+    });
+    models.push({ name, ruleSet: built.ruleSet, schema: built.schema, data });
+  }
+}, 300_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const ENGINES = ['duckdb', 'sqlite', ...(HAS_POSTGRES ? (['postgres'] as const) : [])] as const;
+
+describe.each(ENGINES)('the %s export, run in the engine', (dialect) => {
+  it('decides every row of every bundled data set as neurules does, text or typed columns', async () => {
+    for (const m of models) {
+      const table = readCsv(m.data);
+      const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect });
+      const expected = expectedOf(m.ruleSet, m.schema, table);
+      expect(await runIn(dialect, sql, table)).toEqual(expected);
+      // Numeric features loaded as numbers, as an engine's CSV import types them.
+      const types = table.columns.map((c) => {
+        const f = m.schema.features.find((x) => x.name === c);
+        return f?.type === 'numeric' ? (dialect === 'sqlite' ? 'REAL' : 'DOUBLE') : undefined;
+      });
+      expect(await runIn(dialect, sql, table, types)).toEqual(expected);
+    }
+  });
+
+  it('missing values, unseen levels, odd and bad numbers: as the rules and predict take them', async () => {
+    const m = models[0]!; // German credit: numeric and categorical features
+    const columns = m.schema.features.map((f) => f.name);
+    const text = (s: string) => fc.constantFrom(s, ` ${s}`, `${s} `);
+    const cell = (i: number): fc.Arbitrary<string | null> => {
+      const f = m.schema.features[i]!;
+      const missing = fc.constantFrom<string | null>(null, '', '?', 'NA', ' NA ');
+      if (f.type === 'categorical') {
+        return fc.oneof(
+          fc.constantFrom(...f.levels).chain(text),
+          missing,
+          fc.constantFrom('never seen', "o'brien", '"x"', 'A;B', '1'),
+        );
+      }
+      const n = fc.double({ min: f.min - 10, max: f.max + 10, noNaN: true });
+      return fc.oneof(
+        { weight: 6, arbitrary: n.map((x) => String(f.integer ? Math.round(x) : x)) },
+        { weight: 2, arbitrary: missing },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom('007', '+5', '.5', '5.', '1e1', '2E+1', '-0', '24.000'),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('abc', 'inf', 'NaN', '1e309', '5,05', '0x10', '1e', '.', '-'),
+        },
+      );
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(...columns.map((_, i) => cell(i))), { minLength: 1, maxLength: 40 }),
+        async (rows) => {
+          const table = { columns, rows: rows as (string | null)[][] };
+          const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect });
+          expect(await runIn(dialect, sql, table)).toEqual(expectedOf(m.ruleSet, m.schema, table));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('hostile column names, levels and classes cannot change the query', async () => {
+    const hostile = fc.oneof(
+      fc.constantFrom('select', 'a"b', 'x y', "it's", 'from', '--', ';', 'CASE', 'neurules_src'),
+      fc.string({ minLength: 1, maxLength: 8 }).filter((s) => !s.includes('\u0000')),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(hostile, { minLength: 2, maxLength: 2, selector: (s) => s.trim() }),
+        fc.uniqueArray(hostile, { minLength: 3, maxLength: 3, selector: (s) => s.trim() }),
+        fc.uniqueArray(hostile, { minLength: 2, maxLength: 2 }),
+        async ([num, cat], levelsRaw, classes) => {
+          // Column names: DuckDB compares them case-insensitively; levels are trimmed text.
+          fc.pre(num!.toLowerCase() !== cat!.toLowerCase());
+          const levels = levelsRaw.map((s) => s.trim());
+          fc.pre(levels.every((l) => !['', '?', 'NA'].includes(l)));
+          const { ruleSet, schema } = hostileModel(num!, cat!, levels, classes);
+          const columns = [num!, cat!];
+          const rows: (string | null)[][] = [
+            ['1', levels[0]!],
+            ['3', levels[1]!],
+            ['3', levels[2]!],
+            [null, levels[0]!],
+            ['2.5', 'unseen level'],
+            ['x', levels[0]!],
+          ];
+          const table = { columns, rows };
+          const sql = ruleSetToSql(ruleSet, schema, { dialect });
+          expect(await runIn(dialect, sql, table)).toEqual(expectedOf(ruleSet, schema, table));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+/** A two-feature model with the given names: three rules in three priorities. */
+function hostileModel(
+  num: string,
+  cat: string,
+  levels: string[],
+  classes: string[],
+): { ruleSet: RuleSet; schema: Schema } {
+  const schema: Schema = {
+    format: 'neurules.schema',
+    version: 1,
+    target: 'y',
+    classes,
+    rows: 10,
+    features: [
+      { name: num, type: 'numeric', min: 0, max: 5, mean: 2, std: 1, integer: false, missing: 0 },
+      { name: cat, type: 'categorical', levels, missing: 0 },
+    ],
+  };
+  const rule = (
+    name: string,
+    priority: number,
+    conditions: NeurulesRule['conditions'],
+    cls: string,
+  ): NeurulesRule => ({
+    name,
+    priority,
+    conditions,
+    event: {
+      type: 'neurules.decision',
+      params: { class: cls, ruleId: name } as unknown as NeurulesRule['event']['params'],
+    },
+  });
+  const ruleSet = {
+    format: 'neurules.rules',
+    version: 1,
+    model: `hostile ${num}`,
+    target: 'y',
+    classes,
+    rules: [
+      rule(
+        `r1 ${cat}`,
+        3,
+        { all: [{ fact: cat, operator: 'in', value: [levels[0]!] }] },
+        classes[0]!,
+      ),
+      rule(
+        "r2 'x'",
+        2,
+        {
+          all: [
+            {
+              any: [
+                { fact: num, operator: 'lessThanInclusive', value: 2.5 },
+                { fact: num, operator: 'equal', value: null },
+              ],
+            },
+          ],
+        },
+        classes[1]!,
+      ),
+      rule('r3', 1, { all: [] }, classes[0]!),
+    ],
+  } as unknown as RuleSet;
+  return { ruleSet, schema };
+}
+
+describe('quoting and refusals', () => {
+  it('quotes by doubling, so a name or value is always one token', () => {
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
+    expect(quoteString("it's")).toBe("'it''s'");
+  });
+
+  it('refuses a NUL character (UNSUPPORTED_VALUE) and an unknown dialect (INVALID_ARGUMENT)', () => {
+    expect(() => quoteString('a\u0000b')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE' }),
+    );
+    const m = models[0]!;
+    expect(() => ruleSetToSql(m.ruleSet, m.schema, { dialect: 'oracle' as SqlDialect })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'dialect' }),
+    );
+  });
+});
