@@ -194,6 +194,7 @@ export {
   type SqlDialect,
   type SqlOptions,
 } from './exports/to-sql';
+export { DMN_NAMESPACE, feelNumber, ruleSetToDmn } from './exports/to-dmn';
 export {
   lintModelOverrides,
   formatLint,

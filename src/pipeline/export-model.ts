@@ -2,12 +2,13 @@ import { loadModelFiles } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
 import { toMlCartModel } from '../distill/export-ml-cart';
 import { NeurulesError } from '../errors';
+import { ruleSetToDmn } from '../exports/to-dmn';
 import { checkDialect, ruleSetToSql } from '../exports/to-sql';
 import { writeFileAtomic } from '../files/write-atomic';
 import { openModel } from './open-model';
 
 /** The formats a model can be exported in. */
-export const EXPORT_FORMATS = ['ml-cart', 'sql'] as const;
+export const EXPORT_FORMATS = ['ml-cart', 'sql', 'dmn'] as const;
 
 /** A format of {@link EXPORT_FORMATS}. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -30,6 +31,8 @@ export interface ExportOptions {
  * - `ml-cart`: the distilled tree as ml-cart's model JSON (numeric features only).
  * - `sql`: one query deciding every record of a table as the model's rule set does
  *   (distilled rules with the overrides above them, in hit order; see `ruleSetToSql`).
+ * - `dmn`: the same rule set as a DMN 1.3 decision table, hit policy FIRST
+ *   (see `ruleSetToDmn`).
  *
  * @example
  * const text = await exportModel(loc, { format: 'sql', dialect: 'postgres' });
@@ -63,6 +66,9 @@ export async function exportModel(
       dialect,
       ...(options.table !== undefined && { table: options.table }),
     });
+  } else if (format === 'dmn') {
+    const model = await openModel(loc);
+    text = ruleSetToDmn(model.ruleSet, model.schema);
   } else {
     const { schema, tree } = loadModelFiles(loc);
     text = JSON.stringify(toMlCartModel(tree, schema)) + '\n';

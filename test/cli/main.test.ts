@@ -200,7 +200,7 @@ describe('neurules export --format sql', () => {
   });
 
   it.each([
-    [['--format', 'dmn'], '--format'],
+    [['--format', 'xml'], '--format'],
     [['--format', 'sql', '--dialect', 'oracle'], '--dialect'],
   ])('%j is a usage error listing the valid values', async (extra, flag) => {
     const r = await runCli(['export', '--model', 'german-credit', ...extra, ...committed]);
@@ -220,5 +220,16 @@ describe('neurules export --format sql', () => {
     ]);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/^error INVALID_ARGUMENT \[dialect\] /m);
+  });
+});
+
+describe('neurules export --format dmn', () => {
+  it('prints the decision table of the merged rule set, hit policy FIRST', async () => {
+    const r = await runCli(['export', '--model', 'german-credit', '--format', 'dmn', ...committed]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<definitions /);
+    expect(r.stdout).toContain('<decisionTable id="table" hitPolicy="FIRST">');
+    // The three overrides and the ten distilled rules, one row each (each region is one box).
+    expect(r.stdout.match(/<rule id=/g)).toHaveLength(13);
   });
 });

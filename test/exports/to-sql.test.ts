@@ -1,9 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import initSqlJs, { type Database } from 'sql.js';
 import { coerceRecord } from '../../src/data/coerce-record';
 import type { Schema } from '../../src/data/types';
@@ -14,19 +10,9 @@ import {
   ruleSetToSql,
   type SqlDialect,
 } from '../../src/exports/to-sql';
-import { buildModel } from '../../src/pipeline/build-model';
-import { openModel } from '../../src/pipeline/open-model';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
-import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { readCsv, type RawTable, useBundledModels } from './bundled-models';
 import { HAS_POSTGRES, type Postgres, startPostgres } from '../helpers/postgres';
-
-const ROOT = path.join(__dirname, '..', '..');
-
-/** A table of raw text cells (null for SQL NULL), with its column names. */
-interface RawTable {
-  columns: string[];
-  rows: (string | null)[][];
-}
 
 /** What the rule set decides for a raw row, as `predict` reads it (unseen levels kept). */
 interface Expected {
@@ -136,38 +122,7 @@ async function runIn(
   }));
 }
 
-function readCsv(file: string): RawTable {
-  const [header, ...rows] = parse(fs.readFileSync(file, 'utf8')) as string[][];
-  return { columns: header!, rows };
-}
-
-const models: { name: string; ruleSet: RuleSet; schema: Schema; data: string }[] = [];
-let dir: string;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-sql-'));
-  const gc = await openModel(GERMAN_CREDIT);
-  models.push({
-    name: 'german-credit',
-    ruleSet: gc.ruleSet,
-    schema: gc.schema,
-    data: path.join(ROOT, 'data', 'german-credit.csv'),
-  });
-  // The other bundled data sets: quick models (few epochs, no shaping) are enough here.
-  for (const name of ['iris', 'breast-cancer-wisconsin']) {
-    const data = path.join(ROOT, 'data', `${name}.csv`);
-    const built = await buildModel({
-      data,
-      backend: 'cpu',
-      modelsDir: path.join(dir, 'models'),
-      rulesDir: path.join(dir, 'rules'),
-      teacherShaping: 'off',
-      training: { epochs: 30 },
-      distill: { sampling: 'none' },
-    });
-    models.push({ name, ruleSet: built.ruleSet, schema: built.schema, data });
-  }
-}, 300_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const models = useBundledModels();
 
 const ENGINES = ['duckdb', 'sqlite', ...(HAS_POSTGRES ? (['postgres'] as const) : [])] as const;
 

@@ -7,12 +7,12 @@ export function registerExport(program: Command, io: CliIO): void {
     program
       .command('export')
       .description(
-        "write a model in another format: ml-cart's model JSON of the tree, or one SQL query that decides a table's records as the rule set does",
+        "write a model in another format: ml-cart's model JSON of the tree, one SQL query that decides a table's records as the rule set does, or the rule set as a DMN decision table",
       )
       .addOption(modelOption())
       .addOption(
         new Option('--format <name>', 'output format')
-          .choices(['ml-cart', 'sql'])
+          .choices(['ml-cart', 'sql', 'dmn'])
           .default('ml-cart'),
       )
       .addOption(
