@@ -23,6 +23,7 @@ export {
   BACKEND_CHOICES,
   selectBackend,
   trainTeacher,
+  shapeTeacher,
   saveTeacher,
   loadTeacher,
   DEFAULT_TRAINING,
@@ -32,6 +33,7 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainingSummary,
+  type ShapeOptions,
 } from './teacher';
 
 // distill
@@ -42,7 +44,7 @@ export {
   type DistillOptions,
   type Distillation,
 } from './distill/distill';
-export { growTree, type GrowOptions } from './distill/grow-tree';
+export { balancedClassWeights, growTree, type GrowOptions } from './distill/grow-tree';
 export { refineTree, type RefineOptions } from './distill/refine-tree';
 export {
   pruningSequence,
@@ -173,6 +175,11 @@ export {
   type BuildProgress,
   type BuildResult,
 } from './pipeline/build-model';
+export {
+  distillNetwork,
+  type ShapingReport,
+  type TeacherShaping,
+} from './pipeline/distill-network';
 export { openModel, type OpenModel } from './pipeline/open-model';
 export { loadModelData, loadTrainingRecords, type ModelData } from './pipeline/open-dataset';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
