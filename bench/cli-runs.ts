@@ -222,3 +222,25 @@ export function withTempDir<T>(prefix: string, body: (dir: string) => T): T {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The German credit rows repeated to about `megabytes` MB, in `dir`. */
+export function writeLargeCsv(dir: string, megabytes: number): string {
+  const source = fs
+    .readFileSync(path.join(ROOT, 'data', 'german-credit.csv'), 'utf8')
+    .trim()
+    .split('\n');
+  const header = source[0]!;
+  const body = source.slice(1).join('\n') + '\n';
+  const big = path.join(dir, 'big.csv');
+  const target = megabytes * 1024 * 1024;
+  const fd = fs.openSync(big, 'w');
+  fs.writeSync(fd, header + '\n');
+  let size = header.length + 1;
+  const chunk = body.repeat(50);
+  while (size < target) {
+    fs.writeSync(fd, chunk);
+    size += Buffer.byteLength(chunk);
+  }
+  fs.closeSync(fd);
+  return big;
+}

@@ -30,6 +30,7 @@ import {
   ROOT,
   runCliOk,
   withTempDir,
+  writeLargeCsv,
 } from './cli-runs';
 
 const { values } = parseArgs({
@@ -69,28 +70,6 @@ function run(tree: CliTree, input: string, output: string): StreamRun {
     maxRssMb: summary.peakMb,
     stderr: child.stderr.trim(),
   };
-}
-
-/** The German credit rows repeated to about `megabytes` MB, in `dir`. */
-function writeLargeCsv(dir: string, megabytes: number): string {
-  const source = fs
-    .readFileSync(path.join(ROOT, 'data', 'german-credit.csv'), 'utf8')
-    .trim()
-    .split('\n');
-  const header = source[0]!;
-  const body = source.slice(1).join('\n') + '\n';
-  const big = path.join(dir, 'big.csv');
-  const target = megabytes * 1024 * 1024;
-  const fd = fs.openSync(big, 'w');
-  fs.writeSync(fd, header + '\n');
-  let size = header.length + 1;
-  const chunk = body.repeat(50);
-  while (size < target) {
-    fs.writeSync(fd, chunk);
-    size += Buffer.byteLength(chunk);
-  }
-  fs.closeSync(fd);
-  return big;
 }
 
 const recordsPerSecond = (r: { rows: number; seconds: number }) => r.rows / r.seconds;

@@ -154,8 +154,18 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   // WRONG_TYPE), else 0.
   const refusedOf = (t: string): string =>
     `(CASE WHEN ${missing(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`;
-  const value = (f: Feature): string => valueOf(f, cast(f));
-  const refused = (f: Feature): string => `(${refusedOf(cast(f))} = 1)`;
+  // DuckDB computes each feature's value once per record, in helper columns that the outer
+  // SELECT leaves out (EXCLUDE); the other dialects spell the value out at each use.
+  const helpers = dialectName === 'duckdb';
+  const at = (f: Feature): number => schema.features.indexOf(f);
+  const value = (f: Feature): string =>
+    helpers ? `neurules_helpers.neurules_v${at(f)}` : valueOf(f, cast(f));
+  const refused = (f: Feature): string =>
+    helpers ? `(neurules_helpers.neurules_b${at(f)} = 1)` : `(${refusedOf(cast(f))} = 1)`;
+  const helperColumns = schema.features.flatMap((f, i) => [
+    { name: `neurules_v${i}`, sql: valueOf(f, cast(f)) },
+    ...(f.type === 'numeric' ? [{ name: `neurules_b${i}`, sql: refusedOf(cast(f)) }] : []),
+  ]);
   const numeric = schema.features.filter((f) => f.type === 'numeric');
 
   const setSql = (f: Feature, set: ValueSet): string => {
@@ -209,6 +219,24 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
     ),
     '  END',
   ].join('\n');
+  if (helpers) {
+    return [
+      `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect ${dialectName}`,
+      `SELECT neurules_decided.* EXCLUDE (${helperColumns.map((h) => h.name).join(', ')}),`,
+      `  ${classCase} AS ${quoteIdentifier(CLASS_COLUMN)}`,
+      `FROM (`,
+      `  SELECT neurules_helpers.*,`,
+      `  ${ruleCase} AS ${quoteIdentifier(RULE_COLUMN)},`,
+      `  ${errorCase} AS ${quoteIdentifier(ERROR_COLUMN)}`,
+      `  FROM (`,
+      `    SELECT ${src}.*,`,
+      helperColumns.map((h) => `    ${h.sql} AS ${h.name}`).join(',\n'),
+      `    FROM ${quoteIdentifier(table)} AS ${src}`,
+      `  ) AS neurules_helpers`,
+      `) AS neurules_decided`,
+      '',
+    ].join('\n');
+  }
   return [
     `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect ${dialectName}`,
     `SELECT neurules_decided.*,`,
