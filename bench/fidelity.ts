@@ -82,7 +82,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const summary: string[] = [];
   const perClass: string[] = [];
-  const schema0 = (rows: Row[]): string[] => Object.keys(rows[0]?.perClass ?? {});
   for (const name of values.data!.split(',')) {
     const table = readTable(path.join(__dirname, '..', '..', 'data', `${name}.csv`));
     const rows: Row[] = [];
@@ -167,7 +166,7 @@ async function main(): Promise<void> {
     );
     // Per class, pooled over the seeds: the network's decisions of the class on the test
     // splits, and the share the rules agree with.
-    for (const c of schema0(rows)) {
+    for (const c of table.schema.classes) {
       const agree = rows.reduce((s, r) => s + (r.perClass[c]?.agree ?? 0), 0);
       const records = rows.reduce((s, r) => s + (r.perClass[c]?.records ?? 0), 0);
       perClass.push(

@@ -51,9 +51,10 @@ export function buildReporter(
         );
         const missing = r.classesWithoutRule ?? [];
         if (missing.length > 0) {
+          const answered = r.classesAnswered ?? 0;
           const why =
-            e.classesAnswered > e.maxRules
-              ? `the network answers ${e.classesAnswered} classes but --max-rules allows ${e.maxRules} rules`
+            answered > e.maxRules
+              ? `the network answers ${answered} classes but --max-rules allows ${e.maxRules} rules`
               : `no rule of ${e.rules} decides them`;
           out.write(
             `warning: ${why}: no rule can decide ${missing.map((c) => `'${c}'`).join(', ')}\n`,

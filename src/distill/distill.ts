@@ -1,5 +1,6 @@
 import type { DataRecord, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
+import { classFidelity } from '../fidelity';
 import { createRandom } from '../random';
 import { balancedClassWeights, growTree, weightedMass } from './grow-tree';
 import { growMlCart } from './ml-cart-learner';
@@ -116,7 +117,7 @@ export function distill(
   const pooled = validation.concat(nearValidation);
   const pooledLabels = validationLabels.concat(hardLabels(teacher(nearValidation), K));
   // The selection score counts every class: the mean of plain and balanced fidelity.
-  const measure = (tree: Tree) => fidelityOf(tree, pooled, pooledLabels, K);
+  const measure = (tree: Tree) => fidelityOf(tree, pooled, pooledLabels);
 
   const candidates: DistillReport['candidates'] = [];
   /** The tree each sampling, class weighting and objective picks, refined. */
@@ -282,13 +283,13 @@ export function distill(
       wholeNumbers,
     );
   }
-  const final = fidelityOf(tree, validation, validationLabels, K);
+  const final = fidelityOf(tree, validation, validationLabels);
   // Classes the network answers on the training records that no rule decides.
   const decided = new Set(tree.nodes.filter((n) => !n.test).map((n) => argMax(n.distribution)));
   const classesWithoutRule = schema.classes.filter((_, k) => answered.has(k) && !decided.has(k));
   return {
     tree,
-    leafStats: leafStatistics(tree, train, trainProbabilities, validation, validationLabels),
+    leafStats: leafStatistics(tree, train, trainLabels, validation, validationLabels),
     report: {
       learner,
       sampling: chosen.sampling,
@@ -299,6 +300,7 @@ export function distill(
       validationBalancedFidelity: final.balanced,
       leavesBeforeSimplify,
       leaves: leafCount(tree),
+      classesAnswered: answered.size,
       classesWithoutRule,
     },
   };
@@ -408,27 +410,18 @@ export function hardLabels(probabilities: ArrayLike<number>, K: number): number[
 
 /**
  * The tree's agreement with the network's `labels`: plain (share of records) and balanced
- * (mean over the classes in `labels` of the share of that class's records).
+ * (`classFidelity`: the mean over the classes in `labels` of the share of that class's
+ * records).
  */
 function fidelityOf(
   tree: Tree,
   records: readonly DataRecord[],
   labels: readonly number[],
-  K: number,
 ): { plain: number; balanced: number } {
   if (records.length === 0) return { plain: 0, balanced: 0 };
-  const decided = decideRecords(tree, records);
-  const total = new Array<number>(K).fill(0);
-  const hits = new Array<number>(K).fill(0);
-  labels.forEach((y, i) => {
-    total[y]!++;
-    if (decided[i] === y) hits[y]!++;
-  });
-  const present = total.map((t, k) => [t, hits[k]!] as const).filter(([t]) => t > 0);
-  return {
-    plain: hits.reduce((s, x) => s + x, 0) / records.length,
-    balanced: present.reduce((s, [t, h]) => s + h / t, 0) / present.length,
-  };
+  const { balanced, perClass } = classFidelity(decideRecords(tree, records), labels, tree.classes);
+  const agree = Object.values(perClass).reduce((sum, c) => sum + c.agree, 0);
+  return { plain: agree / records.length, balanced };
 }
 
 /** How much plain fidelity (on the pooled validation records) a pick may give up for balance. */
@@ -477,12 +470,10 @@ function simplifyTree(
 function leafStatistics(
   tree: Tree,
   train: DataRecord[],
-  trainProbabilities: Float64Array,
+  trainLabels: readonly number[],
   validation: DataRecord[],
   validationLabels: number[],
 ): Map<number, LeafStats> {
-  const K = tree.classes.length;
-  const trainLabels = hardLabels(trainProbabilities, K);
   const stats = new Map<
     number,
     { support: number; agree: number; vSupport: number; vAgree: number }

@@ -122,6 +122,8 @@ export interface DistillReport {
   validationBalancedFidelity?: number;
   leavesBeforeSimplify: number;
   leaves: number;
+  /** How many classes the network answers on the training records. */
+  classesAnswered?: number;
   /** Classes the network answers on the training records that no rule decides. */
   classesWithoutRule?: string[];
 }

@@ -89,8 +89,6 @@ export type BuildProgress =
       stage: 'distill';
       rules: number;
       report: DistillReport;
-      /** Classes the network answers on the training records. */
-      classesAnswered: number;
       maxRules: number;
     }
   | { stage: 'evaluate' }
@@ -222,7 +220,6 @@ async function buildLocked(
       stage: 'distill',
       rules: ruleSet.rules.length,
       report: distillation.report,
-      classesAnswered: new Set(teacher.predict(split.train.records)).size,
       maxRules,
     });
 
