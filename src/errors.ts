@@ -216,6 +216,14 @@ export const ERROR_CATALOGUE = {
     area: 'option',
     meaning: 'the requested TensorFlow.js backend cannot be loaded',
   },
+  ENGINE_UNAVAILABLE: {
+    area: 'option',
+    meaning: 'the requested evaluator needs an optional package that is not installed',
+  },
+  UNSUPPORTED_FORMAT: {
+    area: 'option',
+    meaning: 'an input or output file is in a format the chosen evaluator does not read or write',
+  },
   WRITE_FAILED: {
     area: 'option',
     meaning: 'an output file or directory cannot be written (nothing half-written is left)',

@@ -224,13 +224,11 @@ export {
   type CompileOptions,
   type Facts,
 } from './engine/compile-rules';
-export {
-  predictFile,
-  predictModel,
-  type EngineName,
-  type PredictFileOptions,
-  type PredictSummary,
-} from './pipeline/predict-file';
+export { predictFile, type PredictFileOptions, type PredictSummary } from './pipeline/predict-file';
+export { predictModel, type EngineName } from './pipeline/predict-model';
+export { predictFileDuckDb, type PredictDuckDbOptions } from './pipeline/predict-duckdb';
+export { ENGINE_NAMES } from './pipeline/engine-names';
+export { OUTPUT_FORMATS, type OutputFormat } from './pipeline/decision-output';
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
 export { DecisionLog, type DecisionLogEntry, type DecisionLogOptions } from './audit/decision-log';
 export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';

@@ -66,10 +66,11 @@ export function backendOption(what = 'TensorFlow.js backend for the network'): O
 }
 
 /** `--engine`: which evaluator decides. */
-export function engineOption(what: string): Option {
-  return new Option('--engine <name>', what)
-    .choices(['compiled', 'json-rules-engine'])
-    .default('compiled');
+export function engineOption(
+  what: string,
+  choices: readonly string[] = ['compiled', 'json-rules-engine'],
+): Option {
+  return new Option('--engine <name>', what).choices(choices).default('compiled');
 }
 
 /** What `--data` means where a model is measured. */

@@ -10,6 +10,14 @@ export const MISSING_MARKERS: readonly string[] = ['', '?', 'NA'];
 // column of codes like '0x1F' or '1,000' is never silently read as numbers.
 const NUMBER_PATTERN = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/**
+ * The same pattern for SQL engines' regular expressions: `[0-9]` for `\d` (JavaScript's is
+ * ASCII only, some engines' is not) and `[.]` for `\.` (no backslash to escape in SQL).
+ */
+export const NUMBER_PATTERN_SQL = NUMBER_PATTERN.source
+  .replace(/\\d/g, '[0-9]')
+  .replace(/\\\./g, '[.]');
+
 /** True when `text` is empty or white space only (as `String.prototype.trim` sees it). */
 export function isBlank(text: string): boolean {
   // Most lines start with a visible character: no trimmed copy is made for them.

@@ -161,7 +161,8 @@ export async function* streamCsvRows(
 }
 
 /** csv-parse's `trim`: `String.prototype.trim` on each field (see csv-parse's init_state). */
-function splitFields(text: string): string[] {
+/** A CSV line without quotes split into its fields, each trimmed (as csv-parse's `trim`). */
+export function splitFields(text: string): string[] {
   const fields = text.split(',');
   for (let i = 0; i < fields.length; i++) fields[i] = fields[i]!.trim();
   return fields;
@@ -216,8 +217,11 @@ async function* quotedCsvRows(
   if (rows.length) yield rows;
 }
 
-/** CSV rows to records: the first row is the header, then each row of its width. */
-class CsvRows {
+/**
+ * CSV rows to records: the first row is the header, then each row of its width. Every CSV
+ * reader of records to decide (the stream here, the DuckDB engine's rows) reads rows with it.
+ */
+export class CsvRows {
   private readRow: ((row: CsvRow) => ParsedRecord) | undefined;
   private width = 0;
   private header: string[] = [];

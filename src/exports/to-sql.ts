@@ -1,9 +1,13 @@
+import { NUMBER_PATTERN_SQL } from '../data/parse-value';
 import type { Feature, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
+import { quoteIdentifier, quoteString } from './sql-quote';
+
+export { quoteIdentifier, quoteString };
 import type { Region } from '../regions/region';
 import { ruleRegions } from '../regions/rule-regions';
 import type { Interval, ValueSet } from '../regions/value-set';
-import type { RuleSet } from '../rules/types';
+import type { NeurulesRule, RuleSet } from '../rules/types';
 
 /** The SQL dialects {@link ruleSetToSql} writes. */
 export const SQL_DIALECTS = ['duckdb', 'postgres', 'sqlite', 'ansi'] as const;
@@ -36,16 +40,13 @@ interface Dialect {
   toNumber: (t: string) => string;
 }
 
-// A number as neurules reads it (src/data/parse-value.ts): plain decimal notation, [0-9]
-// only (a class like \d may take other scripts' digits in some engines).
-const NUMBER_REGEX = '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$';
 const MAX_DOUBLE = '1.7976931348623157e308';
 
 const DIALECTS: Record<SqlDialect, Dialect> = {
   duckdb: {
     text: 'VARCHAR',
     double: 'DOUBLE',
-    isNumber: (t) => `regexp_full_match(${t}, ${quoteString(NUMBER_REGEX)})`,
+    isNumber: (t) => `regexp_full_match(${t}, ${quoteString(NUMBER_PATTERN_SQL)})`,
     // A number out of range (1e309) casts to infinity: NULL here, as neurules refuses it.
     toNumber: (t) =>
       `CASE WHEN abs(TRY_CAST(${t} AS DOUBLE)) <= ${MAX_DOUBLE} THEN TRY_CAST(${t} AS DOUBLE) END`,
@@ -53,7 +54,7 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
   postgres: {
     text: 'TEXT',
     double: 'DOUBLE PRECISION',
-    isNumber: (t) => `(${t} ~ ${quoteString(NUMBER_REGEX)})`,
+    isNumber: (t) => `(${t} ~ ${quoteString(NUMBER_PATTERN_SQL)})`,
     // numeric holds 1e309 without error; only finite doubles are cast.
     toNumber: (t) =>
       `CASE WHEN abs(CAST(${t} AS NUMERIC)) <= ${MAX_DOUBLE} THEN CAST(${t} AS DOUBLE PRECISION) END`,
@@ -87,29 +88,6 @@ export function checkDialect(dialect: unknown): asserts dialect is SqlDialect {
   }
 }
 
-/** A string literal: single quotes doubled; the only escape standard SQL has. */
-export function quoteString(text: string): string {
-  checkText(text, 'a value');
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** A delimited identifier: double quotes doubled, so any name is one name. */
-export function quoteIdentifier(name: string): string {
-  checkText(name, 'a name');
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** NUL cannot be stated in a PostgreSQL string or name: refused rather than cut short. */
-function checkText(text: string, what: string): void {
-  if (text.includes('\u0000')) {
-    throw new NeurulesError(
-      'UNSUPPORTED_VALUE',
-      `${what} with a NUL character cannot be written in SQL: ${JSON.stringify(text)}`,
-      { field: text },
-    );
-  }
-}
-
 /** A double literal that reads back as exactly this number in every engine. */
 function numberLiteral(x: number, d: Dialect): string {
   // JavaScript's shortest round-trip text; every engine parses text to the nearest double.
@@ -139,7 +117,6 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   checkDialect(dialectName);
   const d = DIALECTS[dialectName];
   const table = options.table ?? 'records';
-  const features = new Map(schema.features.map((f) => [f.name, f]));
   const src = 'neurules_src';
   const cast = (f: Feature): string => `TRIM(CAST(${src}.${quoteIdentifier(f.name)} AS ${d.text}))`;
   const missing = (t: string): string => `(${t} IS NULL OR ${t} IN ('', '?', 'NA'))`;
@@ -168,35 +145,7 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   ]);
   const numeric = schema.features.filter((f) => f.type === 'numeric');
 
-  const setSql = (f: Feature, set: ValueSet): string => {
-    const v = value(f);
-    const parts: string[] = [];
-    if (set.kind === 'numeric') {
-      for (const i of set.intervals) parts.push(intervalSql(v, i, d));
-    } else {
-      const levels = f.type === 'categorical' ? f.levels : [];
-      if (set.levels.length > 0) parts.push(`${v} IN (${set.levels.map(quoteString).join(', ')})`);
-      if (set.other) {
-        parts.push(
-          levels.length > 0
-            ? `(${v} IS NOT NULL AND ${v} NOT IN (${levels.map(quoteString).join(', ')}))`
-            : `${v} IS NOT NULL`,
-        );
-      }
-    }
-    if (set.missing) parts.push(`${v} IS NULL`);
-    return parts.length === 0 ? '(1 = 0)' : `(${parts.join(' OR ')})`;
-  };
-  const regionSql = (region: Region): string => {
-    if (region.length === 0) return '(1 = 0)';
-    const boxes = region.map((box) => {
-      const terms = Object.entries(box).map(([name, set]) => setSql(features.get(name)!, set));
-      return terms.length === 0 ? '(1 = 1)' : `(${terms.join(' AND ')})`;
-    });
-    return boxes.length === 1 ? boxes[0]! : `(${boxes.join(' OR ')})`;
-  };
-
-  const ordered = ruleRegions(ruleSet, schema);
+  const ordered = ruleConditionsSql(ruleSet, schema, value, dialectName);
   const errorCase =
     numeric.length === 0
       ? 'CAST(NULL AS ' + d.text + ')'
@@ -206,9 +155,7 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   const ruleCase = [
     'CASE',
     `    WHEN ${anyError} THEN NULL`,
-    ...ordered.map(
-      ({ rule, matches }) => `    WHEN ${regionSql(matches)} THEN ${quoteString(rule.name)}`,
-    ),
+    ...ordered.map(({ rule, condition }) => `    WHEN ${condition} THEN ${quoteString(rule.name)}`),
     '  END',
   ].join('\n');
   const classCase = [
@@ -249,6 +196,67 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
     `) AS neurules_decided`,
     '',
   ].join('\n');
+}
+
+/** A rule in hit order with the SQL condition of the records it decides. */
+export interface RuleCondition {
+  rule: NeurulesRule;
+  /** True exactly for the records the rule decides (earlier rules' records excluded). */
+  condition: string;
+}
+
+/**
+ * The rules of a rule set in hit order (as `ruleRegions` gives it), each with the SQL
+ * condition of the records it decides, stated over each feature's value as `value(f)`
+ * gives it: a number or text as the rules compare it, NULL when missing. A level is
+ * written as `level(f, text)` gives it: by default its text as a string literal (a caller
+ * may compare codes instead).
+ *
+ * @throws NeurulesError as {@link ruleSetToSql} does for a rule set it cannot state exactly
+ */
+export function ruleConditionsSql(
+  ruleSet: RuleSet,
+  schema: Schema,
+  value: (f: Feature) => string,
+  dialect: SqlDialect = 'duckdb',
+  level: (f: Feature, level: string) => string = (_f, l) => quoteString(l),
+): RuleCondition[] {
+  checkDialect(dialect);
+  const d = DIALECTS[dialect];
+  const features = new Map(schema.features.map((f) => [f.name, f]));
+  const setSql = (f: Feature, set: ValueSet): string => {
+    const v = value(f);
+    const parts: string[] = [];
+    if (set.kind === 'numeric') {
+      for (const i of set.intervals) parts.push(intervalSql(v, i, d));
+    } else {
+      const levels = f.type === 'categorical' ? f.levels : [];
+      if (set.levels.length > 0)
+        parts.push(`${v} IN (${set.levels.map((l) => level(f, l)).join(', ')})`);
+      if (set.other) {
+        parts.push(
+          levels.length > 0
+            ? `(${v} IS NOT NULL AND ${v} NOT IN (${levels.map((l) => level(f, l)).join(', ')}))`
+            : `${v} IS NOT NULL`,
+        );
+      }
+    }
+    if (set.missing) parts.push(`${v} IS NULL`);
+    return parts.length === 0 ? '(1 = 0)' : `(${parts.join(' OR ')})`;
+  };
+  const regionSql = (region: Region): string => {
+    if (region.length === 0) return '(1 = 0)';
+    const boxes = region.map((box) => {
+      const terms = Object.entries(box).map(([name, set]) => setSql(features.get(name)!, set));
+      return terms.length === 0 ? '(1 = 1)' : `(${terms.join(' AND ')})`;
+    });
+    return boxes.length === 1 ? boxes[0]! : `(${boxes.join(' OR ')})`;
+  };
+
+  return ruleRegions(ruleSet, schema).map(({ rule, matches }) => ({
+    rule,
+    condition: regionSql(matches),
+  }));
 }
 
 /** A comment cannot end early: line breaks in a model name become spaces. */

@@ -115,21 +115,60 @@ describe('neurules predict: input checks and leftovers (in-process)', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 
-  it('a duplicate column is DUPLICATE_COLUMN at line 1 and its column', async () => {
-    const [header, first] = germanCredit.split('\n');
-    const input = path.join(dir, 'dup.csv');
-    fs.writeFileSync(input, `${header},age\n${first},99\n`);
-    const column = header!.split(',').length + 1;
-    const r = await predict(input);
-    expect(r.code).toBe(EXIT.usage);
-    expect(r.stderr).toMatch(new RegExp(`^error ${input}:1:${column} DUPLICATE_COLUMN `, 'm'));
+  it.each(['compiled', 'duckdb'])(
+    'a duplicate column is DUPLICATE_COLUMN at line 1 and its column (--engine %s)',
+    async (engine) => {
+      const [header, first] = germanCredit.split('\n');
+      const input = path.join(dir, 'dup.csv');
+      fs.writeFileSync(input, `${header},age\n${first},99\n`);
+      const column = header!.split(',').length + 1;
+      const r = await predict(input, ['--engine', engine]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(new RegExp(`^error ${input}:1:${column} DUPLICATE_COLUMN `, 'm'));
+    },
+  );
+
+  it.each(['compiled', 'duckdb'])(
+    'a header without rows is HEADER_ONLY at line 1 (--engine %s)',
+    async (engine) => {
+      const input = path.join(dir, 'header.csv');
+      fs.writeFileSync(input, germanCredit.split('\n')[0] + '\n');
+      const r = await predict(input, ['--engine', engine]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(new RegExp(`^error ${input}:1 HEADER_ONLY `, 'm'));
+    },
+  );
+});
+
+describe('neurules predict --engine duckdb (in-process)', () => {
+  const predict = (extra: string[]) =>
+    runCli(['predict', '--model', 'german-credit', ...dirs, ...extra]);
+  /** The summary line without what differs between runs: time, engine, memory. */
+  const summary = (stderr: string): string =>
+    stderr.replace(/ in [\d.]+ s with [\w-]+;/, ';').replace(/; peak memory \d+ MB/, '');
+
+  it('prints the lines and summary --engine compiled prints, on as many threads as asked', async () => {
+    const input = repeated('twice.csv', 2);
+    const compiled = await predict(['--input', input]);
+    expect(compiled.code).toBe(EXIT.ok);
+    for (const threads of [[], ['--threads', '1'], ['--threads', '2']]) {
+      const duckdb = await predict(['--input', input, '--engine', 'duckdb', ...threads]);
+      expect(duckdb.code).toBe(EXIT.ok);
+      expect(duckdb.stdout).toBe(compiled.stdout);
+      expect(summary(duckdb.stderr)).toBe(summary(compiled.stderr));
+      expect(duckdb.stderr).toMatch(/ with duckdb; rule set [0-9a-f]{12}; /);
+    }
   });
 
-  it('a header without rows is HEADER_ONLY at line 1', async () => {
-    const input = path.join(dir, 'header.csv');
-    fs.writeFileSync(input, germanCredit.split('\n')[0] + '\n');
-    const r = await predict(input);
-    expect(r.code).toBe(EXIT.usage);
-    expect(r.stderr).toMatch(new RegExp(`^error ${input}:1 HEADER_ONLY `, 'm'));
+  it('--threads is refused for another engine, and must be a whole number from 1', async () => {
+    const input = repeated('once.csv', 1);
+    const other = await predict(['--input', input, '--threads', '2']);
+    expect(other.code).toBe(EXIT.usage);
+    expect(other.stderr).toMatch(
+      /INVALID_ARGUMENT \[threads\] --threads applies to --engine duckdb/,
+    );
+    const zero = await predict(['--input', input, '--engine', 'duckdb', '--threads', '0']);
+    expect(zero.code).toBe(EXIT.usage);
+    expect(zero.stderr).toMatch(/--threads/);
   });
 });

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
 import { constants } from 'node:os';
-import { formatIssue } from '../../errors';
-import type { EngineName } from '../../pipeline/predict-file';
-import { type CliIO, engineOption, locationOf, modelOption, withDirs } from '../options';
+import { formatIssue, NeurulesError } from '../../errors';
+import { ENGINE_NAMES, type EngineName } from '../../pipeline/engine-names';
+import {
+  type CliIO,
+  engineOption,
+  locationOf,
+  modelOption,
+  wholeNumber,
+  withDirs,
+} from '../options';
 
 /** `neurules predict`: decide every record of a file; one JSON line per record. */
 export function registerPredict(program: Command, io: CliIO): void {
@@ -15,15 +22,33 @@ export function registerPredict(program: Command, io: CliIO): void {
       .addOption(modelOption())
       .requiredOption(
         '--input <file>',
-        'records as .csv (header row) or .jsonl (one object per line)',
+        'records as .csv (header row), .jsonl (one object per line) or, with --engine duckdb, .parquet',
       )
-      .option('--output <file>', 'write the JSON lines here instead of standard output')
+      .option(
+        '--output <file>',
+        'write the decisions here instead of standard output: .csv, .parquet, else JSON lines',
+      )
       .addOption(
-        engineOption('evaluator: compiled, or json-rules-engine itself (same decisions, slower)'),
+        engineOption(
+          'evaluator: compiled; json-rules-engine itself (same decisions, slower); duckdb (same decisions, CSV and Parquet files on every core)',
+          ENGINE_NAMES,
+        ),
+      )
+      .option(
+        '--threads <n>',
+        'with --engine duckdb: threads (default: every core)',
+        wholeNumber('--threads', 1),
       )
       .option('--strict', 'stop at the first bad record (default: skip it and report it)'),
   ).action(async (o) => {
-    const { predictModel } = await import('../../pipeline/predict-file');
+    if (o.threads !== undefined && o.engine !== 'duckdb') {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `--threads applies to --engine duckdb, not to --engine ${o.engine}`,
+        { field: 'threads' },
+      );
+    }
+    const { predictModel } = await import('../../pipeline/predict-model');
     const started = Date.now();
     const bar = io.isTTY ? progressBar(io.stderr) : undefined;
     const predict = (signal?: AbortSignal) =>
@@ -32,6 +57,8 @@ export function registerPredict(program: Command, io: CliIO): void {
         input: o.input,
         output: o.output ?? io.stdout,
         strict: Boolean(o.strict),
+        ...(o.threads !== undefined && { threads: o.threads as number }),
+        onNote: (note: string) => io.stderr.write(`note: ${note}\n`),
         ...(bar && { onProgress: bar }),
         ...(signal && { signal }),
       });

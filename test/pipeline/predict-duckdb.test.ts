@@ -1,0 +1,433 @@
+import fc from 'fast-check';
+import { DuckDBInstance } from '@duckdb/node-api';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compileRuleSet } from '../../src/engine/compile-rules';
+import { isNeurulesError } from '../../src/errors';
+import { quoteString } from '../../src/exports/to-sql';
+import { parseNumber, NUMBER_PATTERN_SQL } from '../../src/data/parse-value';
+import { predictFileDuckDb } from '../../src/pipeline/predict-duckdb';
+import { predictFile, type PredictSummary } from '../../src/pipeline/predict-file';
+import { type BundledModel, useBundledModels } from '../exports/bundled-models';
+
+// `predict --engine duckdb` must write exactly what `--engine compiled` writes, and
+// report exactly the same summary, for every file: each test runs both and compares.
+
+const models = useBundledModels();
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-duckdb-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  text: string;
+  summary: PredictSummary;
+}
+
+/** Both engines over one input, each writing `name` (its extension picks the format). */
+async function both(
+  m: BundledModel,
+  input: string,
+  options: { name?: string; strict?: boolean; threads?: number; notes?: string[] } = {},
+): Promise<{ compiled: Run; duckdb: Run }> {
+  const decider = compileRuleSet(m.ruleSet);
+  const name = options.name ?? 'out.jsonl';
+  const run = async (engine: 'compiled' | 'duckdb'): Promise<Run> => {
+    const output = path.join(dir, `${engine}-${name}`);
+    const common = { schema: m.schema, decider, input, output, strict: options.strict ?? false };
+    const summary =
+      engine === 'compiled'
+        ? await predictFile(common)
+        : await predictFileDuckDb({
+            ...common,
+            ruleSet: m.ruleSet,
+            threads: options.threads,
+            onNote: (note) => options.notes?.push(note),
+          });
+    return { text: await fileText(output), summary };
+  };
+  return { compiled: await run('compiled'), duckdb: await run('duckdb') };
+}
+
+/** A file's text; a Parquet file's rows as JSON, read by DuckDB. */
+async function fileText(file: string): Promise<string> {
+  if (!file.endsWith('.parquet')) return fs.readFileSync(file, 'utf8');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  try {
+    const described = await c.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`,
+    );
+    const rows = await c.runAndReadAll(`SELECT * FROM read_parquet(${quoteString(file)})`);
+    return JSON.stringify([described.getRowsJson(), rows.getRowsJson()]);
+  } finally {
+    c.closeSync();
+  }
+}
+
+/** The first line where two texts differ (with both versions), or undefined: a short report. */
+function firstDifference(a: string, b: string): string | undefined {
+  if (a === b) return undefined;
+  const x = a.split('\n');
+  const y = b.split('\n');
+  const i = x.findIndex((line, k) => line !== y[k]);
+  const at = i < 0 ? x.length : i;
+  return `line ${at + 1}: ${JSON.stringify(x[at])} against ${JSON.stringify(y[at])}`;
+}
+
+function write(name: string, text: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const byName = (name: string): BundledModel => models.find((m) => m.name === name)!;
+
+describe('predict --engine duckdb', () => {
+  it('writes the same lines and summary as the compiled engine on every bundled data set', async () => {
+    for (const m of models) {
+      const { compiled, duckdb } = await both(m, m.data);
+      expect(compiled.summary.records).toBeGreaterThan(0);
+      expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+      expect(duckdb.summary).toEqual(compiled.summary);
+    }
+  });
+
+  it('keeps file order across threads on a larger file', async () => {
+    const m = byName('german-credit');
+    const [header, ...rows] = fs.readFileSync(m.data, 'utf8').trim().split('\n');
+    // 60,000 rows in a shuffled order (a fixed permutation): out of order shows at once.
+    const many: string[] = [];
+    for (let i = 0; i < 60_000; i++) many.push(rows[(i * 7919) % rows.length]!);
+    const input = write('many.csv', [header, ...many].join('\n') + '\n');
+    const { compiled, duckdb } = await both(m, input, { threads: 2 });
+    expect(duckdb.summary.records).toBe(60_000);
+    expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+    expect(duckdb.summary).toEqual(compiled.summary);
+  });
+
+  it('reads bad rows as the compiled engine does: same rejections, lines and decisions', async () => {
+    const m = byName('german-credit');
+    const [header, ...rows] = fs.readFileSync(m.data, 'utf8').trim().split('\n');
+    const out = [header];
+    for (let i = 0; i < 400; i++) {
+      let r = rows[i % rows.length]!.split(',');
+      switch (i % 23) {
+        case 1:
+          r[1] = '1_000';
+          break; // DuckDB reads it as 1000; neurules refuses it
+        case 2:
+          r[1] = 'inf';
+          break;
+        case 3:
+          r[0] = 'never seen';
+          break;
+        case 4:
+          r[0] = ` ${r[0]} `;
+          break; // padded: trimmed by neurules
+        case 5:
+          r[1] = `\t${r[1]}`;
+          break;
+        case 6:
+          r[20] = '1';
+          break; // a class named by number
+        case 7:
+          r[20] = 'unknown';
+          break;
+        case 8:
+          r = r.map(() => '');
+          break; // an empty row: skipped
+        case 9:
+          r.pop();
+          break; // ragged: DuckDB rejects it
+        case 10:
+          r.push('extra');
+          break;
+        case 11:
+          r[4] = '1e999';
+          break;
+        case 12:
+          r[4] = '?';
+          break;
+        case 13:
+          r = r.map(() => 'NA');
+          break;
+        case 14:
+          out.push('   ');
+          continue; // white space only: skipped
+        case 15:
+          r[1] = '+-5';
+          break; // DuckDB reads it as -5
+        case 16:
+          r[12] = '.5e1';
+          break;
+        case 17:
+          r[1] = '5,05'.replace(',', ';');
+          break;
+      }
+      out.push(r.join(','));
+    }
+    const text = Buffer.from(out.join('\n') + '\n');
+    text[text.indexOf('radio/tv')] = 0xff; // not UTF-8: DuckDB rejects the line
+    const input = write('dirty.csv', text);
+    const { compiled, duckdb } = await both(m, input);
+    expect(compiled.summary.rejected).toBeGreaterThan(50);
+    expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+    expect(duckdb.summary).toEqual(compiled.summary);
+
+    // --strict: the same first bad record, and nothing written.
+    const strict = async (engine: 'compiled' | 'duckdb') => {
+      const output = path.join(dir, `strict-${engine}.jsonl`);
+      const common = {
+        schema: m.schema,
+        decider: compileRuleSet(m.ruleSet),
+        input,
+        output,
+        strict: true,
+      };
+      const error = await (
+        engine === 'compiled'
+          ? predictFile(common)
+          : predictFileDuckDb({ ...common, ruleSet: m.ruleSet })
+      ).catch((e: unknown) => e);
+      expect(isNeurulesError(error)).toBe(true);
+      expect(fs.existsSync(output)).toBe(false);
+      return (error as { issues: unknown }).issues;
+    };
+    expect(await strict('duckdb')).toEqual(await strict('compiled'));
+  });
+
+  it('random records with missing values, unseen levels and odd numbers: same output', async () => {
+    const m = byName('german-credit');
+    const header = fs.readFileSync(m.data, 'utf8').split('\n')[0]!;
+    const columns = header.split(',');
+    const cell = (name: string): fc.Arbitrary<string> => {
+      const f = m.schema.features.find((x) => x.name === name);
+      const missing = fc.constantFrom('', '?', 'NA', ' NA ');
+      if (!f) return fc.constantFrom(...m.schema.classes, '', 'other', ' good');
+      if (f.type === 'categorical') {
+        return fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...f.levels) },
+          { weight: 1, arbitrary: fc.constantFrom(...f.levels).map((l) => ` ${l}`) },
+          { weight: 1, arbitrary: missing },
+          { weight: 1, arbitrary: fc.constantFrom('never seen', "o'brien", '1') },
+        );
+      }
+      const n = fc.double({ min: f.min - 10, max: f.max + 10, noNaN: true });
+      return fc.oneof(
+        { weight: 6, arbitrary: n.map((x) => String(f.integer ? Math.round(x) : x)) },
+        { weight: 2, arbitrary: missing },
+        { weight: 1, arbitrary: fc.constantFrom('007', '+5', '.5', '5.', '1e1', '-0', ' 4') },
+        { weight: 1, arbitrary: fc.constantFrom('abc', 'inf', 'NaN', '1e309', '0x10', '1_0') },
+      );
+    };
+    const row = fc.oneof(
+      { weight: 12, arbitrary: fc.tuple(...columns.map(cell)).map((cells) => cells.join(',')) },
+      { weight: 1, arbitrary: fc.constantFrom(',,,', '  ', 'a,b') },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 60 }), async (rows) => {
+        const input = write('random.csv', [header, ...rows].join('\n') + '\n');
+        const decider = compileRuleSet(m.ruleSet);
+        const common = { schema: m.schema, decider, input };
+        const compiled = await predictFile({ ...common, output: path.join(dir, 'c.jsonl') }).catch(
+          (e: unknown) => e,
+        );
+        const duckdb = await predictFileDuckDb({
+          ...common,
+          ruleSet: m.ruleSet,
+          output: path.join(dir, 'd.jsonl'),
+        }).catch((e: unknown) => e);
+        if (isNeurulesError(compiled)) {
+          // No data rows at all: both say so, with the same code.
+          expect(isNeurulesError(duckdb) && duckdb.code).toBe(compiled.code);
+          return;
+        }
+        expect(duckdb).toEqual(compiled);
+        expect(
+          firstDifference(
+            fs.readFileSync(path.join(dir, 'd.jsonl'), 'utf8'),
+            fs.readFileSync(path.join(dir, 'c.jsonl'), 'utf8'),
+          ),
+        ).toBeUndefined();
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('writes CSV and Parquet output as the compiled engine does', async () => {
+    const m = byName('german-credit');
+    for (const name of ['out.csv', 'out.parquet']) {
+      const { compiled, duckdb } = await both(m, m.data, { name });
+      expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+    }
+    const csv = fs.readFileSync(path.join(dir, 'duckdb-out.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('line,class,ruleId,probability_bad,probability_good');
+    expect(csv[1]).toMatch(/^2,(good|bad),R\d+,[\d.]+,[\d.]+$/);
+  });
+
+  it('reads quoted CSV files with the compiled reader, and says so', async () => {
+    const m = byName('iris');
+    const [header, ...rows] = fs.readFileSync(m.data, 'utf8').trim().split('\n');
+    const quoted = rows.map((r) =>
+      r
+        .split(',')
+        .map((c) => `"${c}"`)
+        .join(','),
+    );
+    const input = write('quoted.csv', [header, ...quoted].join('\n') + '\n');
+    const notes: string[] = [];
+    const { compiled, duckdb } = await both(m, input, { notes });
+    expect(notes).toEqual([expect.stringContaining('has quoted fields')]);
+    expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+  });
+
+  it('reads Parquet files: their columns as the header, the rows numbered from 1', async () => {
+    const m = byName('german-credit');
+    const typed = path.join(dir, 'typed.parquet');
+    const text = path.join(dir, 'text.parquet');
+    const noAge = path.join(dir, 'no-age.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const types = m.schema.features
+      .map((f) => `${quoteString(f.name)}: '${f.type === 'numeric' ? 'DOUBLE' : 'VARCHAR'}'`)
+      .concat(`'class': 'VARCHAR'`);
+    const read = (extra: string) => `read_csv(${quoteString(m.data)}, header = true, ${extra})`;
+    await c.run(
+      `COPY (SELECT * FROM ${read(`columns = {${types.join(', ')}}`)}) TO ${quoteString(typed)} (FORMAT parquet)`,
+    );
+    await c.run(
+      `COPY (SELECT * FROM ${read('all_varchar = true')}) TO ${quoteString(text)} (FORMAT parquet)`,
+    );
+    await c.run(
+      `COPY (SELECT * EXCLUDE (age) FROM ${read('all_varchar = true')}) TO ${quoteString(noAge)} (FORMAT parquet)`,
+    );
+    c.closeSync();
+
+    const { compiled } = await both(m, m.data);
+    // The same decisions, line for line, with lines counted from 1 instead of 2.
+    const renumbered = compiled.text
+      .split('\n')
+      .map((l) => l.replace(/^\{"line":(\d+),/, (_, n: string) => `{"line":${Number(n) - 1},`))
+      .join('\n');
+    for (const input of [typed, text]) {
+      const output = path.join(dir, 'parquet.jsonl');
+      const summary = await predictFileDuckDb({
+        schema: m.schema,
+        decider: compileRuleSet(m.ruleSet),
+        ruleSet: m.ruleSet,
+        input,
+        output,
+      });
+      expect(firstDifference(fs.readFileSync(output, 'utf8'), renumbered)).toBeUndefined();
+      expect(summary).toEqual(compiled.summary);
+    }
+    // A missing column: the CSV reader's code.
+    const error = await predictFileDuckDb({
+      schema: m.schema,
+      decider: compileRuleSet(m.ruleSet),
+      ruleSet: m.ruleSet,
+      input: noAge,
+      output: path.join(dir, 'x.jsonl'),
+    }).catch((e: unknown) => e);
+    expect(isNeurulesError(error) && error.issues.map((i) => [i.code, i.field])).toEqual([
+      ['MISSING_FEATURE', 'age'],
+    ]);
+    // The compiled engine does not read Parquet: a coded error, not garbage.
+    const refused = await predictFile({
+      schema: m.schema,
+      decider: compileRuleSet(m.ruleSet),
+      input: typed,
+      output: path.join(dir, 'y.jsonl'),
+    }).catch((e: unknown) => e);
+    expect(isNeurulesError(refused) && refused.code).toBe('UNSUPPORTED_FORMAT');
+  });
+
+  it('reports progress while DuckDB reads, and stops when aborted, leaving nothing', async () => {
+    const m = byName('german-credit');
+    const [header, ...rows] = fs.readFileSync(m.data, 'utf8').trim().split('\n');
+    const body = rows.join('\n') + '\n';
+    const input = write('big.csv', header + '\n' + body.repeat(500)); // 500,000 rows
+    const output = path.join(dir, 'out.jsonl');
+    const controller = new AbortController();
+    const seen: { records: number; bytes: number }[] = [];
+    const error = await predictFileDuckDb({
+      schema: m.schema,
+      decider: compileRuleSet(m.ruleSet),
+      ruleSet: m.ruleSet,
+      input,
+      output,
+      signal: controller.signal,
+      // DuckDB reports progress every half second while it reads: stop at the first report.
+      onProgress: (p) => {
+        seen.push(p);
+        controller.abort(new Error('stopped by the test'));
+      },
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('stopped by the test');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]!.bytes).toBeLessThan(fs.statSync(input).size);
+    expect(fs.readdirSync(dir).sort()).toEqual(['big.csv']);
+  });
+
+  it('refuses JSON lines, and a CSV file with only a header, with coded errors', async () => {
+    const m = byName('iris');
+    const header = fs.readFileSync(m.data, 'utf8').split('\n')[0]!;
+    const run = (input: string) =>
+      predictFileDuckDb({
+        schema: m.schema,
+        decider: compileRuleSet(m.ruleSet),
+        ruleSet: m.ruleSet,
+        input,
+        output: path.join(dir, 'x.jsonl'),
+      }).catch((e: unknown) => e);
+    const jsonl = await run(write('r.jsonl', '{"sepal_length": 5}\n'));
+    expect(isNeurulesError(jsonl) && jsonl.code).toBe('UNSUPPORTED_FORMAT');
+    const headerOnly = await run(write('h.csv', `${header}\n,,,,\n`));
+    expect(isNeurulesError(headerOnly) && headerOnly.code).toBe('HEADER_ONLY');
+    expect(fs.existsSync(path.join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
+describe('numbers DuckDB decides', () => {
+  it('every text the pattern accepts, DuckDB casts to the number JavaScript reads', async () => {
+    // All texts of up to five characters over the characters of decimal notation (and _),
+    // and some long ones: the pattern is neurules' own, the cast must agree with Number().
+    const alphabet = ['0', '1', '9', '.', 'e', 'E', '+', '-', '_'];
+    let texts = [''];
+    let level = [''];
+    for (let n = 1; n <= 5; n++) {
+      level = level.flatMap((s) => alphabet.map((a) => s + a));
+      texts = texts.concat(level);
+    }
+    texts.push('1e308', '1e309', '-1e-400', '123456789012345678901234567890', '0.1', '2.675');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run('CREATE TABLE t (s VARCHAR)');
+    const appender = await c.createAppender('t');
+    for (const s of texts) {
+      appender.appendVarchar(s);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT s, regexp_full_match(s, ${quoteString(NUMBER_PATTERN_SQL)}), TRY_CAST(s AS DOUBLE) FROM t`,
+      )
+    ).getRows();
+    c.closeSync();
+    let matched = 0;
+    for (const [s, matches, value] of rows) {
+      const js = parseNumber(s as string);
+      expect([s, matches]).toEqual([
+        s,
+        js !== undefined || /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s as string),
+      ]);
+      if (js !== undefined) {
+        matched++;
+        expect([s, value]).toEqual([s, js]);
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+});
