@@ -16,7 +16,10 @@ export interface PredictFileOptions {
   decider: Decider;
   /** CSV (header row) or JSONL file. */
   input: string;
-  /** Where the JSON lines go: a file (written to a temporary file, renamed at the end) or a stream. */
+  /**
+   * Where the decisions go: a file (written to a temporary file, renamed at the end; `.csv`
+   * and `.parquet` files get those formats, see `outputFormatOf`) or a stream (JSON lines).
+   */
   output: string | NodeJS.WritableStream;
   /** Stop at the first bad record instead of skipping it. @defaultValue false */
   strict?: boolean;
@@ -72,7 +75,8 @@ const PROGRESS_EVERY = 5_000;
 
 /**
  * Decide every record of a CSV or JSONL file and write one JSON line per record, in input
- * order: `{"line", "class", "ruleId", "probabilities"}`. The file is streamed: memory stays
+ * order: `{"line", "class", "ruleId", "probabilities"}` (or a CSV row, or a Parquet row,
+ * when the output file is named so). The file is streamed: memory stays
  * constant whatever its size. A bad record is skipped and reported with its line (or,
  * with `strict`, stops the run with nothing written).
  *
@@ -82,7 +86,8 @@ const PROGRESS_EVERY = 5_000;
  *
  * Throws FILE_NOT_FOUND or INPUT_IS_DIRECTORY for the input, the header errors of
  * `streamRecords` (HEADER_ONLY, DUPLICATE_COLUMN, MISSING_FEATURE, ...), EMPTY_FILE for
- * a JSONL file without records, WRITE_FAILED for the output.
+ * a JSONL file without records, UNSUPPORTED_FORMAT for a Parquet file (the DuckDB engine,
+ * `predictFileDuckDb`, reads those), WRITE_FAILED for the output.
  */
 export async function predictFile(options: PredictFileOptions): Promise<PredictSummary> {
   const { schema, decider, signal } = options;
