@@ -53,6 +53,8 @@ export interface PredictDuckDbOptions extends PredictFileOptions {
 
 const MAX_PROBLEMS = 100;
 const PROGRESS_EVERY = 200_000;
+/** The longest header line read here; a longer one sends the file to the compiled reader. */
+const MAX_HEADER = 1024 * 1024;
 /** The rule index of a row DuckDB hands back to be read and decided here. */
 const HANDED_BACK = 65535;
 /** DuckDB types whose value is a number exactly as its text would be read. */
@@ -162,7 +164,8 @@ function inputKind(file: string): 'csv' | 'jsonl' | 'parquet' {
  * Why DuckDB's rows of a CSV file would not map one to one onto its physical lines as
  * neurules numbers them, or undefined when they do: a double quote anywhere (a quoted field
  * may span lines), a CR (line ends other than LF), an empty line (DuckDB skips it), a
- * byte-order mark, or a first line that is not a header. One pass with `Buffer.indexOf`.
+ * byte-order mark, or a first line that is not a header (or is over {@link MAX_HEADER}).
+ * One pass with `Buffer.indexOf`.
  */
 function csvIrregularity(file: string): string | undefined {
   const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
@@ -173,6 +176,7 @@ function csvIrregularity(file: string): string | undefined {
     throw inputFileError(file, e);
   }
   try {
+    const size = fs.fstatSync(fd).size;
     let position = 0;
     let previous = -1; // the byte before this chunk
     for (;;) {
@@ -190,10 +194,13 @@ function csvIrregularity(file: string): string | undefined {
         ) {
           return 'does not start with its header';
         }
+        if ((firstEnd < 0 ? n : firstEnd) > MAX_HEADER) return 'has a header line over 1 MiB';
       }
       if (chunk.indexOf(0x22) >= 0) return 'has quoted fields';
       if (chunk.indexOf(0x0d) >= 0) return 'has CR line ends';
-      if (chunk.indexOf('\n\n') >= 0 || (previous === 0x0a && chunk[0] === 0x0a)) {
+      // Empty lines at the very end number no row: only those before a row matter.
+      const empty = previous === 0x0a && chunk[0] === 0x0a ? 0 : chunk.indexOf('\n\n');
+      if (empty >= 0 && (position + n < size || chunk.subarray(empty).some((b) => b !== 0x0a))) {
         return 'has empty lines';
       }
       previous = chunk[n - 1]!;
@@ -205,16 +212,13 @@ function csvIrregularity(file: string): string | undefined {
   }
 }
 
-/** A regular CSV file (see {@link csvIrregularity}): header on line 1, a row per line. */
+/**
+ * A regular CSV file (see {@link csvIrregularity}): header on line 1 (at most
+ * {@link MAX_HEADER} bytes), a row per line.
+ */
 export function csvSource(file: string, schema: Schema): RowSource {
-  const head = readHead(file, 1024 * 1024);
+  const head = readHead(file, MAX_HEADER + 1);
   const end = head.indexOf(0x0a);
-  if (end < 0 && head.length === 1024 * 1024) {
-    throw new NeurulesError('CSV_SYNTAX', `${file}: the header line is longer than 1 MiB`, {
-      file,
-      line: 1,
-    });
-  }
   const names = splitFields(head.subarray(0, end < 0 ? head.length : end).toString('utf8'));
   const rows = new CsvRows(file, schema, {});
   rows.read(names, 1); // the header: DUPLICATE_COLUMN, MISSING_FEATURE, ... as the reader says

@@ -282,6 +282,27 @@ describe('predict --engine duckdb', () => {
     expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
   });
 
+  it('empty lines: at the end DuckDB reads the file, between rows the compiled reader does', async () => {
+    const m = byName('iris');
+    const text = fs.readFileSync(m.data, 'utf8').trimEnd();
+    const lines = text.split('\n');
+    const trailing = write('trailing.csv', text + '\n\n\n');
+    const inner = write(
+      'inner.csv',
+      [...lines.slice(0, 50), '', ...lines.slice(50)].join('\n') + '\n',
+    );
+    for (const [input, note] of [
+      [trailing, []],
+      [inner, [expect.stringContaining('has empty lines')]],
+    ] as const) {
+      const notes: string[] = [];
+      const { compiled, duckdb } = await both(m, input, { notes });
+      expect(notes).toEqual(note);
+      expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+      expect(duckdb.summary).toEqual(compiled.summary);
+    }
+  });
+
   it('reads Parquet files: their columns as the header, the rows numbered from 1', async () => {
     const m = byName('german-credit');
     const typed = path.join(dir, 'typed.parquet');
