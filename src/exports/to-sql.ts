@@ -1,4 +1,4 @@
-import { NUMBER_PATTERN_SQL } from '../data/parse-value';
+import { MISSING_MARKERS, NUMBER_PATTERN_SQL } from '../data/parse-value';
 import type { Feature, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
 import { quoteIdentifier, quoteString } from './sql-quote';
@@ -119,18 +119,17 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   const table = options.table ?? 'records';
   const src = 'neurules_src';
   const cast = (f: Feature): string => `TRIM(CAST(${src}.${quoteIdentifier(f.name)} AS ${d.text}))`;
-  const missing = (t: string): string => `(${t} IS NULL OR ${t} IN ('', '?', 'NA'))`;
   // A feature's value as the rules compare it, from its trimmed text `t`: a number, or the
   // text; NULL when missing. (CASE, not AND/OR: engines may evaluate both sides of AND,
   // and a cast of text that is not a number fails in PostgreSQL.)
   const valueOf = (f: Feature, t: string): string =>
     f.type === 'numeric'
-      ? `(CASE WHEN ${missing(t)} THEN NULL WHEN ${d.isNumber(t)} THEN ${d.toNumber(t)} END)`
-      : `(CASE WHEN ${missing(t)} THEN NULL ELSE ${t} END)`;
+      ? `(CASE WHEN ${missingSql(t)} THEN NULL WHEN ${d.isNumber(t)} THEN ${d.toNumber(t)} END)`
+      : `(CASE WHEN ${missingSql(t)} THEN NULL ELSE ${t} END)`;
   // 1 when a numeric feature's text is present but not a finite plain number (predict's
   // WRONG_TYPE), else 0.
   const refusedOf = (t: string): string =>
-    `(CASE WHEN ${missing(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`;
+    `(CASE WHEN ${missingSql(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`;
   // DuckDB computes each feature's value once per record, in helper columns that the outer
   // SELECT leaves out (EXCLUDE); the other dialects spell the value out at each use.
   const helpers = dialectName === 'duckdb';
@@ -257,6 +256,11 @@ export function ruleConditionsSql(
     rule,
     condition: regionSql(matches),
   }));
+}
+
+/** SQL true when the text `t` is a missing value: `NULL`, or a text of `MISSING_MARKERS`. */
+export function missingSql(t: string): string {
+  return `(${t} IS NULL OR ${t} IN (${MISSING_MARKERS.map(quoteString).join(', ')}))`;
 }
 
 /** A comment cannot end early: line breaks in a model name become spaces. */

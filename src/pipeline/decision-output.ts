@@ -82,6 +82,28 @@ export function lineFormat(format: OutputFormat, classes: readonly string[]): Li
   };
 }
 
+/** The text format lines of an output format are written in: JSON lines for Parquet too. */
+export function linesFor(format: OutputFormat, classes: readonly string[]): LineFormat {
+  return lineFormat(format === 'csv' ? 'csv' : 'jsonl', classes);
+}
+
+/**
+ * A decision's tail in `lines`, made once per decision object an evaluator hands out
+ * frozen (the compiled evaluator has one per rule); other objects each get theirs anew.
+ */
+export function tailCache(lines: LineFormat): (d: DecisionFields) => string {
+  const tails = new WeakMap<DecisionFields, string>();
+  return (d) => {
+    const frozen = Object.isFrozen(d);
+    let tail = frozen ? tails.get(d) : undefined;
+    if (tail === undefined) {
+      tail = lines.tail(d);
+      if (frozen) tails.set(d, tail);
+    }
+    return tail;
+  };
+}
+
 /** A CSV field, quoted (quotes doubled) when it holds a comma, quote, line break or edge space. */
 function csvField(text: string): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -119,7 +141,7 @@ export class DecisionOutput {
 
   /** The text format lines are written in (JSON lines for a Parquet file). */
   lines(): LineFormat {
-    return lineFormat(this.format === 'csv' ? 'csv' : 'jsonl', this.classes);
+    return linesFor(this.format, this.classes);
   }
 
   /** The temporary file being written, when the output is a file. */
@@ -222,14 +244,29 @@ export function temporaryFile(target: string, pid: number): string {
 
 /**
  * Remove the temporary files of `target` (see {@link temporaryFile}) whose process is no
- * longer alive: a run killed outright (SIGKILL, a power cut) leaves its file behind. A file
- * of a live process (a run writing the same output right now) is left alone, and so is one
- * whose process cannot be asked (`EPERM`: alive, another user's). A PID reused since is
- * taken for alive: the file then stays until a later run, never is a live run's removed.
+ * longer alive: a run killed outright (SIGKILL, a power cut) leaves its file behind.
  */
 export function removeStaleTemporaryFiles(target: string): void {
-  const dir = path.dirname(target);
   const prefix = `.${path.basename(target)}.`;
+  removeFilesOfDeadProcesses(path.dirname(target), (name) => {
+    const tail = name.endsWith('.tmp.parquet') ? '.tmp.parquet' : '.tmp';
+    return name.startsWith(prefix) && name.endsWith(tail)
+      ? name.slice(prefix.length, -tail.length)
+      : undefined;
+  });
+}
+
+/**
+ * Remove the files of `dir` that name a process (`pidOf` gives the PID's text from a file
+ * name, or undefined for other files) that is no longer alive. A file of a live process
+ * is left alone, and so is one whose process cannot be asked (`EPERM`: alive, another
+ * user's). A PID reused since is taken for alive: the file then stays until a later run,
+ * never is a live run's removed.
+ */
+export function removeFilesOfDeadProcesses(
+  dir: string,
+  pidOf: (name: string) => string | undefined,
+): void {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -237,10 +274,8 @@ export function removeStaleTemporaryFiles(target: string): void {
     return; // no such directory yet: creating the output reports it
   }
   for (const name of names) {
-    const tail = name.endsWith('.tmp.parquet') ? '.tmp.parquet' : '.tmp';
-    if (!name.startsWith(prefix) || !name.endsWith(tail)) continue;
-    const pidText = name.slice(prefix.length, -tail.length);
-    if (!/^[1-9]\d{0,9}$/.test(pidText)) continue;
+    const pidText = pidOf(name);
+    if (pidText === undefined || !/^[1-9]\d{0,9}$/.test(pidText)) continue;
     const pid = Number(pidText);
     // No process has a PID past 2^31 - 1 (process.kill refuses one): not a file of ours.
     if (pid > 0x7fffffff || pid === process.pid || processAlive(pid)) continue;

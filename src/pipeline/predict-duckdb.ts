@@ -4,15 +4,15 @@ import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBListValue } from '@duckdb/node-api';
 import { checkHeader } from '../data/parse-csv';
 import type { ParsedRecord } from '../data/parse-record';
-import { isBlank, MISSING_MARKERS, NUMBER_PATTERN_SQL } from '../data/parse-value';
+import { isBlank, NUMBER_PATTERN_SQL } from '../data/parse-value';
 import { inputFileError, statInputFile } from '../data/read-input-file';
-import { createCsvRowReader, formatFromExtension, sniffFormat } from '../data/read-records';
+import { createCsvRowReader } from '../data/read-records';
 import { CsvRows, splitFields } from '../data/stream-records';
 import type { Feature, Schema } from '../data/types';
 import type { Decision } from '../engine/rule-engine';
-import { processAlive } from '../artifacts/model-lock';
 import { NeurulesError } from '../errors';
 import {
+  missingSql,
   quoteIdentifier,
   quoteString,
   type RuleCondition,
@@ -21,7 +21,9 @@ import {
 import type { RuleSet } from '../rules/types';
 import {
   DecisionOutput,
-  lineFormat,
+  linesFor,
+  removeFilesOfDeadProcesses,
+  tailCache,
   type LineFormat,
   type OutputFormat,
   outputFormatOf,
@@ -34,7 +36,8 @@ import { openDuckDb } from './duckdb-connection';
 import {
   countDecisions,
   emptySummary,
-  isParquet,
+  inputFormat,
+  isPromise,
   predictFile,
   type PredictFileOptions,
   type PredictSummary,
@@ -97,7 +100,7 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
   const { input, signal } = options;
   signal?.throwIfAborted();
   const totalBytes = statInputFile(input).size;
-  const kind = inputKind(input);
+  const kind = inputFormat(input);
   if (kind === 'jsonl') {
     throw new NeurulesError(
       'UNSUPPORTED_FORMAT',
@@ -150,14 +153,6 @@ interface RowSource {
   csv: boolean;
   /** The error when no record was read: HEADER_ONLY, as the compiled reader says it. */
   empty: () => NeurulesError;
-}
-
-/** The kind of input, by extension, else by its first bytes. */
-function inputKind(file: string): 'csv' | 'jsonl' | 'parquet' {
-  if (isParquet(file)) return 'parquet';
-  const known = formatFromExtension(file);
-  if (known) return known;
-  return sniffFormat(readHead(file, 64).toString('utf8'));
 }
 
 /**
@@ -295,8 +290,6 @@ export function decisionQuery(
   conditions: (value: (f: Feature) => string) => RuleCondition[],
 ): string {
   const column = new Map(source.names.map((n, i) => [n, i]));
-  const missing = (t: string): string =>
-    `(${t} IS NULL OR ${t} IN (${MISSING_MARKERS.map(quoteString).join(', ')}))`;
   // Each feature's value and whether this row's value is one DuckDB can vouch for, from
   // its text as it is: neurules trims white space, so a value with any around it is handed
   // back (trimming here would cost more than the rare rows that need it). Numbers:
@@ -307,7 +300,7 @@ export function decisionQuery(
   // OK when the value was read, else when it is missing (CASE: the rare rows alone take
   // the second test).
   const okWhen = (v: string, t: string, read = 'true'): string =>
-    `(CASE WHEN ${v} IS NOT NULL THEN ${read} ELSE ${missing(t)} END)`;
+    `(CASE WHEN ${v} IS NOT NULL THEN ${read} ELSE ${missingSql(t)} END)`;
   for (const f of schema.features) {
     const i = column.get(f.name)!;
     const t = source.text(i);
@@ -379,7 +372,7 @@ async function runQuery(
   const { schema, ruleSet, decider, signal } = options;
   const summary = emptySummary(schema);
   const format = outputFormatOf(options.output);
-  const lines = lineFormat(format === 'csv' ? 'csv' : 'jsonl', schema.classes);
+  const lines = linesFor(format, schema.classes);
   // The rules in hit order, stated once over each feature's helper column.
   const conditions = ruleConditionsSql(
     ruleSet,
@@ -388,11 +381,10 @@ async function runQuery(
     'duckdb',
     (f, level) => String(f.type === 'categorical' ? f.levels.indexOf(level) : -1),
   );
-  const decisions = conditions.map(({ rule }) => {
-    const p = rule.event.params as unknown as Record<string, unknown>;
-    return { class: String(p.class), tail: lines.tail(p as unknown as Decision) };
-  });
-  const tails = new WeakMap<Decision, string>();
+  // Each rule's decision, as its event's params (what the evaluators hand out).
+  const decisions = conditions.map(({ rule }) => rule.event.params as unknown as Decision);
+  const tails = decisions.map((d) => lines.tail(d));
+  const tailOf = tailCache(lines);
   const count = (className: string, label: number | null): void =>
     countDecisions(summary, schema, className, label);
   // A row read here (handed back, or rejected by DuckDB): its line's text, or '' when it
@@ -408,13 +400,8 @@ async function runQuery(
     }
     const decided = decider.decide(parsed.record);
     const d = isPromise(decided) ? await decided : decided;
-    let tail = Object.isFrozen(d) ? tails.get(d) : undefined;
-    if (tail === undefined) {
-      tail = lines.tail(d);
-      if (Object.isFrozen(d)) tails.set(d, tail);
-    }
     count(d.class, parsed.label);
-    return lines.head(line) + tail;
+    return lines.head(line) + tailOf(d);
   };
 
   removeStaleRowsFiles();
@@ -423,6 +410,7 @@ async function runQuery(
     `neurules-rows-${process.pid}-${Date.now().toString(36)}.parquet`,
   );
   let output: DecisionOutput | undefined;
+  let input: number | undefined;
   try {
     // Step 1: every row decided (or handed back) by DuckDB, on all its threads.
     await watch(connection, options, totalBytes, () =>
@@ -446,7 +434,7 @@ async function runQuery(
           format,
           lines,
           firstLine: source.firstLine,
-          decisions: conditions.map(({ rule }) => rule.event.params as unknown as Decision),
+          decisions,
           classes: schema.classes,
         }),
       );
@@ -460,9 +448,11 @@ async function runQuery(
     const result = await connection.stream(`SELECT * FROM read_parquet(${quoteString(rowsFile)})`);
     let line = source.firstLine;
     let next = 0; // the next line DuckDB rejected
+    // The file is opened once for the lines DuckDB rejected (none in a clean file).
+    if (rejected.length > 0) input = fs.openSync(options.input, 'r');
     const rejectedText = async (): Promise<string> => {
       const { line: at, byte } = rejected[next++]!;
-      const raw = readLine(options.input, byte);
+      const raw = readLine(input!, options.input, byte);
       return isBlank(raw) ? '' : readHere(source.read(splitFields(raw), at), at);
     };
     let rows = 0;
@@ -483,9 +473,8 @@ async function runQuery(
         }
         const k = r.getItem(i) as number;
         if (k !== HANDED_BACK) {
-          const decision = decisions[k]!;
-          count(decision.class, y.getItem(i) as number | null);
-          text += lines.head(line) + decision.tail;
+          count(decisions[k]!.class, y.getItem(i) as number | null);
+          text += lines.head(line) + tails[k]!;
           continue;
         }
         const texts = (t.getItem(i) as DuckDBListValue).items as (string | null)[];
@@ -508,6 +497,7 @@ async function runQuery(
     await output?.discard();
     throw signal?.aborted ? signal.reason : e;
   } finally {
+    if (input !== undefined) fs.closeSync(input);
     fs.rmSync(rowsFile, { force: true });
   }
   options.onProgress?.({ records: summary.records, bytes: totalBytes, totalBytes });
@@ -550,10 +540,6 @@ async function watch(
   signal?.throwIfAborted();
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 /**
  * The lines DuckDB rejected (one entry per line), in file order, each with the offset of
  * its first byte (`line_byte_position` counts from 1).
@@ -570,35 +556,31 @@ async function rejectedLines(
 }
 
 /**
- * The text of the line that starts at `byte` (without its LF), decoded as the reader does.
+ * The text of the line of `file` (open as `fd`) that starts at `byte` (without its LF),
+ * decoded as the reader does.
  * The offset must start a line (after an LF, or the file's start): a DuckDB whose offsets
  * meant something else would otherwise make this read the wrong text.
  */
-function readLine(file: string, byte: number): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const before = Buffer.alloc(1);
-    if (byte > 0 && (fs.readSync(fd, before, 0, 1, byte - 1) !== 1 || before[0] !== 0x0a)) {
-      throw new NeurulesError(
-        'INTERNAL',
-        `DuckDB reported a rejected line of ${file} at byte ${byte}, which does not start a line`,
-        { file },
-      );
-    }
-    const parts: Buffer[] = [];
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    for (let at = byte; ;) {
-      const n = fs.readSync(fd, buffer, 0, buffer.length, at);
-      if (n === 0) break;
-      const end = buffer.subarray(0, n).indexOf(0x0a);
-      parts.push(Buffer.from(buffer.subarray(0, end < 0 ? n : end)));
-      if (end >= 0) break;
-      at += n;
-    }
-    return Buffer.concat(parts).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
+function readLine(fd: number, file: string, byte: number): string {
+  const before = Buffer.alloc(1);
+  if (byte > 0 && (fs.readSync(fd, before, 0, 1, byte - 1) !== 1 || before[0] !== 0x0a)) {
+    throw new NeurulesError(
+      'INTERNAL',
+      `DuckDB reported a rejected line of ${file} at byte ${byte}, which does not start a line`,
+      { file },
+    );
   }
+  const parts: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (let at = byte; ;) {
+    const n = fs.readSync(fd, buffer, 0, buffer.length, at);
+    if (n === 0) break;
+    const end = buffer.subarray(0, n).indexOf(0x0a);
+    parts.push(Buffer.from(buffer.subarray(0, end < 0 ? n : end)));
+    if (end >= 0) break;
+    at += n;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** Rows per rule index and label, from the rows file. */
@@ -705,17 +687,8 @@ function duckDbWriteError(e: unknown): unknown {
  * whose process is gone: a run killed outright cannot remove its own.
  */
 function removeStaleRowsFiles(): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(os.tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^neurules-rows-([1-9]\d{0,9})-[0-9a-z]+\.parquet$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid > 0x7fffffff || pid === process.pid || processAlive(pid)) continue;
-    fs.rmSync(path.join(os.tmpdir(), name), { force: true });
-  }
+  removeFilesOfDeadProcesses(
+    os.tmpdir(),
+    (name) => /^neurules-rows-(\d+)-[0-9a-z]+\.parquet$/.exec(name)?.[1],
+  );
 }

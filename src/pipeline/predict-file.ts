@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inputFileError, statInputFile } from '../data/read-input-file';
-import { formatFromExtension, sniffFormat } from '../data/read-records';
+import { formatFromExtension, type RecordFormat, sniffFormat } from '../data/read-records';
 import { streamRecords } from '../data/stream-records';
 import type { Schema } from '../data/types';
-import type { Decider, Decision } from '../engine/rule-engine';
+import type { Decider } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
-import { DecisionOutput } from './decision-output';
+import { DecisionOutput, tailCache } from './decision-output';
 
 export type { Decider };
 
@@ -95,28 +95,19 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   const totalBytes = statInputFile(options.input).size;
   const summary = emptySummary(schema);
 
-  if (isParquet(options.input)) {
+  const format = inputFormat(options.input);
+  if (format === 'parquet') {
     throw new NeurulesError(
       'UNSUPPORTED_FORMAT',
       `${options.input} is a Parquet file: --engine duckdb reads Parquet, this engine reads .csv and .jsonl`,
       { file: options.input, field: 'engine' },
     );
   }
-  const format = isCsv(options.input) ? 'csv' : 'jsonl';
   const output = new DecisionOutput(options.output, schema.classes, signal);
   const lines = output.lines();
-
   // Output goes out a batch at a time; a decision's text after its line number is made once
-  // per decision object (the compiled evaluator hands out one frozen object per rule).
-  const tails = new WeakMap<Decision, string>();
-  const lineOf = (line: number, d: Decision): string => {
-    let tail = Object.isFrozen(d) ? tails.get(d) : undefined;
-    if (tail === undefined) {
-      tail = lines.tail(d);
-      if (Object.isFrozen(d)) tails.set(d, tail);
-    }
-    return lines.head(line) + tail;
-  };
+  // per decision object.
+  const tailOf = tailCache(lines);
 
   let nextProgress = PROGRESS_EVERY;
   try {
@@ -136,7 +127,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
         // Awaited only when the decider is asynchronous (json-rules-engine).
         const d = isPromise(decided) ? await decided : decided;
         countDecisions(summary, schema, d.class, parsed.label);
-        text += lineOf(parsed.line, d);
+        text += lines.head(parsed.line) + tailOf(d);
       }
       if (text) await output.write(text);
       if (summary.records >= nextProgress) {
@@ -158,15 +149,22 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   return summary;
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+/** True for a promise (json-rules-engine decides asynchronously, the compiled evaluator not). */
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-/** A Parquet file, by extension or by its magic bytes `PAR1`. */
-export function isParquet(file: string): boolean {
-  if (path.extname(file).toLowerCase() === '.parquet') return true;
-  if (formatFromExtension(file)) return false;
-  return readHead(file, 4).toString('latin1') === 'PAR1';
+/**
+ * The format of an input file: by its extension (`.csv`, `.jsonl`, `.ndjson`, `.parquet`),
+ * else by its first bytes (`PAR1` is Parquet, `{` JSON lines, anything else CSV).
+ */
+export function inputFormat(file: string): RecordFormat | 'parquet' {
+  if (path.extname(file).toLowerCase() === '.parquet') return 'parquet';
+  const known = formatFromExtension(file);
+  if (known) return known;
+  const head = readHead(file, 64);
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+  return sniffFormat(head.toString('utf8'));
 }
 
 /** The first bytes of a file (fewer when it is shorter). */
@@ -182,10 +180,4 @@ export function readHead(file: string, bytes: number): Buffer {
   } catch (e) {
     throw inputFileError(file, e);
   }
-}
-
-function isCsv(file: string): boolean {
-  const known = formatFromExtension(file);
-  if (known) return known === 'csv';
-  return sniffFormat(readHead(file, 64).toString('utf8')) === 'csv';
 }
