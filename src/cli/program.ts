@@ -21,7 +21,11 @@ export function createProgram(io: CliIO): Command {
     )
     .version(require('../../package.json').version as string)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(codedUsageError(s)),
+    })
     .showHelpAfterError('(run with --help for usage)');
   registerBuild(program, io);
   registerPredict(program, io);
@@ -32,4 +36,15 @@ export function createProgram(io: CliIO): Command {
   registerAudit(program, io);
   registerStudio(program, io);
   return program;
+}
+
+/**
+ * A usage error of commander's (`error: option '--format <name>' argument 'xml' is
+ * invalid. Allowed choices are ...`) in the form of every other error: `error
+ * INVALID_ARGUMENT [--format] ...`, the option as its place, commander's words kept.
+ */
+export function codedUsageError(text: string): string {
+  const message = text.replace(/^error: /, '');
+  const option = /'(--[\w-]+)/.exec(message)?.[1];
+  return `error INVALID_ARGUMENT ${option ? `[${option}] ` : ''}${message}`;
 }

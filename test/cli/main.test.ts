@@ -207,6 +207,10 @@ describe('neurules export --format sql', () => {
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toContain(flag);
     expect(r.stderr).toMatch(/Allowed choices are/);
+    // Coded as every other error, the option as its place.
+    expect(r.stderr).toMatch(
+      new RegExp(`^error INVALID_ARGUMENT \\[${flag}\\] option '${flag} `, 'm'),
+    );
   });
 
   it('--dialect with the ml-cart format is INVALID_ARGUMENT naming dialect', async () => {
