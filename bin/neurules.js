@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// A closed pipe (`neurules predict ... | head`) is a normal way for a reader to stop.
-process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
+// Failures of standard output (a full disk: WRITE_FAILED, exit 2; a closed pipe, as in
+// `neurules predict ... | head`: a quiet exit 0) are handled by main(), in src/cli/main.ts.
 require('../dist/cli/main.js')
   .main(process.argv)
   .then((code) => {

@@ -76,7 +76,11 @@ export const ERROR_CATALOGUE = {
   },
   ROW_OUT_OF_RANGE: { area: 'input', meaning: 'a requested row number is not in the file' },
   // Records checked against a schema
-  UNKNOWN_FEATURE: { area: 'record', meaning: 'a record names a feature the model does not have' },
+  UNKNOWN_FEATURE: {
+    area: 'record',
+    meaning:
+      'a record, or an option such as `--redact` or `--immutable`, names a feature the model does not have',
+  },
   MISSING_FEATURE: { area: 'record', meaning: 'a record lacks a feature the model needs' },
   WRONG_TYPE: { area: 'record', meaning: 'a record value has the wrong type for its feature' },
   UNKNOWN_CATEGORY: {
@@ -108,7 +112,9 @@ export const ERROR_CATALOGUE = {
   },
   MODEL_LOCKED: {
     area: 'artifact',
-    meaning: 'another build of the same model is running (its lock file names the process)',
+    meaning:
+      'another build, accept or studio save of the same model is running (its lock file names the process)',
+    status: 409,
   },
   MODEL_FILE_MODIFIED: {
     area: 'artifact',
@@ -121,7 +127,8 @@ export const ERROR_CATALOGUE = {
   },
   RULE_UNKNOWN_CLASS: {
     area: 'artifact',
-    meaning: "a distilled rule decides a class that is not one of the schema's classes",
+    meaning:
+      "a distilled rule decides, or gives a probability for, a class that is not one of the schema's classes",
   },
   RULE_UNKNOWN_FACT: {
     area: 'artifact',
@@ -131,6 +138,11 @@ export const ERROR_CATALOGUE = {
     area: 'artifact',
     meaning:
       "a distilled rule's condition has an operator or value that is not valid for its feature's type",
+  },
+  RULE_INVALID_PARAMS: {
+    area: 'artifact',
+    meaning:
+      "a distilled rule's event params (probabilities, support, confidence, ...) are missing, mistyped or out of range",
   },
   SCHEMA_MISMATCH: {
     area: 'artifact',
@@ -148,7 +160,7 @@ export const ERROR_CATALOGUE = {
   NOT_A_REGULAR_FILE: {
     area: 'artifact',
     meaning:
-      'a path where neurules reads a file is a FIFO, device, socket or directory; only regular files are read',
+      'a path where neurules reads a file, or appends its decision log, is a FIFO, device, socket or directory (only regular files are read or appended to); or an output path (`--output`, `--out`) is a directory, socket or block device (outputs go to regular files, FIFOs and character devices)',
   },
   OUTSIDE_FOLDER: {
     area: 'artifact',
@@ -223,6 +235,11 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_FORMAT: {
     area: 'option',
     meaning: 'an input or output file is in a format the chosen evaluator does not read or write',
+  },
+  UNSUPPORTED_NAME: {
+    area: 'option',
+    meaning:
+      "a feature's name cannot be written in the export's language (a DMN export's FEEL), as the message says by the grammar rule",
   },
   WRITE_FAILED: {
     area: 'option',
@@ -358,7 +375,7 @@ export const ERROR_CATALOGUE = {
   FILE_CHANGED: {
     area: 'http',
     meaning:
-      'an override file changed on disk since the studio loaded it (another editor, a `git pull`): the save is refused, nothing is written',
+      'a file changed on disk since it was checked (a studio override file, the rule file `rules accept` verified): nothing is written',
     status: 409,
   },
   SAVE_BLOCKED: {
@@ -480,6 +497,27 @@ function editDistance(a: string, b: string): number {
     }
   }
   return prev[b.length]!;
+}
+
+/**
+ * INVALID_ARGUMENT naming `field` unless `value` is one of `choices` (an option whose values
+ * are a fixed list: a dialect, a format, on/off), with the choices and the nearest one.
+ *
+ * @example
+ * checkChoice(options.refit, ['on', 'off'], 'refit');
+ */
+export function checkChoice<T extends string>(
+  value: unknown,
+  choices: readonly T[],
+  field: string,
+): asserts value is T {
+  if ((choices as readonly unknown[]).includes(value)) return;
+  const found = String(value);
+  throw new NeurulesError(
+    'INVALID_ARGUMENT',
+    `${field}: expected one of ${choices.join(', ')}, found '${found}'${didYouMean(found, choices)}`,
+    { field },
+  );
 }
 
 /** A `, did you mean 'x'?` suffix, or ''. */

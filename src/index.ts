@@ -23,6 +23,7 @@ export {
   BACKEND_CHOICES,
   selectBackend,
   trainTeacher,
+  refitTeacher,
   shapeTeacher,
   saveTeacher,
   loadTeacher,
@@ -149,11 +150,15 @@ export {
   loadRuleSet,
   modelPaths,
   saveModel,
+  checkRulesReplaceable,
+  inspectRulesFile,
   FORMAT_VERSIONS,
   MODEL_NAME_PATTERN,
   type LoadedModel,
   type LoadOptions,
+  type RulesFileState,
   type SaveOptions,
+  type SaveResult,
   type SaveStep,
 } from './artifacts/model-store';
 export { lockModel, type ModelLock } from './artifacts/model-lock';
@@ -180,6 +185,13 @@ export {
   type ShapingReport,
   type TeacherShaping,
 } from './pipeline/distill-network';
+export {
+  trainAndDistill,
+  joinTables,
+  type Refit,
+  type TrainAndDistillOptions,
+  type TrainedAndDistilled,
+} from './pipeline/train-and-distill';
 export { openModel, type OpenModel } from './pipeline/open-model';
 export { loadModelData, loadTrainingRecords, type ModelData } from './pipeline/open-dataset';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
@@ -201,7 +213,15 @@ export {
   type SqlDialect,
   type SqlOptions,
 } from './exports/to-sql';
-export { DMN_NAMESPACE, feelNumber, ruleSetToDmn } from './exports/to-dmn';
+export {
+  DMN_NAMESPACE,
+  type DmnOptions,
+  FEEL_NAME_FORMS,
+  type FeelNameForm,
+  feelNameProblem,
+  feelNumber,
+  ruleSetToDmn,
+} from './exports/to-dmn';
 export {
   lintModelOverrides,
   formatLint,
@@ -213,6 +233,7 @@ export { measureImpact, type ModelImpact } from './pipeline/measure-impact';
 export {
   acceptRules,
   formatAcceptance,
+  type AcceptOptions,
   type EditImpact,
   type RulesAcceptance,
   type RulesChangeEntry,
@@ -253,7 +274,13 @@ export {
   REPORT_FORMATS,
   type ReportFormat,
 } from './report/render-report';
-export { replaceDirAtomic, writeFileAtomic } from './files/write-atomic';
+export { replaceDirAtomic, writeFileAtomic, writeOutputFile } from './files/write-atomic';
+export {
+  outputTarget,
+  type OutputTarget,
+  type ReplacedFile,
+  type WriteThrough,
+} from './files/output-target';
 export {
   readRegularFile,
   readRegularFileAsync,

@@ -68,6 +68,11 @@ export interface LoadedModel {
   committedRules?: RuleSet;
   /** The rule file's content hash (equal to `manifest.rulesHash` unless `allowEditedRules`). */
   rulesHash: string;
+  /**
+   * SHA-256 of the rule file's bytes as read: what a commit replacing the file checks it
+   * still holds (`rules accept`, see {@link SaveOptions.expectRulesFile}).
+   */
+  rulesFileSha256: string;
 }
 
 /** The steps of {@link saveModel}, in order; a test hook runs after each one. */
@@ -88,13 +93,40 @@ export type SaveStep =
 export interface SaveOptions {
   /** The model's lock, when the caller holds it already (a build takes it before training). */
   lock?: ModelLock;
+  /**
+   * The SHA-256 of the bytes the rule file must still hold when the commit replaces it:
+   * the file a caller read and checked (`rules accept` passes the edited file it verified,
+   * `LoadedModel.rulesFileSha256`). Anything else there is FILE_CHANGED: nothing is
+   * committed, and the file is left as it is. Without it, the rule file is checked as a
+   * build replaces it (see {@link checkRulesReplaceable} and `discardEdits`).
+   */
+  expectRulesFile?: string;
+  /**
+   * Replace a rule file holding an edit that was not accepted, keeping a copy of it beside
+   * it (`distilled.rules.json.edited-GENERATION`, named by `SaveResult.keptEditedRules`);
+   * without it such a file is RULES_MODIFIED, both before anything is written and at the
+   * commit. @defaultValue false
+   */
+  discardEdits?: boolean;
   /** Test hook, called after each step (fault injection: throw, or end the process). */
   afterStep?: (step: SaveStep) => void;
 }
 
+/** What {@link saveModel} committed. */
+export interface SaveResult {
+  /** The new generation's name and folder. */
+  generation: string;
+  dir: string;
+  /**
+   * Where the rule file that was replaced was kept, when it held rules that were not the
+   * committed rules of a model (an edit discarded with `discardEdits`, or a file that could
+   * not be checked; see {@link RulesFileState}).
+   */
+  keptEditedRules?: string;
+}
+
 const json = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
-const sha256 = (data: string | Uint8Array): string =>
-  createHash('sha256').update(data).digest('hex');
+const sha = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * Commit a model and its rules as one unit.
@@ -109,6 +141,14 @@ const sha256 = (data: string | Uint8Array): string =>
  * 3. Generations other than the new and the previous one are removed, as are temporary
  *    files of builds that died (the lock proves no build of this name is running).
  *
+ * The rule file being replaced is checked twice, before anything is written and again
+ * just before the commit's rename (an editor may save it at any time; the lock only keeps
+ * other neurules processes out): with `options.expectRulesFile` it must still hold exactly
+ * those bytes (FILE_CHANGED otherwise); without, it must hold the rules committed with the
+ * model it names, or be absent (RULES_MODIFIED for an edit that was not accepted, unless
+ * `options.discardEdits`). A file that is replaced without being the committed rules of a
+ * model is kept beside it (see {@link SaveResult.keptEditedRules}).
+ *
  * A failure before the commit leaves the old model current and removes what was written.
  * Takes the model's lock unless `options.lock` is given (MODEL_LOCKED when another process
  * holds it). Returns the new generation's name and folder.
@@ -117,12 +157,14 @@ export async function saveModel(
   loc: ModelLocation,
   a: ModelArtifacts,
   options: SaveOptions = {},
-): Promise<{ generation: string; dir: string }> {
+): Promise<SaveResult> {
   checkModelName(loc.name, 'name');
   const p = modelPaths(loc);
   const lock = options.lock ?? lockModel(p.dir, 'build');
   const step = (name: SaveStep): void => options.afterStep?.(name);
   try {
+    // Refused now rather than after every file of the generation has been written.
+    checkReplacedRules(loc, options);
     const previous = currentGeneration(p.rules);
     removeLeftovers(loc, previous);
     step('clean');
@@ -134,12 +176,15 @@ export async function saveModel(
     const rulesHash = ruleSetHash(ruleSet);
     const rulesFile = `rules-${rulesHash.slice(0, 12)}.json`;
     const rulesTmp = path.join(p.rulesDir, `.distilled.rules.json.${process.pid}.tmp`);
+    const keptTmp = path.join(p.rulesDir, `.distilled.rules.json.edited.${process.pid}.tmp`);
+    const kept = path.join(p.rulesDir, `distilled.rules.json.edited-${generation}`);
+    let keptEditedRules: string | undefined;
     try {
       fs.mkdirSync(tmp);
       const files: Record<string, string> = {};
       const put = (rel: string, data: string, name: SaveStep): void => {
         writeDurable(path.join(tmp, rel), data);
-        files[rel] = sha256(data);
+        files[rel] = sha(data);
         step(name);
       };
       put('schema.json', json(a.schema), 'write schema.json');
@@ -149,7 +194,7 @@ export async function saveModel(
       await a.saveTeacher(path.join(tmp, 'teacher'));
       for (const rel of listFiles(path.join(tmp, 'teacher'))) {
         const file = path.join(tmp, 'teacher', rel);
-        files[`teacher/${rel}`] = sha256(fs.readFileSync(file));
+        files[`teacher/${rel}`] = sha(fs.readFileSync(file));
         flush(file);
       }
       step('write teacher');
@@ -169,10 +214,24 @@ export async function saveModel(
       ensureDirectory(p.rulesDir, 'rules folder');
       writeDurable(rulesTmp, rulesJson);
       step('write rules temp');
+      // Checked again as late as possible: a file saved by an editor while the model was
+      // being written (minutes of training for a build) must not be replaced unseen. The
+      // window left is the few microseconds between this read and the rename.
+      const replaced = checkReplacedRules(loc, options);
+      // With `expectRulesFile` the file replaced is the one the caller checked and is
+      // committing (an accepted edit): nothing of it is lost.
+      const unaccepted = replaced.kind === 'edited' || replaced.kind === 'unchecked';
+      if (unaccepted && options.expectRulesFile === undefined) {
+        // Written whole, then renamed: a copy is never half there.
+        writeDurable(keptTmp, replaced.bytes);
+        fs.renameSync(keptTmp, kept);
+        keptEditedRules = kept;
+      }
       fs.renameSync(rulesTmp, p.rules);
     } catch (e) {
-      // Not committed: the rule file still names the previous generation.
-      for (const leftover of [tmp, final, rulesTmp])
+      // Not committed: the rule file still names the previous generation, and still holds
+      // what it held (so its copy goes too).
+      for (const leftover of [tmp, final, rulesTmp, keptTmp, ...(keptEditedRules ? [kept] : [])])
         fs.rmSync(leftover, { recursive: true, force: true });
       throw writeFailure(e, p.rules);
     }
@@ -180,10 +239,152 @@ export async function saveModel(
     step('commit');
     pruneGenerations(p.dir, new Set([generation, ...(previous ? [previous] : [])]));
     step('prune');
-    return { generation, dir: final };
+    return { generation, dir: final, ...(keptEditedRules && { keptEditedRules }) };
   } finally {
     if (!options.lock) lock.release();
   }
+}
+
+/**
+ * What `RULES_DIR/NAME/distilled.rules.json` holds, judged as a build about to replace it
+ * judges it:
+ *
+ * - `absent`: no file;
+ * - `committed`: the rules committed with the model it names (its rules hash is the
+ *   manifest's `rulesHash`), so replacing it loses nothing;
+ * - `edited`: readable rules of a model that is there, which differ from the rules
+ *   committed with it: an edit that was not accepted (`error` is the RULES_MODIFIED to
+ *   refuse it with, naming both hashes and the rules that differ);
+ * - `unchecked`: a file that cannot be compared with committed rules (not JSON, not a rule
+ *   file, or naming a generation or manifest that is not there, as when `models/` was
+ *   removed and `rules/` kept): it may be an edit, so it is kept when replaced (`why`
+ *   says what was missing).
+ *
+ * `bytes` is the file as read and `sha256` their hash.
+ */
+export type RulesFileState =
+  | { kind: 'absent' }
+  | { kind: 'committed'; bytes: Buffer; sha256: string }
+  | { kind: 'edited'; bytes: Buffer; sha256: string; error: NeurulesError }
+  | { kind: 'unchecked'; bytes: Buffer; sha256: string; why: string };
+
+/**
+ * Read the rule file of a model and say whether it holds the rules committed with the
+ * model (see {@link RulesFileState}). Only a rule file that is not a regular file (a
+ * FIFO, a folder) is an error (NOT_A_REGULAR_FILE): a model whose other files are
+ * damaged is still one a build may replace.
+ */
+export function inspectRulesFile(loc: ModelLocation): RulesFileState {
+  const p = modelPaths(loc);
+  // A dangling link is no file too: the commit renames over the link itself.
+  if (!statQuietly(p.rules)) return { kind: 'absent' };
+  const bytes = readRegularFile(p.rules, { missingCode: 'RULES_NOT_FOUND' });
+  const sha256 = sha(bytes);
+  const unchecked = (why: string): RulesFileState => ({ kind: 'unchecked', bytes, sha256, why });
+  let ruleSet: RuleSet;
+  try {
+    ruleSet = parseArtifact<RuleSet>(
+      bytes.toString('utf8'),
+      p.rules,
+      'neurules.rules',
+      FORMAT_VERSIONS.rules,
+    );
+  } catch (e) {
+    return unchecked((e as Error).message);
+  }
+  const generation: unknown = ruleSet.generation;
+  let dir = p.dir;
+  if (generation !== undefined) {
+    if (typeof generation !== 'string' || !GENERATION_PATTERN.test(generation))
+      return unchecked(`it names no generation folder (${JSON.stringify(generation)})`);
+    dir = path.join(p.dir, generation);
+  }
+  let manifest: ModelManifest;
+  try {
+    manifest = readArtifact<ModelManifest>(
+      path.join(dir, 'manifest.json'),
+      'neurules.model',
+      FORMAT_VERSIONS.model,
+    );
+  } catch (e) {
+    return unchecked((e as Error).message);
+  }
+  if (typeof manifest.rulesHash !== 'string')
+    return unchecked(`${path.join(dir, 'manifest.json')} records no rules hash`);
+  const rulesHash = ruleSetHash(ruleSet);
+  if (rulesHash === manifest.rulesHash) return { kind: 'committed', bytes, sha256 };
+  let committed: RuleSet | undefined;
+  try {
+    if (manifest.rulesFile !== undefined && !manifest.rulesFile.includes('/'))
+      committed = readArtifact<RuleSet>(
+        path.join(dir, manifest.rulesFile),
+        'neurules.rules',
+        FORMAT_VERSIONS.rules,
+      );
+  } catch {
+    // The message then names the hashes only.
+  }
+  return {
+    kind: 'edited',
+    bytes,
+    sha256,
+    error: rulesModified(p.rules, loc.name, rulesHash, manifest.rulesHash, ruleSet, committed),
+  };
+}
+
+/**
+ * Refuse to replace a rule file holding an edit that was not accepted: RULES_MODIFIED
+ * (the error {@link inspectRulesFile} describes), unless `discardEdits`. A build calls it
+ * before training, so it is refused at once rather than after minutes of work;
+ * {@link saveModel} checks again at the commit. Returns what the file holds.
+ *
+ * Refusing is the default, rather than replacing the file and keeping a copy: an edit
+ * nobody accepted is a decision someone meant to make, a copy beside the rule file is
+ * easily missed, and the new model would then decide other than its editor believes.
+ * A file that cannot be checked at all is not refused (a broken model is what a build
+ * repairs) but kept by the commit, since it may be an edit.
+ */
+export function checkRulesReplaceable(
+  loc: ModelLocation,
+  options: { discardEdits?: boolean } = {},
+): RulesFileState {
+  const state = inspectRulesFile(loc);
+  if (state.kind === 'edited' && !options.discardEdits) throw state.error;
+  return state;
+}
+
+/** {@link saveModel}'s check of the rule file it is about to replace. */
+function checkReplacedRules(loc: ModelLocation, options: SaveOptions): RulesFileState {
+  if (options.expectRulesFile === undefined) return checkRulesReplaceable(loc, options);
+  const state = inspectRulesFile(loc);
+  const found = state.kind === 'absent' ? undefined : state.sha256;
+  if (found !== options.expectRulesFile) {
+    const file = modelPaths(loc).rules;
+    throw new NeurulesError(
+      'FILE_CHANGED',
+      `${file} changed after it was checked: ${found === undefined ? 'it is gone' : `its SHA-256 is ${found.slice(0, 12)}…`}, the file checked had ${options.expectRulesFile.slice(0, 12)}…; nothing was committed, and the file was left as it is`,
+      { file },
+    );
+  }
+  return state;
+}
+
+/** RULES_MODIFIED: the rule file's rules are not the ones committed with the model. */
+function rulesModified(
+  file: string,
+  name: string,
+  found: string,
+  expected: string,
+  edited: RuleSet,
+  committed: RuleSet | undefined,
+): NeurulesError {
+  const comparable = committed && Array.isArray(committed.rules) && Array.isArray(edited.rules);
+  const changed = comparable ? ` (${describeRuleChanges(committed, edited)})` : '';
+  return new NeurulesError(
+    'RULES_MODIFIED',
+    `${file} has rules hash ${found.slice(0, 12)}…, expected ${expected.slice(0, 12)}…, the hash of the rules committed with model '${name}'${changed}`,
+    { file, field: 'rules' },
+  );
 }
 
 /** `YYYYMMDDTHHMMSSZ-xxxxxx`: sorts by creation time. */
@@ -219,7 +420,7 @@ function removeLeftovers(loc: ModelLocation, current: string | undefined): void 
   };
   remove(p.dir, (e) => e.startsWith('.tmp-'));
   remove(p.dir, (e) => GENERATION_PATTERN.test(e) && (current === undefined ? false : e > current));
-  remove(p.rulesDir, (e) => /^\.distilled\.rules\.json\.\d+\.tmp$/.test(e));
+  remove(p.rulesDir, (e) => /^\.distilled\.rules\.json\.(edited\.)?\d+\.tmp$/.test(e));
   remove(loc.modelsDir, (e) => e.startsWith(`.${loc.name}.tmp-`));
 }
 
@@ -261,7 +462,7 @@ function listFiles(dir: string): string[] {
 }
 
 /** Write a new file and flush it to the disk before returning. */
-function writeDurable(file: string, data: string): void {
+function writeDurable(file: string, data: string | Uint8Array): void {
   const fd = fs.openSync(file, 'wx');
   try {
     fs.writeFileSync(fd, data);
@@ -325,11 +526,13 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
     // A model of the old layout without its rules: its manifest's own problems first.
     readArtifact<ModelManifest>(legacy, 'neurules.model', FORMAT_VERSIONS.model);
   }
-  const ruleSet = readArtifact<RuleSet>(
+  // Read once: the hash of exactly these bytes is what `rules accept` checks at its commit.
+  const rulesBytes = readRegularFile(p.rules, { missingCode: 'RULES_NOT_FOUND' });
+  const ruleSet = parseArtifact<RuleSet>(
+    rulesBytes.toString('utf8'),
     p.rules,
     'neurules.rules',
     FORMAT_VERSIONS.rules,
-    'RULES_NOT_FOUND',
   );
   if (!Array.isArray(ruleSet.rules) || ruleSet.rules.length === 0) {
     throw new NeurulesError('INVALID_ARTIFACT', `${p.rules}: expected a non-empty 'rules' array`, {
@@ -382,14 +585,8 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
       ? read<RuleSet>(manifest.rulesFile, 'neurules.rules', FORMAT_VERSIONS.rules)
       : undefined;
   const rulesHash = ruleSetHash(ruleSet);
-  if (rulesHash !== manifest.rulesHash && !options.allowEditedRules) {
-    const changed = committedRules ? ` (${describeRuleChanges(committedRules, ruleSet)})` : '';
-    throw new NeurulesError(
-      'RULES_MODIFIED',
-      `${p.rules} has rules hash ${rulesHash.slice(0, 12)}…, expected ${manifest.rulesHash.slice(0, 12)}…, the hash of the rules committed with model '${loc.name}'${changed}`,
-      { file: p.rules, field: 'rules' },
-    );
-  }
+  if (rulesHash !== manifest.rulesHash && !options.allowEditedRules)
+    throw rulesModified(p.rules, loc.name, rulesHash, manifest.rulesHash, ruleSet, committedRules);
   // The rules must fit the schema, and the schema the network's input encoding. An edit
   // being accepted is verified by `rules accept` itself, with its own report.
   const issues = options.allowEditedRules ? [] : verifyRuleSet(ruleSet, schema, p.rules);
@@ -422,6 +619,7 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
     rulesFile: p.rules,
     ...(committedRules && { committedRules }),
     rulesHash,
+    rulesFileSha256: sha(rulesBytes),
   };
 }
 
@@ -459,7 +657,7 @@ function checkFiles(
     }
     const file = path.join(dir, rel);
     const bytes = readRegularFile(file, { missingCode: 'MODEL_NOT_FOUND' });
-    const found = sha256(bytes);
+    const found = sha(bytes);
     if (found !== expected) {
       throw new NeurulesError(
         'MODEL_FILE_MODIFIED',

@@ -102,6 +102,18 @@ export interface Metrics {
   overrides?: OverrideMetrics;
   /** What teacher shaping did. Absent in metrics written before it existed. */
   teacherShaping?: TeacherShapingReport;
+  /**
+   * Always answering the class most frequent in the rows the network learned from: its
+   * class and accuracy on the test split, the baseline the rules must beat to be worth
+   * reading. Absent in metrics written before it was measured.
+   */
+  majority?: { class: string; accuracy: number };
+  /**
+   * Present when the saved network is a refit: trained again on the training and
+   * validation rows together (`rows`) for the `epochs` early stopping chose on the
+   * validation rows. Absent when the build ran with refit off, or before refits existed.
+   */
+  refit?: { epochs: number; rows: number };
 }
 
 /** Validation figures of one network and the tree distilled from it. */

@@ -56,6 +56,10 @@ export function computeMetrics(input: {
   overrides?: { count: number; rules: number[] } | undefined;
   /** What teacher shaping did, recorded as it is. */
   teacherShaping?: TeacherShapingReport;
+  /** The class most frequent in the rows the network learned from: the baseline to beat. */
+  majority?: number;
+  /** The refit of the network (`TrainingSummary.refit`), recorded as it is. */
+  refit?: { epochs: number; rows: number };
 }): Metrics {
   const metrics: Metrics = {
     format: 'neurules.metrics',
@@ -70,7 +74,18 @@ export function computeMetrics(input: {
     testRows: input.rows.test,
     backend: input.backend,
     ...(input.teacherShaping && { teacherShaping: input.teacherShaping }),
+    ...(input.refit && { refit: input.refit }),
   };
+  if (input.majority !== undefined && input.classes) {
+    const always = input.majority;
+    metrics.majority = {
+      class: input.classes[always]!,
+      accuracy: agreement(
+        input.truth.map(() => always),
+        input.truth,
+      ),
+    };
+  }
   if (input.overrides) {
     const merged = input.overrides.rules;
     metrics.overrides = {
@@ -88,6 +103,12 @@ export function formatMetricsTable(m: Metrics): string {
   const rows: [string, string][] = [
     ['teacher accuracy (network, test)', m.teacherAccuracy.toFixed(3)],
     ['rules accuracy (test)', m.rulesAccuracy.toFixed(3)],
+    ...(m.majority
+      ? ([[`  always '${m.majority.class}' (majority class)`, m.majority.accuracy.toFixed(3)]] as [
+          string,
+          string,
+        ][])
+      : []),
     ['fidelity (rules = network, test)', m.fidelity.toFixed(3)],
     ...balancedRows(m),
     ...(m.overrides
@@ -106,6 +127,11 @@ export function formatMetricsTable(m: Metrics): string {
       ? ([['teacher shaping', m.teacherShaping.used ? 'kept' : 'not kept']] as [string, string][])
       : []),
     ['train / validation / test rows', `${m.trainRows} / ${m.validationRows} / ${m.testRows}`],
+    ...(m.refit
+      ? ([
+          ['network refit on train + validation', `${m.refit.rows} rows, ${m.refit.epochs} epochs`],
+        ] as [string, string][])
+      : []),
     ['backend', m.backend],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -1,5 +1,8 @@
 import { type Command, CommanderError } from 'commander';
 import { formatIssue, isNeurulesError } from '../errors';
+import { streamName } from '../files/output-target';
+import { isClosedPipe, writeFailure } from '../files/write-failure';
+import { flushed } from '../files/write-through';
 import { type CommandContext, hintFor } from './hints';
 import type { CliIO } from './options';
 import { createProgram } from './program';
@@ -12,6 +15,11 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 /**
  * Run the CLI on `argv` with `io`; resolves to the exit code. `from: 'node'` takes argv
  * as in `process.argv` (node and the script first), `'user'` as the arguments alone.
+ *
+ * Standard output failing (a full disk, `> /dev/full`) is WRITE_FAILED, exit 2, whether a
+ * command sees it while writing (predict stops) or only after it has printed (explain).
+ * Its reader closing it (`| head`) ends the command quietly with exit 0, as a reader that
+ * stops reading is a normal end for a filter.
  */
 export async function run(
   argv: readonly string[],
@@ -23,16 +31,39 @@ export async function run(
   program.hook('preAction', (_program, action) => {
     active = action;
   });
+  let failed: Error | undefined;
+  const onError = (e: Error): void => {
+    failed ??= e;
+  };
+  io.stdout.on('error', onError);
   try {
-    await program.parseAsync([...argv], { from });
-    return EXIT.ok;
-  } catch (e) {
-    return reportError(e, io.stderr, active && contextOf(active));
+    let code: number;
+    try {
+      await program.parseAsync([...argv], { from });
+      code = EXIT.ok;
+    } catch (e) {
+      code = reportError(e, io.stderr, active && contextOf(active));
+    }
+    // What the command printed last may fail only now (a pipe writes it later).
+    await flushed(io.stdout);
+    if (code === EXIT.ok && failed) {
+      code = reportError(
+        writeFailure(failed, streamName(io.stdout), { wroteInto: true, stream: true }),
+        io.stderr,
+      );
+    }
+    return code;
+  } finally {
+    io.stdout.removeListener('error', onError);
   }
 }
 
 /** Run the CLI with `argv` (as in `process.argv`); resolves to the exit code. */
 export function main(argv: string[]): Promise<number> {
+  // Failures of standard output are reported by `run`; one after it (there is nothing left
+  // to write) and any of standard error (nowhere left to report it) are not a crash.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   return run(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -53,7 +84,8 @@ function contextOf(command: Command): CommandContext {
 /**
  * Print an error for a person and choose the exit code: a NeurulesError as one
  * `error FILE:LINE:COLUMN CODE message` line per problem, then a `hint:` line where the
- * CLI knows what to do next; anything else as an internal error with its stack.
+ * CLI knows what to do next; anything else as an internal error with its stack. A
+ * WRITE_FAILED whose cause is a closed pipe (EPIPE) is no error: nothing is printed, exit 0.
  */
 export function reportError(
   e: unknown,
@@ -68,6 +100,8 @@ export function reportError(
       ? EXIT.ok
       : EXIT.usage;
   }
+  // The reader of the output closed it (`neurules predict ... | head`): it wanted no more.
+  if (isClosedPipe(e)) return EXIT.ok;
   if (isNeurulesError(e)) {
     const issues = e.issues.length ? e.issues : [{ code: e.code, message: e.message }];
     for (const issue of issues) err.write(`error ${formatIssue(issue)}\n`);

@@ -6,7 +6,8 @@ export function buildReporter(
   isTTY: boolean,
 ): (e: BuildProgress) => void {
   let lastPlainEpoch = 0;
-  let trainingLineClosed = false;
+  /** A redrawn training line is on the terminal, not yet ended by a newline. */
+  let barOpen = false;
   return (e) => {
     switch (e.stage) {
       case 'data':
@@ -21,20 +22,26 @@ export function buildReporter(
         out.write(`tfjs backend: ${e.backend}\n`);
         break;
       case 'teacher': {
-        const text = `epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  val loss ${e.valLoss.toFixed(4)}  val acc ${e.valAccuracy.toFixed(3)}`;
+        // A refit trains on the validation rows: its validation figures would mislead.
+        const text = e.refit
+          ? `epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}`
+          : `epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  val loss ${e.valLoss.toFixed(4)}  val acc ${e.valAccuracy.toFixed(3)}`;
+        const what = e.refit ? 'refitting network' : 'training network';
         if (isTTY) {
           const width = 24;
           const done = Math.round((e.epoch / e.epochs) * width);
-          out.write(`\rtraining network [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}`);
-        } else if (e.epoch === 1 || e.epoch - lastPlainEpoch >= 10) {
+          out.write(`\r${what} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}`);
+          barOpen = e.epoch < e.epochs;
+          if (!barOpen) out.write('\n');
+        } else if (e.epoch === 1 || e.epoch - lastPlainEpoch >= 10 || e.epoch < lastPlainEpoch) {
           lastPlainEpoch = e.epoch;
-          out.write(`training network: ${text}\n`);
+          out.write(`${what}: ${text}\n`);
         }
         break;
       }
       case 'distilling':
-        if (isTTY && !trainingLineClosed) out.write('\n');
-        trainingLineClosed = true;
+        if (barOpen) out.write('\n');
+        barOpen = false;
         out.write(`distill: ${e.message}\n`);
         break;
       case 'distill': {

@@ -1,7 +1,8 @@
 import { MISSING_MARKERS, NUMBER_PATTERN_SQL } from '../data/parse-value';
 import type { Feature, Schema } from '../data/types';
-import { NeurulesError } from '../errors';
+import { checkChoice } from '../errors';
 import { quoteIdentifier, quoteString } from './sql-quote';
+import { duckdbIsText, levelSql } from './typed-levels';
 
 export { quoteIdentifier, quoteString };
 import type { Region } from '../regions/region';
@@ -38,6 +39,10 @@ interface Dialect {
   isNumber: (t: string) => string;
   /** The number of `t` (only used where `isNumber(t)` holds), NULL when not finite. */
   toNumber: (t: string) => string;
+  /** The trimmed text `t` compared byte by byte, whatever the column's collation. */
+  binary: (t: string) => string;
+  /** Where a column's value is a number as stored, its type test and its value. */
+  stored?: { when: (column: string) => string; value: (column: string) => string };
 }
 
 const MAX_DOUBLE = '1.7976931348623157e308';
@@ -50,6 +55,8 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
     // A number out of range (1e309) casts to infinity: NULL here, as neurules refuses it.
     toNumber: (t) =>
       `CASE WHEN abs(TRY_CAST(${t} AS DOUBLE)) <= ${MAX_DOUBLE} THEN TRY_CAST(${t} AS DOUBLE) END`,
+    // A column declared `COLLATE nocase` passes its collation on through CAST and TRIM.
+    binary: (t) => `(${t} COLLATE "binary")`,
   },
   postgres: {
     text: 'TEXT',
@@ -58,6 +65,8 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
     // numeric holds 1e309 without error; only finite doubles are cast.
     toNumber: (t) =>
       `CASE WHEN abs(CAST(${t} AS NUMERIC)) <= ${MAX_DOUBLE} THEN CAST(${t} AS DOUBLE PRECISION) END`,
+    // A nondeterministic (case-insensitive ICU) collation would make 'A' equal 'a'.
+    binary: (t) => `(${t} COLLATE "C")`,
   },
   sqlite: {
     text: 'TEXT',
@@ -68,24 +77,28 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
     // CAST('1e309' AS REAL) is Inf in SQLite: out-of-range values are NULL here.
     toNumber: (t) =>
       `CASE WHEN abs(CAST(${t} AS REAL)) <= ${MAX_DOUBLE} THEN CAST(${t} AS REAL) END`,
+    // A function's result has no collation in SQLite: TRIM drops the column's.
+    binary: (t) => t,
+    // A stored INTEGER or REAL is read as stored: older SQLite versions write a REAL as
+    // text with 15 digits, which need not read back as the same number.
+    stored: {
+      when: (c) => `typeof(${c}) IN ('integer', 'real')`,
+      value: (c) => `CAST(${c} AS REAL)`,
+    },
   },
   ansi: {
     text: 'VARCHAR(1000)',
     double: 'DOUBLE PRECISION',
     isNumber: (t) => portableIsNumber(t),
     toNumber: (t) => `CAST(${t} AS DOUBLE PRECISION)`,
+    // The standard names no collation every engine has.
+    binary: (t) => t,
   },
 };
 
 /** INVALID_ARGUMENT (field `dialect`) unless `dialect` is one of {@link SQL_DIALECTS}. */
 export function checkDialect(dialect: unknown): asserts dialect is SqlDialect {
-  if (!(SQL_DIALECTS as readonly unknown[]).includes(dialect)) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `dialect: expected one of ${SQL_DIALECTS.join(', ')}, found '${String(dialect)}'`,
-      { field: 'dialect' },
-    );
-  }
+  checkChoice(dialect, SQL_DIALECTS, 'dialect');
 }
 
 /** A double literal that reads back as exactly this number in every engine. */
@@ -100,13 +113,18 @@ function numberLiteral(x: number, d: Dialect): string {
  * each rule stated by its exact region. The query returns every column of the table, then
  * `neurules_rule` (the deciding rule's id), `neurules_error` and `neurules_class`.
  *
- * It does not depend on how the engine typed the columns: each feature is read as trimmed
- * text, as `neurules predict` reads a CSV cell. `NULL`, `''`, `'?'` and `'NA'` are missing
- * values. A numeric feature's text must be a plain decimal number (as neurules parses
- * numbers), compared as a number; otherwise the record gets no class and
- * `neurules_error` is `WRONG_TYPE`, the code `predict` rejects it with. A categorical
- * feature compares as text; a level the model has never seen goes where the rules send
- * unseen levels (the rest side of every split). Names and values are quoted, never spliced.
+ * Each feature is read as `predict` reads a CSV cell, whatever type the engine gave its
+ * column. A text column's value is trimmed; `NULL`, `''`, `'?'` and `'NA'` are missing
+ * values. A numeric feature's text (a typed number's text: `1.50` for a DECIMAL, `7` for an
+ * integer) must be a plain decimal number, as neurules parses numbers, compared as a
+ * number; otherwise the record gets no class and `neurules_error` is `WRONG_TYPE`, the code
+ * `predict` rejects it with. A categorical feature compares as text; a typed value
+ * (DuckDB's BOOLEAN for yes/no, an integer, a DECIMAL, a DOUBLE, a date) is read back as
+ * the one level the engine would have read as that value, as an unseen text when no level
+ * would, and is refused (`WRONG_TYPE`) when several would or the type has no text to read
+ * back (`typed-levels.ts`; the `ansi` dialect, with no standard way to ask a value's type,
+ * reads text only). A level the model has never seen goes where the rules send unseen
+ * levels (the rest side of every split). Names and values are quoted, never spliced.
  *
  * @throws NeurulesError INVALID_ARGUMENT for an unknown dialect; OVERLAPPING_RULES,
  *   UNKNOWN_FACT or UNSUPPORTED_* (naming the rule) for a rule set whose hit order or
@@ -118,39 +136,62 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   const d = DIALECTS[dialectName];
   const table = options.table ?? 'records';
   const src = 'neurules_src';
-  const cast = (f: Feature): string => `TRIM(CAST(${src}.${quoteIdentifier(f.name)} AS ${d.text}))`;
-  // A feature's value as the rules compare it, from its trimmed text `t`: a number, or the
-  // text; NULL when missing. (CASE, not AND/OR: engines may evaluate both sides of AND,
-  // and a cast of text that is not a number fails in PostgreSQL.)
-  const valueOf = (f: Feature, t: string): string =>
-    f.type === 'numeric'
-      ? `(CASE WHEN ${missingSql(t)} THEN NULL WHEN ${d.isNumber(t)} THEN ${d.toNumber(t)} END)`
-      : `(CASE WHEN ${missingSql(t)} THEN NULL ELSE ${t} END)`;
-  // 1 when a numeric feature's text is present but not a finite plain number (predict's
-  // WRONG_TYPE), else 0.
-  const refusedOf = (t: string): string =>
-    `(CASE WHEN ${missingSql(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`;
-  // DuckDB computes each feature's value once per record, in helper columns that the outer
-  // SELECT leaves out (EXCLUDE); the other dialects spell the value out at each use.
+  // DuckDB computes each feature's trimmed text, then its value, once per record, in helper
+  // columns that the outer SELECT leaves out (EXCLUDE); the other dialects spell the value
+  // out at each use.
   const helpers = dialectName === 'duckdb';
   const at = (f: Feature): number => schema.features.indexOf(f);
+  const source = (f: Feature): string => `${src}.${quoteIdentifier(f.name)}`;
+  const textOf = (f: Feature): string => d.binary(`TRIM(CAST(${source(f)} AS ${d.text}))`);
+  const column = (f: Feature): string =>
+    helpers ? `neurules_texts.${quoteIdentifier(f.name)}` : source(f);
+  const cast = (f: Feature): string => (helpers ? `neurules_texts.neurules_t${at(f)}` : textOf(f));
+  // A finite number `x`, else NULL (predict refuses 1e309 and infinities).
+  const finite = (x: string): string => `(CASE WHEN abs(${x}) <= ${MAX_DOUBLE} THEN ${x} END)`;
+  // A feature's value as the rules compare it, read from its column: a number, or the text
+  // (or what a typed column's value reads back as); NULL when missing. Then `refused`: 1
+  // when the value is present but predict refuses it (WRONG_TYPE), else 0. (CASE, not
+  // AND/OR: engines may evaluate both sides of AND, and a cast of text that is not a number
+  // fails in PostgreSQL.)
+  const read = (f: Feature): { value: string; refused?: string } => {
+    const t = cast(f);
+    if (f.type === 'categorical') return levelSql(dialectName, f, column(f), t, missingSql);
+    const stored = d.stored && {
+      when: d.stored.when(column(f)),
+      value: finite(d.stored.value(column(f))),
+    };
+    const head = stored ? `WHEN ${stored.when} THEN ` : '';
+    return {
+      value: `(CASE ${stored ? `${head}${stored.value} ` : ''}WHEN ${missingSql(t)} THEN NULL WHEN ${d.isNumber(t)} THEN ${d.toNumber(t)} END)`,
+      refused: `(CASE ${stored ? `${head}(CASE WHEN ${stored.value} IS NULL THEN 1 ELSE 0 END) ` : ''}WHEN ${missingSql(t)} THEN 0 WHEN ${d.isNumber(t)} THEN (CASE WHEN ${d.toNumber(t)} IS NULL THEN 1 ELSE 0 END) ELSE 1 END)`,
+    };
+  };
+  const reads = new Map(schema.features.map((f) => [f, read(f)]));
+  const checked = schema.features.filter((f) => reads.get(f)!.refused !== undefined);
   const value = (f: Feature): string =>
-    helpers ? `neurules_helpers.neurules_v${at(f)}` : valueOf(f, cast(f));
+    helpers ? `neurules_helpers.neurules_v${at(f)}` : reads.get(f)!.value;
+  // In DuckDB a categorical value is refused exactly when it is NULL for a text that is not
+  // missing (see `levelSql`): a test of two helper columns, not the lookup again, and none
+  // at all for a text column (the guard is a constant DuckDB folds).
   const refused = (f: Feature): string =>
-    helpers ? `(neurules_helpers.neurules_b${at(f)} = 1)` : `(${refusedOf(cast(f))} = 1)`;
+    !helpers
+      ? `(${reads.get(f)!.refused} = 1)`
+      : f.type === 'categorical'
+        ? `(CASE WHEN ${duckdbIsText(`neurules_helpers.${quoteIdentifier(f.name)}`)} THEN false ELSE (neurules_helpers.neurules_v${at(f)} IS NULL AND NOT ${missingSql(`neurules_helpers.neurules_t${at(f)}`)}) END)`
+        : `(neurules_helpers.neurules_b${at(f)} = 1)`;
+  const textColumns = schema.features.map((f, i) => ({ name: `neurules_t${i}`, sql: textOf(f) }));
   const helperColumns = schema.features.flatMap((f, i) => [
-    { name: `neurules_v${i}`, sql: valueOf(f, cast(f)) },
-    ...(f.type === 'numeric' ? [{ name: `neurules_b${i}`, sql: refusedOf(cast(f)) }] : []),
+    { name: `neurules_v${i}`, sql: reads.get(f)!.value },
+    ...(f.type === 'numeric' ? [{ name: `neurules_b${i}`, sql: reads.get(f)!.refused! }] : []),
   ]);
-  const numeric = schema.features.filter((f) => f.type === 'numeric');
 
   const ordered = ruleConditionsSql(ruleSet, schema, value, dialectName);
   const errorCase =
-    numeric.length === 0
+    checked.length === 0
       ? 'CAST(NULL AS ' + d.text + ')'
-      : `CASE ${numeric.map((f) => `WHEN ${refused(f)} THEN 'WRONG_TYPE'`).join('\n    ')} END`;
+      : `CASE ${checked.map((f) => `WHEN ${refused(f)} THEN 'WRONG_TYPE'`).join('\n    ')} END`;
   const anyError =
-    numeric.length === 0 ? '(1 = 0)' : `(${numeric.map((f) => refused(f)).join(' OR ')})`;
+    checked.length === 0 ? '(1 = 0)' : `(${checked.map((f) => refused(f)).join(' OR ')})`;
   const ruleCase = [
     'CASE',
     `    WHEN ${anyError} THEN NULL`,
@@ -168,16 +209,20 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   if (helpers) {
     return [
       `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect ${dialectName}`,
-      `SELECT neurules_decided.* EXCLUDE (${helperColumns.map((h) => h.name).join(', ')}),`,
+      `SELECT neurules_decided.* EXCLUDE (${[...textColumns, ...helperColumns].map((h) => h.name).join(', ')}),`,
       `  ${classCase} AS ${quoteIdentifier(CLASS_COLUMN)}`,
       `FROM (`,
       `  SELECT neurules_helpers.*,`,
       `  ${ruleCase} AS ${quoteIdentifier(RULE_COLUMN)},`,
       `  ${errorCase} AS ${quoteIdentifier(ERROR_COLUMN)}`,
       `  FROM (`,
-      `    SELECT ${src}.*,`,
+      `    SELECT neurules_texts.*,`,
       helperColumns.map((h) => `    ${h.sql} AS ${h.name}`).join(',\n'),
-      `    FROM ${quoteIdentifier(table)} AS ${src}`,
+      `    FROM (`,
+      `      SELECT ${src}.*,`,
+      textColumns.map((h) => `      ${h.sql} AS ${h.name}`).join(',\n'),
+      `      FROM ${quoteIdentifier(table)} AS ${src}`,
+      `    ) AS neurules_texts`,
       `  ) AS neurules_helpers`,
       `) AS neurules_decided`,
       '',

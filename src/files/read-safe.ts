@@ -270,8 +270,8 @@ function inside(folder: string, target: string): boolean {
   return rel !== '' && !path.isAbsolute(rel) && rel.split(path.sep)[0] !== '..';
 }
 
-/** What a path is, for messages ("found a FIFO (named pipe)"). */
-function kindOf(s: fs.Stats | fs.Dirent): string {
+/** What a path is, in words for messages ("found a FIFO (named pipe)"). */
+export function kindOf(s: fs.Stats | fs.Dirent): string {
   if (s.isFile()) return 'a regular file';
   if (s.isDirectory()) return 'a directory';
   if (s.isFIFO()) return 'a FIFO (named pipe)';

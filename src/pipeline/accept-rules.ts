@@ -9,6 +9,7 @@ import {
   modelPaths,
   ruleChanges,
   saveModel,
+  type SaveOptions,
 } from '../artifacts/model-store';
 import type { Metrics, ModelLocation } from '../artifacts/types';
 import { compileRuleSet } from '../engine/compile-rules';
@@ -47,6 +48,16 @@ export interface RulesAcceptance {
   generation?: string;
 }
 
+/** Options of {@link acceptRules}. */
+export interface AcceptOptions {
+  /** Check and measure, record nothing. @defaultValue false */
+  dryRun?: boolean;
+  /** TensorFlow.js backend that measures the network. @defaultValue 'auto' */
+  backend?: BackendChoice;
+  /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
+  afterSaveStep?: SaveOptions['afterStep'];
+}
+
 /** One line of `RULES_DIR/NAME/changes.jsonl`. */
 export interface RulesChangeEntry extends Omit<
   RulesAcceptance,
@@ -68,11 +79,16 @@ export interface RulesChangeEntry extends Omit<
  * a new generation with the same network, schema and tree, the accepted rules, and metrics
  * measured anew, made current by one rename of the rule file; then one line in
  * `RULES_DIR/NAME/changes.jsonl`. Holds the model's lock throughout (MODEL_LOCKED while
- * a build runs).
+ * a build runs). The commit replaces the rule file only if it still holds exactly the
+ * bytes that were verified: an edit saved meanwhile is FILE_CHANGED, nothing is committed
+ * and the newer file stays as it is, to be accepted in turn.
+ *
+ * Throws NeurulesError: what `loadModel` and `verifyRuleSet` report, RULES_GAP,
+ * RULES_OVERLAP, the compiled evaluator's refusals, FILE_CHANGED, MODEL_LOCKED.
  */
 export async function acceptRules(
   loc: ModelLocation,
-  options: { dryRun?: boolean; backend?: BackendChoice } = {},
+  options: AcceptOptions = {},
 ): Promise<RulesAcceptance> {
   checkModelName(loc.name);
   const p = modelPaths(loc);
@@ -153,7 +169,12 @@ export async function acceptRules(
             fs.copyFileSync(path.join(m.teacherDir, f), path.join(dir, f));
         },
       },
-      { lock },
+      {
+        lock,
+        // The bytes verified above: an edit saved since is refused, not overwritten.
+        expectRulesFile: m.rulesFileSha256,
+        ...(options.afterSaveStep && { afterStep: options.afterSaveStep }),
+      },
     );
     appendChange(p.changes, {
       time: new Date().toISOString(),

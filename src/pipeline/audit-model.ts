@@ -2,7 +2,8 @@ import type { ModelLocation } from '../artifacts/types';
 import { gatherAudit } from '../audit/gather-audit';
 import { readDecisionLog } from '../audit/read-decision-log';
 import type { AuditReport } from '../audit/types';
-import { writeFileAtomic } from '../files/write-atomic';
+import { outputTarget } from '../files/output-target';
+import { writeOutputFile } from '../files/write-atomic';
 import { renderReport, reportFormat, type ReportFormat } from '../report/render-report';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { loadModelData, loadTrainingRecords } from './open-dataset';
@@ -14,7 +15,12 @@ export interface AuditModelOptions {
   data?: string;
   /** The service's decision log, for drift (`neurules serve --decision-log`). */
   log?: string;
-  /** Where to write the rendered report (atomically); nothing is written without it. */
+  /**
+   * Where to write the rendered report; nothing is written without it. A regular file (or
+   * a link's target) is replaced atomically; a FIFO, a character device or `/dev/stdout`
+   * is written into (see `outputTarget`); a directory or a socket is NOT_A_REGULAR_FILE,
+   * refused before the audit runs.
+   */
   out?: string;
   /** The report's format. @defaultValue from `out`'s extension (`.md`, `.json`), else html */
   format?: string;
@@ -38,6 +44,8 @@ export async function auditModel(
   options: AuditModelOptions = {},
 ): Promise<{ report: AuditReport; format: ReportFormat; text: string }> {
   const format = reportFormat(options.out ?? '', options.format);
+  // A directory or a socket is refused before minutes of work, not after.
+  if (options.out !== undefined) outputTarget(options.out);
   const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
   const training = options.log !== undefined ? loadTrainingRecords(loc, data) : undefined;
   const model = await openModel(loc, { teacher: true, backend: options.backend ?? 'auto' });
@@ -50,7 +58,7 @@ export async function auditModel(
       ...(options.now && { now: options.now }),
     });
     const text = renderReport(report, format);
-    if (options.out !== undefined) writeFileAtomic(options.out, text);
+    if (options.out !== undefined) await writeOutputFile(options.out, text);
     return { report, format, text };
   } finally {
     model.teacher!.dispose();

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { computeMetrics } from '../audit/metrics';
-import { checkModelName, modelPaths, saveModel, type SaveOptions } from '../artifacts/model-store';
+import {
+  checkModelName,
+  checkRulesReplaceable,
+  modelPaths,
+  saveModel,
+  type SaveOptions,
+} from '../artifacts/model-store';
 import { checkDirectory, lockModel, type ModelLock } from '../artifacts/model-lock';
 import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
@@ -21,8 +27,9 @@ import { compileTree } from '../rules/compile-tree';
 import type { RuleSet } from '../rules/types';
 import { type BackendChoice, selectBackend } from '../teacher/backend';
 import { saveTeacher } from '../teacher/model-io';
-import { type TrainOptions, type TrainProgress, trainTeacher } from '../teacher/train-teacher';
-import { checkTeacherShaping, distillNetwork, type TeacherShaping } from './distill-network';
+import type { TrainOptions, TrainProgress } from '../teacher/train-teacher';
+import { checkTeacherShaping, type TeacherShaping } from './distill-network';
+import { checkRefit, type Refit, trainAndDistill } from './train-and-distill';
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
@@ -66,8 +73,20 @@ export interface BuildOptions {
    * `distillNetwork`). @defaultValue 'auto'
    */
   teacherShaping?: TeacherShaping;
+  /**
+   * Train the final network again on the training and validation rows together, once the
+   * validation rows have chosen its epochs and teacher shaping (see `trainAndDistill`).
+   * @defaultValue 'on'
+   */
+  refit?: Refit;
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
+  /**
+   * Replace a distilled rule file holding a hand edit that was not accepted, keeping a copy
+   * of it beside the new one (`BuildResult.keptEditedRules`); without it such a file is
+   * RULES_MODIFIED, before training and again at the commit. @defaultValue false
+   */
+  discardEdits?: boolean;
   /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
   afterSaveStep?: SaveOptions['afterStep'];
 }
@@ -109,6 +128,8 @@ export interface BuildResult {
   /** The test split, for showing an example decision. */
   test: Table;
   seconds: number;
+  /** Where the rule file this build replaced was kept, when it was not committed rules. */
+  keptEditedRules?: string;
 }
 
 /**
@@ -138,6 +159,7 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   // Before any work: a bad option fails now, not after the network has trained.
   checkDistillOptions({ ...options.distill, maxRules });
   checkTeacherShaping(options.teacherShaping ?? 'auto');
+  checkRefit(options.refit ?? 'on');
   // The lock, taken before reading or training: a second build of this name is refused
   // now (MODEL_LOCKED), and a models or rules folder that is a file is found now.
   const loc = { modelsDir, rulesDir, name };
@@ -145,6 +167,9 @@ export async function buildModel(options: BuildOptions): Promise<BuildResult> {
   checkDirectory(path.join(rulesDir, name), 'rules folder');
   const lock = lockModel(modelPaths(loc).dir, 'build');
   try {
+    // A hand edit of the rule file that was not accepted is refused now (RULES_MODIFIED),
+    // not after training; saveModel checks again at the commit.
+    checkRulesReplaceable(loc, { discardEdits: options.discardEdits ?? false });
     return await buildLocked(options, loc, lock, started);
   } finally {
     lock.release();
@@ -197,22 +222,19 @@ async function buildLocked(
 
   const backend = await selectBackend(options.backend ?? 'auto');
   progress({ stage: 'backend', backend: backend.name });
-  const trained = await trainTeacher(split.train, split.validation, {
-    ...options.training,
+  // The marks do not change training or distillation: they are for counterfactuals.
+  const distilled = await trainAndDistill(schema, split, {
+    ...options.distill,
+    ...(options.training && { training: options.training }),
+    maxRules,
     seed,
-    onProgress: (p) => progress({ stage: 'teacher', ...p }),
+    teacherShaping: options.teacherShaping ?? 'auto',
+    refit: options.refit ?? 'on',
+    onTrainProgress: (p) => progress({ stage: 'teacher', ...p }),
+    onProgress: (message) => progress({ stage: 'distilling', message }),
   });
-  let teacher = trained;
+  const teacher = distilled.teacher;
   try {
-    // The marks do not change distillation: they are for counterfactuals.
-    const distilled = await distillNetwork(schema, split, trained, {
-      ...options.distill,
-      maxRules,
-      seed,
-      teacherShaping: options.teacherShaping ?? 'auto',
-      onProgress: (message) => progress({ stage: 'distilling', message }),
-    });
-    teacher = distilled.teacher;
     const distillation = distilled.distillation;
     const tree = distillation.tree;
     const ruleSet = compileTree(tree, schema, name, distillation.leafStats);
@@ -251,6 +273,8 @@ async function buildLocked(
       },
       backend: backend.name,
       teacherShaping: distilled.shaping,
+      majority: majorityClass(split.train.labels.concat(split.validation.labels)),
+      ...(teacher.summary.refit && { refit: teacher.summary.refit }),
     });
     const manifest: ModelManifest = {
       format: 'neurules.model',
@@ -272,7 +296,7 @@ async function buildLocked(
       rulesHash: ruleSetHash(ruleSet),
       distill: distillation.report,
     };
-    await saveModel(
+    const saved = await saveModel(
       loc,
       {
         manifest,
@@ -282,7 +306,11 @@ async function buildLocked(
         ruleSet,
         saveTeacher: (dir) => saveTeacher(teacher, dir),
       },
-      { lock, ...(options.afterSaveStep && { afterStep: options.afterSaveStep }) },
+      {
+        lock,
+        discardEdits: options.discardEdits ?? false,
+        ...(options.afterSaveStep && { afterStep: options.afterSaveStep }),
+      },
     );
     const modelDir = path.join(modelsDir, name);
     const rulesFile = path.join(rulesDir, name, 'distilled.rules.json');
@@ -298,11 +326,22 @@ async function buildLocked(
       metrics,
       test: { ...split.test, schema },
       seconds: (Date.now() - started) / 1000,
+      ...(saved.keptEditedRules && { keptEditedRules: saved.keptEditedRules }),
     };
   } finally {
     teacher.dispose();
-    if (teacher !== trained) trained.dispose();
   }
+}
+
+/** The class most frequent among `labels` (the lowest index on a tie). */
+function majorityClass(labels: readonly number[]): number {
+  const counts: number[] = [];
+  for (const y of labels) counts[y] = (counts[y] ?? 0) + 1;
+  let best = 0;
+  counts.forEach((n, k) => {
+    if (n > (counts[best] ?? 0)) best = k;
+  });
+  return best;
 }
 
 /** The split fractions every build uses (recorded in the manifest). */

@@ -1,8 +1,14 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { processAlive } from '../artifacts/model-lock';
-import { writeFailure } from '../files/write-atomic';
+import { type OutputTarget, outputTarget, streamName } from '../files/output-target';
+import { placeOutputFile, writeFailure } from '../files/write-atomic';
+import { flushed, ThroughStream } from '../files/write-through';
 import { quoteIdentifier, quoteString } from '../exports/sql-quote';
 
 /** The formats `predict` writes, named by the output file's extension. */
@@ -110,32 +116,44 @@ function csvField(text: string): string {
 }
 
 /**
- * Where decision lines go: a stream, or a file written to a temporary file beside it
- * (`.NAME.PID.tmp`) and renamed at the end, so the file is either the whole new output or
- * what it was. A Parquet file is written as JSON lines and converted with DuckDB
- * (`@duckdb/node-api`) before the rename.
+ * Where decision lines go: a caller's stream (left open at the end), or an output named by
+ * a path, taken as `outputTarget` classifies it. A regular file (or a path where nothing
+ * is, or a link's target) is written to a temporary file beside it (`.NAME.PID.tmp`) and
+ * renamed over it at the end, so it is either the whole new output or what it was. A
+ * FIFO, a character device or a descriptor (`/dev/stdout`) gets the lines as they come.
+ * A Parquet output is written as JSON lines first (beside a replaced file, else in the
+ * temporary folder) and converted with DuckDB (`@duckdb/node-api`) at the end.
  */
 export class DecisionOutput {
   readonly format: OutputFormat;
-  private readonly out: NodeJS.WritableStream;
-  private readonly target: string | undefined;
-  private readonly tmp: string | undefined;
+  /** What errors name: the output as named, or the caller's stream. */
+  private readonly name: string;
+  /** The named output; undefined for a caller's stream. */
+  private readonly target: OutputTarget | undefined;
+  /** Where lines are written, opened at the first write (see {@link stream}). */
+  private out: NodeJS.WritableStream | undefined;
+  /** The temporary file lines are written to, when they do not go straight to the output. */
+  private tmp: string | undefined;
   private writeError: Error | undefined;
+  private readonly onError = (e: Error): void => {
+    this.writeError ??= e;
+  };
 
   constructor(
-    output: string | NodeJS.WritableStream,
+    output: string | OutputTarget | NodeJS.WritableStream,
     private readonly classes: readonly string[],
     private readonly signal?: AbortSignal,
   ) {
-    this.format = outputFormatOf(output);
-    if (typeof output === 'string') {
-      this.target = output;
-      removeStaleTemporaryFiles(output);
-      this.tmp = temporaryFile(output, process.pid);
-      this.out = fs.createWriteStream(this.tmp);
-      this.out.on('error', (e: Error) => (this.writeError ??= e));
+    if (typeof output === 'string' || isOutputTarget(output)) {
+      this.target = typeof output === 'string' ? outputTarget(output) : output;
+      this.name = this.target.name;
+      this.format = outputFormatOf(this.name);
+      if (this.target.kind === 'replace') removeStaleTemporaryFiles(this.target.path);
     } else {
-      this.out = output;
+      this.target = undefined;
+      this.name = streamName(output);
+      this.format = 'jsonl';
+      this.out = output.on('error', this.onError);
     }
   }
 
@@ -144,36 +162,42 @@ export class DecisionOutput {
     return linesFor(this.format, this.classes);
   }
 
-  /** The temporary file being written, when the output is a file. */
-  get temporaryPath(): string | undefined {
-    return this.tmp;
-  }
-
   /** Write text, waiting while the stream is full. */
   async write(text: string): Promise<void> {
+    const out = this.stream();
     this.check();
-    if (!this.out.write(text))
-      await once(this.out, 'drain', this.signal ? { signal: this.signal } : {});
+    if (!out.write(text)) {
+      try {
+        await once(out, 'drain', this.signal ? { signal: this.signal } : {});
+      } catch (e) {
+        this.check();
+        throw e; // aborted
+      }
+    }
     this.check();
   }
 
   /**
-   * Finish a file: close it, let `edit` rewrite the temporary file (in the text format),
-   * convert it to Parquet when asked, rename it into place. A stream is left open (it may
-   * be standard output).
+   * Finish: a caller's stream is left open once what was written has gone out; a
+   * write-through target's stream is ended; a temporary file is closed, converted to
+   * Parquet when asked, and put in place (renamed over a replaced file, copied into a
+   * write-through one).
    */
-  async commit(edit?: (file: string) => Promise<void>): Promise<void> {
-    if (!this.tmp || !this.target) return;
-    this.out.end();
-    if (!this.writeError) await once(this.out, 'close');
-    this.check();
-    if (edit) {
+  async commit(): Promise<void> {
+    if (!this.target) {
       try {
-        await edit(this.tmp);
-      } catch (e) {
-        throw writeFailure(e, this.target);
+        await flushed(this.out!);
+        this.check();
+      } finally {
+        this.release();
       }
+      return;
     }
+    const out = this.stream(); // opened here when not a line was written
+    out.end();
+    await finished(out).catch(this.onError);
+    this.check();
+    if (this.tmp === undefined) return; // written through
     let ready = this.tmp;
     if (this.format === 'parquet') {
       ready = `${this.tmp}.parquet`;
@@ -181,38 +205,133 @@ export class DecisionOutput {
         await jsonLinesToParquet(this.tmp, ready, this.classes);
       } catch (e) {
         fs.rmSync(ready, { force: true });
-        throw writeFailure(e, this.target);
+        throw writeFailure(e, this.name);
       } finally {
         fs.rmSync(this.tmp, { force: true });
       }
     }
     try {
-      fs.renameSync(ready, this.target);
-    } catch (e) {
-      fs.rmSync(ready, { force: true });
-      throw writeFailure(e, this.target);
+      await placeOutputFile(ready, this.target);
+    } finally {
+      fs.rmSync(ready, { force: true }); // gone already when it was renamed into place
+    }
+  }
+
+  /**
+   * Finish with the whole output made as a file by `produce` (DuckDB's `COPY`, in the
+   * output's own format), where no line was written: it is written beside a replaced file
+   * and renamed over it, or in the temporary folder and copied into a write-through target
+   * or a caller's stream. `produce` rejects with file-system errors (WRITE_FAILED here).
+   */
+  async commitFile(produce: (file: string) => Promise<void>): Promise<void> {
+    const file = this.temporaryPath();
+    try {
+      try {
+        await produce(file);
+      } catch (e) {
+        throw writeFailure(e, this.name, { stream: !this.target });
+      }
+      if (this.target) {
+        await placeOutputFile(file, this.target);
+        return;
+      }
+      await pipeline(fs.createReadStream(file), this.out!, { end: false }).catch(this.onError);
+      await flushed(this.out!);
+      this.check();
+    } finally {
+      fs.rmSync(file, { force: true });
+      this.release();
     }
   }
 
   /**
    * Remove the temporary file (after the stream is closed, if it was still opening: else the
-   * file would appear after its removal). The output file is left as it was.
+   * file would appear after its removal), or stop writing into a write-through target. A
+   * replaced output file is left as it was.
    */
   async discard(): Promise<void> {
-    if (!this.tmp) return;
-    const out = this.out as fs.WriteStream;
-    if (!out.closed) {
+    this.release();
+    if (!this.target) return;
+    const out = this.out as Writable | undefined;
+    if (out && !out.closed) {
       const closed = once(out, 'close').catch(() => undefined);
       out.destroy();
       await closed;
     }
+    if (this.tmp === undefined) return;
     fs.rmSync(this.tmp, { force: true });
     fs.rmSync(`${this.tmp}.parquet`, { force: true });
   }
 
-  private check(): void {
-    if (this.writeError) throw writeFailure(this.writeError, this.target!);
+  /**
+   * The stream lines go to, opened at the first write: the caller's, a write-through
+   * target's own (text formats), or a temporary file's.
+   */
+  private stream(): NodeJS.WritableStream {
+    if (this.out) return this.out;
+    const target = this.target!;
+    if (target.kind === 'through' && this.format !== 'parquet') {
+      this.out = new ThroughStream(target);
+    } else {
+      this.tmp = this.temporaryPath();
+      // 'wx': never written through something put at the temporary name since.
+      this.out = fs.createWriteStream(this.tmp, { flags: 'wx' });
+    }
+    return this.out.on('error', this.onError);
   }
+
+  /**
+   * A temporary file for the whole output: beside a replaced file (so the rename stays in
+   * one file system), else in the temporary folder. Whatever is at that name from an
+   * earlier process of the same PID is removed first (a link there is removed, not followed).
+   */
+  private temporaryPath(): string {
+    const target = this.target;
+    if (target?.kind !== 'replace') return scratchFile();
+    const file = temporaryFile(target.path, process.pid);
+    try {
+      fs.rmSync(file, { force: true });
+    } catch (e) {
+      throw writeFailure(e, this.name); // e.g. a folder at that name
+    }
+    return file;
+  }
+
+  /** Stop listening to a caller's stream (its errors after this run are not this run's). */
+  private release(): void {
+    if (!this.target) this.out?.removeListener('error', this.onError);
+  }
+
+  private check(): void {
+    if (this.writeError) {
+      throw writeFailure(this.writeError, this.name, {
+        wroteInto: this.target?.kind !== 'replace',
+        stream: !this.target,
+      });
+    }
+  }
+}
+
+/** True for an `OutputTarget` (not a stream). */
+function isOutputTarget(output: OutputTarget | NodeJS.WritableStream): output is OutputTarget {
+  const kind = (output as { kind?: unknown }).kind;
+  return kind === 'replace' || kind === 'through';
+}
+
+/**
+ * A fresh file name in the temporary folder, `neurules-output-PID-RANDOM.tmp`, for an
+ * output that cannot be made beside its target (a FIFO, a device, a stream); the files of
+ * dead processes with such names are removed first.
+ */
+function scratchFile(): string {
+  removeFilesOfDeadProcesses(
+    os.tmpdir(),
+    (name) => /^neurules-output-(\d+)-[0-9a-f]+\.tmp(?:\.parquet)?$/.exec(name)?.[1],
+  );
+  return path.join(
+    os.tmpdir(),
+    `neurules-output-${process.pid}-${randomBytes(6).toString('hex')}.tmp`,
+  );
 }
 
 /**
@@ -238,7 +357,7 @@ async function jsonLinesToParquet(
 }
 
 /** The temporary file a process with `pid` writes `target` to before renaming it. */
-export function temporaryFile(target: string, pid: number): string {
+function temporaryFile(target: string, pid: number): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
 }
 
@@ -246,7 +365,7 @@ export function temporaryFile(target: string, pid: number): string {
  * Remove the temporary files of `target` (see {@link temporaryFile}) whose process is no
  * longer alive: a run killed outright (SIGKILL, a power cut) leaves its file behind.
  */
-export function removeStaleTemporaryFiles(target: string): void {
+function removeStaleTemporaryFiles(target: string): void {
   const prefix = `.${path.basename(target)}.`;
   removeFilesOfDeadProcesses(path.dirname(target), (name) => {
     const tail = name.endsWith('.tmp.parquet') ? '.tmp.parquet' : '.tmp';

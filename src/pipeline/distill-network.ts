@@ -4,7 +4,7 @@ import type { DataRecord, Schema, Table } from '../data/types';
 import { type Distillation, distill, type DistillOptions, hardLabels } from '../distill/distill';
 import { decideRecords } from '../distill/route-records';
 import { perturbRecords } from '../distill/sample-records';
-import { NeurulesError } from '../errors';
+import { checkChoice, NeurulesError } from '../errors';
 import { createRandom } from '../random';
 import type { Teacher } from '../teacher/create-teacher';
 import { shapeTeacher } from '../teacher/shape-teacher';
@@ -17,13 +17,7 @@ export type ShapingReport = TeacherShapingReport;
 
 /** INVALID_ARGUMENT (field `teacherShaping`) unless `mode` is `auto` or `off`. */
 export function checkTeacherShaping(mode: unknown): asserts mode is TeacherShaping {
-  if (mode !== 'auto' && mode !== 'off') {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `teacherShaping: expected auto or off, found '${String(mode)}'`,
-      { field: 'teacherShaping' },
-    );
-  }
+  checkChoice(mode, ['auto', 'off'] as const, 'teacherShaping');
 }
 
 /** How much of the target the tree's decision takes: the rest is the label or the network. */
@@ -55,10 +49,17 @@ export async function distillNetwork(
   schema: Schema,
   split: { train: Table; validation: Table },
   teacher: Teacher,
-  options: DistillOptions & { teacherShaping?: TeacherShaping } = {},
+  options: DistillOptions & { teacherShaping?: TeacherShaping; shapingRounds?: number } = {},
 ): Promise<{ teacher: Teacher; distillation: Distillation; shaping: ShapingReport }> {
-  const { teacherShaping = 'auto', ...distillOptions } = options;
+  const { teacherShaping = 'auto', shapingRounds, ...distillOptions } = options;
   checkTeacherShaping(teacherShaping);
+  if (shapingRounds !== undefined && !(Number.isInteger(shapingRounds) && shapingRounds >= 0)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `shapingRounds: expected a whole number ≥ 0, found ${shapingRounds}`,
+      { field: 'shapingRounds' },
+    );
+  }
   const progress = options.onProgress ?? (() => {});
   // The steps of the first distillation are reported; a shaped network's are the same ones.
   const run = (network: Teacher, quiet = false): Distillation =>
@@ -86,6 +87,7 @@ export async function distillNetwork(
   const figures = (network: Teacher, d: Distillation): ShapingFigures =>
     measureFigures(network, d, split.validation, near);
   const before = figures(teacher, first);
+  if (shapingRounds !== undefined) return shapeFixed(shapingRounds);
   if (teacherShaping === 'off') {
     return {
       teacher,
@@ -134,6 +136,36 @@ export async function distillNetwork(
     distillation: current.distillation,
     shaping: { mode: 'auto', used, rounds, reason, before, after },
   };
+
+  /**
+   * Exactly `count` rounds, none checked: the rounds were chosen on a held-out split before
+   * (a refit network has trained on the validation rows, so they can no longer judge it).
+   */
+  async function shapeFixed(count: number) {
+    let kept = { teacher, distillation: first };
+    for (let round = 1; round <= count; round++) {
+      progress(`shaping the network toward the rules (round ${round} of ${count})`);
+      const shaped = await shapeRound(schema, split, kept.teacher, kept.distillation, {
+        seed: (options.seed ?? 42) + round,
+        epochs: SHAPING_EPOCHS,
+      });
+      if (kept.teacher !== teacher) kept.teacher.dispose();
+      progress('distilling the shaped network');
+      kept = { teacher: shaped, distillation: run(shaped, true) };
+    }
+    const used = count > 0;
+    return {
+      ...kept,
+      shaping: {
+        mode: teacherShaping,
+        used,
+        rounds: count,
+        reason: `${count} round${count === 1 ? '' : 's'}, as chosen on the validation split`,
+        before,
+        ...(used && { after: figures(kept.teacher, kept.distillation) }),
+      },
+    };
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
 import { loadModelFiles } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
 import { toMlCartModel } from '../distill/export-ml-cart';
-import { NeurulesError } from '../errors';
-import { ruleSetToDmn } from '../exports/to-dmn';
+import { checkChoice, NeurulesError } from '../errors';
+import { checkFeelNames, ruleSetToDmn } from '../exports/to-dmn';
 import { checkDialect, ruleSetToSql } from '../exports/to-sql';
-import { writeFileAtomic } from '../files/write-atomic';
+import { outputTarget } from '../files/output-target';
+import { writeOutputFile } from '../files/write-atomic';
 import { openModel } from './open-model';
 
 /** The formats a model can be exported in. */
@@ -21,12 +22,18 @@ export interface ExportOptions {
   dialect?: string;
   /** `sql`: the table the query reads. @defaultValue 'records' */
   table?: string;
-  /** Also write the text here, atomically. */
+  /** `dmn`: how feature names are written in FEEL (`FEEL_NAME_FORMS`). @defaultValue 'standard' */
+  feelNames?: string;
+  /**
+   * Also write the text here: a regular file (or a link's target) atomically, a FIFO, a
+   * character device or `/dev/stdout` written into (see `outputTarget`); a directory or a
+   * socket is NOT_A_REGULAR_FILE.
+   */
   out?: string;
 }
 
 /**
- * A model in another format, as text; with `out`, also written there atomically.
+ * A model in another format, as text; with `out`, also written there (see `ExportOptions.out`).
  *
  * - `ml-cart`: the distilled tree as ml-cart's model JSON (numeric features only).
  * - `sql`: one query deciding every record of a table as the model's rule set does
@@ -42,13 +49,7 @@ export async function exportModel(
   options: ExportOptions = {},
 ): Promise<string> {
   const format = options.format ?? 'ml-cart';
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `format: expected one of ${EXPORT_FORMATS.join(', ')}, found '${format}'`,
-      { field: 'format' },
-    );
-  }
+  checkChoice(format, EXPORT_FORMATS, 'format');
   if (format !== 'sql' && (options.dialect !== undefined || options.table !== undefined)) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
@@ -56,6 +57,14 @@ export async function exportModel(
       { field: options.dialect !== undefined ? 'dialect' : 'table' },
     );
   }
+  if (format !== 'dmn' && options.feelNames !== undefined) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `feelNames: only the dmn format takes it, found format '${format}'`,
+      { field: 'feelNames' },
+    );
+  }
+  if (options.out !== undefined) outputTarget(options.out); // refused before the model is opened
   let text: string;
   if (format === 'sql') {
     const dialect = options.dialect ?? 'duckdb';
@@ -67,12 +76,14 @@ export async function exportModel(
       ...(options.table !== undefined && { table: options.table }),
     });
   } else if (format === 'dmn') {
+    const feelNames = options.feelNames ?? 'standard';
+    checkFeelNames(feelNames); // before the model is opened
     const model = await openModel(loc);
-    text = ruleSetToDmn(model.ruleSet, model.schema);
+    text = ruleSetToDmn(model.ruleSet, model.schema, { feelNames });
   } else {
     const { schema, tree } = loadModelFiles(loc);
     text = JSON.stringify(toMlCartModel(tree, schema)) + '\n';
   }
-  if (options.out !== undefined) writeFileAtomic(options.out, text);
+  if (options.out !== undefined) await writeOutputFile(options.out, text);
   return text;
 }

@@ -19,19 +19,15 @@ import {
   ruleConditionsSql,
 } from '../exports/to-sql';
 import type { RuleSet } from '../rules/types';
+import { type OutputTarget, outputTarget } from '../files/output-target';
+import { kindOf } from '../files/read-safe';
 import {
   DecisionOutput,
   linesFor,
   removeFilesOfDeadProcesses,
   tailCache,
   type LineFormat,
-  type OutputFormat,
-  outputFormatOf,
-  removeStaleTemporaryFiles,
-  temporaryFile,
 } from './decision-output';
-import { writeFailure } from '../files/write-atomic';
-import { pipeline } from 'node:stream/promises';
 import { openDuckDb } from './duckdb-connection';
 import {
   countDecisions,
@@ -52,6 +48,11 @@ export interface PredictDuckDbOptions extends PredictFileOptions {
   threads?: number | undefined;
   /** Told what the run does differently from the plain DuckDB path, in a sentence. */
   onNote?: (note: string) => void;
+  /**
+   * Milliseconds between two progress reports while DuckDB reads (from its own progress
+   * figures). @defaultValue 500
+   */
+  progressInterval?: number | undefined;
 }
 
 const MAX_PROBLEMS = 100;
@@ -93,13 +94,19 @@ const EXACT_NUMBER_TYPES = new Set([
  * is the row's number from 1, and each value is read as DuckDB writes it as text
  * (`CAST(value AS VARCHAR)`), as if the file were a CSV that DuckDB exported.
  *
+ * A FIFO or a device (any input that is not a regular file) cannot be read by DuckDB,
+ * which reads by offset: the compiled engine's reader streams it instead, with a note; a
+ * Parquet one is UNSUPPORTED_FORMAT.
+ *
  * @throws NeurulesError UNSUPPORTED_FORMAT for JSONL input, ENGINE_UNAVAILABLE without
  *   `@duckdb/node-api`, and otherwise what {@link predictFile} throws for the same file
  */
 export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<PredictSummary> {
   const { input, signal } = options;
   signal?.throwIfAborted();
-  const totalBytes = statInputFile(input).size;
+  const stats = statInputFile(input);
+  const totalBytes = stats.size;
+  // By extension alone for a FIFO or a device (their first bytes can be read only once).
   const kind = inputFormat(input);
   if (kind === 'jsonl') {
     throw new NeurulesError(
@@ -107,6 +114,21 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
       `${input}: --engine duckdb reads .csv and .parquet files; JSON lines are read by --engine compiled`,
       { file: input, field: 'engine' },
     );
+  }
+  if (!stats.isFile()) {
+    if (kind === 'parquet') {
+      throw new NeurulesError(
+        'UNSUPPORTED_FORMAT',
+        `${input} is ${kindOf(stats)}: Parquet is read by offset (its footer first), so a Parquet input must be a regular file`,
+        { file: input },
+      );
+    }
+    // DuckDB reads a file by offset (ESPIPE on a FIFO), and a CSV file twice; the compiled
+    // reader streams it once from its start.
+    options.onNote?.(
+      `${input} is ${kindOf(stats)}, which DuckDB cannot read (it reads files by offset), so the compiled engine reads it (same output)`,
+    );
+    return predictFile(options);
   }
   if (kind === 'csv') {
     const irregular = csvIrregularity(input);
@@ -117,6 +139,8 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
       return predictFile(options);
     }
   }
+  // The output is looked at before the work starts: a directory is refused at once.
+  const output = typeof options.output === 'string' ? outputTarget(options.output) : options.output;
   const source = kind === 'csv' ? csvSource(input, options.schema) : undefined;
   const connection = await openDuckDb({ threads: options.threads });
   try {
@@ -129,7 +153,7 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
       await connection.run('SET enable_progress_bar_print = false');
     }
     const rows = source ?? (await parquetSource(connection, input, options.schema));
-    return await runQuery(connection, rows, options, totalBytes);
+    return await runQuery(connection, rows, { ...options, output }, totalBytes);
   } finally {
     connection.closeSync();
   }
@@ -366,12 +390,13 @@ export function decisionQuery(
 async function runQuery(
   connection: DuckDBConnection,
   source: RowSource,
-  options: PredictDuckDbOptions,
+  options: Omit<PredictDuckDbOptions, 'output'> & { output: OutputTarget | NodeJS.WritableStream },
   totalBytes: number,
 ): Promise<PredictSummary> {
   const { schema, ruleSet, decider, signal } = options;
   const summary = emptySummary(schema);
-  const format = outputFormatOf(options.output);
+  const output = new DecisionOutput(options.output, schema.classes, signal);
+  const format = output.format;
   const lines = linesFor(format, schema.classes);
   // The rules in hit order, stated once over each feature's helper column.
   const conditions = ruleConditionsSql(
@@ -409,7 +434,6 @@ async function runQuery(
     os.tmpdir(),
     `neurules-rows-${process.pid}-${Date.now().toString(36)}.parquet`,
   );
-  let output: DecisionOutput | undefined;
   let input: number | undefined;
   try {
     // Step 1: every row decided (or handed back) by DuckDB, on all its threads.
@@ -430,8 +454,7 @@ async function runQuery(
       await connection.run('SET threads = 1');
       await watch(connection, options, undefined, () =>
         writeWithDuckDb(connection, rowsFile, {
-          output: options.output,
-          format,
+          output,
           lines,
           firstLine: source.firstLine,
           decisions,
@@ -442,7 +465,6 @@ async function runQuery(
       return summary;
     }
     // Step 2 otherwise: the rows in file order, numbered and written here.
-    output = new DecisionOutput(options.output, schema.classes, signal);
     if (lines.header) await output.write(lines.header);
     await connection.run('SET threads = 1');
     const result = await connection.stream(`SELECT * FROM read_parquet(${quoteString(rowsFile)})`);
@@ -494,7 +516,7 @@ async function runQuery(
     if (summary.records + summary.rejected === 0) throw source.empty();
     await output.commit();
   } catch (e) {
-    await output?.discard();
+    await output.discard();
     throw signal?.aborted ? signal.reason : e;
   } finally {
     if (input !== undefined) fs.closeSync(input);
@@ -511,7 +533,7 @@ async function runQuery(
  */
 async function watch(
   connection: DuckDBConnection,
-  options: PredictDuckDbOptions,
+  options: Pick<PredictDuckDbOptions, 'signal' | 'onProgress' | 'progressInterval'>,
   totalBytes: number | undefined,
   step: () => Promise<unknown>,
 ): Promise<void> {
@@ -526,7 +548,7 @@ async function watch(
             const bytes = Math.round((percentage / 100) * totalBytes);
             onProgress({ records: Number(rows), bytes, totalBytes });
           }
-        }, 500)
+        }, options.progressInterval ?? 500)
       : undefined;
   try {
     await step();
@@ -601,15 +623,14 @@ async function rowGroups(
 /**
  * Write the lines of a rows file where DuckDB decided every row, from DuckDB itself: the
  * same text as {@link LineFormat} makes (each rule's tail is a literal), or the same
- * Parquet columns. A file is written beside the target and renamed; a stream gets a
- * temporary file's content.
+ * Parquet columns. DuckDB writes the whole output as one file, which `output` puts in place
+ * (see `DecisionOutput.commitFile`).
  */
 async function writeWithDuckDb(
   connection: DuckDBConnection,
   rowsFile: string,
   o: {
-    output: string | NodeJS.WritableStream;
-    format: OutputFormat;
+    output: DecisionOutput;
     lines: LineFormat;
     firstLine: number;
     decisions: Decision[];
@@ -620,13 +641,8 @@ async function writeWithDuckDb(
   const byRule = (value: (d: Decision) => string): string =>
     `CASE neurules_r ${o.decisions.map((d, k) => `WHEN ${k} THEN ${value(d)}`).join(' ')} END`;
   const rows = `FROM read_parquet(${quoteString(rowsFile)})`;
-  if (typeof o.output === 'string') removeStaleTemporaryFiles(o.output);
-  const target =
-    typeof o.output === 'string'
-      ? temporaryFile(o.output, process.pid)
-      : path.join(os.tmpdir(), `neurules-lines-${process.pid}-${Date.now().toString(36)}`);
-  let sql: string;
-  if (o.format === 'parquet') {
+  let copy: (target: string) => string;
+  if (o.output.format === 'parquet') {
     const probabilities = (d: Decision): string =>
       `struct_pack(${o.classes
         .map((c) => {
@@ -634,7 +650,7 @@ async function writeWithDuckDb(
           return `${quoteIdentifier(c)} := ${typeof p === 'number' ? `CAST('${String(p)}' AS DOUBLE)` : 'CAST(NULL AS DOUBLE)'}`;
         })
         .join(', ')})`;
-    sql =
+    copy = (target) =>
       `COPY (SELECT ${line} AS line, ${byRule((d) => quoteString(d.class))} AS class, ` +
       `${byRule((d) => quoteString(d.ruleId))} AS "ruleId", ${byRule(probabilities)} AS probabilities ` +
       `${rows}) TO ${quoteString(target)} (FORMAT parquet)`;
@@ -643,28 +659,17 @@ async function writeWithDuckDb(
     // column's name).
     const text = `${quoteString(o.lines.prefix)} || CAST(${line} AS VARCHAR) || ${byRule((d) => quoteString(o.lines.tail(d).slice(0, -1)))}`;
     const header = o.lines.header ? quoteIdentifier(o.lines.header.slice(0, -1)) : 'neurules_line';
-    sql =
+    copy = (target) =>
       `COPY (SELECT ${text} AS ${header} ${rows}) TO ${quoteString(target)} ` +
       `(FORMAT csv, HEADER ${o.lines.header ? 'true' : 'false'}, QUOTE '', ESCAPE '', DELIMITER '\x01')`;
   }
-  try {
+  await o.output.commitFile(async (target) => {
     try {
-      await connection.run(sql);
+      await connection.run(copy(target));
     } catch (e) {
-      throw typeof o.output === 'string' ? writeFailure(duckDbWriteError(e), o.output) : e;
+      throw duckDbWriteError(e);
     }
-    if (typeof o.output === 'string') {
-      try {
-        fs.renameSync(target, o.output);
-      } catch (e) {
-        throw writeFailure(e, o.output);
-      }
-    } else {
-      await pipeline(fs.createReadStream(target), o.output, { end: false });
-    }
-  } finally {
-    fs.rmSync(target, { force: true });
-  }
+  });
 }
 
 /** A DuckDB I/O failure as the file-system error it reports, for WRITE_FAILED. */

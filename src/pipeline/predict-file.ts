@@ -6,6 +6,7 @@ import { streamRecords } from '../data/stream-records';
 import type { Schema } from '../data/types';
 import type { Decider } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
+import { kindOf } from '../files/read-safe';
 import { DecisionOutput, tailCache } from './decision-output';
 
 export type { Decider };
@@ -17,8 +18,11 @@ export interface PredictFileOptions {
   /** CSV (header row) or JSONL file. */
   input: string;
   /**
-   * Where the decisions go: a file (written to a temporary file, renamed at the end; `.csv`
-   * and `.parquet` files get those formats, see `outputFormatOf`) or a stream (JSON lines).
+   * Where the decisions go: a file (`.csv` and `.parquet` files get those formats, see
+   * `outputFormatOf`) or a stream (JSON lines). A regular file, or a path where nothing is,
+   * is written to a temporary file and renamed over it at the end; a symbolic link's target
+   * the same way; a FIFO, a character device or `/dev/stdout` gets the lines as they come
+   * (see `outputTarget`).
    */
   output: string | NodeJS.WritableStream;
   /** Stop at the first bad record instead of skipping it. @defaultValue false */
@@ -82,12 +86,14 @@ const PROGRESS_EVERY = 5_000;
  *
  * An output file is written to `.NAME.PID.tmp` beside it and renamed at the end; a run that
  * fails or is aborted (`signal`) removes it, and each run removes such files left by
- * processes that are no longer alive (a killed run cannot clean up after itself).
+ * processes that are no longer alive (a killed run cannot clean up after itself). A FIFO,
+ * a device or a descriptor is written into, never replaced (see `DecisionOutput`).
  *
  * Throws FILE_NOT_FOUND or INPUT_IS_DIRECTORY for the input, the header errors of
  * `streamRecords` (HEADER_ONLY, DUPLICATE_COLUMN, MISSING_FEATURE, ...), EMPTY_FILE for
  * a JSONL file without records, UNSUPPORTED_FORMAT for a Parquet file (the DuckDB engine,
- * `predictFileDuckDb`, reads those), WRITE_FAILED for the output.
+ * `predictFileDuckDb`, reads those), NOT_A_REGULAR_FILE for an output that is a directory
+ * or a socket, WRITE_FAILED for the output.
  */
 export async function predictFile(options: PredictFileOptions): Promise<PredictSummary> {
   const { schema, decider, signal } = options;
@@ -156,12 +162,22 @@ export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 /**
  * The format of an input file: by its extension (`.csv`, `.jsonl`, `.ndjson`, `.parquet`),
- * else by its first bytes (`PAR1` is Parquet, `{` JSON lines, anything else CSV).
+ * else by its first bytes (`PAR1` is Parquet, `{` JSON lines, anything else CSV). A FIFO
+ * or a device without such an extension is UNSUPPORTED_FORMAT: its first bytes can be read
+ * only once, so they cannot be looked at before the reader reads them.
  */
 export function inputFormat(file: string): RecordFormat | 'parquet' {
   if (path.extname(file).toLowerCase() === '.parquet') return 'parquet';
   const known = formatFromExtension(file);
   if (known) return known;
+  const stats = statInputFile(file);
+  if (!stats.isFile()) {
+    throw new NeurulesError(
+      'UNSUPPORTED_FORMAT',
+      `${file} is ${kindOf(stats)} without a .csv, .jsonl or .ndjson extension: its format cannot be told from its first bytes without consuming them; give it one of those names`,
+      { file },
+    );
+  }
   const head = readHead(file, 64);
   if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
   return sniffFormat(head.toString('utf8'));

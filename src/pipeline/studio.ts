@@ -1,93 +1,41 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { overrideImpact, type OverrideImpact } from '../audit/override-impact';
 import { loadModel, modelPaths, type LoadedModel } from '../artifacts/model-store';
 import { lockModel } from '../artifacts/model-lock';
 import { appendChange, changeAuthor } from '../artifacts/changes-log';
-import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { ModelLocation } from '../artifacts/types';
 import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
-import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
-import { explainDecision, formatExplanation, type Explanation } from '../engine/explain-decision';
-import { runExamples, type ExampleResult } from '../engine/run-examples';
-import { comparePlaces, type Issue, NeurulesError } from '../errors';
-import { writeFileAtomic } from '../files/write-atomic';
+import type { Explanation } from '../engine/explain-decision';
+import { type Issue, NeurulesError } from '../errors';
 import { listFolderFiles, readRegularFile } from '../files/read-safe';
-import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
+import { writeFileAtomic } from '../files/write-atomic';
 import { checkOverrideTexts, hitOrder, mergeOverrides } from '../overrides/merge-overrides';
-import { OVERRIDE_LIMITS, overrideOperators, type Override } from '../overrides/parse-overrides';
+import { OVERRIDE_LIMITS, overrideOperators } from '../overrides/parse-overrides';
 import { treeView } from '../audit/tree-view';
 import { renderTreeSvg } from '../report/svg-tree';
-import { describeBox } from '../regions/describe-region';
-import { intersectRegions } from '../regions/region';
-import { ruleRegions } from '../regions/rule-regions';
 import { describeRule } from '../rules/describe-rule';
-import type { RuleSet } from '../rules/types';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
-import { formatLint, type OverridesLint } from './lint-model-overrides';
 import { loadModelData, type ModelData } from './open-dataset';
+import {
+  folderAfter,
+  overrideTexts,
+  type SavedFile,
+  sha256,
+  type StudioCheck,
+  type StudioFile,
+} from './studio-check';
+import { StudioCheckThread } from './studio-check-thread';
 
-/** An override file as the studio edits it: a plain name inside the overrides folder. */
-export interface StudioFile {
-  name: string;
-  text: string;
-}
-
-/** An override file on disk, with the hash of its content (null: not on disk yet). */
-export interface SavedFile extends StudioFile {
-  hash: string | null;
-}
-
-/** A problem or lint finding, placed in one of the edited files. */
-export interface StudioProblem {
-  code: string;
-  message: string;
-  /** The file's name, as in the request. */
-  file: string | null;
-  line: number | null;
-  column: number | null;
-  severity: 'error' | 'warning';
-}
-
-/** What the edited overrides do, checked live. */
-export interface StudioCheck {
-  /** No validation problem and no conflict: the files can be saved. */
-  ok: boolean;
-  problems: StudioProblem[];
-  findings: StudioProblem[];
-  /** Exactly what `neurules rules lint` prints for these files. */
-  lintLines: string[];
-  examples: (ExampleResult & { file: string })[];
-  /** On the held-out records; null when the files have validation problems. */
-  impact: StudioImpact | null;
-  /** The regions of the record space whose class the edit changes (saved → edited). */
-  regions: { from: string; to: string; conditions: string }[];
-  /** Content hash of the edited merged rule set, and of the saved one. */
-  ruleSet: { saved: string; edited: string | null };
-}
-
-/** The impact panel: the numbers `neurules rules impact` prints, and the changed records. */
-export interface StudioImpact {
-  records: number;
-  description: string;
-  /** Decisions the edited overrides change against the distilled rules alone. */
-  changed: number;
-  before: { accuracy: number; fidelity: number };
-  after: { accuracy: number; fidelity: number };
-  overrides: {
-    id: string;
-    fires: number;
-    changed: number;
-    deltaAccuracy: number;
-    deltaFidelity: number;
-  }[];
-  /** Held-out records whose class the edit changes against the saved overrides. */
-  changedRecords: { index: number; from: string; to: string }[];
-}
+export type {
+  SavedFile,
+  StudioCheck,
+  StudioFile,
+  StudioImpact,
+  StudioProblem,
+} from './studio-check';
 
 /** One line of `RULES_DIR/NAME/changes.jsonl` written by a studio save. */
 export interface OverridesChangeEntry {
@@ -105,18 +53,6 @@ export interface OverridesChangeEntry {
   diff: string;
 }
 
-/** The saved override files' merged rule set and its decisions (absent when they do not load). */
-interface SavedState {
-  merged?: RuleSet;
-  hash: string;
-  decisions?: string[];
-}
-
-/** `NAME.yaml` or `NAME.yml`, a plain file name. */
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
 /** Options of {@link openStudio}. */
 export interface StudioOptions {
   /** A labelled file to measure on instead of the build's held-out split. */
@@ -129,7 +65,13 @@ export interface StudioOptions {
  * it), its held-out records and the network's decisions on them. Every check the studio
  * makes is a stage's own: parse and validate (`checkOverrideTexts`), lint
  * (`lintOverrides`), examples (`runExamples`), impact (`overrideImpact`), explanations
- * (`explainDecision`), regions (`ruleRegions`).
+ * (`explainDecision`), regions (`ruleRegions`); they run on a worker thread
+ * ({@link StudioCheckThread}), so the server answers other requests meanwhile.
+ *
+ * @example
+ * const studio = await openStudio({ modelsDir: 'models', rulesDir: 'rules', name: 'german-credit' });
+ * const check = await studio.check([{ name: 'policy.yaml', text }]);
+ * await studio.close();
  */
 export async function openStudio(loc: ModelLocation, options: StudioOptions = {}): Promise<Studio> {
   const model = loadModel(loc);
@@ -144,13 +86,12 @@ export async function openStudio(loc: ModelLocation, options: StudioOptions = {}
 /** The studio's session: what the HTTP routes call. */
 export class Studio {
   readonly dir: string;
-  private readonly network: number[];
   private readonly probabilities: Float32Array;
-  private readonly judged: { records: DataRecord[]; label: string; source: 'split' | 'file' };
-  /** The merged rule set of the files checked last (an explanation usually follows a check). */
-  private lastCompiled: { key: string; compiled: CompiledRules } | undefined;
-  /** The saved files' merged rule set, by the files' names and hashes. */
-  private saved: { key: string; state: SavedState } | undefined;
+  private readonly thread: StudioCheckThread;
+  /** One save at a time in this process (the model's lock keeps other processes out). */
+  private saving: Promise<unknown> = Promise.resolve();
+  /** The page's view of the saved files, by their names and hashes. */
+  private described: { key: string; value: ReturnType<Studio['describeAgain']> } | undefined;
 
   constructor(
     readonly loc: ModelLocation,
@@ -159,17 +100,35 @@ export class Studio {
     private readonly teacher: Teacher,
   ) {
     this.dir = modelPaths(loc).overrides;
-    this.network = teacher.predict(data.test.records);
     this.probabilities = teacher.predictProbaFlat(data.test.records);
-    this.judged =
+    const judged =
       data.source === 'split'
-        ? { records: data.train.records, label: 'training records', source: 'split' }
-        : { records: data.test.records, label: `records of ${data.file}`, source: 'file' };
+        ? { records: data.train.records, label: 'training records', source: 'split' as const }
+        : { records: data.test.records, label: `records of ${data.file}`, source: 'file' as const };
+    this.thread = new StudioCheckThread({
+      dir: this.dir,
+      schema: model.schema,
+      distilled: model.ruleSet,
+      judged: { ...judged, file: data.file },
+      test: {
+        records: data.test.records,
+        labels: data.test.labels,
+        description: data.description,
+      },
+      network: teacher.predict(data.test.records),
+    });
+    // The thread starts and analyses the saved files while the page loads.
+    try {
+      this.thread.warm(this.savedFiles());
+    } catch {
+      // A folder that cannot be read: the first check or save reports it.
+    }
   }
 
-  /** Release the network. */
-  close(): void {
+  /** Release the network and stop the check thread. */
+  close(): Promise<void> {
     this.teacher.dispose();
+    return this.thread.close();
   }
 
   /** The override files on disk (a model without any gets a new, empty `overrides.yaml`). */
@@ -189,7 +148,15 @@ export class Studio {
   }
 
   /** The model as the page shows it: schema, distilled rules as sentences, saved overrides. */
-  describe(): {
+  describe(): ReturnType<Studio['describeAgain']> {
+    const files = this.savedFiles();
+    // Parsing a thousand overrides takes a while: only when the files changed.
+    const key = files.map((f) => `${f.name}\0${f.hash ?? ''}`).join('\0');
+    if (this.described?.key !== key) this.described = { key, value: this.describeAgain(files) };
+    return this.described.value;
+  }
+
+  private describeAgain(files: SavedFile[]): {
     model: string;
     classes: string[];
     schema: LoadedModel['schema'];
@@ -213,11 +180,15 @@ export class Studio {
     treeSvg: string;
     operators: { numeric: string[]; categorical: string[] };
   } {
-    const files = this.savedFiles();
-    const loaded = checkOverrideTexts(this.texts(files), this.model.schema);
+    const loaded = checkOverrideTexts(overrideTexts(this.dir, files), this.model.schema);
     const overrides = loaded.ok ? hitOrder(loaded.value) : [];
     const merged = loaded.ok
-      ? mergeOverrides(this.model.ruleSet, overrides, this.model.schema)
+      ? new Map(
+          mergeOverrides(this.model.ruleSet, overrides, this.model.schema).rules.map((r) => [
+            r.name,
+            r,
+          ]),
+        )
       : null;
     return {
       model: this.loc.name,
@@ -234,7 +205,7 @@ export class Studio {
         id: o.id,
         file: path.basename(o.file),
         line: o.line,
-        sentence: describeRule(merged!.rules.find((r) => r.name === o.id)!),
+        sentence: describeRule(merged!.get(o.id)!),
         class: o.class,
         priority: o.priority,
       })),
@@ -249,44 +220,27 @@ export class Studio {
     };
   }
 
-  /** Check edited files: problems, lint, examples, impact and the behaviour diff. */
-  async check(files: readonly StudioFile[]): Promise<StudioCheck> {
-    const state = this.evaluate(files);
-    const saved = this.savedState();
-    if (!state.overrides) {
-      return {
-        ok: false,
-        problems: state.problems,
-        findings: [],
-        lintLines: formatLint(state.lint),
-        examples: [],
-        impact: null,
-        regions: [],
-        ruleSet: { saved: saved.hash, edited: null },
-      };
-    }
-    const examples = await runExamples(state.overrides, state.compiled!);
-    const impact = this.impact(state.overrides, state.merged!, state.compiled!, saved);
-    return {
-      ok: state.ok,
-      problems: [],
-      findings: state.findings,
-      lintLines: formatLint(state.lint),
-      examples: examples.results.map((r) => ({ ...r, file: path.basename(r.file) })),
-      impact,
-      regions: saved.merged ? this.regions(saved.merged, state.merged!) : [],
-      ruleSet: { saved: saved.hash, edited: ruleSetHash(state.merged!) },
-    };
+  /**
+   * Check edited files: problems, lint, examples, impact and the behaviour diff, of the
+   * overrides folder as it would be after saving them (the other files on disk included).
+   * Runs on the check thread; `signal` drops the check (a newer one replaces it).
+   */
+  async check(
+    files: readonly StudioFile[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StudioCheck> {
+    overrideTexts(this.dir, files);
+    const saved = this.savedFiles();
+    return this.thread.check(folderAfter(saved, files), saved, options.signal);
   }
 
   /** Explain one record (given, or a held-out one by index) under the edited files. */
   async explain(
     files: readonly StudioFile[],
     source: { record: Record<string, unknown> } | { index: number },
+    options: { signal?: AbortSignal } = {},
   ): Promise<{ record: DataRecord; explanation: Explanation; text: string[] }> {
-    // Problems in the files: explain with the saved rules, as a served model would decide.
-    const compiled =
-      this.compiledFor(files) ?? compileRuleSet(this.savedState().merged ?? this.model.ruleSet);
+    overrideTexts(this.dir, files);
     let record: DataRecord;
     let probabilities: Float32Array;
     if ('index' in source) {
@@ -307,10 +261,15 @@ export class Studio {
       record = parsed.record;
       probabilities = this.teacher.predictProbaFlat([record]);
     }
-    const explanation = await explainDecision(compiled, record, probabilities, {
-      schema: this.model.schema,
-    });
-    return { record, explanation, text: formatExplanation(explanation).split('\n') };
+    const saved = this.savedFiles();
+    const { explanation, text } = await this.thread.explain(
+      folderAfter(saved, files),
+      saved,
+      record,
+      probabilities,
+      options.signal,
+    );
+    return { record, explanation, text };
   }
 
   /** Held-out records, a page at a time. */
@@ -331,10 +290,14 @@ export class Studio {
   }
 
   /**
-   * Save edited files: refused with SAVE_BLOCKED when they have errors, with FILE_CHANGED
-   * when a file changed on disk since it was loaded (`baseHash`, null for a new file). Each
-   * changed file is written atomically; then one line goes to `changes.jsonl`. Holds the
-   * model's lock while it writes.
+   * Save edited files: refused with FILE_CHANGED when a file changed on disk since it was
+   * loaded (`baseHash`, null for a new file), and with SAVE_BLOCKED when the overrides folder
+   * as it would be after the write (the files on disk, the edited ones in their place) has
+   * errors: a file another tab or editor added counts, so two saves that each add the same
+   * override id cannot both pass. Saves run one at a time in this process, under the model's
+   * lock (other processes); right before the first rename the folder is read again and must
+   * be exactly what was checked (else FILE_CHANGED). Each changed file is written
+   * atomically; then one line goes to `changes.jsonl`.
    */
   async save(
     files: readonly (StudioFile & { baseHash: string | null })[],
@@ -347,44 +310,34 @@ export class Studio {
         { field: 'reason' },
       );
     }
-    const checked = await this.check(files);
-    if (!checked.ok) {
-      const issues = [
-        ...checked.problems,
-        ...checked.findings.filter((f) => f.severity === 'error'),
-      ];
-      const e = new NeurulesError(
-        'SAVE_BLOCKED',
-        `the edited overrides have ${issues.length} error(s); fix them before saving`,
-        { field: 'files' },
-        issues.map((i) => ({
-          code: i.code as Issue['code'],
-          message: i.message,
-          ...(i.file !== null && { file: i.file }),
-          ...(i.line !== null && { line: i.line }),
-          ...(i.column !== null && { column: i.column }),
-        })),
-      );
-      throw e;
-    }
+    overrideTexts(this.dir, files);
+    const run = this.saving.then(() => this.saveNow(files, reason.trim()));
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  private async saveNow(
+    files: readonly (StudioFile & { baseHash: string | null })[],
+    reason: string,
+  ): Promise<{ saved: string[]; entry: OverridesChangeEntry }> {
     const p = modelPaths(this.loc);
     const lock = lockModel(p.dir, 'studio save');
     try {
-      const before = this.savedState();
-      const onDisk = new Map(
+      const disk = this.savedFiles();
+      const onDisk = new Map(disk.filter((f) => f.hash).map((f) => [f.name, f]));
+      for (const f of files) this.unchanged(f.name, f.baseHash, onDisk.get(f.name)?.hash ?? null);
+      // Not cancellable: a live check from another page must not stop a save's own check.
+      const checked = await this.thread.check(folderAfter(disk, files), disk);
+      if (!checked.ok) throw saveBlocked(checked);
+      // The folder again, right before writing: anything changed since (an editor that
+      // takes no lock) is FILE_CHANGED, never written over unchecked.
+      const now = new Map(
         this.savedFiles()
           .filter((f) => f.hash)
-          .map((f) => [f.name, f]),
+          .map((f) => [f.name, f.hash]),
       );
-      for (const f of files) {
-        const current = onDisk.get(f.name)?.hash ?? null;
-        if (current !== f.baseHash) {
-          throw new NeurulesError(
-            'FILE_CHANGED',
-            `${path.join(this.dir, f.name)} changed on disk since it was loaded (${current === null ? 'it is gone' : `now ${current.slice(0, 12)}…`}); reload it, then make the change again`,
-            { file: path.join(this.dir, f.name) },
-          );
-        }
+      for (const name of new Set([...onDisk.keys(), ...now.keys()])) {
+        this.unchanged(name, onDisk.get(name)?.hash ?? null, now.get(name) ?? null);
       }
       const changed = files.filter((f) => onDisk.get(f.name)?.text !== f.text);
       let diff = '';
@@ -393,15 +346,15 @@ export class Studio {
         diff += createTwoFilesPatch(name, name, onDisk.get(f.name)?.text ?? '', f.text, '', '');
         writeFileAtomic(name, f.text);
       }
-      const after = this.savedState();
       const entry: OverridesChangeEntry = {
         time: new Date().toISOString(),
         kind: 'overrides',
         by: changeAuthor(),
-        reason: reason.trim(),
+        reason,
         files: changed.map((f) => f.name),
-        before: before.hash,
-        after: after.hash,
+        // The check's saved set is the folder before the write, its edited set the folder after.
+        before: checked.ruleSet.saved,
+        after: checked.ruleSet.edited!,
         changed: checked.impact?.changedRecords.length ?? 0,
         diff,
       };
@@ -410,6 +363,17 @@ export class Studio {
     } finally {
       lock.release();
     }
+  }
+
+  /** FILE_CHANGED unless the file's hash on disk is the one expected (null: no such file). */
+  private unchanged(name: string, expected: string | null, current: string | null): void {
+    if (current === expected) return;
+    const file = path.join(this.dir, name);
+    throw new NeurulesError(
+      'FILE_CHANGED',
+      `${file} changed on disk since it was loaded (${current === null ? 'it is gone' : expected === null ? 'it is new' : `now ${current.slice(0, 12)}…`}); reload it, then make the change again`,
+      { file },
+    );
   }
 
   /** Every line of `changes.jsonl` (rules accepted and overrides saved), oldest first. */
@@ -427,196 +391,21 @@ export class Studio {
         }
       });
   }
-
-  /** The files as the loader names them (their path in the overrides folder), in name order. */
-  private texts(files: readonly StudioFile[]): { file: string; text: string }[] {
-    const seen = new Set<string>();
-    for (const f of files) {
-      if (!FILE_NAME.test(f.name) || seen.has(f.name)) {
-        throw new NeurulesError(
-          'INVALID_FILE_NAME',
-          seen.has(f.name)
-            ? `file '${f.name}' is given twice`
-            : `expected a file name like 'policy.yaml' (letters, digits, '.', '_', '-'; no folder), found '${f.name}'`,
-          { field: 'files' },
-        );
-      }
-      seen.add(f.name);
-    }
-    return [...files]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((f) => ({ file: path.join(this.dir, f.name), text: f.text }));
-  }
-
-  private evaluate(files: readonly StudioFile[]): {
-    ok: boolean;
-    problems: StudioProblem[];
-    findings: StudioProblem[];
-    lint: OverridesLint;
-    overrides?: Override[];
-    merged?: RuleSet;
-    compiled?: CompiledRules;
-  } {
-    const loaded = checkOverrideTexts(this.texts(files), this.model.schema);
-    if (!loaded.ok) {
-      const problems = [...loaded.issues].sort(comparePlaces);
-      return {
-        ok: false,
-        problems: problems.map((i) => this.place(i, 'error')),
-        findings: [],
-        lint: { ok: false, dir: this.dir, problems, findings: [] },
-      };
-    }
-    const overrides = loaded.value;
-    const lintFindings: LintFinding[] = lintOverrides({
-      overrides,
-      distilled: this.model.ruleSet,
-      schema: this.model.schema,
-      records: this.judged.records,
-      recordsLabel: this.judged.label,
-    });
-    const ok = !lintFindings.some((f) => f.severity === 'error');
-    const merged = mergeOverrides(this.model.ruleSet, overrides, this.model.schema);
-    const compiled = compileRuleSet(merged);
-    this.lastCompiled = { key: filesKey(files), compiled };
-    return {
-      ok,
-      problems: [],
-      findings: lintFindings.map((f) => this.place(f, f.severity)),
-      lint: {
-        ok,
-        dir: this.dir,
-        overrides: overrides.length,
-        judgedOn: {
-          records: this.judged.records.length,
-          source: this.judged.source,
-          file: this.data.file,
-        },
-        problems: [],
-        findings: lintFindings,
-      },
-      overrides,
-      merged,
-      compiled,
-    };
-  }
-
-  /** The class a rule set decides for each held-out record. */
-  private decide(rules: CompiledRules): string[] {
-    return this.data.test.records.map((r) => rules.decide(r).class);
-  }
-
-  /** The edited files' rule set, compiled; undefined when the files have problems. */
-  private compiledFor(files: readonly StudioFile[]): CompiledRules | undefined {
-    const key = filesKey(files);
-    if (this.lastCompiled?.key === key) return this.lastCompiled.compiled;
-    const loaded = checkOverrideTexts(this.texts(files), this.model.schema);
-    if (!loaded.ok) return undefined;
-    const compiled = compileRuleSet(
-      mergeOverrides(this.model.ruleSet, loaded.value, this.model.schema),
-    );
-    this.lastCompiled = { key, compiled };
-    return compiled;
-  }
-
-  /** The saved files' merged rule set (undefined when they do not load) and its hash. */
-  private savedState(): SavedState {
-    // Read every time (another editor may have changed the files); parsed once per content.
-    const files = this.savedFiles();
-    const key = files.map((f) => `${f.name}\0${f.hash ?? ''}`).join('\0');
-    if (this.saved?.key === key) return this.saved.state;
-    const loaded = checkOverrideTexts(this.texts(files), this.model.schema);
-    const merged = loaded.ok
-      ? mergeOverrides(this.model.ruleSet, loaded.value, this.model.schema)
-      : undefined;
-    // The saved rule set's decisions on the held-out records: what each check compares with.
-    const state = merged
-      ? {
-          merged,
-          hash: ruleSetHash(merged),
-          decisions: this.decide(compileRuleSet(merged)),
-        }
-      : { hash: '' };
-    this.saved = { key, state };
-    return state;
-  }
-
-  private impact(
-    overrides: Override[],
-    merged: RuleSet,
-    compiled: CompiledRules,
-    saved: SavedState,
-  ): StudioImpact {
-    const { records, labels } = this.data.test;
-    const impact: OverrideImpact = overrideImpact({
-      classes: this.model.schema.classes,
-      overrides,
-      merged,
-      distilled: this.model.ruleSet,
-      records,
-      labels,
-      network: this.network,
-    });
-    const changedRecords: StudioImpact['changedRecords'] = [];
-    if (saved.decisions) {
-      const after = this.decide(compiled);
-      saved.decisions.forEach((from, index) => {
-        if (from !== after[index]) changedRecords.push({ index, from, to: after[index]! });
-      });
-    }
-    return {
-      records: impact.records,
-      description: this.data.description,
-      changed: impact.changed,
-      before: { accuracy: impact.accuracyWithout, fidelity: impact.fidelityWithout },
-      after: { accuracy: impact.accuracyWith, fidelity: impact.fidelityWith },
-      overrides: impact.items.map((i) => ({
-        id: i.id,
-        fires: i.fires,
-        changed: i.changed,
-        deltaAccuracy: i.accuracyDelta,
-        deltaFidelity: i.fidelityDelta,
-      })),
-      changedRecords,
-    };
-  }
-
-  /** Exact regions whose class differs between two rule sets, as readable conditions. */
-  private regions(
-    saved: RuleSet,
-    edited: RuleSet,
-  ): { from: string; to: string; conditions: string }[] {
-    const schema = this.model.schema;
-    const a = ruleRegions(saved, schema);
-    const b = ruleRegions(edited, schema);
-    const out: { from: string; to: string; conditions: string }[] = [];
-    for (const x of a) {
-      for (const y of b) {
-        const from = x.rule.event.params.class;
-        const to = y.rule.event.params.class;
-        if (from === to) continue;
-        for (const box of intersectRegions(x.decides, y.decides, schema)) {
-          out.push({ from, to, conditions: describeBox(box, schema) });
-          if (out.length >= 100) return out;
-        }
-      }
-    }
-    return out;
-  }
-
-  private place(i: Issue, severity: 'error' | 'warning'): StudioProblem {
-    return {
-      code: i.code,
-      message: i.message,
-      file: i.file !== undefined ? path.basename(i.file) : null,
-      line: i.line ?? null,
-      column: i.column ?? null,
-      severity,
-    };
-  }
 }
 
-/** One key per set of files and their texts. */
-function filesKey(files: readonly StudioFile[]): string {
-  return sha256(JSON.stringify(files.map((f) => [f.name, f.text])));
+/** SAVE_BLOCKED with every error of the check, each at its place. */
+function saveBlocked(checked: StudioCheck): NeurulesError {
+  const issues = [...checked.problems, ...checked.findings.filter((f) => f.severity === 'error')];
+  return new NeurulesError(
+    'SAVE_BLOCKED',
+    `the overrides as they would be saved have ${issues.length} error(s); fix them before saving`,
+    { field: 'files' },
+    issues.map((i) => ({
+      code: i.code as Issue['code'],
+      message: i.message,
+      ...(i.file !== null && { file: i.file }),
+      ...(i.line !== null && { line: i.line }),
+      ...(i.column !== null && { column: i.column }),
+    })),
+  );
 }

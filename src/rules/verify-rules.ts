@@ -1,6 +1,7 @@
 import type { Feature, Schema } from '../data/types';
 import { didYouMean, NeurulesError, type ErrorCode, type Issue } from '../errors';
-import { DECISION_EVENT, type RuleSet } from './types';
+import { DISTILLED_PRIORITY } from './compile-tree';
+import { DECISION_EVENT, type DecisionParams, type RuleSet } from './types';
 
 /** Operators comparing a number with a threshold (json-rules-engine's numeric operators). */
 const COMPARISONS = new Set([
@@ -24,8 +25,34 @@ const MAX_DEPTH = 64;
 
 type Json = Record<string, unknown>;
 
+/** Every key a distilled rule's `event.params` may have (src/rules/types.ts, `DecisionParams`). */
+const PARAM_KEYS: readonly (keyof DecisionParams)[] = [
+  'ruleId',
+  'class',
+  'probabilities',
+  'support',
+  'confidence',
+  'validationFidelity',
+  'source',
+  'reason',
+];
+const PARAM_KEY_SET: ReadonlySet<string> = new Set(PARAM_KEYS);
+
+/**
+ * How far a rule's probabilities may sum from 1. Distillation writes each rounded to six
+ * decimals (at most 5e-7 off each, so 1e-3 holds for up to 2,000 classes), and a hand edit
+ * rounded to three decimals sums to 0.999, 1 or 1.001 for three classes; a real mistake
+ * (`{good: 0.5, bad: 0.2}`) is far outside. The slack beyond 1e-3 is for binary floating
+ * point: 0.334 + 0.334 + 0.333 is 1.0010000000000001.
+ */
+const SUM_TOLERANCE = 1e-3 * (1 + 1e-9);
+
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A key as a path segment: `.good`, or `["Iris-setosa"]` when it is not a plain name. */
+const keySegment = (key: string): string =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
@@ -71,9 +98,23 @@ interface Context {
  *   finite number (numeric) or a level (categorical), or `null` for "missing"; for
  *   `in`/`notIn` a value that is not an array of those); a top-level `conditions` that is a
  *   bare comparison (json-rules-engine refuses it); nesting deeper than 64;
+ * - `RULE_UNKNOWN_CLASS` too for a key of `event.params.probabilities` that is not a class
+ *   of the schema (with the nearest class suggested);
+ * - `RULE_INVALID_PARAMS`: the other `event.params` every consumer reads (predict serves
+ *   `probabilities` and `support`, explain prints `confidence` and `validationFidelity`, the
+ *   studio and the exports show them, region checks skip `source: 'override'` rules) are not
+ *   what distillation writes: `probabilities` not an object with one finite number in
+ *   [0, 1] for every class of the schema (the missing classes listed) summing to 1 within
+ *   0.001; `support` not a whole number >= 0; `confidence` or `validationFidelity` present
+ *   and neither null nor a finite number in [0, 1]; `source` not `'distilled'` (this file
+ *   holds distilled rules only; overrides live in YAML); `reason` present and not a string;
+ *   a key that is none of these (with the nearest key suggested). The probabilities need
+ *   not favour the rule's class: they are the network's mass in the region, and an
+ *   auditor may decide a region against the network;
  * - `INVALID_ARTIFACT`, where nothing more specific fits: `rules` is not a non-empty
  *   array, a rule is not an object, has no non-empty string `name`, shares its name with
- *   an earlier rule, has a priority that is not a positive number, or an event that is not
+ *   an earlier rule, has a priority other than 1 (distilled rules sit below every
+ *   override, whose priorities are 2 and up), or an event that is not
  *   `{ type: 'neurules.decision', params: { ruleId, class } }` with `ruleId` equal to the
  *   rule's name; the rule set's `target` differs from the schema's.
  *
@@ -86,7 +127,9 @@ interface Context {
  * inside the rule with 0-based array indices, e.g.
  * `rules[3] (rule 'R04') conditions.all[1].any[0].value`,
  * `rules[3] (rule 'R04') conditions.all[2].value[1]` (one element of an `in` list),
- * `rules[3] (rule 'R04') conditions.all[0].fact`, `rules[0] (rule 'R01') event.params.class`.
+ * `rules[3] (rule 'R04') conditions.all[0].fact`, `rules[0] (rule 'R01') event.params.class`,
+ * `rules[3] (rule 'R04') event.params.probabilities.evil` (a key that is not a plain name
+ * is quoted: `event.params.probabilities["Iris-setosa"]`).
  * Rule set level problems have `classes`, `target` or `rules` as the field. `file`, when
  * given, is set on every issue.
  *
@@ -140,8 +183,8 @@ export function verifyRuleSet(ruleSet: RuleSet, schema: Schema, file?: string): 
  * {@link verifyRuleSet} that throws: one NeurulesError carrying every issue (the first
  * gives its code and place).
  *
- * @throws NeurulesError `RULE_UNKNOWN_CLASS`, `RULE_UNKNOWN_FACT`, `RULE_INVALID_CONDITION`
- *   or `INVALID_ARTIFACT`, as {@link verifyRuleSet} lists them
+ * @throws NeurulesError `RULE_UNKNOWN_CLASS`, `RULE_UNKNOWN_FACT`, `RULE_INVALID_CONDITION`,
+ *   `RULE_INVALID_PARAMS` or `INVALID_ARTIFACT`, as {@link verifyRuleSet} lists them
  */
 export function checkRuleSet(ruleSet: RuleSet, schema: Schema, file?: string): void {
   const issues = verifyRuleSet(ruleSet, schema, file);
@@ -217,12 +260,14 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
     report(ctx, 'INVALID_ARTIFACT', ' name', `expected a non-empty rule name, found ${show(name)}`);
   }
   const priority = rule['priority'];
-  if (typeof priority !== 'number' || !Number.isFinite(priority) || priority <= 0) {
+  // Exactly 1: a distilled rule of a higher priority would run before the overrides
+  // (priorities 2 and up) and silently overrule them.
+  if (priority !== DISTILLED_PRIORITY) {
     report(
       ctx,
       'INVALID_ARTIFACT',
       ' priority',
-      `expected a positive number as the priority, found ${show(priority)}`,
+      `expected priority ${DISTILLED_PRIORITY} (distilled rules sit below every override), found ${show(priority)}`,
     );
   }
   checkEvent(rule['event'], name, ctx);
@@ -292,7 +337,117 @@ function checkEvent(event: unknown, name: unknown, ctx: Context): void {
       `expected the rule's name ${show(name)} as its ruleId, found ${show(ruleId)}`,
     );
   }
+  checkParams(params, ctx);
 }
+
+/** The params besides `class` and `ruleId` (see {@link verifyRuleSet}). */
+function checkParams(params: Json, ctx: Context): void {
+  checkProbabilities(params['probabilities'], ctx);
+  const support = params['support'];
+  if (typeof support !== 'number' || !Number.isSafeInteger(support) || support < 0) {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      ' event.params.support',
+      `expected the training records in the rule's region, a whole number >= 0, found ${show(support)}`,
+    );
+  }
+  for (const key of ['confidence', 'validationFidelity'] as const) {
+    const value = params[key];
+    if (value !== undefined && value !== null && !isShare(value)) {
+      report(
+        ctx,
+        'RULE_INVALID_PARAMS',
+        ` event.params.${key}`,
+        `expected a share between 0 and 1 (or null when no record supports it), found ${show(value)}`,
+      );
+    }
+  }
+  const source = params['source'];
+  if (source !== 'distilled') {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      ' event.params.source',
+      `expected 'distilled' (overrides are written in YAML, not in the distilled rules), found ${show(source)}`,
+    );
+  }
+  const reason = params['reason'];
+  if (reason !== undefined && typeof reason !== 'string') {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      ' event.params.reason',
+      `expected the reason as text, found ${show(reason)}`,
+    );
+  }
+  for (const key of Object.keys(params)) {
+    if (PARAM_KEY_SET.has(key)) continue;
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      ` event.params${keySegment(key)}`,
+      `expected only the params ${PARAM_KEYS.join(', ')}, found '${key}'${didYouMean(key, PARAM_KEYS)}`,
+    );
+  }
+}
+
+/** One finite number in [0, 1] per class of the schema, and no other key, summing to 1. */
+function checkProbabilities(probabilities: unknown, ctx: Context): void {
+  const at = ' event.params.probabilities';
+  if (!isObject(probabilities)) {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      at,
+      `expected the class probabilities, an object with a number for each of the classes ${show([...ctx.classes])}, found ${show(probabilities)}`,
+    );
+    return;
+  }
+  let whole = true;
+  let sum = 0;
+  for (const [key, value] of Object.entries(probabilities)) {
+    if (!ctx.classes.has(key)) {
+      whole = false;
+      report(
+        ctx,
+        'RULE_UNKNOWN_CLASS',
+        at + keySegment(key),
+        `expected a probability for each of the schema's classes ${show([...ctx.classes])} only, found one for '${key}'${didYouMean(key, [...ctx.classes])}`,
+      );
+    } else if (!isShare(value)) {
+      whole = false;
+      report(
+        ctx,
+        'RULE_INVALID_PARAMS',
+        at + keySegment(key),
+        `expected a probability between 0 and 1, found ${show(value)}`,
+      );
+    } else sum += value;
+  }
+  const missing = [...ctx.classes].filter((c) => !Object.hasOwn(probabilities, c));
+  if (missing.length > 0) {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      at,
+      `expected a probability for each of the schema's classes, found none for ${missing.map((c) => `'${c}'`).join(', ')}`,
+    );
+    return;
+  }
+  if (whole && Math.abs(sum - 1) > SUM_TOLERANCE) {
+    report(
+      ctx,
+      'RULE_INVALID_PARAMS',
+      at,
+      `expected probabilities summing to 1 (within 0.001), found a sum of ${Number(sum.toFixed(6))}`,
+    );
+  }
+}
+
+/** A finite number in [0, 1]. */
+const isShare = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 
 /** Check the condition node at the current path (which the caller has pushed). */
 function checkCondition(node: unknown, depth: number, ctx: Context): void {

@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DecisionLog, type DecisionLogEntry } from '../audit/decision-log';
+import { DecisionLog, type DecisionLogEntry, redactIssues } from '../audit/decision-log';
 import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Tracer } from '../engine/explain-decision';
 import type { Decision } from '../engine/rule-engine';
-import { type Issue, isNeurulesError, type NeurulesError } from '../errors';
+import { type Issue, isNeurulesError, NeurulesError } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { useJsonBodies } from './parse-json-body';
@@ -31,12 +31,18 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Most records in one request. @defaultValue 10,000 */
   maxBatch?: number;
-  /** Bearer token for `POST /v1/admin/reload`; without one the route answers 404. */
+  /**
+   * Bearer token for `POST /v1/admin/reload` (reload the model's files and reopen the
+   * decision log); without one the route answers 404.
+   */
   adminToken?: string;
   /**
-   * Decision log: a JSON-lines file, fields whose values are replaced by "[redacted]", and
-   * `onError`, called once when the log cannot be written (decisions are then refused with
-   * 503 `DECISION_LOG_FAILED` and `/healthz` answers 503 until the app is made again).
+   * Decision log: a JSON-lines file (a regular file, or none yet: anything else is
+   * NOT_A_REGULAR_FILE), the features whose values are written as "[redacted]" (a name
+   * that is not a feature of the model is UNKNOWN_FEATURE, here and on every reload), and
+   * `onError`, called once when the log cannot be written or reopened (decisions are then
+   * refused with 503 `DECISION_LOG_FAILED` and `/healthz` answers 503 until the app is
+   * made again).
    */
   decisionLog?: { file: string; redact?: string[]; onError?: (error: NeurulesError) => void };
   /**
@@ -67,6 +73,13 @@ export type NeurulesApp = FastifyInstance & {
   reload(): Promise<{ ok: true; ruleSet: string } | { ok: false; issues: Issue[] }>;
   /** The rule-set hash now serving. */
   ruleSetHash(): string;
+  /**
+   * Open the decision log again by its name, after a log rotation moved it away (see
+   * {@link DecisionLog.reopen}): no decision is lost or answered unlogged across it.
+   * Resolves at once without a decision log; rejects with `DECISION_LOG_FAILED` when the
+   * new file cannot be opened, which fails the log (and `onError` is called).
+   */
+  reopenLog(): Promise<void>;
 };
 
 // What a client is told; the reason (a file name, ENOSPC) is for the operator, via onError.
@@ -86,21 +99,36 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
   };
   const engineName = options.engine ?? 'compiled';
   const maxBatch = options.maxBatch ?? 10_000;
+  const redact = options.decisionLog?.redact ?? [];
   const load = async (): Promise<Serving> => {
     const model = await openModel(loc, {
       teacher: options.network ?? true,
       backend: options.backend ?? 'auto',
       engine: engineName,
     });
+    // A schema that lost a feature to redact (renamed, say) would log it in clear: such a
+    // model is refused, at start and on reload.
+    const issues = redactIssues(redact, model.schema);
+    if (issues.length > 0) {
+      model.teacher?.dispose();
+      throw NeurulesError.fromIssues(issues);
+    }
     const decider = model.compiled ?? model.engine;
     return { model, decider, loadedAt: new Date().toISOString() };
   };
   let serving = await load();
-  const log = options.decisionLog
-    ? new DecisionLog(options.decisionLog.file, options.decisionLog.redact ?? [], {
-        ...(options.decisionLog.onError && { onError: options.decisionLog.onError }),
-      })
-    : undefined;
+  let log: DecisionLog | undefined;
+  try {
+    log = options.decisionLog
+      ? new DecisionLog(options.decisionLog.file, redact, {
+          schema: serving.model.schema,
+          ...(options.decisionLog.onError && { onError: options.decisionLog.onError }),
+        })
+      : undefined;
+  } catch (e) {
+    serving.model.teacher?.dispose();
+    throw e;
+  }
 
   const registry = new Registry();
   const requests = new Counter({
@@ -342,6 +370,18 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
       return sendProblem(reply, 'UNAUTHORIZED', 'expected a valid bearer token');
     }
     const result = await app.reload();
+    // The route is the way to rotate the log where signals are not (Windows, some
+    // orchestrators): it reopens the log as SIGHUP does. A log that cannot be reopened has
+    // failed, and says so before anything else, since no decision is answered from then on.
+    const logFailed = await app.reopenLog().then(
+      () => false,
+      () => true,
+    );
+    if (logFailed) {
+      return sendProblem(reply, 'DECISION_LOG_FAILED', LOG_FAILED, {
+        ruleSet: serving.model.ruleSetHash,
+      });
+    }
     return result.ok
       ? { status: 'reloaded', ruleSet: result.ruleSet }
       : sendProblem(
@@ -369,5 +409,6 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     }
   });
   app.decorate('ruleSetHash', () => serving.model.ruleSetHash);
+  app.decorate('reopenLog', () => log?.reopen() ?? Promise.resolve());
   return app;
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
@@ -19,7 +19,16 @@ export interface StudioAppOptions {
   assets?: string;
 }
 
-const COOKIE = 'neurules_studio';
+/**
+ * The name of the cookie that carries a studio's token: one per studio. Browsers keep
+ * cookies per host, not per port, so a studio's cookie reaches every other studio on the
+ * same host (another port, or this one restarted with a new token); named by a hash of the
+ * token, each studio reads only its own.
+ */
+export function studioCookieName(token: string): string {
+  const id = createHash('sha256').update(`neurules studio cookie\0${token}`).digest('hex');
+  return `neurules_studio_${id.slice(0, 16)}`;
+}
 const LOCAL = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
 /** The folder of the bundled page: beside the compiled server, or built into dist/. */
@@ -34,8 +43,10 @@ export function studioAssets(): string {
 /**
  * The rule studio's HTTP app (fastify, not listening): the bundled page and a JSON API on
  * a {@link Studio} session. Every request needs the token, as `Authorization: Bearer`, or
- * the HttpOnly cookie that `GET /?token=…` sets (401 UNAUTHORIZED otherwise). A Host that
- * is not this machine's (DNS rebinding) or an Origin of another site is 403 FORBIDDEN.
+ * the studio's own HttpOnly cookie ({@link studioCookieName}) that `GET /?token=…` sets; the
+ * token in that address wins over any cookie and resets it (401 UNAUTHORIZED otherwise,
+ * a malformed cookie included). A Host that is not this machine's (DNS rebinding) or an
+ * Origin of another site is 403 FORBIDDEN.
  * Every error is `application/problem+json` with a code of the catalogue; a bad request
  * never stops the studio.
  */
@@ -44,6 +55,7 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
   const hosts = new Set([...LOCAL, ...(options.hosts ?? [])].map((h) => h.toLowerCase()));
   const assets = options.assets ?? studioAssets();
   const token = Buffer.from(options.token);
+  const cookieName = studioCookieName(options.token);
 
   useJsonBodies(app);
 
@@ -64,25 +76,32 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
         `expected a request from this page, found Origin '${origin}'`,
       );
     }
+    // The token of the address the studio printed wins over any cookie and resets it: the
+    // printed address always opens the page.
     const query = (req.query as Record<string, unknown> | undefined)?.token;
-    const given =
-      bearer(req.headers.authorization) ??
-      cookie(req.headers.cookie, COOKIE) ??
-      (req.method === 'GET' && req.url.split('?')[0] === '/' && typeof query === 'string'
+    const fromUrl =
+      req.method === 'GET' && req.url.split('?')[0] === '/' && typeof query === 'string'
         ? query
-        : undefined);
-    if (given === undefined || !sameToken(Buffer.from(given), token)) {
+        : undefined;
+    const given = bearer(req.headers.authorization) ?? fromUrl;
+    const granted =
+      given !== undefined
+        ? sameToken(Buffer.from(given), token)
+        : cookies(req.headers.cookie, cookieName).some((c) => sameToken(Buffer.from(c), token));
+    if (!granted) {
       return problem(reply, 'UNAUTHORIZED', 'expected the studio access token printed at start-up');
     }
-    if (typeof query === 'string') {
+    if (fromUrl !== undefined) {
       void reply.header(
         'set-cookie',
-        `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`,
+        `${cookieName}=${encodeURIComponent(fromUrl)}; HttpOnly; SameSite=Strict; Path=/`,
       );
     }
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    // A check dropped because its client went away: there is no one left to answer.
+    if (error.name === 'AbortError' && reply.raw.destroyed) return reply;
     if (isNeurulesError(error)) {
       const status = (ERROR_CATALOGUE[error.code] as { status?: number }).status ?? 400;
       return reply.status(status).type(PROBLEM).send({
@@ -128,14 +147,20 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
   app.get('/studio.css', asset('studio.css', 'text/css; charset=utf-8'));
 
   app.get('/api/model', async () => studio.describe());
-  app.post('/api/check', async (req) => studio.check(filesOf(req.body)));
-  app.post('/api/explain', async (req) => {
+  // A check or an explanation whose client has gone (the page aborts the older request when
+  // it sends a newer one) is dropped, and stopped if it runs: the newer one does not wait.
+  app.post('/api/check', async (req, reply) =>
+    studio.check(filesOf(req.body), { signal: clientGone(reply) }),
+  );
+  app.post('/api/explain', async (req, reply) => {
     const body = objectOf(req.body);
     const source =
       typeof body.index === 'number'
         ? { index: body.index }
         : { record: objectOf(body.record, 'record') };
-    const { record, explanation, text } = await studio.explain(filesOf(body), source);
+    const { record, explanation, text } = await studio.explain(filesOf(body), source, {
+      signal: clientGone(reply),
+    });
     return { record, explanation, text };
   });
   app.get('/api/records', async (req) => {
@@ -166,6 +191,15 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
   });
   app.get('/api/history', async () => ({ entries: studio.history() }));
   return app;
+}
+
+/** A signal that aborts when the client closes the connection before its answer is sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 function problem(reply: FastifyReply, code: HttpCode, message: string, status?: number) {
@@ -242,12 +276,22 @@ function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-function cookie(header: string | undefined, name: string): string | undefined {
+/**
+ * Every value of the cookie `name` in a Cookie header. A value that is not valid
+ * percent-encoding (`%`, `%zz`) is no token: left out, never an error.
+ */
+function cookies(header: string | undefined, name: string): string[] {
+  const out: string[] = [];
   for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    const at = part.indexOf('=');
+    if (at < 0 || part.slice(0, at).trim() !== name) continue;
+    try {
+      out.push(decodeURIComponent(part.slice(at + 1).trim()));
+    } catch {
+      // URIError: not a value this studio set.
+    }
   }
-  return undefined;
+  return out;
 }
 
 function sameToken(a: Buffer, b: Buffer): boolean {

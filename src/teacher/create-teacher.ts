@@ -36,6 +36,13 @@ export interface TrainingSummary {
    * `valAccuracy` are then the shaped network's.
    */
   shaping?: { epochs: number; records: number };
+  /**
+   * Present when the kept weights are a refit (`refitTeacher`): a network trained again
+   * from the same seed on the training and validation rows together (`rows`, also
+   * `trainRows`) for the `epochs` early stopping chose. `valLoss` and `valAccuracy` are
+   * then the chosen network's, measured before the validation rows were trained on.
+   */
+  refit?: { epochs: number; rows: number };
 }
 
 /**

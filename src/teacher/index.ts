@@ -44,6 +44,7 @@ export {
   type FitResult,
   resolveParameters,
   trainTeacher,
+  refitTeacher,
   type TrainOptions,
   type TrainProgress,
 } from './train-teacher';

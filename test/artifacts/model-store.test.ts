@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lockModel } from '../../src/artifacts/model-lock';
-import { loadModel, modelPaths, saveModel, type SaveStep } from '../../src/artifacts/model-store';
+import {
+  checkRulesReplaceable,
+  inspectRulesFile,
+  loadModel,
+  modelPaths,
+  saveModel,
+  type SaveStep,
+} from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { catchError } from '../data/catch-error';
 import { germanCreditArtifacts, openedTag } from '../helpers/model-artifacts';
@@ -225,6 +232,129 @@ describe('fault injection at every step of a save', () => {
       expectClean(2);
     },
   );
+});
+
+describe('the rule file a save replaces', () => {
+  /** Change R03's first threshold in the rule file on disk, as a person editing it would. */
+  function editRules(): string {
+    const file = modelPaths(loc).rules;
+    const rules = JSON.parse(fs.readFileSync(file, 'utf8'));
+    rules.rules[2].conditions.all[0].value = 1234;
+    const text = JSON.stringify(rules, null, 2);
+    fs.writeFileSync(file, text);
+    return text;
+  }
+  const kept = (): string[] =>
+    fs.readdirSync(modelPaths(loc).rulesDir).filter((e) => e.startsWith('distilled.rules.json.'));
+
+  it('inspectRulesFile tells committed rules, an edit, a file it cannot check, and no file', () => {
+    expect(inspectRulesFile(loc).kind).toBe('committed');
+    editRules();
+    const edited = inspectRulesFile(loc);
+    expect(edited.kind).toBe('edited');
+    expect(edited.kind === 'edited' && edited.error).toMatchObject({
+      code: 'RULES_MODIFIED',
+      file: modelPaths(loc).rules,
+    });
+    expect(catchError(() => checkRulesReplaceable(loc)).code).toBe('RULES_MODIFIED');
+    expect(checkRulesReplaceable(loc, { discardEdits: true }).kind).toBe('edited');
+    fs.writeFileSync(modelPaths(loc).rules, '{ "format": "neurules.rules", '); // half an edit
+    expect(inspectRulesFile(loc).kind).toBe('unchecked');
+    fs.rmSync(modelPaths(loc).rules);
+    expect(inspectRulesFile(loc).kind).toBe('absent');
+  });
+
+  it('a hand edit that was not accepted is refused (RULES_MODIFIED) before anything is written', async () => {
+    const text = editRules();
+    let steps = 0;
+    const e = await saveModel(loc, germanCreditArtifacts(2), { afterStep: () => steps++ }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toMatchObject({ code: 'RULES_MODIFIED', file: modelPaths(loc).rules });
+    expect(steps).toBe(0);
+    expect(fs.readFileSync(modelPaths(loc).rules, 'utf8')).toBe(text);
+  });
+
+  it('an edit saved while the model is written is refused at the commit, and stays on disk', async () => {
+    let text = '';
+    const e = await saveModel(loc, germanCreditArtifacts(2), {
+      afterStep: (s) => {
+        if (s === 'write rules temp') text = editRules();
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'RULES_MODIFIED', file: modelPaths(loc).rules });
+    expect(fs.readFileSync(modelPaths(loc).rules, 'utf8')).toBe(text);
+    // Nothing of the refused save is left: one generation, the edited rule file.
+    expect(loadModel(loc, { allowEditedRules: true }).manifest.createdAt).toBe('tag-1');
+    expectClean(1);
+  });
+
+  it('discardEdits replaces an edit and keeps it beside the new rule file, named by the generation', async () => {
+    const text = editRules();
+    const saved = await saveModel(loc, germanCreditArtifacts(2), { discardEdits: true });
+    expect(openedTag(loc)).toBe(2);
+    expect(saved.keptEditedRules).toBe(
+      path.join(modelPaths(loc).rulesDir, `distilled.rules.json.edited-${saved.generation}`),
+    );
+    expect(fs.readFileSync(saved.keptEditedRules!, 'utf8')).toBe(text);
+    expect(kept()).toEqual([path.basename(saved.keptEditedRules!)]);
+  });
+
+  it('a rule file it cannot check is kept when replaced, even without discardEdits', async () => {
+    const text = '{ "format": "neurules.rules", "rules": [ half an edit';
+    fs.writeFileSync(modelPaths(loc).rules, text);
+    const saved = await saveModel(loc, germanCreditArtifacts(2));
+    expect(openedTag(loc)).toBe(2);
+    expect(fs.readFileSync(saved.keptEditedRules!, 'utf8')).toBe(text);
+  });
+
+  it('committed rules are replaced without a copy', async () => {
+    const saved = await saveModel(loc, germanCreditArtifacts(2));
+    expect(saved.keptEditedRules).toBeUndefined();
+    expect(kept()).toEqual([]);
+  });
+
+  it('a failure after the copy is made removes the copy and leaves the edit in place', async () => {
+    const text = editRules();
+    const rulesDir = modelPaths(loc).rulesDir;
+    // The new rules' temporary file taken away: the copy is made, then the commit's
+    // rename fails (ENOENT).
+    const e = await saveModel(loc, germanCreditArtifacts(2), {
+      discardEdits: true,
+      afterStep: (s) => {
+        if (s !== 'write rules temp') return;
+        for (const f of fs.readdirSync(rulesDir))
+          if (f.endsWith('.tmp')) fs.rmSync(path.join(rulesDir, f));
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'WRITE_FAILED' });
+    expect(fs.readFileSync(modelPaths(loc).rules, 'utf8')).toBe(text);
+    expect(kept()).toEqual([]);
+    expect(fs.readdirSync(rulesDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('expectRulesFile: the file must hold exactly the bytes checked (FILE_CHANGED otherwise), and is not kept', async () => {
+    const text = editRules();
+    const checked = loadModel(loc, { allowEditedRules: true }).rulesFileSha256;
+    let later = '';
+    const e = await saveModel(loc, germanCreditArtifacts(2), {
+      expectRulesFile: checked,
+      afterStep: (s) => {
+        if (s === 'write rules temp') {
+          later = text.replace('1234', '4321');
+          fs.writeFileSync(modelPaths(loc).rules, later);
+        }
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'FILE_CHANGED', file: modelPaths(loc).rules });
+    expect(fs.readFileSync(modelPaths(loc).rules, 'utf8')).toBe(later);
+    expectClean(1);
+    // Unchanged, the checked file is replaced, and not kept: it is what is committed.
+    const now = loadModel(loc, { allowEditedRules: true }).rulesFileSha256;
+    const saved = await saveModel(loc, germanCreditArtifacts(2), { expectRulesFile: now });
+    expect(saved.keptEditedRules).toBeUndefined();
+    expect(openedTag(loc)).toBe(2);
+  });
 });
 
 describe('the single-folder layout of earlier versions', () => {

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { agreement, balancedSummary, classFidelity } from '../../src/audit/metrics';
+import {
+  agreement,
+  balancedSummary,
+  classFidelity,
+  computeMetrics,
+  formatMetricsTable,
+} from '../../src/audit/metrics';
 
 describe('classFidelity (issue 13: balanced fidelity)', () => {
   it("is the mean of the network's classes' shares: the issue's German credit figures", () => {
@@ -61,5 +67,44 @@ describe('balancedSummary (the audit report names the worst class)', () => {
     ]);
     expect(r.balanced).toBeCloseTo(0.716, 3);
     expect(r.worst).toMatchObject({ class: 'bad', agree: 32, records: 70 });
+  });
+});
+
+describe('computeMetrics: the majority baseline and the refit', () => {
+  const ruleSet = {
+    format: 'neurules.rules',
+    version: 1,
+    name: 'm',
+    schema: 'x',
+    rules: [],
+  } as never;
+  const base = {
+    truth: [0, 0, 0, 1, 1],
+    teacher: [0, 0, 1, 1, 1],
+    rules: [0, 1, 1, 1, 0],
+    classes: ['good', 'bad'],
+    ruleSet,
+    rows: { train: 10, validation: 3, test: 5 },
+    backend: 'cpu',
+  };
+
+  it('measures always answering the most frequent learned class on the test split', () => {
+    const m = computeMetrics({ ...base, majority: 1 });
+    expect(m.majority).toEqual({ class: 'bad', accuracy: 2 / 5 });
+    expect(m.rulesAccuracy).toBe(2 / 5);
+    const table = formatMetricsTable(m);
+    expect(table).toMatch(/always 'bad' \(majority class\)\s+\| 0\.400/);
+  });
+
+  it('records the refit and shows it in the table; neither appears when absent', () => {
+    const m = computeMetrics({ ...base, refit: { epochs: 12, rows: 13 } });
+    expect(m.refit).toEqual({ epochs: 12, rows: 13 });
+    expect(formatMetricsTable(m)).toMatch(
+      /network refit on train \+ validation\s+\| 13 rows, 12 epochs/,
+    );
+    const plain = computeMetrics(base);
+    expect(plain.majority).toBeUndefined();
+    expect(plain.refit).toBeUndefined();
+    expect(formatMetricsTable(plain)).not.toMatch(/majority|refit/);
   });
 });

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
+import { fifo, QUICK, released, withFifo } from '../helpers/fifo';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 
@@ -171,4 +172,75 @@ describe('neurules predict --engine duckdb (in-process)', () => {
     expect(zero.code).toBe(EXIT.usage);
     expect(zero.stderr).toMatch(/--threads/);
   });
+});
+
+describe('neurules predict: a FIFO as --input (in-process)', () => {
+  const predict = (extra: string[]) =>
+    runCli(['predict', '--model', 'german-credit', ...dirs, ...extra]);
+  const stuckWriters: string[] = [];
+  afterEach(() => {
+    // A writer still waiting in open() for a reader that never came is let through.
+    for (const f of stuckWriters.splice(0)) {
+      try {
+        fs.closeSync(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // gone already
+      }
+    }
+  });
+
+  /** A FIFO at `name` in the test folder with a writer of `text` waiting for a reader. */
+  function fifoOf(name: string, text: string): { file: string; written: Promise<unknown> } {
+    const file = path.join(dir, name);
+    execFileSync('mkfifo', [file]);
+    stuckWriters.push(file);
+    return { file, written: fs.promises.writeFile(file, text).catch((e: unknown) => e) };
+  }
+
+  withFifo(
+    '--engine duckdb hands it to the compiled reader, with a note: the same lines and summary',
+    async () => {
+      const regular = repeated('regular.csv', 2);
+      const compiled = await predict(['--input', regular]);
+      expect(compiled.code).toBe(EXIT.ok);
+      const { file, written } = fifoOf('fifo.csv', fs.readFileSync(regular, 'utf8'));
+      const r = await predict(['--input', file, '--engine', 'duckdb']);
+      expect(await written).toBeUndefined();
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.stdout).toBe(compiled.stdout);
+      expect(r.stderr).toMatch(new RegExp(`^note: ${file} is a FIFO`, 'm'));
+      expect(r.stderr).toMatch(/^predicted 2000 records /m);
+      expect(r.stderr).not.toContain('error');
+    },
+  );
+
+  withFifo(
+    'a Parquet FIFO (--engine duckdb) and a JSON-lines one are UNSUPPORTED_FORMAT, without opening it',
+    async () => {
+      for (const name of ['in.parquet', 'in.jsonl']) {
+        const file = fifo(path.join(dir, name));
+        const r = await predict(['--input', file, '--engine', 'duckdb']);
+        expect(r.code).toBe(EXIT.usage);
+        expect(r.stderr).toMatch(
+          new RegExp(`^error ${file}(?: \\[engine\\])? UNSUPPORTED_FORMAT `, 'm'),
+        );
+        expect(released(file)).toBe(false);
+      }
+    },
+    QUICK,
+  );
+
+  withFifo(
+    'a FIFO without a .csv or .jsonl name is UNSUPPORTED_FORMAT (its first bytes cannot be sniffed), for each engine',
+    async () => {
+      for (const engine of ['compiled', 'duckdb']) {
+        const file = fifo(path.join(dir, `records-${engine}`));
+        const r = await predict(['--input', file, '--engine', engine]);
+        expect(r.code).toBe(EXIT.usage);
+        expect(r.stderr).toMatch(new RegExp(`^error ${file} UNSUPPORTED_FORMAT `, 'm'));
+        expect(released(file)).toBe(false);
+      }
+    },
+    QUICK,
+  );
 });

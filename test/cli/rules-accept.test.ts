@@ -2,13 +2,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lockModel } from '../../src/artifacts/model-lock';
-import { loadModel, modelPaths } from '../../src/artifacts/model-store';
+import { loadModel, modelPaths, saveModel } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
-import { EXIT } from '../../src/cli/main';
-import type { RulesChangeEntry } from '../../src/pipeline/accept-rules';
+import { EXIT, reportError } from '../../src/cli/main';
+import { acceptRules, type RulesChangeEntry } from '../../src/pipeline/accept-rules';
+import { openStudio } from '../../src/pipeline/studio';
 import type { RuleSet } from '../../src/rules/types';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
+import { germanCreditArtifacts } from '../helpers/model-artifacts';
 import { runCli } from '../helpers/run-cli';
+import { sink } from '../helpers/sink';
 import { createApp } from '../../src/server/create-app';
 import { applicant } from '../server/applicant';
 
@@ -74,6 +77,87 @@ describe('an edited distilled rule file', () => {
     expect(lastCode(r.stderr)).toEqual(['RULE_UNKNOWN_CLASS']);
     expect(r.stderr).toContain("'R02'");
     expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+  });
+});
+
+describe('event params that the consumers read', () => {
+  /** The issue's example: params no consumer can use, apart from class and ruleId. */
+  const breakParams = (ruleSet: RuleSet): void => {
+    const params = ruleSet.rules[3]!.event.params as unknown as Record<string, unknown>;
+    params.confidence = 'high';
+    params.probabilities = { bad: -7, evil: 2 };
+  };
+  const places = (stderr: string): string[] =>
+    [...stderr.matchAll(/^error \S+ ([A-Z_]+) \[(rules\[\d+\] \(rule '\w+'\) \S+)\] /gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+
+  it('rules accept refuses them, naming each place, and records nothing', async () => {
+    const ruleSet = readRules();
+    breakParams(ruleSet);
+    const text = JSON.stringify(ruleSet, null, 2);
+    fs.writeFileSync(rulesFile(), text);
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', ...dirs]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(places(r.stderr)).toEqual([
+      "RULE_INVALID_PARAMS rules[3] (rule 'R04') event.params.probabilities.bad",
+      "RULE_UNKNOWN_CLASS rules[3] (rule 'R04') event.params.probabilities.evil",
+      "RULE_INVALID_PARAMS rules[3] (rule 'R04') event.params.probabilities",
+      "RULE_INVALID_PARAMS rules[3] (rule 'R04') event.params.confidence",
+    ]);
+    expect(r.stderr).not.toMatch(/internal error|TypeError/);
+    expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+    expect(fs.readFileSync(rulesFile(), 'utf8')).toBe(text);
+  });
+
+  describe('committed with the model (as an earlier neurules accepted them)', () => {
+    beforeEach(async () => {
+      // saveModel commits what it is given (build and accept verify before it): the
+      // rule file and the manifest's hash agree, so only the verification of the params
+      // stands between these rules and the commands.
+      const artifacts = germanCreditArtifacts(7, loc);
+      breakParams(artifacts.ruleSet);
+      await saveModel(loc, artifacts);
+    });
+
+    it.each([
+      ['predict', ['predict', '--model', 'german-credit', '--input', 'data/german-credit.csv']],
+      [
+        'explain',
+        ['explain', '--model', 'german-credit', '--input', 'data/german-credit.csv', '--row', '2'],
+      ],
+      ['export', ['export', '--model', 'german-credit', '--format', 'dmn']],
+    ])('stop %s with RULE_INVALID_PARAMS (exit 2), not a TypeError', async (_name, args) => {
+      const r = await runCli([...args, ...dirs]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stdout).toBe('');
+      expect(places(r.stderr)).toContain(
+        "RULE_INVALID_PARAMS rules[3] (rule 'R04') event.params.confidence",
+      );
+      expect(r.stderr).toContain(rulesFile());
+      expect(r.stderr).not.toMatch(/internal error|TypeError/);
+    });
+
+    it('stop the studio from opening', async () => {
+      await expect(openStudio(loc)).rejects.toMatchObject({
+        code: 'RULE_INVALID_PARAMS',
+        field: "rules[3] (rule 'R04') event.params.probabilities.bad",
+      });
+    });
+
+    it('stop the service from starting', async () => {
+      const started = createApp({
+        model: 'german-credit',
+        modelsDir: loc.modelsDir,
+        rulesDir: loc.rulesDir,
+        network: false,
+      });
+      await expect(started).rejects.toMatchObject({
+        code: 'RULE_INVALID_PARAMS',
+        field: "rules[3] (rule 'R04') event.params.probabilities.bad",
+        file: rulesFile(),
+      });
+    });
   });
 });
 
@@ -184,6 +268,37 @@ describe('neurules rules accept', () => {
     expect(r.stdout).toMatch(/dry run/);
     expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
     expect(() => loadModel(loc)).toThrow(expect.objectContaining({ code: 'RULES_MODIFIED' }));
+  });
+
+  it('refuses an edit saved while it runs (FILE_CHANGED) and keeps that edit on disk, to be accepted in turn', async () => {
+    const before = loadModel(loc);
+    editDuration(40, 30);
+    let later = '';
+    const e = await acceptRules(loc, {
+      backend: 'cpu',
+      // Between the verification and the commit's rename: the window a lost update needs.
+      afterSaveStep: (step) => {
+        if (step !== 'write rules temp') return;
+        editDuration(30, 32);
+        later = fs.readFileSync(rulesFile(), 'utf8');
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'FILE_CHANGED', file: rulesFile() });
+    expect(fs.readFileSync(rulesFile(), 'utf8')).toBe(later);
+    expect(fs.existsSync(modelPaths(loc).changes)).toBe(false);
+    const now = loadModel(loc, { allowEditedRules: true });
+    expect(now.manifest.generation).toBe(before.manifest.generation);
+    expect(fs.readdirSync(modelPaths(loc).dir)).toEqual([before.manifest.generation]);
+    // The CLI says what to do next.
+    const err = sink();
+    expect(reportError(e, err, { name: 'rules accept', options: [] })).toBe(EXIT.usage);
+    expect(err.text()).toMatch(/^error \S+ FILE_CHANGED /m);
+    expect(err.text()).toMatch(/^hint: .*rules accept/m);
+    // The newer edit is the one accepted next.
+    const r = await runCli(['rules', 'accept', '--model', 'german-credit', '--json', ...dirs]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(JSON.parse(r.stdout).to).toBe(now.rulesHash);
+    expect(loadModel(loc).rulesHash).toBe(now.rulesHash);
   });
 
   it('is refused while a build holds the model (MODEL_LOCKED)', async () => {

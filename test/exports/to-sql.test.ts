@@ -218,6 +218,109 @@ describe.each(ENGINES)('the %s export, run in the engine', (dialect) => {
   });
 });
 
+/**
+ * A bundled model's rule set with one more rule above the others, on German credit's
+ * `foreign_worker` (yes/no, which DuckDB types BOOLEAN): the distilled rules never test it.
+ */
+function withForeignWorkerRule(m: { ruleSet: RuleSet }): RuleSet {
+  const rule = {
+    name: 'foreign-no',
+    priority: 1000,
+    conditions: { all: [{ fact: 'foreign_worker', operator: 'equal', value: 'no' }] },
+    event: { type: 'neurules.decision', params: { class: 'good', ruleId: 'foreign-no' } },
+  } as unknown as NeurulesRule;
+  return { ...m.ruleSet, rules: [rule, ...m.ruleSet.rules] };
+}
+
+describe("columns typed as DuckDB's type detection types them", () => {
+  /** Run the DuckDB query over `records` and read its answers in order. */
+  const duckAnswers = async (sql: string): Promise<Expected[]> =>
+    (await duck.runAndReadAll(sql)).getRowObjects().map((r) => ({
+      rule: r.neurules_rule as string | null,
+      cls: r.neurules_class as string | null,
+      error: r.neurules_error as string | null,
+    }));
+  const typesOf = async (): Promise<Record<string, string>> =>
+    Object.fromEntries(
+      (await duck.runAndReadAll('DESCRIBE records'))
+        .getRowObjects()
+        .map((r) => [r.column_name as string, r.column_type as string]),
+    );
+
+  it.each(['read_csv', 'read_csv_auto'])(
+    "DuckDB's %s with default options: every row of every bundled data set as predict decides it",
+    async (reader) => {
+      for (const m of models) {
+        const table = readCsv(m.data);
+        await duck.run(
+          `CREATE OR REPLACE TABLE records AS SELECT * FROM ${reader}(${quoteString(m.data)})`,
+        );
+        const types = await typesOf();
+        // Numbers as BIGINT and DOUBLE, yes/no as BOOLEAN: typed columns, not text.
+        expect(Object.values(types)).toContain(m.name === 'german-credit' ? 'BIGINT' : 'DOUBLE');
+        const ruleSets = [m.ruleSet];
+        if (m.name === 'german-credit') {
+          expect(types.foreign_worker).toBe('BOOLEAN');
+          ruleSets.push(withForeignWorkerRule(m));
+        }
+        for (const ruleSet of ruleSets) {
+          const want = expectedOf(ruleSet, m.schema, table);
+          expect(await duckAnswers(ruleSetToSql(ruleSet, m.schema))).toEqual(want);
+          if (ruleSet !== m.ruleSet) expect(want.map((w) => w.rule)).toContain('foreign-no');
+        }
+      }
+    },
+  );
+
+  it('numeric columns typed by the user as DECIMAL, INTEGER, HUGEINT and FLOAT: every row', async () => {
+    for (const m of models) {
+      const table = readCsv(m.data);
+      const numeric = m.schema.features.filter((f) => f.type === 'numeric');
+      // Wide enough for every value of the file (a narrower scale rounds as the file is read).
+      const type = (f: (typeof numeric)[number]): string =>
+        f.integer ? (f.name.length % 2 ? 'INTEGER' : 'HUGEINT') : 'DECIMAL(18,6)';
+      const types = numeric.map((f) => `${quoteString(f.name)}: '${type(f)}'`).join(', ');
+      await duck.run(
+        `CREATE OR REPLACE TABLE records AS SELECT * FROM read_csv(${quoteString(m.data)}, types = {${types}})`,
+      );
+      expect(await duckAnswers(ruleSetToSql(m.ruleSet, m.schema))).toEqual(
+        expectedOf(m.ruleSet, m.schema, table),
+      );
+    }
+    // FLOAT keeps 6 digits: iris' one-decimal measurements read back as themselves.
+    const iris = models.find((m) => m.name === 'iris')!;
+    const floats = iris.schema.features.map((f) => `${quoteString(f.name)}: 'FLOAT'`).join(', ');
+    await duck.run(
+      `CREATE OR REPLACE TABLE records AS SELECT * FROM read_csv(${quoteString(iris.data)}, types = {${floats}})`,
+    );
+    expect(await duckAnswers(ruleSetToSql(iris.ruleSet, iris.schema))).toEqual(
+      expectedOf(iris.ruleSet, iris.schema, readCsv(iris.data)),
+    );
+  });
+
+  it.each(HAS_POSTGRES ? (['postgres', 'sqlite'] as const) : (['sqlite'] as const))(
+    '%s columns of the types DuckDB detects (BOOLEAN, BIGINT, DOUBLE): every row of every bundled data set',
+    async (dialect) => {
+      for (const m of models) {
+        const table = readCsv(m.data);
+        await duck.run(
+          `CREATE OR REPLACE TABLE records AS SELECT * FROM read_csv(${quoteString(m.data)})`,
+        );
+        const detected = await typesOf();
+        const types = table.columns.map((c) => detected[c]);
+        const ruleSets =
+          m.name === 'german-credit' ? [m.ruleSet, withForeignWorkerRule(m)] : [m.ruleSet];
+        for (const ruleSet of ruleSets) {
+          const sql = ruleSetToSql(ruleSet, m.schema, { dialect });
+          expect(await runIn(dialect, sql, table, types)).toEqual(
+            expectedOf(ruleSet, m.schema, table),
+          );
+        }
+      }
+    },
+  );
+});
+
 /** A two-feature model with the given names: three rules in three priorities. */
 function hostileModel(
   num: string,

@@ -379,7 +379,9 @@ describe('predict --engine duckdb', () => {
       input,
       output,
       signal: controller.signal,
-      // DuckDB reports progress every half second while it reads: stop at the first report.
+      // Reports every 20 ms while DuckDB reads (500,000 rows take far longer): stop at the
+      // first one, mid-read.
+      progressInterval: 20,
       onProgress: (p) => {
         seen.push(p);
         controller.abort(new Error('stopped by the test'));

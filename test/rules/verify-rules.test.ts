@@ -160,6 +160,95 @@ describe('verifyRuleSet', () => {
     ]);
   });
 
+  it('refuses the params of the issue: confidence "high", probabilities {bad: -7, evil: 2}', () => {
+    const rs = copy();
+    rs.rules[3].event.params.confidence = 'high';
+    rs.rules[3].event.params.probabilities = { bad: -7, evil: 2 };
+    const issues = verifyRuleSet(rs, schema, 'rules/german-credit/distilled.rules.json');
+    expect(places(issues)).toEqual([
+      ['RULE_INVALID_PARAMS', "rules[3] (rule 'R04') event.params.probabilities.bad"],
+      ['RULE_UNKNOWN_CLASS', "rules[3] (rule 'R04') event.params.probabilities.evil"],
+      ['RULE_INVALID_PARAMS', "rules[3] (rule 'R04') event.params.probabilities"], // no 'good'
+      ['RULE_INVALID_PARAMS', "rules[3] (rule 'R04') event.params.confidence"],
+    ]);
+    expect(issues[2]!.message).toContain("'good'");
+    expect(issues.every((i) => i.file === 'rules/german-credit/distilled.rules.json')).toBe(true);
+  });
+
+  it.each([
+    ['probabilities', undefined, 'probabilities'],
+    ['probabilities', null, 'probabilities'],
+    ['probabilities', [0.5, 0.5], 'probabilities'],
+    ['probabilities', { bad: 0.5, good: '0.5' }, 'probabilities.good'],
+    ['probabilities', { bad: 1.5, good: -0.5 }, 'probabilities.bad'], // and .good
+    ['probabilities', { bad: Infinity, good: 0 }, 'probabilities.bad'],
+    ['probabilities', { bad: NaN, good: 1 }, 'probabilities.bad'],
+    ['probabilities', { bad: 0.5, good: 0.2 }, 'probabilities'], // sums to 0.7
+    ['probabilities', { bad: 0.5, good: 0.5015 }, 'probabilities'], // 1.0015: too far off
+    ['support', undefined, 'support'],
+    ['support', -1, 'support'],
+    ['support', 1.5, 'support'],
+    ['support', '18', 'support'],
+    ['support', null, 'support'],
+    ['support', Infinity, 'support'],
+    ['confidence', 1.2, 'confidence'],
+    ['confidence', -0.1, 'confidence'],
+    ['confidence', '0.7', 'confidence'],
+    ['confidence', NaN, 'confidence'],
+    ['validationFidelity', 2, 'validationFidelity'],
+    ['validationFidelity', false, 'validationFidelity'],
+    ['source', 'override', 'source'], // would hide the rule from the gap and overlap checks
+    ['source', undefined, 'source'],
+    ['reason', 3, 'reason'],
+    ['confidance', 0.7, 'confidance'], // an unknown key
+  ])('RULE_INVALID_PARAMS: %s = %p', (key, value, field) => {
+    const rs = copy();
+    rs.rules[5].event.params[key] = value; // R06
+    const issues = verifyRuleSet(rs, schema);
+    expect(issues.length).toBeGreaterThan(0);
+    expect(places(issues)[0]).toEqual([
+      'RULE_INVALID_PARAMS',
+      `rules[5] (rule 'R06') event.params.${field}`,
+    ]);
+    expect(issues.every((i) => i.code === 'RULE_INVALID_PARAMS')).toBe(true);
+  });
+
+  it('suggests the key meant by an unknown param, and quotes keys that are not plain names', () => {
+    const rs = copy();
+    rs.rules[0].event.params.confidance = 0.7;
+    rs.rules[0].event.params.probabilities['not a class'] = 0;
+    const issues = verifyRuleSet(rs, schema);
+    expect(places(issues)).toEqual([
+      ['RULE_UNKNOWN_CLASS', `rules[0] (rule 'R01') event.params.probabilities["not a class"]`],
+      ['RULE_INVALID_PARAMS', "rules[0] (rule 'R01') event.params.confidance"],
+    ]);
+    expect(issues[1]!.message).toContain("did you mean 'confidence'?");
+  });
+
+  it('accepts what distillation writes and a careful hand edit', () => {
+    const rs = copy();
+    const params = rs.rules[6].event.params;
+    params.confidence = null; // no training record in the region
+    delete params.validationFidelity;
+    params.reason = 'boundary set by the credit committee';
+    params.support = 0;
+    params.probabilities = { bad: 0.5005, good: 0.5005 }; // hand-rounded: 1.001
+    rs.rules[7].event.params.probabilities = { bad: 0, good: 1 };
+    // Probabilities need not favour the class an auditor gives the region.
+    rs.rules[7].event.params.class = 'bad';
+    expect(places(verifyRuleSet(rs, schema))).toEqual([]);
+  });
+
+  it('INVALID_ARTIFACT for a priority other than 1: a distilled rule must not outrank overrides', () => {
+    for (const priority of [2, 100, 1.5, '1']) {
+      const rs = copy();
+      rs.rules[2].priority = priority;
+      expect(places(verifyRuleSet(rs, schema))).toEqual([
+        ['INVALID_ARTIFACT', "rules[2] (rule 'R03') priority"],
+      ]);
+    }
+  });
+
   it('INVALID_ARTIFACT when rules is empty or not an array, or a rule is not an object', () => {
     for (const rules of [[], undefined, {}]) {
       const rs = copy();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -6,7 +7,7 @@ import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
 import { openStudio, type Studio } from '../../src/pipeline/studio';
-import { createStudioApp } from '../../src/server/studio-app';
+import { createStudioApp, studioCookieName } from '../../src/server/studio-app';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  studio.close();
+  await studio.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -107,6 +108,112 @@ describe('the studio: access', () => {
       headers: { host: HOST },
     });
     expect(viaQuery.statusCode).toBe(401);
+  });
+
+  /** The page with `?token=` sent with `cookie`: its status, and the cookie it sets. */
+  const open = async (on: FastifyInstance, token: string, cookie?: string) => {
+    const r = await on.inject({
+      method: 'GET',
+      url: `/?token=${encodeURIComponent(token)}`,
+      headers: { host: HOST, ...(cookie !== undefined && { cookie }) },
+    });
+    return { status: r.statusCode, cookie: r.headers['set-cookie'] as string | undefined };
+  };
+  const modelWith = async (on: FastifyInstance, cookie: string) =>
+    (await on.inject({ method: 'GET', url: '/api/model', headers: { host: HOST, cookie } }))
+      .statusCode;
+
+  it("each studio has a cookie of its own: another studio's, or a restarted one's, is not read, and the printed address still opens the page", async () => {
+    // A second studio on another port, or this one restarted: a new token. The browser
+    // sends every cookie of the host to both, since cookies are not kept per port.
+    const second = createStudioApp(studio, {
+      token: 'second-token-9876543210',
+      assets: path.join(dir, 'assets'),
+    });
+    try {
+      const first = await open(app, TOKEN);
+      const other = await open(second, 'second-token-9876543210', first.cookie!.split(';')[0]);
+      expect(other.status).toBe(200);
+      const [name1] = first.cookie!.split('=');
+      const [name2] = other.cookie!.split('=');
+      expect(name1).toBe(studioCookieName(TOKEN));
+      expect(name2).toBe(studioCookieName('second-token-9876543210'));
+      expect(name1).not.toBe(name2);
+      // The jar holds both cookies; each studio takes its own and ignores the other.
+      const jar = `${first.cookie!.split(';')[0]}; ${other.cookie!.split(';')[0]}`;
+      expect(await modelWith(app, jar)).toBe(200);
+      expect(await modelWith(second, jar)).toBe(200);
+      expect(await modelWith(second, first.cookie!.split(';')[0]!)).toBe(401);
+      expect(await modelWith(app, other.cookie!.split(';')[0]!)).toBe(401);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('the token in the address wins over a stale cookie of the same name, and resets it', async () => {
+    const stale = `${studioCookieName(TOKEN)}=an-old-token; neurules_studio=older-still`;
+    const page = await open(app, TOKEN, stale);
+    expect(page.status).toBe(200);
+    expect(page.cookie).toMatch(new RegExp(`^${studioCookieName(TOKEN)}=${TOKEN};`));
+    expect(await modelWith(app, page.cookie!.split(';')[0]!)).toBe(200);
+    // A wrong token in the address is refused, whatever the cookie.
+    const wrong = await open(app, 'not-the-token', page.cookie!.split(';')[0]);
+    expect([wrong.status, wrong.cookie]).toEqual([401, undefined]);
+  });
+
+  it.each([
+    ['neurules_studio=%'],
+    [`${studioCookieName(TOKEN)}=%`],
+    [`${studioCookieName(TOKEN)}=%E0%A4%A`],
+  ])('a malformed cookie %j is 401 UNAUTHORIZED, not an internal error', async (cookie) => {
+    const r = await app.inject({
+      method: 'GET',
+      url: '/api/model',
+      headers: { host: HOST, cookie },
+    });
+    expect([r.statusCode, r.json().code]).toEqual([401, 'UNAUTHORIZED']);
+  });
+
+  it('any Cookie header without the token is 401; with it, among any other cookies, 200', async () => {
+    const name = studioCookieName(TOKEN);
+    // Pieces a cookie header is made of, the awkward ones often.
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '%',
+        '%%',
+        '%zz',
+        '%E0%A4%A',
+        '=',
+        ';',
+        ' ',
+        '"',
+        ',',
+        '\\',
+        name,
+        'neurules_studio',
+        TOKEN.slice(0, 5),
+      ),
+      fc.string({ maxLength: 6 }).map((t) => t.replace(/[^\x20-\x7e]/g, '')),
+    );
+    const header = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
+    await fc.assert(
+      fc.asyncProperty(header, async (cookie) => {
+        fc.pre(!cookie.includes(TOKEN));
+        const r = await app.inject({
+          method: 'GET',
+          url: '/api/model',
+          headers: { host: HOST, cookie },
+        });
+        expect([r.statusCode, r.json().code]).toEqual([401, 'UNAUTHORIZED']);
+        const ok = await app.inject({
+          method: 'GET',
+          url: '/api/records?limit=1',
+          headers: { host: HOST, cookie: `${cookie}; ${name}=${TOKEN}` },
+        });
+        expect(ok.statusCode).toBe(200);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { selectBackend, trainTeacher, type TrainProgress } from '../../src/teacher';
+import { refitTeacher, selectBackend, trainTeacher, type TrainProgress } from '../../src/teacher';
 import { readIris, splitTable } from './read-iris';
 
 const { train, validation, test } = splitTable(readIris(), 1);
@@ -100,5 +100,68 @@ describe('trainTeacher', () => {
       code: 'INVALID_ARGUMENT',
       line: train.lines[4],
     });
+  });
+});
+
+describe('refitTeacher', () => {
+  const joined = {
+    schema: train.schema,
+    records: train.records.concat(validation.records),
+    labels: train.labels.concat(validation.labels),
+    lines: train.lines.concat(validation.lines),
+  };
+
+  it('trains again from the same seed on train and validation for the chosen epochs, keeping the honest figures', async () => {
+    const chosen = await trainTeacher(train, validation, { ...small, seed: 5 });
+    const progress: TrainProgress[] = [];
+    const final = await refitTeacher(joined, validation, chosen, {
+      onProgress: (p) => progress.push(p),
+    });
+    try {
+      const epochs = chosen.summary.bestEpoch;
+      // Exactly the chosen epochs, every one flagged as a refit; the last weights are kept.
+      expect(progress.map((p) => p.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+      expect(progress.every((p) => p.refit === true)).toBe(true);
+      expect(final.summary.refit).toEqual({ epochs, rows: joined.records.length });
+      expect(final.summary.trainRows).toBe(joined.records.length);
+      expect(final.summary.trainLoss).toBeCloseTo(progress[epochs - 1]!.loss, 5);
+      // The validation figures stay those measured before the validation rows were trained on.
+      expect(final.summary.valAccuracy).toBe(chosen.summary.valAccuracy);
+      expect(final.summary.valLoss).toBe(chosen.summary.valLoss);
+      expect(final.summary.bestEpoch).toBe(epochs);
+      expect(accuracy(final.predict(test.records), test.labels)).toBeGreaterThanOrEqual(0.85);
+      // The chosen network is left as it was, and usable.
+      expect(chosen.summary.refit).toBeUndefined();
+      expect(chosen.predict(test.records)).toHaveLength(test.records.length);
+    } finally {
+      final.dispose();
+      chosen.dispose();
+    }
+  });
+
+  it('is reproducible: the same chosen network gives the same refit', async () => {
+    const chosen = await trainTeacher(train, validation, { ...small, epochs: 6, seed: 9 });
+    const a = await refitTeacher(joined, validation, chosen);
+    const b = await refitTeacher(joined, validation, chosen);
+    try {
+      expect(b.predictProbaFlat(test.records)).toEqual(a.predictProbaFlat(test.records));
+      // Trained on more rows, it differs from the chosen network.
+      expect(a.predictProbaFlat(test.records)).not.toEqual(chosen.predictProbaFlat(test.records));
+    } finally {
+      a.dispose();
+      b.dispose();
+      chosen.dispose();
+    }
+  });
+
+  it('refuses an empty table (TOO_FEW_ROWS)', async () => {
+    const chosen = await trainTeacher(train, validation, { ...small, epochs: 2 });
+    try {
+      await expect(
+        refitTeacher({ ...joined, records: [], labels: [], lines: [] }, validation, chosen),
+      ).rejects.toMatchObject({ code: 'TOO_FEW_ROWS' });
+    } finally {
+      chosen.dispose();
+    }
   });
 });

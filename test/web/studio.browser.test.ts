@@ -7,7 +7,7 @@ import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
 import { openStudio, type Studio } from '../../src/pipeline/studio';
-import { createStudioApp, studioAssets } from '../../src/server/studio-app';
+import { createStudioApp, studioAssets, studioCookieName } from '../../src/server/studio-app';
 import { executablePath, launchChromium, missing, OUTPUT } from '../helpers/chromium';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
@@ -24,6 +24,55 @@ const why = !executablePath
   : !built
     ? 'the studio page is not built (npm run build)'
     : '';
+
+/** What {@link BIDI_PROBE} measures in the page. */
+interface BidiProbe {
+  measure(root: unknown, rlo: string): { isolation: string[]; isolated: number[]; plain: number[] };
+}
+/**
+ * Page-side code (the tests have no DOM types): for an element holding a level with U+202E,
+ * the computed `unicode-bidi` of each <bdi> holding it, and the left edges of the letters
+ * and digits after the level on its line, in text order, as shown (`isolated`) and as the
+ * same text shown plain in a <div> (`plain`). Left to right, the edges grow; reversed, they
+ * shrink.
+ */
+const BIDI_PROBE = `globalThis.bidiProbe = {
+  edges(root, rlo) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const out = [];
+    let after = false;
+    let top;
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const at = n.data.indexOf(rlo);
+      if (!after && at < 0) continue;
+      const from = after ? 0 : n.data.indexOf("'", at) + 1;
+      after = true;
+      for (let i = from; i < n.data.length; i++) {
+        if (!/[A-Za-z0-9]/.test(n.data[i])) continue;
+        const range = document.createRange();
+        range.setStart(n, i);
+        range.setEnd(n, i + 1);
+        const rect = range.getBoundingClientRect();
+        if (top === undefined) top = rect.top;
+        if (Math.abs(rect.top - top) < 2) out.push(rect.left);
+      }
+    }
+    return out;
+  },
+  measure(root, rlo) {
+    const isolation = [...root.querySelectorAll('bdi')]
+      .filter((b) => b.textContent.includes(rlo))
+      .map((b) => getComputedStyle(b).unicodeBidi);
+    const div = document.createElement('div');
+    div.textContent = root.textContent;
+    root.after(div);
+    const plain = this.edges(div, rlo);
+    div.remove();
+    return { isolation, isolated: this.edges(root, rlo), plain };
+  },
+};`;
+const increasing = (xs: number[]) => xs.length > 2 && xs.every((x, i) => i === 0 || x > xs[i - 1]!);
+const decreasing = (xs: number[]) => xs.length > 2 && xs.every((x, i) => i === 0 || x < xs[i - 1]!);
 
 const misspelt = "- id: young\n  when:\n    agee: { '<': 21 }\n  then: { class: bad }\n";
 
@@ -50,6 +99,12 @@ if (why && process.env.CI) {
     let policy: string;
     const blocked: string[] = [];
     const errors: string[] = [];
+    /** The studios this browser may reach; anything else is blocked and recorded. */
+    const origins = new Set<string>();
+    /** Studios a test started besides the first, with their sessions; closed at the end. */
+    const others: { app: FastifyInstance; studio?: Studio }[] = [];
+    const originOf = (a: FastifyInstance) =>
+      `http://127.0.0.1:${(a.server.address() as { port: number }).port}`;
 
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-studio-web-'));
@@ -58,8 +113,13 @@ if (why && process.env.CI) {
       studio = await openStudio(loc, { backend: 'cpu' });
       app = createStudioApp(studio, { token: 'browser-token' });
       await app.listen({ port: 0, host: '127.0.0.1' });
-      origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-      context = await launchChromium(dir, (url) => url.startsWith(`${origin}/`), blocked);
+      origin = originOf(app);
+      origins.add(origin);
+      context = await launchChromium(
+        dir,
+        (url) => [...origins].some((o) => url.startsWith(`${o}/`)),
+        blocked,
+      );
       page = context.pages()[0] ?? (await context.newPage());
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());
@@ -71,8 +131,12 @@ if (why && process.env.CI) {
 
     afterAll(async () => {
       await context?.close();
+      for (const o of others) {
+        await o.app.close();
+        await o.studio?.close();
+      }
       await app?.close();
-      studio?.close();
+      await studio?.close();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     }, TIMEOUT);
 
@@ -97,11 +161,11 @@ if (why && process.env.CI) {
     }
 
     test(
-      'a misspelt feature is listed as UNKNOWN_FEATURE at its line and column within 1 s, and underlined',
+      'a misspelt feature is listed as UNKNOWN_FEATURE at its line and column, and underlined',
       async () => {
         await setText(misspelt);
-        const took = await waitForText('problems', (t) => /UNKNOWN_FEATURE/.test(t));
-        expect(took).toBeLessThan(1000);
+        // How soon is the bench's to say (npm run bench:studio), not a test's.
+        await waitForText('problems', (t) => /UNKNOWN_FEATURE/.test(t), 30_000);
         expect(await problems()).toMatch(/credit-policy\.yaml:3:5 UNKNOWN_FEATURE/);
         await page.locator('[data-test="editor"] .cm-lintRange-error').first().waitFor();
       },
@@ -220,6 +284,124 @@ if (why && process.env.CI) {
         await page.locator('#check-state', { hasText: /^\((?!checking)/ }).waitFor();
         expect(await problems()).not.toMatch(/UNKNOWN_|INVALID_/);
         await form.screenshot({ path: path.join(OUTPUT, 'studio-form.png') });
+      },
+      TIMEOUT,
+    );
+
+    /** Opens a page at `url`: the status of the page's own answer, once the editor is up. */
+    async function openPage(target: Page, url: string): Promise<number> {
+      const response = await target.goto(url, { waitUntil: 'load' });
+      await target.locator('[data-test="editor"] .cm-content').waitFor({ timeout: 30_000 });
+      await target.locator('#status', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+      return response!.status();
+    }
+
+    test(
+      "the printed address opens the page beside another studio on another port, and after a restart on the same port: each studio's cookie is its own",
+      async () => {
+        // A second studio on another port: the browser sends it the first one's cookie too.
+        const second = createStudioApp(studio, { token: 'second-token' });
+        await second.listen({ port: 0, host: '127.0.0.1' });
+        others.push({ app: second });
+        const at = originOf(second);
+        origins.add(at);
+        const tab = await context.newPage();
+        expect(await openPage(tab, `${at}/?token=second-token`)).toBe(200);
+        // Reloaded without the token (the page takes it out of the address): its own cookie.
+        await tab.reload();
+        await tab.locator('#status', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+        // Restarted on the same port with a new token: the old cookie is left alone.
+        const port = Number(new URL(at).port);
+        await second.close();
+        const restarted = createStudioApp(studio, { token: 'third-token' });
+        await restarted.listen({ port, host: '127.0.0.1' });
+        others.push({ app: restarted });
+        expect(await openPage(tab, `${at}/?token=third-token`)).toBe(200);
+        await tab.close();
+        const names = (await context.cookies()).map((c) => c.name).sort();
+        expect(names).toEqual(
+          ['browser-token', 'second-token', 'third-token'].map(studioCookieName).sort(),
+        );
+      },
+      TIMEOUT,
+    );
+
+    test(
+      'the token in the address wins over a stale cookie of the same name, and resets it',
+      async () => {
+        const name = studioCookieName('browser-token');
+        await context.addCookies([{ name, value: 'stale', url: origin }]);
+        const tab = await context.newPage();
+        expect(await openPage(tab, `${origin}/?token=browser-token`)).toBe(200);
+        const cookie = (await context.cookies(origin)).find((c) => c.name === name);
+        expect(cookie?.value).toBe('browser-token');
+        await tab.close();
+      },
+      TIMEOUT,
+    );
+
+    test(
+      'a level holding U+202E (right-to-left override) does not reverse the text after it',
+      async () => {
+        const rlo = '\u202e';
+        const level = `evil${rlo}x`;
+        // A model whose class follows a level with the override in it.
+        const csv = path.join(dir, 'bidi.csv');
+        const rows = ['colour,size,verdict'];
+        for (let i = 0; i < 240; i++) {
+          const colour = ['plain', level, 'other'][i % 3]!;
+          const size = (i * 37) % 100;
+          rows.push(`${colour},${size},${colour === level || size > 70 ? 'approve' : 'deny'}`);
+        }
+        fs.writeFileSync(csv, rows.join('\n') + '\n');
+        const bidiLoc = {
+          modelsDir: path.join(dir, 'bidi-models'),
+          rulesDir: path.join(dir, 'bidi-rules'),
+          name: 'bidi',
+        };
+        const built = await runCli([
+          'build',
+          '--data',
+          csv,
+          '--backend',
+          'cpu',
+          '--models-dir',
+          bidiLoc.modelsDir,
+          '--rules-dir',
+          bidiLoc.rulesDir,
+        ]);
+        expect(built.code).toBe(0);
+        const bidiStudio = await openStudio(bidiLoc, { backend: 'cpu' });
+        const bidiApp = createStudioApp(bidiStudio, { token: 'bidi-token' });
+        others.push({ app: bidiApp, studio: bidiStudio });
+        await bidiApp.listen({ port: 0, host: '127.0.0.1' });
+        origins.add(originOf(bidiApp));
+        const tab = await context.newPage();
+        expect(await openPage(tab, `${originOf(bidiApp)}/?token=bidi-token`)).toBe(200);
+
+        const rule = tab.locator('#distilled li', { hasText: rlo }).first();
+        await rule.waitFor();
+        await tab.evaluate(BIDI_PROBE);
+        const probe = (li: unknown, rlo: string) =>
+          (globalThis as unknown as { bidiProbe: BidiProbe }).bidiProbe.measure(li, rlo);
+        const seen = await rule.evaluate(probe, rlo);
+        // The level sits in a <bdi>, isolated by the browser's own style.
+        expect(seen.isolation).toEqual(['isolate']);
+        // The text after it runs left to right, as the sentence does.
+        expect(increasing(seen.isolated)).toBe(true);
+        // The same sentence as plain text, not isolated: the override reverses the rest
+        // (what the check above would catch).
+        expect(decreasing(seen.plain)).toBe(true);
+
+        // Where no element can go, the level is isolated with FSI … PDI: the tree's SVG text
+        // and the lists of levels.
+        const isolated = `\u2068${level}\u2069`;
+        expect(await tab.locator('#tree-box svg').textContent()).toContain(isolated);
+        const options = await tab
+          .locator('#record-form select option')
+          .evaluateAll((os) => os.map((o) => o.textContent));
+        expect(options).toContain(isolated);
+        await tab.close();
       },
       TIMEOUT,
     );

@@ -67,6 +67,14 @@ export function registerBuild(program: Command, io: CliIO): void {
           .choices(['auto', 'off'])
           .default('auto'),
       )
+      .addOption(
+        new Option(
+          '--refit <how>',
+          'on: once the validation split has chosen the epochs and teacher shaping, train the final network again on train and validation together; off: keep the network trained on the training split alone',
+        )
+          .choices(['on', 'off'])
+          .default('on'),
+      )
       .option(
         '--immutable <feature,...>',
         'mark features immutable in the schema (counterfactuals never change them)',
@@ -76,6 +84,10 @@ export function registerBuild(program: Command, io: CliIO): void {
         '--monotone <feature=increasing|decreasing,...>',
         'mark numeric features monotone in the schema (counterfactuals only move them this way)',
         parseMonotone,
+      )
+      .option(
+        '--discard-edits',
+        'build even when the distilled rule file holds a hand edit that was not accepted (refused otherwise); the edited file is kept beside the new one',
       ),
   ).action(async (o) => {
     const { buildModel } = await import('../../pipeline/build-model');
@@ -96,7 +108,9 @@ export function registerBuild(program: Command, io: CliIO): void {
         ...given('samples', o.samples as number | undefined),
       },
       teacherShaping: o.teacherShaping as 'auto' | 'off',
+      refit: o.refit as 'on' | 'off',
       backend: o.backend as BackendChoice,
+      discardEdits: o.discardEdits === true,
       modelsDir: o.modelsDir,
       rulesDir: o.rulesDir,
       onProgress: buildReporter(io.stderr, io.isTTY),
@@ -104,5 +118,10 @@ export function registerBuild(program: Command, io: CliIO): void {
     io.stdout.write(
       `\nmodel '${result.name}' (${result.seconds.toFixed(1)} s)\n${formatMetricsTable(result.metrics)}\n`,
     );
+    if (result.keptEditedRules) {
+      io.stderr.write(
+        `warning: ${result.rulesFile} held rules other than those committed with the model (a hand edit that was not accepted, or a file that could not be checked); the build replaced it and kept it as ${result.keptEditedRules}\n`,
+      );
+    }
   });
 }

@@ -24,6 +24,12 @@ export function registerExport(program: Command, io: CliIO): void {
         ]),
       )
       .option('--table <name>', 'sql: the table of records the query reads (default records)')
+      .addOption(
+        new Option(
+          '--feel-names <form>',
+          "dmn: feature names in FEEL as the DMN standard writes them, or in backticks as Camunda's FEEL engine reads them (default standard)",
+        ).choices(['standard', 'backtick']),
+      )
       .option('--output <file>', 'write here instead of standard output'),
   ).action(async (o) => {
     const { exportModel } = await import('../../pipeline/export-model');
@@ -31,6 +37,7 @@ export function registerExport(program: Command, io: CliIO): void {
       format: o.format,
       ...(o.dialect !== undefined && { dialect: o.dialect as string }),
       ...(o.table !== undefined && { table: o.table as string }),
+      ...(o.feelNames !== undefined && { feelNames: o.feelNames as string }),
       ...(o.output !== undefined && { out: o.output as string }),
     });
     if (o.output === undefined) io.stdout.write(text);

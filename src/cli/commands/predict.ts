@@ -26,7 +26,7 @@ export function registerPredict(program: Command, io: CliIO): void {
       )
       .option(
         '--output <file>',
-        'write the decisions here instead of standard output: .csv, .parquet, else JSON lines',
+        'write the decisions here instead of standard output: .csv, .parquet, else JSON lines (a FIFO, a device or /dev/stdout is written into, never replaced)',
       )
       .addOption(
         engineOption(
@@ -62,8 +62,9 @@ export function registerPredict(program: Command, io: CliIO): void {
         ...(bar && { onProgress: bar }),
         ...(signal && { signal }),
       });
-    // Only a file output has a temporary file to remove; on standard output a signal ends
-    // the process as it always does.
+    // A named output may have a temporary file to remove (a regular file's, or a Parquet
+    // file's on its way into a FIFO) and a descriptor to close; on standard output a signal
+    // ends the process as it always does.
     const summary = o.output !== undefined ? await onSignals(predict) : await predict();
     if (bar) io.stderr.write('\n');
     for (const issue of summary.problems) io.stderr.write(`rejected ${formatIssue(issue)}\n`);

@@ -6,11 +6,15 @@ import {
   type CliIO,
   engineOption,
   modelOption,
+  parseList,
   wholeNumber,
   withDirs,
 } from '../options';
 
-/** `neurules serve`: the model over HTTP until SIGINT or SIGTERM; SIGHUP reloads. */
+/**
+ * `neurules serve`: the model over HTTP until SIGINT or SIGTERM; SIGHUP reloads the
+ * model's files and reopens the decision log (log rotation).
+ */
 export function registerServe(program: Command, io: CliIO): void {
   withDirs(
     program
@@ -24,8 +28,9 @@ export function registerServe(program: Command, io: CliIO): void {
       .addOption(engineOption('evaluator'))
       .option('--decision-log <file>', 'append one JSON line per decision to this file')
       .option(
-        '--redact <fields>',
-        'comma-separated fields written as "[redacted]" in the decision log',
+        '--redact <features>',
+        'comma-separated features written as "[redacted]" in the decision log (names as in the schema)',
+        parseList,
       )
       .option(
         '--body-limit <bytes>',
@@ -48,6 +53,14 @@ export function registerServe(program: Command, io: CliIO): void {
       .option('--no-network', 'do not load the network (explanations then lack its probabilities)')
       .addOption(backendOption()),
   ).action(async (o) => {
+    if (o.redact && !o.decisionLog) {
+      // Nothing would be redacted, nor the names checked: a flag that does nothing is a mistake.
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        '--redact names the fields hidden in the decision log, and there is none: give --decision-log FILE too',
+        { field: '--redact' },
+      );
+    }
     const { createApp } = await import('../../server/create-app');
     const adminToken = process.env.NEURULES_ADMIN_TOKEN;
     // The decision log's first failure, printed once when it happens; it also makes the
@@ -74,7 +87,7 @@ export function registerServe(program: Command, io: CliIO): void {
       ...(o.decisionLog && {
         decisionLog: {
           file: o.decisionLog,
-          redact: o.redact ? String(o.redact).split(',') : [],
+          redact: (o.redact as string[] | undefined) ?? [],
           onError,
         },
       }),
@@ -96,6 +109,19 @@ export function registerServe(program: Command, io: CliIO): void {
                 : `reload refused, old rule set keeps serving:\n${r.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
             ),
           );
+        if (!o.decisionLog) return;
+        // Log rotation: lines of decisions made so far end in the moved file, later ones in
+        // a new file at the path. A failure to reopen is printed by onError, once.
+        const failedBefore = logFailure !== undefined;
+        void app.reopenLog().then(
+          () => io.stderr.write(`decision log reopened: ${o.decisionLog}\n`),
+          () => {
+            if (failedBefore)
+              io.stderr.write(
+                'decision log not reopened: it has failed (above); restart the service\n',
+              );
+          },
+        );
       });
       const stop = (signal: string) => {
         io.stderr.write(`${signal}: finishing in-flight requests\n`);

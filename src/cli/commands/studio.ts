@@ -37,6 +37,6 @@ export function registerStudio(program: Command, io: CliIO): void {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
-    studio.close();
+    await studio.close();
   });
 }

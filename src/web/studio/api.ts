@@ -74,6 +74,8 @@ export interface Problem {
 /** `POST /api/check`. */
 export interface CheckResult {
   ok: boolean;
+  /** The files checked: the request's and every other override file on disk. */
+  files?: string[];
   problems: Problem[];
   findings: Problem[];
   lintLines: string[];

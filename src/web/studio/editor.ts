@@ -11,9 +11,16 @@ import {
 import { yaml, yamlLanguage } from '@codemirror/lang-yaml';
 import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
 import { EditorState, type Extension, StateEffect, StateField, type Text } from '@codemirror/state';
-import { Decoration, type DecorationSet, EditorView, WidgetType } from '@codemirror/view';
+import {
+  Decoration,
+  type DecorationSet,
+  EditorView,
+  highlightSpecialChars,
+  WidgetType,
+} from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import type { CheckResult, ModelInfo, Operators, Problem } from './api';
+import { isolator } from './bidi';
 
 /** What completion offers, taken from the model. */
 export interface Vocabulary {
@@ -41,7 +48,7 @@ class ExampleBadge extends WidgetType {
   toDOM(): HTMLElement {
     const span = document.createElement('span');
     span.className = this.mark.pass ? 'example-badge pass' : 'example-badge fail';
-    span.textContent = `${this.mark.pass ? '✓ pass' : '✗ fail'}: ${this.mark.label}`;
+    span.append(`${this.mark.pass ? '✓ pass' : '✗ fail'}: `, ...isolator.nodes(this.mark.label));
     return span;
   }
 }
@@ -82,7 +89,20 @@ export function placeProblem(
 function diagnosticsFor(doc: Text, problems: readonly Problem[]): Diagnostic[] {
   return problems.map((p) => {
     const { from, to } = placeProblem(doc, p.line ?? 1, p.column ?? 1);
-    return { from, to, severity: p.severity, source: p.code, message: `${p.code} ${p.message}` };
+    const message = `${p.code} ${p.message}`;
+    return {
+      from,
+      to,
+      severity: p.severity,
+      source: p.code,
+      message,
+      // The message names levels and ids users wrote: isolated as in the problems list.
+      renderMessage: () => {
+        const span = document.createElement('span');
+        span.append(...isolator.nodes(message));
+        return span;
+      },
+    };
   });
 }
 
@@ -176,6 +196,9 @@ export class FilesEditor {
   ) {
     this.extensions = [
       basicSetup,
+      // CodeMirror shows most bidirectional controls as placeholders; these too, so no
+      // embedding in a level reorders the rest of its line.
+      highlightSpecialChars({ addSpecialChars: /[\u202a-\u202c\u2068]/ }),
       yaml(),
       yamlLanguage.data.of({ autocomplete: completeFrom(vocabulary) }),
       lintGutter(),

@@ -20,6 +20,7 @@ import {
   type StudioRecord,
   takeTokenFromUrl,
 } from './api';
+import { bdi, isolatedText, isolator } from './bidi';
 import { byId, fill, fixed, h, signed } from './dom';
 import { FilesEditor } from './editor';
 import { mountOverrideForm, type OverrideForm } from './override-form';
@@ -52,7 +53,7 @@ function describeError(error: unknown): string {
 
 function setStatus(text: string, error = false): void {
   const status = byId('status');
-  status.textContent = text;
+  fill(status, ...isolator.nodes(text));
   status.classList.toggle('error', error);
 }
 
@@ -66,6 +67,12 @@ function insertMarkup(container: HTMLElement, markup: string): void {
       const unsafeLink = /href$/i.test(attr.name) && /^\s*javascript:/i.test(attr.value);
       if (/^on/i.test(attr.name) || unsafeLink) element.removeAttribute(attr.name);
     }
+  }
+  // SVG text holds no <bdi>: its levels and names are isolated with FSI … PDI instead.
+  const walker = document.createTreeWalker(template.content, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node as Text;
+    text.data = isolator.plain(text.data);
   }
   container.replaceChildren(template.content);
 }
@@ -131,10 +138,11 @@ class Studio {
     this.model = await request<ModelInfo>('GET', '/api/model');
     this.remember(this.model.files);
     this.operators = this.model.operators ?? DEFAULT_OPERATORS;
-    byId('model-name').textContent = `— ${this.model.model}`;
+    this.learnNames();
+    fill(byId('model-name'), '— ', bdi(this.model.model));
     byId('data-description').textContent =
       `held-out records: ${this.model.data.description} (${this.model.data.rows} rows)`;
-    document.title = `neurules studio — ${this.model.model}`;
+    document.title = `neurules studio — ${isolatedText(this.model.model)}`;
     this.renderRules();
 
     this.editor = new FilesEditor(
@@ -175,6 +183,13 @@ class Studio {
     await Promise.all([this.runCheck(), this.loadRecords(0, true), this.loadHistory()]);
   }
 
+  /** The names users wrote that the model shows (isolated wherever they are shown). */
+  private learnNames(): void {
+    const m = this.model;
+    isolator.add([m.model, ...m.classes, ...m.overrides.map((o) => o.id)]);
+    for (const f of m.schema.features) isolator.add([f.name, ...(f.levels ?? [])]);
+  }
+
   private remember(files: ModelInfo['files']): void {
     this.loaded.clear();
     for (const f of files) this.loaded.set(f.name, { text: f.text, hash: f.hash });
@@ -191,9 +206,11 @@ class Studio {
             h(
               'li',
               {},
-              h('strong', {}, o.id),
-              ` ${o.sentence} → `,
-              h('span', { class: 'class' }, o.class),
+              h('strong', {}, bdi(o.id)),
+              ' ',
+              ...isolator.nodes(o.sentence),
+              ' → ',
+              h('span', { class: 'class' }, bdi(o.class)),
               h('span', { class: 'muted' }, ` (priority ${o.priority}, ${o.file}:${o.line})`),
             ),
           )
@@ -205,12 +222,16 @@ class Studio {
         h(
           'li',
           {},
-          h('strong', {}, r.id),
-          ` ${r.sentence} `,
+          h('strong', {}, bdi(r.id)),
+          ' ',
+          ...isolator.nodes(r.sentence),
+          ' ',
           h(
             'span',
             { class: 'muted' },
-            `(class ${r.class}, support ${r.support}${r.confidence === null ? '' : `, confidence ${r.confidence.toFixed(2)}`})`,
+            '(class ',
+            bdi(r.class),
+            `, support ${r.support}${r.confidence === null ? '' : `, confidence ${r.confidence.toFixed(2)}`})`,
           ),
         ),
       ),
@@ -319,19 +340,23 @@ class Studio {
       this.scheduleExplain();
     } catch (error) {
       if (isAbort(error)) return;
-      byId('check-state').textContent = `(check failed: ${describeError(error)})`;
+      fill(byId('check-state'), '(check failed: ', ...isolator.nodes(describeError(error)), ')');
     } finally {
       this.updateSave();
     }
   }
 
   private renderCheck(result: CheckResult): void {
+    isolator.add([
+      ...result.examples.map((e) => e.override),
+      ...(result.impact?.overrides.map((o) => o.id) ?? []),
+    ]);
     this.editor.showCheck(result);
     const all = [...result.problems, ...result.findings];
     fill(
       byId('problems'),
       ...problemLines(all, result.lintLines).map((l) =>
-        h('li', { class: l.kind, 'data-code': l.code }, l.text),
+        h('li', { class: l.kind, 'data-code': l.code }, ...isolator.nodes(l.text)),
       ),
     );
     const errors = all.filter((p) => p.severity === 'error').length;
@@ -344,7 +369,15 @@ class Studio {
         h(
           'li',
           { class: e.pass ? 'pass' : 'fail' },
-          `${e.pass ? 'pass' : 'fail'}  ${e.override}  ${e.file}:${e.line}  expected ${e.expect}, got ${e.class} (rule ${e.ruleId})`,
+          `${e.pass ? 'pass' : 'fail'}  `,
+          bdi(e.override),
+          `  ${e.file}:${e.line}  expected `,
+          bdi(e.expect),
+          ', got ',
+          bdi(e.class),
+          ' (rule ',
+          bdi(e.ruleId),
+          ')',
         ),
       ),
     );
@@ -379,7 +412,10 @@ class Studio {
         const button = h(
           'button',
           { type: 'button', class: 'link' },
-          `${r.line === undefined ? `record ${r.index + 1}` : `row ${r.line}`}: ${r.from} → ${r.to}`,
+          `${r.line === undefined ? `record ${r.index + 1}` : `row ${r.line}`}: `,
+          bdi(r.from),
+          ' → ',
+          bdi(r.to),
         );
         button.addEventListener('click', () => void this.explainRow(r.index));
         return h('li', {}, button);
@@ -433,7 +469,7 @@ class Studio {
             h(
               'tr',
               {},
-              h('td', {}, o.id),
+              h('td', {}, bdi(o.id)),
               h('td', {}, String(o.fires)),
               h('td', {}, String(o.changed)),
               h('td', {}, fixed(o.deltaAccuracy)),
@@ -459,7 +495,13 @@ class Studio {
             h(
               'li',
               {},
-              `${r.from} → ${r.to}: ${Array.isArray(r.conditions) ? r.conditions.join(' or ') : r.conditions}`,
+              bdi(r.from),
+              ' → ',
+              bdi(r.to),
+              ': ',
+              ...isolator.nodes(
+                Array.isArray(r.conditions) ? r.conditions.join(' or ') : r.conditions,
+              ),
             ),
           )
         : [h('li', { class: 'muted' }, 'no region of the input space changes class')]),
@@ -503,7 +545,7 @@ class Studio {
           h(
             'option',
             { value: r.index },
-            `${r.line === undefined ? `record ${r.index + 1}` : `row ${r.line}`} (label ${r.label})`,
+            `${r.line === undefined ? `record ${r.index + 1}` : `row ${r.line}`} (label ${isolatedText(r.label)})`,
           ),
         ),
       );
@@ -573,7 +615,7 @@ class Studio {
     } catch (error) {
       if (isAbort(error)) return;
       this.explained = null;
-      fill(decision, h('p', { class: 'error' }, describeError(error)));
+      fill(decision, h('p', { class: 'error' }, ...isolator.nodes(describeError(error))));
     }
   }
 
@@ -583,10 +625,14 @@ class Studio {
       ? h(
           'p',
           {},
-          `network: ${r.network.class} (`,
-          Object.entries(r.network.probabilities)
-            .map(([c, p]) => `${c} ${(p * 100).toFixed(1)}%`)
-            .join(', '),
+          'network: ',
+          bdi(r.network.class),
+          ' (',
+          ...Object.entries(r.network.probabilities).flatMap(([c, p], i) => [
+            i ? ', ' : '',
+            bdi(c),
+            ` ${(p * 100).toFixed(1)}%`,
+          ]),
           `) — ${r.network.class === d.class ? 'agrees' : 'disagrees'}`,
         )
       : null;
@@ -596,18 +642,36 @@ class Studio {
         'p',
         { class: 'verdict' },
         'decision: ',
-        h('strong', { class: 'class' }, d.class),
-        ` (rule ${d.ruleId}, ${d.source})`,
+        h('strong', { class: 'class' }, bdi(d.class)),
+        ' (rule ',
+        bdi(d.ruleId),
+        `, ${d.source})`,
       ),
-      d.reason ? h('p', {}, `reason: ${d.reason}`) : null,
-      h('p', {}, `distilled rule ${r.distilledRule.id}: ${r.distilledRule.sentence}`),
+      d.reason ? h('p', {}, 'reason: ', bdi(d.reason)) : null,
+      h(
+        'p',
+        {},
+        'distilled rule ',
+        bdi(r.distilledRule.id),
+        ': ',
+        ...isolator.nodes(r.distilledRule.sentence),
+      ),
       network,
       r.counterfactuals.length
         ? h(
             'ol',
             { class: 'counterfactuals', 'aria-label': 'counterfactuals' },
             ...r.counterfactuals.map((c) =>
-              h('li', {}, `${c.changes} ⇒ ${c.class} (rule ${c.ruleId})`),
+              h(
+                'li',
+                {},
+                ...isolator.nodes(c.changes),
+                ' ⇒ ',
+                bdi(c.class),
+                ' (rule ',
+                bdi(c.ruleId),
+                ')',
+              ),
             ),
           )
         : null,
@@ -615,7 +679,7 @@ class Studio {
         'details',
         {},
         h('summary', {}, 'What neurules explain prints'),
-        h('pre', { class: 'lines' }, r.text.join('\n')),
+        h('pre', { class: 'lines' }, ...isolator.nodes(r.text.join('\n'))),
       ),
     );
   }
@@ -624,7 +688,8 @@ class Studio {
     const select = byId<HTMLSelectElement>('example-target');
     const previous = select.value;
     const ids = overrideIds(this.editor.view.state.doc.toString());
-    fill(select, ...ids.map((id) => h('option', { value: id }, id)));
+    isolator.add(ids);
+    fill(select, ...ids.map((id) => h('option', { value: id }, isolatedText(id))));
     if (ids.includes(previous)) select.value = previous;
     byId<HTMLButtonElement>('save-example').disabled = ids.length === 0;
   }
@@ -648,7 +713,14 @@ class Studio {
       return;
     }
     this.editor.replace(result.text);
-    message.textContent = `added to '${id}' (expect ${this.explained.decision.class}); edit the expected class if it should differ`;
+    fill(
+      message,
+      'added to ',
+      bdi(id),
+      ' (expect ',
+      bdi(this.explained.decision.class),
+      '); edit the expected class if it should differ',
+    );
   }
 
   // ---- Save and history ---------------------------------------------------------------
@@ -708,7 +780,7 @@ class Studio {
       if (error instanceof ApiError && error.code === 'FILE_CHANGED') {
         fill(
           message,
-          h('p', { class: 'error' }, `${error.detail}`),
+          h('p', { class: 'error' }, ...isolator.nodes(error.detail)),
           h(
             'p',
             {},
@@ -719,7 +791,7 @@ class Studio {
       } else if (error instanceof ApiError) {
         fill(
           message,
-          h('p', { class: 'error' }, `${error.code}: ${error.detail}`),
+          h('p', { class: 'error' }, `${error.code}: `, ...isolator.nodes(error.detail)),
           error.issues.length
             ? h(
                 'ul',
@@ -728,13 +800,14 @@ class Studio {
                   h(
                     'li',
                     {},
-                    `${p.file ?? ''}:${p.line ?? ''}:${p.column ?? ''} ${p.code} ${p.message}`,
+                    `${p.file ?? ''}:${p.line ?? ''}:${p.column ?? ''} ${p.code} `,
+                    ...isolator.nodes(p.message),
                   ),
                 ),
               )
             : null,
         );
-      } else fill(message, h('p', { class: 'error' }, describeError(error)));
+      } else fill(message, h('p', { class: 'error' }, ...isolator.nodes(describeError(error))));
     } finally {
       this.saving = false;
       this.updateSave();
@@ -745,6 +818,7 @@ class Studio {
   private async refreshModel(): Promise<void> {
     this.model = await request<ModelInfo>('GET', '/api/model');
     this.remember(this.model.files);
+    this.learnNames();
     this.renderRules();
     this.renderTabs();
   }
@@ -757,7 +831,10 @@ class Studio {
     this.overrideForm?.sync();
     if (unsaved.length) {
       byId('lost-text').hidden = false;
-      byId('lost-text-body').textContent = unsaved.map((f) => `# ${f.name}\n${f.text}`).join('\n');
+      fill(
+        byId('lost-text-body'),
+        ...isolator.nodes(unsaved.map((f) => `# ${f.name}\n${f.text}`).join('\n')),
+      );
     }
     byId('reload').hidden = true;
     fill(byId('save-message'), h('p', {}, 'reloaded the files from disk'));
@@ -779,7 +856,8 @@ class Studio {
       {},
       h('time', { datetime: String(e.time) }, String(e.time)),
       ` ${String(e.kind)}`,
-      typeof e.reason === 'string' ? `: ${e.reason}` : '',
+      typeof e.reason === 'string' ? ': ' : '',
+      typeof e.reason === 'string' ? bdi(e.reason) : '',
       h('span', { class: 'muted' }, ` — ${files}${hashes}${changed}`),
     );
   }
@@ -794,7 +872,7 @@ class Studio {
           : [h('li', { class: 'muted' }, 'no saved changes yet')]),
       );
     } catch (error) {
-      fill(byId('history'), h('li', { class: 'error' }, describeError(error)));
+      fill(byId('history'), h('li', { class: 'error' }, ...isolator.nodes(describeError(error))));
     }
   }
 }

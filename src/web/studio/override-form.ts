@@ -11,7 +11,8 @@
  * cannot show (`all`/`any`/`not`, anchors, comments) is left to the YAML, with a note.
  */
 import type { FeatureInfo, StudioRecord } from './api';
-import { h } from './dom';
+import { bdi, isolatedText, isolator } from './bidi';
+import { fill, h } from './dom';
 import { yamlScalar } from './editor';
 import { type FormCondition, type FormFields, type KeyPart, locateOverride } from './yaml-to-form';
 
@@ -141,7 +142,11 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
   const id = h('input', { type: 'text', required: true, placeholder: 'young-applicants' });
   const rowsBox = h('div', { class: 'conditions', 'data-test': 'conditions' });
   const addRow = h('button', { type: 'button', class: 'add-condition' }, '+ condition');
-  const className = h('select', {}, ...host.classes.map((c) => h('option', { value: c }, c)));
+  const className = h(
+    'select',
+    {},
+    ...host.classes.map((c) => h('option', { value: c }, isolatedText(c))),
+  );
   const priority = h('input', { type: 'number', min: 2, step: 1, value: 100 });
   const reason = h('input', { type: 'text' });
   const withExample = h('input', { type: 'checkbox' });
@@ -168,7 +173,9 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
     const feature = h(
       'select',
       { 'aria-label': 'feature', class: 'feature' },
-      ...host.features.map((f) => h('option', { value: f.name }, `${f.name} (${f.type})`)),
+      ...host.features.map((f) =>
+        h('option', { value: f.name }, `${isolatedText(f.name)} (${f.type})`),
+      ),
     );
     const operator = h('select', { 'aria-label': 'operator', class: 'operator' });
     const valueBox = h('span', { class: 'value-box' });
@@ -191,7 +198,7 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
           h(
             'select',
             { multiple: LIST_OPERATORS.has(op), 'aria-label': 'value', class: 'value' },
-            ...(f.levels ?? []).map((l) => h('option', { value: l }, l)),
+            ...(f.levels ?? []).map((l) => h('option', { value: l }, isolatedText(l))),
           ),
         );
         return;
@@ -337,7 +344,7 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
     for (const row of rows) {
       const r = row.read();
       if (!r.ok) {
-        message.textContent = r.message;
+        fill(message, ...isolator.nodes(r.message));
         return null;
       }
       conditions.push(r.value);
@@ -377,8 +384,8 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
     fresh.hidden = next === 'new';
     exampleField.hidden = next !== 'new';
     note.hidden = why === '';
-    note.textContent = why;
-    mode.textContent = text;
+    fill(note, ...isolator.nodes(why));
+    fill(mode, ...isolator.nodes(text));
   }
 
   function startNew(): void {
@@ -446,6 +453,7 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
       return;
     }
     const found = located.found;
+    isolator.add([found.id]);
     const why = found.fields ? unknownIn(found.fields) : found.why;
     if (!found.fields || why) {
       bound = null;
@@ -511,7 +519,7 @@ export function mountOverrideForm(root: HTMLElement, host: OverrideFormHost): Ov
       return;
     }
     host.append(overrideYaml({ ...fields, example }));
-    message.textContent = `added '${fields.id}'`;
+    fill(message, 'added ', bdi(fields.id));
   });
   root.replaceChildren(form);
   startNew();

@@ -1,5 +1,6 @@
 /** "Try a record": a form with one field per feature of the schema. */
 import type { FeatureInfo, StudioRecord } from './api';
+import { isolatedText } from './bidi';
 import { h } from './dom';
 
 /** The record form: read it, set it, and hear about edits. */
@@ -19,7 +20,11 @@ export function mountRecordForm(
   const fields = features.map((f) => {
     let control: HTMLInputElement | HTMLSelectElement;
     if (f.type === 'categorical') {
-      control = h('select', {}, ...(f.levels ?? []).map((l) => h('option', { value: l }, l)));
+      control = h(
+        'select',
+        {},
+        ...(f.levels ?? []).map((l) => h('option', { value: l }, isolatedText(l))),
+      );
     } else {
       control = h('input', { type: 'number', step: 'any', required: true });
       if (f.min !== undefined) control.setAttribute('min', String(f.min));

@@ -1,0 +1,416 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { overrideImpact } from '../audit/override-impact';
+import { ruleSetHash } from '../artifacts/rule-set-hash';
+import type { DataRecord, Schema } from '../data/types';
+import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
+import { explainDecision, formatExplanation, type Explanation } from '../engine/explain-decision';
+import { runExamples, type ExampleResult } from '../engine/run-examples';
+import { comparePlaces, type Issue, NeurulesError } from '../errors';
+import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
+import { checkOverrideTexts, mergeOverrides } from '../overrides/merge-overrides';
+import type { Override } from '../overrides/parse-overrides';
+import { describeBox } from '../regions/describe-region';
+import { intersectRegions } from '../regions/region';
+import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
+import type { RuleSet } from '../rules/types';
+import { formatLint, type OverridesLint } from './lint-model-overrides';
+
+/** An override file as the studio edits it: a plain name inside the overrides folder. */
+export interface StudioFile {
+  name: string;
+  text: string;
+}
+
+/** An override file on disk, with the hash of its content (null: not on disk yet). */
+export interface SavedFile extends StudioFile {
+  hash: string | null;
+}
+
+/** A problem or lint finding, placed in one of the checked files. */
+export interface StudioProblem {
+  code: string;
+  message: string;
+  /** The file's name, as in the request (or as on disk, for a file the request left out). */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  severity: 'error' | 'warning';
+}
+
+/** What the edited overrides do, checked live. */
+export interface StudioCheck {
+  /** No validation problem and no conflict: the files can be saved. */
+  ok: boolean;
+  /**
+   * The files checked: those of the request, and every other override file on disk, since a
+   * save leaves those in the folder and the model is opened with all of them.
+   */
+  files: string[];
+  problems: StudioProblem[];
+  findings: StudioProblem[];
+  /** Exactly what `neurules rules lint` prints for the folder as it would be saved. */
+  lintLines: string[];
+  examples: (ExampleResult & { file: string })[];
+  /** On the held-out records; null when the files have validation problems. */
+  impact: StudioImpact | null;
+  /** The regions of the record space whose class the edit changes (saved → edited). */
+  regions: { from: string; to: string; conditions: string }[];
+  /** Content hash of the edited merged rule set, and of the saved one. */
+  ruleSet: { saved: string; edited: string | null };
+}
+
+/** The impact panel: the numbers `neurules rules impact` prints, and the changed records. */
+export interface StudioImpact {
+  records: number;
+  description: string;
+  /** Decisions the edited overrides change against the distilled rules alone. */
+  changed: number;
+  before: { accuracy: number; fidelity: number };
+  after: { accuracy: number; fidelity: number };
+  overrides: {
+    id: string;
+    fires: number;
+    changed: number;
+    deltaAccuracy: number;
+    deltaFidelity: number;
+  }[];
+  /** Held-out records whose class the edit changes against the saved overrides. */
+  changedRecords: { index: number; from: string; to: string }[];
+}
+
+/**
+ * Everything a check needs, as plain data: it is copied once to the thread that checks, so
+ * the server's event loop never runs the analysis itself.
+ */
+export interface CheckContext {
+  /** The overrides folder (files are named as the loader names them, inside it). */
+  dir: string;
+  schema: Schema;
+  /** The distilled rules alone. */
+  distilled: RuleSet;
+  /** The records dead overrides are judged on, and how `rules lint` names them. */
+  judged: { records: DataRecord[]; label: string; source: 'split' | 'file'; file: string };
+  /** The records impact and explanations are measured on, with their labels. */
+  test: { records: DataRecord[]; labels: number[]; description: string };
+  /** The network's class index for each test record. */
+  network: number[];
+}
+
+/** The saved override files' merged rule set and its decisions (absent when they do not load). */
+interface SavedState {
+  merged?: RuleSet;
+  hash: string;
+  decisions?: string[];
+}
+
+/** `NAME.yaml` or `NAME.yml`, a plain file name. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
+
+/** The SHA-256 of a text, in hex: the hash a saved file is known by. */
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The files as the loader names them (their path in the overrides folder), in name order.
+ * A name that is not a plain `NAME.yaml`, or a name given twice, is INVALID_FILE_NAME.
+ */
+export function overrideTexts(
+  dir: string,
+  files: readonly StudioFile[],
+): { file: string; text: string }[] {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (!FILE_NAME.test(f.name) || seen.has(f.name)) {
+      throw new NeurulesError(
+        'INVALID_FILE_NAME',
+        seen.has(f.name)
+          ? `file '${f.name}' is given twice`
+          : `expected a file name like 'policy.yaml' (letters, digits, '.', '_', '-'; no folder), found '${f.name}'`,
+        { field: 'files' },
+      );
+    }
+    seen.add(f.name);
+  }
+  return [...files]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => ({ file: path.join(dir, f.name), text: f.text }));
+}
+
+/**
+ * The overrides folder as it would be after writing `edited`: every file on disk, each
+ * edited one in place of the file of its name. A save writes only the files it is given,
+ * so the others stay, and the model is opened with all of them.
+ */
+export function folderAfter(
+  saved: readonly SavedFile[],
+  edited: readonly StudioFile[],
+): StudioFile[] {
+  const names = new Set(edited.map((f) => f.name));
+  return [
+    ...saved
+      .filter((f) => f.hash !== null && !names.has(f.name))
+      .map(({ name, text }) => ({ name, text })),
+    ...edited.map(({ name, text }) => ({ name, text })),
+  ];
+}
+
+/** One key per set of files and their texts. */
+function filesKey(files: readonly StudioFile[]): string {
+  return sha256(JSON.stringify(files.map((f) => [f.name, f.text])));
+}
+
+/**
+ * The studio's checks on plain data: problems, lint, examples, impact, the behaviour diff and
+ * explanations, each a stage's own (`checkOverrideTexts`, `lintOverrides`, `runExamples`,
+ * `overrideImpact`, `ruleRegions`, `explainDecision`). It keeps the saved files' state, the
+ * last rule set compiled and the last answer, each by the content it was made from, so a
+ * repeated question is not computed again.
+ */
+export class OverridesChecker {
+  private saved: { key: string; state: SavedState } | undefined;
+  private lastCompiled: { key: string; compiled: CompiledRules } | undefined;
+  private lastCheck: { key: string; check: StudioCheck } | undefined;
+
+  constructor(private readonly ctx: CheckContext) {}
+
+  /**
+   * Check `files` (the whole folder as it would be saved, see {@link folderAfter}) against
+   * the `saved` files on disk.
+   */
+  async check(files: readonly StudioFile[], saved: readonly SavedFile[]): Promise<StudioCheck> {
+    const key = `${filesKey(files)}:${filesKey(saved)}`;
+    if (this.lastCheck?.key === key) return this.lastCheck.check;
+    const check = await this.checkAgain(files, saved);
+    this.lastCheck = { key, check };
+    return check;
+  }
+
+  /**
+   * Explain one record under `files` (with problems: under the saved rules, as a served
+   * model would decide), given the network's probabilities for it.
+   */
+  async explain(
+    files: readonly StudioFile[],
+    saved: readonly SavedFile[],
+    record: DataRecord,
+    probabilities: ArrayLike<number>,
+  ): Promise<{ explanation: Explanation; text: string[] }> {
+    const compiled =
+      this.compiledFor(files) ??
+      compileRuleSet(this.savedState(saved).merged ?? this.ctx.distilled);
+    const explanation = await explainDecision(compiled, record, probabilities, {
+      schema: this.ctx.schema,
+    });
+    return { explanation, text: formatExplanation(explanation).split('\n') };
+  }
+
+  /**
+   * Check the saved files as they are, ahead of the first check of an edit: their rule set,
+   * decisions and regions are then at hand, and the code of every stage has run once (a
+   * fresh thread runs it several times slower until the engine has compiled it).
+   */
+  async warm(saved: readonly SavedFile[]): Promise<null> {
+    await this.check(folderAfter(saved, []), saved);
+    return null;
+  }
+
+  private async checkAgain(
+    files: readonly StudioFile[],
+    savedFiles: readonly SavedFile[],
+  ): Promise<StudioCheck> {
+    const names = files.map((f) => f.name).sort();
+    const state = this.evaluate(files);
+    const saved = this.savedState(savedFiles);
+    if (!state.overrides) {
+      return {
+        ok: false,
+        files: names,
+        problems: state.problems,
+        findings: [],
+        lintLines: formatLint(state.lint),
+        examples: [],
+        impact: null,
+        regions: [],
+        ruleSet: { saved: saved.hash, edited: null },
+      };
+    }
+    const examples = await runExamples(state.overrides, state.compiled!);
+    const impact = this.impact(state.overrides, state.merged!, state.compiled!, saved);
+    return {
+      ok: state.ok,
+      files: names,
+      problems: [],
+      findings: state.findings,
+      lintLines: formatLint(state.lint),
+      examples: examples.results.map((r) => ({ ...r, file: path.basename(r.file) })),
+      impact,
+      regions: saved.merged ? this.regions(saved.merged, state.merged!) : [],
+      ruleSet: { saved: saved.hash, edited: ruleSetHash(state.merged!) },
+    };
+  }
+
+  private evaluate(files: readonly StudioFile[]): {
+    ok: boolean;
+    problems: StudioProblem[];
+    findings: StudioProblem[];
+    lint: OverridesLint;
+    overrides?: Override[];
+    merged?: RuleSet;
+    compiled?: CompiledRules;
+  } {
+    const { dir, schema, distilled, judged } = this.ctx;
+    const loaded = checkOverrideTexts(overrideTexts(dir, files), schema);
+    if (!loaded.ok) {
+      const problems = [...loaded.issues].sort(comparePlaces);
+      return {
+        ok: false,
+        problems: problems.map((i) => place(i, 'error')),
+        findings: [],
+        lint: { ok: false, dir, problems, findings: [] },
+      };
+    }
+    const overrides = loaded.value;
+    const lintFindings: LintFinding[] = lintOverrides({
+      overrides,
+      distilled,
+      schema,
+      records: judged.records,
+      recordsLabel: judged.label,
+    });
+    const ok = !lintFindings.some((f) => f.severity === 'error');
+    const merged = mergeOverrides(distilled, overrides, schema);
+    const compiled = compileRuleSet(merged);
+    this.lastCompiled = { key: filesKey(files), compiled };
+    return {
+      ok,
+      problems: [],
+      findings: lintFindings.map((f) => place(f, f.severity)),
+      lint: {
+        ok,
+        dir,
+        overrides: overrides.length,
+        judgedOn: { records: judged.records.length, source: judged.source, file: judged.file },
+        problems: [],
+        findings: lintFindings,
+      },
+      overrides,
+      merged,
+      compiled,
+    };
+  }
+
+  /** The class a rule set decides for each test record. */
+  private decide(rules: CompiledRules): string[] {
+    return this.ctx.test.records.map((r) => rules.decide(r).class);
+  }
+
+  /** The files' rule set, compiled; undefined when the files have problems. */
+  private compiledFor(files: readonly StudioFile[]): CompiledRules | undefined {
+    const key = filesKey(files);
+    if (this.lastCompiled?.key === key) return this.lastCompiled.compiled;
+    const { dir, schema, distilled } = this.ctx;
+    const loaded = checkOverrideTexts(overrideTexts(dir, files), schema);
+    if (!loaded.ok) return undefined;
+    const compiled = compileRuleSet(mergeOverrides(distilled, loaded.value, schema));
+    this.lastCompiled = { key, compiled };
+    return compiled;
+  }
+
+  /** The saved files' merged rule set (undefined when they do not load), its hash and decisions. */
+  private savedState(files: readonly SavedFile[]): SavedState {
+    const key = files.map((f) => `${f.name}\0${f.hash ?? ''}`).join('\0');
+    if (this.saved?.key === key) return this.saved.state;
+    const { dir, schema, distilled } = this.ctx;
+    const loaded = checkOverrideTexts(overrideTexts(dir, files), schema);
+    const merged = loaded.ok ? mergeOverrides(distilled, loaded.value, schema) : undefined;
+    // The saved rule set's decisions on the test records: what each check compares with.
+    const state = merged
+      ? { merged, hash: ruleSetHash(merged), decisions: this.decide(compileRuleSet(merged)) }
+      : { hash: '' };
+    this.saved = { key, state };
+    return state;
+  }
+
+  private impact(
+    overrides: Override[],
+    merged: RuleSet,
+    compiled: CompiledRules,
+    saved: SavedState,
+  ): StudioImpact {
+    const { schema, distilled, test, network } = this.ctx;
+    const impact = overrideImpact({
+      classes: schema.classes,
+      overrides,
+      merged,
+      distilled,
+      records: test.records,
+      labels: test.labels,
+      network,
+    });
+    const changedRecords: StudioImpact['changedRecords'] = [];
+    if (saved.decisions) {
+      const after = this.decide(compiled);
+      saved.decisions.forEach((from, index) => {
+        if (from !== after[index]) changedRecords.push({ index, from, to: after[index]! });
+      });
+    }
+    return {
+      records: impact.records,
+      description: test.description,
+      changed: impact.changed,
+      before: { accuracy: impact.accuracyWithout, fidelity: impact.fidelityWithout },
+      after: { accuracy: impact.accuracyWith, fidelity: impact.fidelityWith },
+      overrides: impact.items.map((i) => ({
+        id: i.id,
+        fires: i.fires,
+        changed: i.changed,
+        deltaAccuracy: i.accuracyDelta,
+        deltaFidelity: i.fidelityDelta,
+      })),
+      changedRecords,
+    };
+  }
+
+  /** Exact regions whose class differs between two rule sets, as readable conditions. */
+  private regions(
+    saved: RuleSet,
+    edited: RuleSet,
+  ): { from: string; to: string; conditions: string }[] {
+    const schema = this.ctx.schema;
+    // A rule that decides the same records for the same class in both sets changes nothing
+    // there, and (the decided regions of a set being disjoint) meets no other rule of the
+    // other set on them: only the rules an edit moved are paired, not every rule with every
+    // rule, which for a thousand overrides is a million intersections per keystroke.
+    const same = (r: RuleRegion) => `${r.rule.event.params.class}\0${JSON.stringify(r.decides)}`;
+    const before = ruleRegions(saved, schema);
+    const after = ruleRegions(edited, schema);
+    const kept = new Set(before.map(same));
+    const unmoved = new Set(after.map(same).filter((k) => kept.has(k)));
+    const a = before.filter((r) => !unmoved.has(same(r)));
+    const b = after.filter((r) => !unmoved.has(same(r)));
+    const out: { from: string; to: string; conditions: string }[] = [];
+    for (const x of a) {
+      for (const y of b) {
+        const from = x.rule.event.params.class;
+        const to = y.rule.event.params.class;
+        if (from === to) continue;
+        for (const box of intersectRegions(x.decides, y.decides, schema)) {
+          out.push({ from, to, conditions: describeBox(box, schema) });
+          if (out.length >= 100) return out;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function place(i: Issue, severity: 'error' | 'warning'): StudioProblem {
+  return {
+    code: i.code,
+    message: i.message,
+    file: i.file !== undefined ? path.basename(i.file) : null,
+    line: i.line ?? null,
+    column: i.column ?? null,
+    severity,
+  };
+}
