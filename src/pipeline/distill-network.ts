@@ -43,7 +43,9 @@ const SHAPING_EPOCHS = 20;
  * penalty). Otherwise the trained network and its tree stay, and the copy is freed.
  *
  * Returns the network to save (the input `teacher` or the shaped copy; the other one is
- * disposed only if it is the copy), its distillation, and what shaping did.
+ * disposed only if it is the copy), its distillation, and what shaping did. With
+ * `shapingRounds`, exactly that many rounds are run and none is judged (rounds chosen
+ * before, on rows the network had not trained on: see `trainAndDistill`).
  */
 export async function distillNetwork(
   schema: Schema,
