@@ -160,7 +160,7 @@ export const ERROR_CATALOGUE = {
   NOT_A_REGULAR_FILE: {
     area: 'artifact',
     meaning:
-      'a path where neurules reads a file, or appends its decision log, is a FIFO, device, socket or directory (only regular files are read or appended to); or an output path (`--output`, `--out`) is a directory, socket or block device (outputs go to regular files, FIFOs and character devices)',
+      'a path where neurules reads a file, or appends its decision log, is a FIFO, device, socket or directory (only regular files are read or appended to); or an output path (`--output`, `--out`) is a directory, socket or block device, or a descriptor (`/proc/self/fd/N`) that is the machinery of a process: a pipe it holds both ends of, an epoll descriptor, an eventfd (outputs go to regular files, FIFOs and character devices)',
   },
   OUTSIDE_FOLDER: {
     area: 'artifact',
@@ -243,7 +243,8 @@ export const ERROR_CATALOGUE = {
   },
   WRITE_FAILED: {
     area: 'option',
-    meaning: 'an output file or directory cannot be written (nothing half-written is left)',
+    meaning:
+      "an output file or directory cannot be written (nothing half-written is left): the disk, the folder's permissions, another user's file, a FIFO whose reader left",
   },
   // Rule sets
   INVALID_RULES: {

@@ -3,8 +3,9 @@ import { type ErrorCode, NeurulesError } from '../errors';
 
 /**
  * Read a versioned JSON artifact and check its `format` and `version`.
- * A missing file gives `missingCode`; damaged JSON INVALID_ARTIFACT; another kind of
- * file FOREIGN_FORMAT; a version above `maxVersion` NEWER_FORMAT.
+ * A missing file gives `missingCode`; damaged JSON, or JSON after a byte-order mark,
+ * INVALID_ARTIFACT; another kind of file FOREIGN_FORMAT; a version above `maxVersion`
+ * NEWER_FORMAT.
  */
 export function readArtifact<T extends { format: string; version: number }>(
   file: string,
@@ -18,6 +19,9 @@ export function readArtifact<T extends { format: string; version: number }>(
   return parseArtifact<T>(text, file, format, maxVersion);
 }
 
+/** U+FEFF, which an editor saving "UTF-8 with BOM" puts at the start of a file. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /** {@link readArtifact} of text already read from `file`. */
 export function parseArtifact<T extends { format: string; version: number }>(
   text: string,
@@ -25,6 +29,16 @@ export function parseArtifact<T extends { format: string; version: number }>(
   format: T['format'],
   maxVersion: number,
 ): T {
+  // JSON has no byte-order mark (RFC 8259 §8.1), and JSON.parse would name it as an
+  // invisible "unexpected token". Not skipped either: the file's hash, which its commit
+  // records, is of its bytes with the mark.
+  if (text.startsWith(BYTE_ORDER_MARK)) {
+    throw new NeurulesError(
+      'INVALID_ARTIFACT',
+      `${file} starts with a byte-order mark (U+FEFF), which JSON does not allow; save it as UTF-8 without one`,
+      { file, line: 1, column: 1 },
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

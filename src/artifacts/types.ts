@@ -47,8 +47,25 @@ export interface ManifestData {
   rows: number;
   /** The type of every feature column, as read (passed back as forced types to re-read). */
   types?: Record<string, 'numeric' | 'categorical'>;
-  /** The split fractions of the build (its seed is `manifest.seed`). */
+  /**
+   * The split fractions of the build (its seed is `manifest.seed`): test 0 when the build
+   * had a test file, validation 0 when k-fold cross-validation judged instead.
+   */
   split?: { testFraction: number; validationFraction: number };
+  /** The build's `--test` file, when it had one: its held-out records. */
+  test?: ManifestTestFile;
+}
+
+/** `manifest.data.test`: the labelled file a build measured on instead of a test split. */
+export interface ManifestTestFile {
+  /** The file's base name. */
+  file: string;
+  /** The path as given to `build`, relative to the directory it ran in, with `/` separators. */
+  path: string;
+  /** SHA-256 of the file's bytes (hex). */
+  sha256: string;
+  /** Data rows in the file. */
+  rows: number;
 }
 
 /** Where a model and its rules live. */
@@ -113,7 +130,28 @@ export interface Metrics {
    * validation rows together (`rows`) for the `epochs` early stopping chose on the
    * validation rows. Absent when the build ran with refit off, or before refits existed.
    */
-  refit?: { epochs: number; rows: number };
+  refit?: {
+    epochs: number;
+    rows: number;
+    /** How the epochs were chosen: on the validation split, or by k-fold cross-validation. */
+    selection?: 'holdout' | 'kfold';
+    /** The folds of the cross-validation (1 for a validation split). */
+    folds?: number;
+  };
+  /**
+   * Per class, on the test split: its rows, and for the network and the rules how many
+   * records they decide as that class (`predicted`) and the share of the class's rows they
+   * decide right (`recall`, null without rows). Absent in metrics written before it was
+   * measured.
+   */
+  perClass?: Record<
+    string,
+    {
+      rows: number;
+      network: { predicted: number; recall: number | null };
+      rules: { predicted: number; recall: number | null };
+    }
+  >;
 }
 
 /** Validation figures of one network and the tree distilled from it. */

@@ -58,8 +58,8 @@ export function computeMetrics(input: {
   teacherShaping?: TeacherShapingReport;
   /** The class most frequent in the rows the network learned from: the baseline to beat. */
   majority?: number;
-  /** The refit of the network (`TrainingSummary.refit`), recorded as it is. */
-  refit?: { epochs: number; rows: number };
+  /** The refit of the network and how its epochs were chosen, recorded as it is. */
+  refit?: Metrics['refit'];
 }): Metrics {
   const metrics: Metrics = {
     format: 'neurules.metrics',
@@ -75,6 +75,7 @@ export function computeMetrics(input: {
     backend: input.backend,
     ...(input.teacherShaping && { teacherShaping: input.teacherShaping }),
     ...(input.refit && { refit: input.refit }),
+    ...(input.classes && { perClass: perClassFigures(input) }),
   };
   if (input.majority !== undefined && input.classes) {
     const always = input.majority;
@@ -98,6 +99,31 @@ export function computeMetrics(input: {
   return metrics;
 }
 
+/**
+ * Per class: its rows among the truths, and for the network and the rules how many records
+ * they decide as the class and the share of its rows they decide right (recall).
+ */
+function perClassFigures(input: {
+  truth: number[];
+  teacher: number[];
+  rules: number[];
+  classes?: readonly string[];
+}): NonNullable<Metrics['perClass']> {
+  const out: NonNullable<Metrics['perClass']> = {};
+  (input.classes ?? []).forEach((name, k) => {
+    const rows = input.truth.filter((y) => y === k).length;
+    const of = (decided: number[]) => {
+      const right = decided.filter((y, i) => y === k && input.truth[i] === k).length;
+      return {
+        predicted: decided.filter((y) => y === k).length,
+        recall: rows > 0 ? right / rows : null,
+      };
+    };
+    out[name] = { rows, network: of(input.teacher), rules: of(input.rules) };
+  });
+  return out;
+}
+
 /** The metrics as an aligned two-column text table. */
 export function formatMetricsTable(m: Metrics): string {
   const rows: [string, string][] = [
@@ -109,6 +135,7 @@ export function formatMetricsTable(m: Metrics): string {
           string,
         ][])
       : []),
+    ...recallRows(m),
     ['fidelity (rules = network, test)', m.fidelity.toFixed(3)],
     ...balancedRows(m),
     ...(m.overrides
@@ -127,16 +154,32 @@ export function formatMetricsTable(m: Metrics): string {
       ? ([['teacher shaping', m.teacherShaping.used ? 'kept' : 'not kept']] as [string, string][])
       : []),
     ['train / validation / test rows', `${m.trainRows} / ${m.validationRows} / ${m.testRows}`],
-    ...(m.refit
-      ? ([
-          ['network refit on train + validation', `${m.refit.rows} rows, ${m.refit.epochs} epochs`],
-        ] as [string, string][])
-      : []),
+    ...(m.refit ? ([refitRow(m.refit)] as [string, string][]) : []),
     ['backend', m.backend],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const line = `${'-'.repeat(w + 2)}+${'-'.repeat(12)}`;
   return [line, ...rows.map(([k, v]) => ` ${k.padEnd(w)} | ${v}`), line].join('\n');
+}
+
+/** How the saved network was trained, in a table row. */
+function refitRow(refit: NonNullable<Metrics['refit']>): [string, string] {
+  return refit.selection === 'kfold'
+    ? [
+        'network trained on every training row',
+        `${refit.rows} rows, ${refit.epochs} epochs (${refit.folds ?? '?'}-fold cross-validation)`,
+      ]
+    : ['network refit on train + validation', `${refit.rows} rows, ${refit.epochs} epochs`];
+}
+
+/** Each class's recall by the network and by the rules (models that measured them). */
+function recallRows(m: Metrics): [string, string][] {
+  if (!m.perClass) return [];
+  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+  return Object.entries(m.perClass).map(([name, c]) => [
+    `  recall of '${name}' (network / rules)`,
+    `${f(c.network.recall)} / ${f(c.rules.recall)} (${c.rows} rows)`,
+  ]);
 }
 
 /** The balanced fidelity row and the class the rules follow least (models that measured them). */

@@ -19,7 +19,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
  * Standard output failing (a full disk, `> /dev/full`) is WRITE_FAILED, exit 2, whether a
  * command sees it while writing (predict stops) or only after it has printed (explain).
  * Its reader closing it (`| head`) ends the command quietly with exit 0, as a reader that
- * stops reading is a normal end for a filter.
+ * stops reading is a normal end for a filter; so does `--output /dev/stdout`'s. A named
+ * output whose reader leaves (a FIFO) has lost data: WRITE_FAILED naming it, exit 2.
  */
 export async function run(
   argv: readonly string[],
@@ -48,7 +49,11 @@ export async function run(
     await flushed(io.stdout);
     if (code === EXIT.ok && failed) {
       code = reportError(
-        writeFailure(failed, streamName(io.stdout), { wroteInto: true, stream: true }),
+        writeFailure(failed, streamName(io.stdout), {
+          wroteInto: true,
+          stream: true,
+          readerMayLeave: true,
+        }),
         io.stderr,
       );
     }
@@ -85,7 +90,8 @@ function contextOf(command: Command): CommandContext {
  * Print an error for a person and choose the exit code: a NeurulesError as one
  * `error FILE:LINE:COLUMN CODE message` line per problem, then a `hint:` line where the
  * CLI knows what to do next; anything else as an internal error with its stack. A
- * WRITE_FAILED whose cause is a closed pipe (EPIPE) is no error: nothing is printed, exit 0.
+ * WRITE_FAILED of standard output whose reader closed it (EPIPE, see `isClosedPipe`) is no
+ * error: nothing is printed, exit 0.
  */
 export function reportError(
   e: unknown,
@@ -100,7 +106,7 @@ export function reportError(
       ? EXIT.ok
       : EXIT.usage;
   }
-  // The reader of the output closed it (`neurules predict ... | head`): it wanted no more.
+  // The reader of standard output closed it (`neurules predict ... | head`): it wanted no more.
   if (isClosedPipe(e)) return EXIT.ok;
   if (isNeurulesError(e)) {
     const issues = e.issues.length ? e.issues : [{ code: e.code, message: e.message }];

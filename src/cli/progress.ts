@@ -71,6 +71,9 @@ export function buildReporter(
       }
       case 'evaluate':
         break;
+      case 'warning':
+        out.write(`warning: ${e.message}\n`);
+        break;
       case 'save':
         out.write(`wrote ${e.modelDir}/ and ${e.rulesFile}\n`);
         break;

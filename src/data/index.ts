@@ -12,7 +12,13 @@ export type {
   Table,
   Value,
 } from './types';
-export { readTable, parseTable, type ReadTableOptions, type ColumnType } from './read-csv';
+export {
+  readTable,
+  parseTable,
+  parseTestTable,
+  type ReadTableOptions,
+  type ColumnType,
+} from './read-csv';
 export {
   readRecords,
   parseRecords,
@@ -33,7 +39,14 @@ export {
   type CoercedValue,
   type RecordPlace,
 } from './coerce-record';
-export { splitTable, SPLIT_DEFAULTS, MIN_SPLIT_ROWS, type SplitOptions } from './split-table';
+export {
+  splitTable,
+  foldTable,
+  SPLIT_DEFAULTS,
+  MIN_SPLIT_ROWS,
+  type Folds,
+  type SplitOptions,
+} from './split-table';
 export { parseCsv, CSV_OPTIONS, type CsvRow, type CsvText } from './parse-csv';
 export { MISSING_MARKERS, isMissingText, parseNumber, sortLabels } from './parse-value';
 export { MAX_ISSUES } from './issue-list';

@@ -81,6 +81,64 @@ export function parseTable(
   return inferTable(parseCsv(input, options.file), options, at);
 }
 
+/**
+ * A labelled test file for a build (`build --test FILE`), read with the schema learned
+ * from the training file. Before any row is read, the file must have the training file's
+ * columns (in any order): otherwise SCHEMA_MISMATCH at the header, naming the columns
+ * missing and those the training file lacks. Every class in it must be one of the
+ * training file's: otherwise one UNKNOWN_CATEGORY issue (field: the target) listing each
+ * class the training file lacks, with its rows and first line. Then the rows are read as
+ * {@link parseTable} reads them with a schema (unseen levels kept, values checked).
+ *
+ * @example
+ * const test = parseTestTable(readInputFile('monks-1.test.csv'), schema, { file: 'monks-1.test.csv' });
+ */
+export function parseTestTable(
+  input: Buffer | string,
+  schema: Schema,
+  options: { file?: string | undefined } = {},
+): Table {
+  const at: ErrorPlace = options.file === undefined ? {} : { file: options.file };
+  const csv = parseCsv(input, options.file);
+  const expected = [...schema.features.map((f) => f.name), schema.target];
+  const present = new Set(csv.header);
+  const missing = expected.filter((name) => !present.has(name));
+  const extra = csv.header.filter((name) => !expected.includes(name));
+  if (missing.length > 0 || extra.length > 0) {
+    const list = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+    throw new NeurulesError(
+      'SCHEMA_MISMATCH',
+      `the test file's columns differ from the training file's:` +
+        (missing.length > 0 ? ` missing ${list(missing)}` : '') +
+        (missing.length > 0 && extra.length > 0 ? ';' : '') +
+        (extra.length > 0 ? ` not in the training file ${list(extra)}` : ''),
+      { ...at, line: csv.headerLine, field: [...missing, ...extra].join(',') },
+    );
+  }
+  const target = csv.header.indexOf(schema.target);
+  const unseen = new Map<string, { rows: number; line: number }>();
+  for (const row of csv.rows) {
+    const text = (row.fields[target] ?? '').trim();
+    if (isMissingText(text) || classIndex(schema, text) !== null) continue;
+    const seen = unseen.get(text);
+    if (seen) seen.rows++;
+    else unseen.set(text, { rows: 1, line: row.line });
+  }
+  if (unseen.size > 0) {
+    const first = Math.min(...[...unseen.values()].map((u) => u.line));
+    throw new NeurulesError(
+      'UNKNOWN_CATEGORY',
+      `the test file has classes the training file lacks: ${[...unseen]
+        .map(
+          ([c, u]) => `'${c}' (${u.rows} row${u.rows === 1 ? '' : 's'}, first on line ${u.line})`,
+        )
+        .join(', ')}; the model can only answer ${listLevels({ levels: schema.classes })}`,
+      { ...at, line: first, column: target + 1, field: schema.target },
+    );
+  }
+  return tableWithSchema(csv, schema, at);
+}
+
 /** Where each column is in the header (0-based). */
 function indexColumns(header: readonly string[]): Map<string, number> {
   return new Map(header.map((name, index) => [name, index]));

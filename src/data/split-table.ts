@@ -109,6 +109,77 @@ export function splitTable(table: Table, options: SplitOptions = {}): Split {
   };
 }
 
+/** Stratified folds of a table: {@link foldTable}'s answer. */
+export interface Folds {
+  /** Each fold: its own rows as `validation`, every other fold's as `train`. */
+  folds: { train: Table; validation: Table }[];
+  /** The folds asked for. */
+  asked: number;
+  /** Set when fewer folds than asked were made: why, in a sentence. */
+  fewer?: string;
+}
+
+/**
+ * Split a table into `k` stratified folds for cross-validation, seeded: each class's rows
+ * are shuffled with {@link createRandom}(seed) and dealt in turn to the folds (the deal
+ * goes on from class to class, so the folds differ in size by one row at most). Within a
+ * fold, records keep their file order.
+ *
+ * A class with fewer rows than `k` cannot be in every fold: the folds are then as many as
+ * the rarest class has rows (at least 2), and `fewer` says so. Throws TOO_FEW_ROWS for a
+ * table of fewer than 2 rows, INVALID_ARGUMENT for `k` below 2.
+ *
+ * @example
+ * const { folds } = foldTable(table, 5, 42);
+ */
+export function foldTable(table: Table, k: number, seed: number): Folds {
+  if (!Number.isInteger(k) || k < 2) {
+    throw new NeurulesError('INVALID_ARGUMENT', `folds must be a whole number ≥ 2, not ${k}`, {
+      field: 'folds',
+    });
+  }
+  const rows = table.labels.length;
+  if (rows < 2) {
+    throw new NeurulesError(
+      'TOO_FEW_ROWS',
+      `the data has ${rows} row(s); cross-validation needs at least 2`,
+    );
+  }
+  const byClass = new Map<number, number[]>();
+  table.labels.forEach((label, index) => {
+    const group = byClass.get(label);
+    if (group) group.push(index);
+    else byClass.set(label, [index]);
+  });
+  const groups = [...byClass.entries()].sort((a, b) => a[0] - b[0]);
+  const rarest = groups.reduce((min, g) => (g[1].length < min[1].length ? g : min));
+  const folds = Math.max(2, Math.min(k, rarest[1].length, rows));
+  const fewer =
+    folds < k
+      ? `${folds} folds instead of ${k}: class '${table.schema.classes[rarest[0]] ?? rarest[0]}' has ${rarest[1].length} row${rarest[1].length === 1 ? '' : 's'}${rarest[1].length < 2 ? ', so it is missing from some folds' : ''}`
+      : undefined;
+  const random = createRandom(seed);
+  const members: number[][] = Array.from({ length: folds }, () => []);
+  let next = 0;
+  for (const [, group] of groups) {
+    for (const index of random.shuffle([...group])) {
+      members[next]!.push(index);
+      next = (next + 1) % folds;
+    }
+  }
+  return {
+    folds: members.map((own, f) => ({
+      train: subTable(
+        table,
+        members.flatMap((m, g) => (g === f ? [] : m)),
+      ),
+      validation: subTable(table, [...own]),
+    })),
+    asked: k,
+    ...(fewer && { fewer }),
+  };
+}
+
 /** The rows `indices` of `table` (sorted into file order), sharing its schema. */
 function subTable(table: Table, indices: number[]): Table {
   indices.sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NeurulesError } from '../errors';
+import { accessMode, holdsBothEnds, isAnonymousPipe } from './process-descriptors';
 import { kindOf } from './read-safe';
 import { writeFailure } from './write-failure';
 
@@ -28,6 +29,13 @@ export interface ReplacedFile {
    * and the like), which the new file keeps; undefined when nothing is there.
    */
   mode: number | undefined;
+  /**
+   * The existing file's owner and group, which the new file keeps where this process may
+   * give them (root; else the same owner, and the group where the process is a member);
+   * undefined when nothing is there.
+   */
+  uid: number | undefined;
+  gid: number | undefined;
   /**
    * Whether missing folders of `path` may be created: only for a path named directly, never
    * for a symbolic link's target (a shell's `>` does not create them either).
@@ -77,9 +85,15 @@ const DESCRIPTOR_LINK = /^\/proc\/(\d+)\/(?:task\/\d+\/)?fd\/(\d+)$/;
  *   link's target is the file to create, in the target's folder), and its target decided
  *   the same way; the link itself stays a link;
  * - a FIFO, a character device, or a descriptor link (`/proc/PID/fd/N`, which `/dev/stdout`
- *   and `/dev/fd/N` lead to): {@link WriteThrough};
- * - a directory, a socket or a block device: NOT_A_REGULAR_FILE naming `file` and what was
- *   found; a loop of links, or a path that cannot be looked at: WRITE_FAILED.
+ *   and `/dev/fd/N` lead to) to a regular file, a FIFO or pipe, a character device or (this
+ *   process's own) a socket: {@link WriteThrough};
+ * - a directory, a socket or a block device, and a descriptor that is a process's own
+ *   machinery (a pipe it holds both ends of, an epoll descriptor, an eventfd: Node's own,
+ *   from `/proc/self/fd/3` up): NOT_A_REGULAR_FILE naming `file` and what was found;
+ * - a regular file of another user, where this process is not root: WRITE_FAILED (its
+ *   replacement would be this user's); a descriptor of this process open only for
+ *   reading, or not open: WRITE_FAILED; a loop of links, or a path that cannot be looked
+ *   at: WRITE_FAILED.
  *
  * Nothing is created or opened here.
  *
@@ -97,7 +111,15 @@ export function outputTarget(file: string): OutputTarget {
       // A descriptor that is not open is not a file to create (nothing can be made in /proc).
       const descriptor = descriptorAt(inRealFolder(at));
       if (descriptor) throw notOpen(file, descriptor);
-      return { kind: 'replace', name: file, path: at, mode: undefined, createFolders: links === 0 };
+      return {
+        kind: 'replace',
+        name: file,
+        path: at,
+        mode: undefined,
+        uid: undefined,
+        gid: undefined,
+        createFolders: links === 0,
+      };
     }
     if (!stats.isSymbolicLink()) return targetOf(file, at, stats, links > 0);
     const real = inRealFolder(at);
@@ -114,6 +136,15 @@ export function outputTarget(file: string): OutputTarget {
   throw writeFailure(Object.assign(new Error('too many symbolic links'), { code: 'ELOOP' }), file);
 }
 
+/**
+ * True when `target` is this process's standard output named as a path (`--output
+ * /dev/stdout`, `/proc/self/fd/1`): a reader that closes it (`| head`) ends it as it ends
+ * standard output itself (see `isClosedPipe`).
+ */
+export function isStandardOutput(target: OutputTarget): boolean {
+  return target.kind === 'through' && target.fd === 1;
+}
+
 /** A stream's name for messages: standard output and error by name, else its descriptor. */
 export function streamName(stream: NodeJS.WritableStream): string {
   const fd = (stream as { fd?: unknown }).fd;
@@ -125,11 +156,18 @@ export function streamName(stream: NodeJS.WritableStream): string {
 /** The target for what `at` (reached from `file`, through links when `linked`) is. */
 function targetOf(file: string, at: string, stats: fs.Stats, linked: boolean): OutputTarget {
   if (stats.isFile()) {
+    const euid = process.geteuid?.();
+    // The new file would be this process's user's: only root can give it back to another
+    // user. Refused here, before any work, rather than silently taking the file over.
+    if (euid !== undefined && euid !== 0 && stats.uid !== euid)
+      throw notOwned(file, stats.uid, euid);
     return {
       kind: 'replace',
       name: file,
       path: at,
       mode: stats.mode & 0o777,
+      uid: stats.uid,
+      gid: stats.gid,
       createFolders: false,
     };
   }
@@ -165,20 +203,53 @@ function descriptorAt(real: string): Descriptor | undefined {
  * The target for a process's descriptor. Its path is a "magic" link: its text
  * (`pipe:[123]`, `socket:[456]`) names nothing to follow, but opening it opens what the
  * descriptor has open.
+ *
+ * Only what an output can go to is written through: a regular file, a character device, a
+ * FIFO or a pipe, and (this process's only) a socket. A process's own channels are not:
+ * Node and libuv open an epoll descriptor, eventfds and pipes whose both ends they hold
+ * (on Node 20, `/proc/self/fd/5` is libuv's signal pipe: a write there hangs the process,
+ * deaf to SIGTERM; one into another of its pipes crashes it). Which descriptors a process inherited cannot be told
+ * from `/proc` under Node: its start marks every descriptor close-on-exec, inherited ones
+ * too, so what a descriptor *is* decides (see `holdsBothEnds`). Another process's
+ * descriptor is reopened by its path (a regular file there is appended to, as a shell's
+ * `>>` would, never truncated), by the same rules.
  */
 function descriptorTarget(file: string, { real, pid, fd }: Descriptor): OutputTarget {
   let stats: fs.Stats;
+  let link: string;
   try {
     stats = fs.statSync(real);
+    link = fs.readlinkSync(real);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(e, file);
     throw notOpen(file, { real, pid, fd });
   }
-  const found = `descriptor ${fd} (${kindOf(stats)})`;
   const own = pid === process.pid;
-  // Another process's socket cannot be opened by path (ENXIO); its own is written directly.
-  if (stats.isDirectory() || stats.isBlockDevice() || (stats.isSocket() && !own)) {
-    throw notWritable(file, `a link to ${found}`);
+  const whose = own ? `descriptor ${fd}` : `descriptor ${fd} of process ${pid}`;
+  // An epoll descriptor or an eventfd is no kind of file: its link's text says what it is.
+  const found = `${whose} (${isSomeFile(stats) ? kindOf(stats) : link})`;
+  const isPipe = stats.isFIFO() && isAnonymousPipe(link);
+  let ownPipe: boolean;
+  try {
+    ownPipe = isPipe && holdsBothEnds(pid, link);
+  } catch (e) {
+    throw writeFailure(e, file); // another user's process: its descriptor cannot be opened either
+  }
+  if (ownPipe) {
+    const holder = own ? "this process's" : `process ${pid}'s`;
+    throw notWritable(
+      file,
+      `a link to ${whose}, one of ${holder} own pipes (it holds both ends of ${link})`,
+    );
+  }
+  const writable =
+    stats.isFile() || stats.isCharacterDevice() || stats.isFIFO() || (own && stats.isSocket());
+  // Another process's socket cannot be opened by path (ENXIO); an epoll descriptor or an
+  // eventfd is a process's own machinery.
+  if (!writable) throw notWritable(file, `a link to ${found}`);
+  // This process's descriptor is written as it is: one open only for reading never will be.
+  if (own && accessMode(pid, fd) === 'read') {
+    throw writeFailure(Object.assign(new Error('open only for reading'), { code: 'EBADF' }), file);
   }
   return {
     kind: 'through',
@@ -189,6 +260,19 @@ function descriptorTarget(file: string, { real, pid, fd }: Descriptor): OutputTa
     descriptor: true,
     fd: own ? fd : undefined,
   };
+}
+
+/** True for stats of a kind of file (not an `anon_inode`: an epoll descriptor, an eventfd). */
+function isSomeFile(stats: fs.Stats): boolean {
+  return (
+    stats.isFile() ||
+    stats.isDirectory() ||
+    stats.isFIFO() ||
+    stats.isCharacterDevice() ||
+    stats.isBlockDevice() ||
+    stats.isSocket() ||
+    stats.isSymbolicLink()
+  );
 }
 
 /**
@@ -220,6 +304,14 @@ function notOpen(file: string, { pid, fd }: Descriptor): NeurulesError {
   return new NeurulesError(
     'WRITE_FAILED',
     `cannot write ${file}: it names descriptor ${fd} of process ${pid}, which is not open; nothing was written`,
+    { file },
+  );
+}
+
+function notOwned(file: string, owner: number, euid: number): NeurulesError {
+  return new NeurulesError(
+    'WRITE_FAILED',
+    `cannot write ${file}: it belongs to user ${owner}, and this process runs as user ${euid}; an output replaces a file with a new one (written beside it, then renamed over it), which would belong to user ${euid}: remove the file first, write it as its owner, or choose another path; nothing was changed`,
     { file },
   );
 }

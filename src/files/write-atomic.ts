@@ -1,12 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { NeurulesError } from '../errors';
 import { kindOf } from './read-safe';
-import { changedTarget, type OutputTarget, outputTarget, type ReplacedFile } from './output-target';
-import { writeFailure } from './write-failure';
+import {
+  changedTarget,
+  isStandardOutput,
+  type OutputTarget,
+  outputTarget,
+  type ReplacedFile,
+} from './output-target';
+import { temporaryFileFailure, writeFailure } from './write-failure';
 import { ThroughStream, writeThroughSync } from './write-through';
 
 export { writeFailure };
+
+const C = fs.constants;
+// Opening the temporary file again to give it its owner and mode: never through a link
+// (O_NOFOLLOW), never waiting on a FIFO (O_NONBLOCK). Both absent (0) on Windows.
+const REOPEN_FLAGS = C.O_RDONLY | (C.O_NOFOLLOW ?? 0) | (C.O_NONBLOCK ?? 0);
 
 /**
  * Write an output file without replacing what it does not own (see `outputTarget`): a
@@ -34,7 +46,10 @@ export async function writeOutputFile(file: string, data: string | Uint8Array): 
   try {
     await pipeline([data], new ThroughStream(target));
   } catch (e) {
-    throw writeFailure(e, target.name, { wroteInto: true });
+    throw writeFailure(e, target.name, {
+      wroteInto: true,
+      readerMayLeave: isStandardOutput(target),
+    });
   }
 }
 
@@ -44,9 +59,14 @@ function replaceFile(target: ReplacedFile, data: string | Uint8Array): void {
   let created = false;
   try {
     if (target.createFolders) fs.mkdirSync(path.dirname(target.path), { recursive: true });
-    // 'wx': a file (or a link, or a FIFO) someone put at the temporary name is never
-    // written through, nor removed.
-    const fd = fs.openSync(tmp, 'wx');
+    let fd: number;
+    try {
+      // 'wx': a file (or a link, or a FIFO) someone put at the temporary name is never
+      // written through, nor removed.
+      fd = fs.openSync(tmp, 'wx');
+    } catch (e) {
+      throw temporaryFileFailure(e, target.name, path.dirname(target.path));
+    }
     created = true;
     try {
       fs.writeFileSync(fd, data);
@@ -71,16 +91,21 @@ export async function placeOutputFile(file: string, target: OutputTarget): Promi
     if (target.kind === 'replace') renameIntoPlace(file, target);
     else await pipeline(fs.createReadStream(file), new ThroughStream(target));
   } catch (e) {
-    throw writeFailure(e, target.name, { wroteInto: target.kind === 'through' });
+    throw writeFailure(e, target.name, {
+      wroteInto: target.kind === 'through',
+      readerMayLeave: isStandardOutput(target),
+    });
   }
 }
 
 /**
  * Rename the finished temporary file `tmp` over a replaced target, with the old file's
- * permission bits. The target is looked at once more just before: one that became a
- * FIFO, a device, a link or a folder while the output was written is NOT_A_REGULAR_FILE,
- * and stays as it is. (A rename cannot be made conditional; this narrows the window to
- * the moment between the look and the rename.)
+ * permission bits, owner and group (see {@link keepOwner}). The target is looked at once
+ * more just before: one that became a FIFO, a device, a link or a folder while the output
+ * was written is NOT_A_REGULAR_FILE, and stays as it is. (A rename cannot be made
+ * conditional; this narrows the window to the moment between the look and the rename.)
+ * A hard link to the old file is cut: the new file is another file, and the other names
+ * keep the old content (the price of never showing half a file).
  */
 export function renameIntoPlace(tmp: string, target: ReplacedFile): void {
   let now: fs.Stats | undefined;
@@ -90,8 +115,53 @@ export function renameIntoPlace(tmp: string, target: ReplacedFile): void {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (now && !now.isFile()) throw changedTarget(target.name, kindOf(now));
-  if (target.mode !== undefined) fs.chmodSync(tmp, target.mode);
+  if (target.mode !== undefined || target.uid !== undefined) {
+    // Through a descriptor of the file itself: a link or a FIFO put at the temporary
+    // name since is never followed (O_NOFOLLOW), so no other file's owner is changed.
+    const fd = fs.openSync(tmp, REOPEN_FLAGS);
+    try {
+      const stats = fs.fstatSync(fd);
+      if (!stats.isFile()) throw changedTarget(tmp, kindOf(stats));
+      keepOwner(fd, stats, target);
+      if (target.mode !== undefined) fs.fchmodSync(fd, target.mode);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
   fs.renameSync(tmp, target.path);
+}
+
+/**
+ * Give the new file `fd` (with `stats`) the owner and group of the file it replaces. Root
+ * may give any; another user keeps the owner (the target is refused before any work when
+ * it is another user's, see `outputTarget`) and the group where the user is a member of
+ * it. Where the group cannot be given (EPERM), the new file has the user's group (or the
+ * folder's, in a set-group-ID folder), as a new file would. Where the owner cannot be
+ * given (a root without the right to, as in a user namespace), the write is WRITE_FAILED:
+ * a file is never handed to another owner silently. Done before the permission bits are
+ * set, as a change of owner may clear some.
+ */
+function keepOwner(fd: number, stats: fs.Stats, target: ReplacedFile): void {
+  const { uid, gid } = target;
+  if (uid === undefined || gid === undefined) return;
+  if (stats.uid === uid && stats.gid === gid) return;
+  try {
+    fs.fchownSync(fd, uid, gid);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'EINVAL') throw e;
+    if (stats.uid !== uid) throw ownerNotKept(target, uid, stats.uid);
+  }
+  // The same owner, a group this user is not in: the group of a new file stays.
+}
+
+function ownerNotKept(target: ReplacedFile, owner: number, ours: number): NeurulesError {
+  return new NeurulesError(
+    'WRITE_FAILED',
+    `cannot write ${target.name}: it belongs to user ${owner}, and this process may not give its new file to that user (it would belong to user ${ours}); nothing was changed`,
+    { file: target.name },
+  );
 }
 
 /**

@@ -10,7 +10,18 @@ export interface WriteFailureOptions {
   wroteInto?: boolean;
   /** `target` names a stream (standard output), not a file: the error has no file place. @defaultValue false */
   stream?: boolean;
+  /**
+   * `target` is standard output (the command line's stream, or `/dev/stdout` named as an
+   * output), whose reader may stop reading early (`| head`): a closed pipe there ends the
+   * output rather than fails it, which {@link isClosedPipe} tells. A FIFO or any other
+   * named output whose reader leaves has failed, as any write that loses data.
+   * @defaultValue false
+   */
+  readerMayLeave?: boolean;
 }
+
+/** WRITE_FAILED errors of standard output whose cause is its reader leaving (see `readerMayLeave`). */
+const endedByReader = new WeakSet<NeurulesError>();
 
 const WHY: Record<string, string> = {
   EACCES: 'permission denied',
@@ -52,16 +63,35 @@ export function writeFailure(
     `cannot write ${target}: ${reason} (${err.code}); ${after}`,
     options.stream ? {} : { file: target },
   );
-  // The CLI tells a reader that stopped reading (EPIPE) from a failure by it.
   failure.cause = err;
+  // The CLI tells a reader of standard output that stopped reading from a failure by it.
+  if (options.readerMayLeave && err.code === 'EPIPE') endedByReader.add(failure);
   return failure;
 }
 
-/** True when `e` is a WRITE_FAILED whose cause is a closed pipe (`EPIPE`): its reader stopped reading. */
-export function isClosedPipe(e: unknown): boolean {
-  return (
-    isNeurulesError(e) &&
-    e.code === 'WRITE_FAILED' &&
-    (e.cause as NodeJS.ErrnoException | undefined)?.code === 'EPIPE'
+/**
+ * WRITE_FAILED for a temporary file that cannot be created beside the output `target`,
+ * in `folder`. A folder that does not let this user create files (EACCES, EPERM) is named
+ * as the cause: the target itself may well be writable, but an output replaces it by
+ * renaming a new file over it, which is made in its folder. Other failures are as
+ * {@link writeFailure} says.
+ */
+export function temporaryFileFailure(e: unknown, target: string, folder: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (isNeurulesError(e) || (code !== 'EACCES' && code !== 'EPERM')) return writeFailure(e, target);
+  const failure = new NeurulesError(
+    'WRITE_FAILED',
+    `cannot write ${target}: its folder ${folder} does not let this user create files (${WHY[code]}, ${code}); an output is written to a new file in the folder of its target and renamed over it, so the folder must be writable, not only the file; nothing was changed`,
+    { file: target },
   );
+  failure.cause = e;
+  return failure;
+}
+
+/**
+ * True when `e` is a WRITE_FAILED of standard output whose cause is a closed pipe
+ * (`EPIPE`): its reader stopped reading, as `| head` does (see `readerMayLeave`).
+ */
+export function isClosedPipe(e: unknown): boolean {
+  return isNeurulesError(e) && endedByReader.has(e);
 }

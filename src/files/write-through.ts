@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { changedTarget, type WriteThrough } from './output-target';
+import { changedTarget, isStandardOutput, type WriteThrough } from './output-target';
 import { kindOf } from './read-safe';
 import { writeFailure } from './write-failure';
 
@@ -41,7 +41,8 @@ function swapped(target: WriteThrough, opened: fs.Stats | 'a symbolic link'): Er
  * close what was opened. A FIFO without a reader is WRITE_FAILED at once (`ENXIO`): this is
  * the synchronous writer, and a wait for a reader would stop the whole process (a running
  * studio with it); {@link ThroughStream} waits. Other failures (`ENOSPC` on `/dev/full`,
- * `EPIPE` when the reader leaves) are WRITE_FAILED naming the target.
+ * `EPIPE` when the reader leaves) are WRITE_FAILED naming the target (only standard output's
+ * reader may leave early, see `readerMayLeave`).
  */
 export function writeThroughSync(target: WriteThrough, data: string | Uint8Array): void {
   let fd: number | undefined;
@@ -69,7 +70,10 @@ export function writeThroughSync(target: WriteThrough, data: string | Uint8Array
       }
     }
   } catch (e) {
-    throw writeFailure(e, target.name, { wroteInto: true });
+    throw writeFailure(e, target.name, {
+      wroteInto: true,
+      readerMayLeave: isStandardOutput(target),
+    });
   } finally {
     if (fd !== undefined && target.fd === undefined) fs.closeSync(fd);
   }

@@ -9,9 +9,9 @@ import {
   type SaveOptions,
 } from '../artifacts/model-store';
 import { checkDirectory, lockModel, type ModelLock } from '../artifacts/model-lock';
-import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
+import type { ManifestTestFile, Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
-import { parseTable, type ReadTableOptions } from '../data/read-csv';
+import { parseTable, parseTestTable, type ReadTableOptions } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';
 import { fitSchema } from '../data/fit-schema';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
@@ -29,7 +29,13 @@ import { type BackendChoice, selectBackend } from '../teacher/backend';
 import { saveTeacher } from '../teacher/model-io';
 import type { TrainOptions, TrainProgress } from '../teacher/train-teacher';
 import { checkTeacherShaping, type TeacherShaping } from './distill-network';
-import { checkRefit, type Refit, trainAndDistill } from './train-and-distill';
+import {
+  checkRefit,
+  type Refit,
+  resolveSelection,
+  type SelectionMethod,
+  trainAndDistill,
+} from './train-and-distill';
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
@@ -79,6 +85,19 @@ export interface BuildOptions {
    * @defaultValue 'on'
    */
   refit?: Refit;
+  /**
+   * A labelled CSV file with the training file's columns, to measure on instead of a
+   * test split: every row of `data` then trains (as the MONK problems ship a test file).
+   */
+  test?: string;
+  /**
+   * How the epochs and teacher shaping are chosen (see `trainAndDistill`): `auto` judges by
+   * k-fold cross-validation when a validation split would hold fewer than 100 rows.
+   * @defaultValue 'auto'
+   */
+  selection?: SelectionMethod;
+  /** Folds of k-fold cross-validation. @defaultValue 5 */
+  folds?: number;
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
   /**
@@ -111,6 +130,7 @@ export type BuildProgress =
       maxRules: number;
     }
   | { stage: 'evaluate' }
+  | { stage: 'warning'; message: string }
   | { stage: 'save'; modelDir: string; rulesFile: string };
 
 /** What a build produced (also written to disk). */
@@ -193,7 +213,26 @@ async function buildLocked(
   // One read: the hash is of exactly the bytes the table is parsed from.
   const bytes = readInputFile(options.data);
   const table = parseTable(bytes, { ...readOptions, file: options.data });
-  const parts = splitTable(table, { seed, ...SPLIT_FRACTIONS });
+  // A separate test file takes the place of the test split: every row of the data trains.
+  // Small data is judged by k-fold cross-validation instead of a validation split.
+  const testFraction = options.test !== undefined ? 0 : SPLIT_DEFAULTS.testFraction;
+  const selection = resolveSelection(
+    options.selection ?? 'auto',
+    Math.round(table.records.length * SPLIT_DEFAULTS.validationFraction),
+    options.refit ?? 'on',
+  );
+  if (options.folds !== undefined && (options.selection === 'holdout' || options.refit === 'off')) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `folds: k-fold cross-validation is not run with ${options.selection === 'holdout' ? 'selection holdout' : 'refit off'}, so its folds would be ignored`,
+      { field: 'folds' },
+    );
+  }
+  const fractions = {
+    testFraction,
+    validationFraction: selection === 'kfold' ? 0 : SPLIT_DEFAULTS.validationFraction,
+  };
+  const parts = splitTable(table, { seed, ...fractions });
   // The model's schema: numeric statistics of the training split only (fitSchema), plus
   // the immutable / monotone marks. Every stage below learns from this one.
   const schema = markFeatures(
@@ -201,10 +240,11 @@ async function buildLocked(
     options.immutable,
     options.monotone,
   );
+  const testFile = options.test !== undefined ? readTestFile(options.test, schema) : undefined;
   const split = {
     train: { ...parts.train, schema },
     validation: { ...parts.validation, schema },
-    test: { ...parts.test, schema },
+    test: testFile?.table ?? { ...parts.test, schema },
   };
   const overridesDir = path.join(modelPaths({ modelsDir, rulesDir, name }).rulesDir, 'overrides');
   const loaded = safeLoadOverrides(overridesDir, schema);
@@ -230,6 +270,8 @@ async function buildLocked(
     seed,
     teacherShaping: options.teacherShaping ?? 'auto',
     refit: options.refit ?? 'on',
+    selection,
+    ...(options.folds !== undefined && { folds: options.folds }),
     onTrainProgress: (p) => progress({ stage: 'teacher', ...p }),
     onProgress: (message) => progress({ stage: 'distilling', message }),
   });
@@ -274,8 +316,20 @@ async function buildLocked(
       backend: backend.name,
       teacherShaping: distilled.shaping,
       majority: majorityClass(split.train.labels.concat(split.validation.labels)),
-      ...(teacher.summary.refit && { refit: teacher.summary.refit }),
+      ...(teacher.summary.refit && {
+        refit: {
+          ...teacher.summary.refit,
+          selection: distilled.selection.method,
+          folds: distilled.selection.folds,
+        },
+      }),
     });
+    for (const c of neverPredicted(metrics)) {
+      progress({
+        stage: 'warning',
+        message: `the network never predicts '${c.class}' (${c.rows} held-out row${c.rows === 1 ? '' : 's'})`,
+      });
+    }
     const manifest: ModelManifest = {
       format: 'neurules.model',
       version: 1,
@@ -287,7 +341,8 @@ async function buildLocked(
         sha256: createHash('sha256').update(bytes).digest('hex'),
         rows: table.records.length,
         types: Object.fromEntries(table.schema.features.map((f) => [f.name, f.type])),
-        split: { ...SPLIT_FRACTIONS },
+        split: fractions,
+        ...(testFile && { test: testFile.manifest }),
       },
       target: schema.target,
       seed,
@@ -344,11 +399,31 @@ function majorityClass(labels: readonly number[]): number {
   return best;
 }
 
-/** The split fractions every build uses (recorded in the manifest). */
-const SPLIT_FRACTIONS = {
-  testFraction: SPLIT_DEFAULTS.testFraction,
-  validationFraction: SPLIT_DEFAULTS.validationFraction,
-};
+/**
+ * The build's `--test` file: read against the schema learned from the training data
+ * (`parseTestTable`: the same columns, no class the training file lacks), with what the
+ * manifest records of it, so the held-out records can be read again and checked later.
+ */
+function readTestFile(file: string, schema: Schema): { table: Table; manifest: ManifestTestFile } {
+  const bytes = readInputFile(file);
+  const table = parseTestTable(bytes, schema, { file });
+  return {
+    table,
+    manifest: {
+      file: path.basename(file),
+      path: path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/'),
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      rows: table.records.length,
+    },
+  };
+}
+
+/** Classes with held-out rows that the network never answers on them. */
+function neverPredicted(metrics: Metrics): { class: string; rows: number }[] {
+  return Object.entries(metrics.perClass ?? {})
+    .filter(([, c]) => c.rows > 0 && c.network.predicted === 0)
+    .map(([name, c]) => ({ class: name, rows: c.rows }));
+}
 
 /**
  * The schema with `immutable: true` and `monotone` set on the features the options name.

@@ -6,8 +6,14 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { processAlive } from '../artifacts/model-lock';
-import { type OutputTarget, outputTarget, streamName } from '../files/output-target';
+import {
+  isStandardOutput,
+  type OutputTarget,
+  outputTarget,
+  streamName,
+} from '../files/output-target';
 import { placeOutputFile, writeFailure } from '../files/write-atomic';
+import { temporaryFileFailure } from '../files/write-failure';
 import { flushed, ThroughStream } from '../files/write-through';
 import { quoteIdentifier, quoteString } from '../exports/sql-quote';
 
@@ -229,7 +235,11 @@ export class DecisionOutput {
       try {
         await produce(file);
       } catch (e) {
-        throw writeFailure(e, this.name, { stream: !this.target });
+        // Beside a replaced output, the file is made in the output's folder: a permission
+        // failure there is the folder's.
+        throw this.target?.kind === 'replace'
+          ? temporaryFileFailure(e, this.name, path.dirname(file))
+          : writeFailure(e, this.name, { stream: !this.target });
       }
       if (this.target) {
         await placeOutputFile(file, this.target);
@@ -303,12 +313,18 @@ export class DecisionOutput {
   }
 
   private check(): void {
-    if (this.writeError) {
-      throw writeFailure(this.writeError, this.name, {
-        wroteInto: this.target?.kind !== 'replace',
-        stream: !this.target,
-      });
+    const e = this.writeError as NodeJS.ErrnoException | undefined;
+    if (!e) return;
+    // The temporary file beside a replaced output could not be made: its folder is the cause.
+    if (this.tmp !== undefined && e.syscall === 'open' && e.path === this.tmp) {
+      throw temporaryFileFailure(e, this.name, path.dirname(this.tmp));
     }
+    throw writeFailure(e, this.name, {
+      wroteInto: this.target?.kind !== 'replace',
+      stream: !this.target,
+      // A caller's stream is the command line's standard output, as `/dev/stdout` is.
+      readerMayLeave: !this.target || isStandardOutput(this.target),
+    });
   }
 }
 

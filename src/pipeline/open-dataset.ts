@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadModel } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
 import { listLevels } from '../data/coerce-record';
-import { parseTable } from '../data/read-csv';
+import { parseTable, parseTestTable } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';
 import { formatFromExtension, parseRecords, sniffFormat } from '../data/read-records';
 import { SPLIT_DEFAULTS, splitTable } from '../data/split-table';
@@ -67,17 +67,13 @@ export function loadModelData(
   if (options.data !== undefined) return readLabelledFile(options.data, schema);
 
   const data = manifest.data;
-  const fallback = path.join('data', data.file);
-  const candidates = data.path !== undefined ? [data.path, fallback] : [fallback];
-  const file = candidates.find((c) => fs.existsSync(c));
-  if (file === undefined) {
-    const field = data.path !== undefined ? 'data.path' : 'data.file';
-    throw new NeurulesError(
-      'FILE_NOT_FOUND',
-      `the data file model '${manifest.name}' was built from (${manifestFile} ${field}: '${data.path ?? data.file}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}`,
-      { file: candidates[0]!, field },
-    );
-  }
+  const file = findBuildFile(
+    manifest.name,
+    manifestFile,
+    data.path !== undefined ? 'data.path' : 'data.file',
+    data.path,
+    path.join('data', data.file),
+  );
   const bytes = readInputFile(file);
   const changed = (field: string, what: string): NeurulesError =>
     new NeurulesError(
@@ -111,11 +107,39 @@ export function loadModelData(
     testFraction: data.split?.testFraction ?? SPLIT_DEFAULTS.testFraction,
     validationFraction: data.split?.validationFraction ?? SPLIT_DEFAULTS.validationFraction,
   });
-  return {
+  const parts = {
     file,
-    source: 'split',
+    source: 'split' as const,
     train: { ...split.train, schema },
     validation: { ...split.validation, schema },
+  };
+  if (data.test) {
+    // The build measured on a test file of its own: that file, checked, is the held-out part.
+    const testFile = findBuildFile(
+      manifest.name,
+      manifestFile,
+      'data.test.path',
+      data.test.path,
+      path.join('data', data.test.file),
+    );
+    const testBytes = readInputFile(testFile);
+    const sha256 = createHash('sha256').update(testBytes).digest('hex');
+    if (sha256 !== data.test.sha256) {
+      throw new NeurulesError(
+        'DATA_CHANGED',
+        `${testFile} is not the test file model '${manifest.name}' was built with (its SHA-256 is ${sha256.slice(0, 12)}…, ${manifestFile} records ${data.test.sha256.slice(0, 12)}…)`,
+        { file: testFile, field: 'data.test.sha256' },
+      );
+    }
+    const test = parseTestTable(testBytes, schema, { file: testFile });
+    return {
+      ...parts,
+      test,
+      description: `test file ${testFile} (${test.records.length} rows; the build trained on ${file})`,
+    };
+  }
+  return {
+    ...parts,
     test: { ...split.test, schema },
     description: `held-out test split (${split.test.records.length} of ${table.records.length} rows) of ${file}`,
   };
@@ -144,6 +168,28 @@ export function loadTrainingRecords(
     }
   }
   return { records: split.train.records, description: 'training split' };
+}
+
+/**
+ * A file the build read: at the path it recorded (relative to the working directory),
+ * else in `data/` under its base name (`fallback`). FILE_NOT_FOUND naming the manifest's
+ * field when it is at neither.
+ */
+function findBuildFile(
+  model: string,
+  manifestFile: string,
+  field: string,
+  recorded: string | undefined,
+  fallback: string,
+): string {
+  const candidates = recorded !== undefined ? [recorded, fallback] : [fallback];
+  const file = candidates.find((c) => fs.existsSync(c));
+  if (file !== undefined) return file;
+  throw new NeurulesError(
+    'FILE_NOT_FOUND',
+    `the ${field.startsWith('data.test') ? 'test' : 'data'} file model '${model}' was built with (${manifestFile} ${field}: '${recorded ?? fallback}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}`,
+    { file: candidates[0]!, field },
+  );
 }
 
 /** Same target, classes and features (names and types, in order). */

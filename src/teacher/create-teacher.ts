@@ -11,6 +11,27 @@ export interface TrainingParameters {
   batchSize: number;
   learningRate: number;
   l2: number;
+  /** How the classes weighed in the loss; absent in networks trained before it existed ('none'). */
+  classWeighting?: 'none' | 'balanced';
+}
+
+/**
+ * What model selection chose for the final network (its epochs), and the held-out figures
+ * it was chosen on. Recorded in the final network's summary.
+ */
+export interface Selection {
+  /** `holdout`: a validation split judged; `kfold`: k-fold cross-validation on every row. */
+  method: 'holdout' | 'kfold';
+  /** Folds that judged (1 for a hold-out split). */
+  folds: number;
+  /** The epochs chosen: early stopping's best epoch (the median over the folds). */
+  epochs: number;
+  /** Held-out cross-entropy at the chosen weights (the mean over the folds). */
+  valLoss: number;
+  /** Held-out accuracy at the chosen weights (the mean over the folds). */
+  valAccuracy: number;
+  /** Rows that judged: the validation split's, or every row once over the folds. */
+  validationRows: number;
 }
 
 /** What training did: saved with the network in `teacher.json`. */
@@ -43,6 +64,8 @@ export interface TrainingSummary {
    * then the chosen network's, measured before the validation rows were trained on.
    */
   refit?: { epochs: number; rows: number };
+  /** How the epochs of a refit were chosen, and the held-out figures they were chosen on. */
+  selection?: Selection;
 }
 
 /**

@@ -14,6 +14,7 @@ export {
 export {
   argmax,
   createTeacher,
+  type Selection,
   type Teacher,
   type TrainingParameters,
   type TrainingSummary,
@@ -45,6 +46,10 @@ export {
   resolveParameters,
   trainTeacher,
   refitTeacher,
+  holdoutSelection,
+  classWeightsOf,
+  resolveClassWeighting,
+  type ClassWeighting,
   type TrainOptions,
   type TrainProgress,
 } from './train-teacher';

@@ -4,6 +4,7 @@ import { createRandom, type Random } from '../random';
 import { ensureBackend, tf } from './backend';
 import {
   createTeacher,
+  type Selection,
   type Teacher,
   type TrainingParameters,
   type TrainingSummary,
@@ -46,8 +47,40 @@ export interface TrainOptions {
    * cross-entropy. @defaultValue 0.02
    */
   l2?: number;
+  /**
+   * Weighting of the classes in the loss: `none`; `balanced` (each class weighs
+   * rows ÷ (classes × its rows) of the training rows, so every class counts as much in
+   * all, as scikit-learn's `class_weight='balanced'`); or `auto`: balanced when the
+   * rarest class has fewer than half the rows of an even share (see
+   * {@link resolveClassWeighting}), else none. The validation loss that early stopping
+   * watches is weighted alike. @defaultValue 'auto'
+   */
+  classWeighting?: ClassWeighting | 'auto';
   /** Called after every epoch. */
   onProgress?: (progress: TrainProgress) => void;
+}
+
+/** How the classes weigh in the network's loss (see {@link TrainOptions.classWeighting}). */
+export type ClassWeighting = 'none' | 'balanced';
+
+/**
+ * `auto` resolved for training labels: `balanced` when the rarest class (of those with
+ * rows) has fewer than half the rows of an even share (`rows ÷ (2 × classes)`: under 25%
+ * of two classes, under 10% of five), else `none`. Mild imbalance is left alone, since
+ * weighting trades accuracy on the common classes for recall on the rare one; a class of a
+ * few percent is otherwise easily never predicted at all.
+ */
+export function resolveClassWeighting(
+  weighting: ClassWeighting | 'auto',
+  labels: readonly number[],
+  classes: number,
+): ClassWeighting {
+  if (weighting !== 'auto') return weighting;
+  const counts = new Array<number>(classes).fill(0);
+  for (const y of labels) counts[y]!++;
+  const present = counts.filter((c) => c > 0);
+  const rarest = Math.min(...present);
+  return present.length > 1 && rarest < labels.length / (2 * classes) ? 'balanced' : 'none';
 }
 
 /**
@@ -94,9 +127,9 @@ export async function trainTeacher(
   validation: Table,
   options: TrainOptions = {},
 ): Promise<Teacher> {
-  const params = resolveParameters(options);
   const schema = train.schema;
   const classes = schema.classes.length;
+  const params = resolveParameters(options, train.labels, classes);
   checkTable(train, classes, 'train');
   checkTable(validation, classes, 'validation');
   const backend = await ensureBackend();
@@ -108,7 +141,13 @@ export async function trainTeacher(
   try {
     fitted = await fitNetwork(
       model,
-      { x: encoder.encode(train.records), y: oneHot(train.labels, classes), validation, encoder },
+      {
+        x: encoder.encode(train.records),
+        y: oneHot(train.labels, classes),
+        validation,
+        encoder,
+        classWeights: classWeightsOf(params.classWeighting ?? 'none', train.labels, classes),
+      },
       params,
       rng,
       { keep: 'best', ...(options.onProgress && { onProgress: options.onProgress }) },
@@ -127,38 +166,57 @@ export async function trainTeacher(
 }
 
 /**
- * Refit: train the network again from its own seed, on `table` (the training and the
- * validation rows together), for exactly the epochs early stopping chose for `chosen`
- * (`chosen.summary.bestEpoch`), keeping the last weights. Once the validation rows have
+ * The selection a hold-out split made for `chosen` (a network trained with early
+ * stopping): its best epoch and its validation figures.
+ */
+export function holdoutSelection(chosen: Teacher): Selection {
+  const s = chosen.summary;
+  return {
+    method: 'holdout',
+    folds: 1,
+    epochs: s.bestEpoch,
+    valLoss: s.valLoss,
+    valAccuracy: s.valAccuracy,
+    validationRows: s.validationRows,
+  };
+}
+
+/**
+ * Refit: train the network from its seed on `table` (every row model selection judged
+ * with: the training and validation rows together, or all the folds' rows) for exactly
+ * the epochs `selection` chose, keeping the last weights. Once the held-out rows have
  * chosen the epochs, they are worth more as training rows: a build learns from 70% of the
- * data instead of 55%, as a peer that selects and then refits does.
+ * data instead of 55% (a peer that selects and then refits does the same), and a small
+ * file from all its rows.
  *
- * The summary keeps `chosen`'s validation loss and accuracy (measured before those rows
- * were trained on, so they stay an honest estimate) and records the refit as
- * `refit: { epochs, rows }`; `trainRows` counts every row trained on. `validation` only
- * feeds the progress figures (flagged `refit: true`: they are of rows being trained on).
- * `chosen` is not changed or disposed.
+ * The summary records the refit (`refit: { epochs, rows }`) and the selection; its
+ * `valLoss` and `valAccuracy` are the selection's, measured before those rows were
+ * trained on, so they stay an honest estimate. `trainRows` counts every row trained on.
+ * Progress reports are flagged `refit: true` and carry no validation figures of their own.
  *
  * @example
  * ```ts
  * const chosen = await trainTeacher(split.train, split.validation, { seed: 7 });
- * const final = await refitTeacher(joinTables(split.train, split.validation), split.validation, chosen);
+ * const all = joinTables(split.train, split.validation);
+ * const final = await refitTeacher(all, holdoutSelection(chosen), { seed: 7 });
  * ```
  */
 export async function refitTeacher(
   table: Table,
-  validation: Table,
-  chosen: Teacher,
-  options: { onProgress?: (progress: TrainProgress) => void } = {},
+  selection: Selection,
+  options: TrainOptions = {},
 ): Promise<Teacher> {
-  const params = chosen.summary.parameters;
-  const schema = chosen.schema;
+  const schema = table.schema;
   const classes = schema.classes.length;
+  const params = resolveParameters(
+    { ...options, epochs: Math.max(1, selection.epochs) },
+    table.labels,
+    classes,
+  );
   checkTable(table, classes, 'train');
-  checkTable(validation, classes, 'validation');
-  const epochs = Math.max(1, chosen.summary.bestEpoch);
-  // The same seed and draws as the chosen network: the same initial weights.
-  const { model, rng } = seededNetwork(params, chosen.encoder.width, classes);
+  const backend = await ensureBackend();
+  const encoder = createEncoder(schema);
+  const { model, rng } = seededNetwork(params, encoder.width, classes);
   const n = table.records.length;
   const onProgress = options.onProgress;
   let fitted: FitResult;
@@ -166,12 +224,12 @@ export async function refitTeacher(
     fitted = await fitNetwork(
       model,
       {
-        x: chosen.encoder.encode(table.records),
+        x: encoder.encode(table.records),
         y: oneHot(table.labels, classes),
-        validation,
-        encoder: chosen.encoder,
+        encoder,
+        classWeights: classWeightsOf(params.classWeighting ?? 'none', table.labels, classes),
       },
-      { ...params, epochs, patience: epochs },
+      { ...params, patience: params.epochs },
       rng,
       { keep: 'last', ...(onProgress && { onProgress: (p) => onProgress({ ...p, refit: true }) }) },
     );
@@ -179,12 +237,34 @@ export async function refitTeacher(
     model.dispose();
     throw e;
   }
-  return createTeacher(model, chosen.encoder, schema, {
-    ...chosen.summary,
+  return createTeacher(model, encoder, schema, {
+    backend: backend.name,
+    parameters: params,
     trainRows: n,
+    validationRows: selection.validationRows,
+    epochsRun: fitted.epochsRun,
+    bestEpoch: selection.epochs,
     trainLoss: fitted.trainLoss,
+    valLoss: selection.valLoss,
+    valAccuracy: selection.valAccuracy,
     refit: { epochs: fitted.epochsRun, rows: n },
+    selection,
   });
+}
+
+/**
+ * Each class's weight in the loss (`balanced`: rows ÷ (classes × the class's rows), a
+ * class without rows 0), or null for `none`.
+ */
+export function classWeightsOf(
+  weighting: ClassWeighting,
+  labels: readonly number[],
+  classes: number,
+): Float32Array | null {
+  if (weighting === 'none') return null;
+  const counts = new Array<number>(classes).fill(0);
+  for (const y of labels) counts[y]!++;
+  return Float32Array.from(counts, (c) => (c === 0 ? 0 : labels.length / (classes * c)));
 }
 
 /**
@@ -260,20 +340,37 @@ export type FitResult = Pick<
  */
 export async function fitNetwork(
   model: tf.LayersModel,
-  data: { x: Float32Array; y: Float32Array; validation: Table; encoder: Encoder },
+  data: {
+    x: Float32Array;
+    y: Float32Array;
+    /** Rows early stopping watches; without them only `keep: 'last'` makes sense. */
+    validation?: Table;
+    encoder: Encoder;
+    /** Each class's weight in the loss (`classWeightsOf`); null or absent: all 1. */
+    classWeights?: Float32Array | null;
+  },
   params: Pick<TrainingParameters, 'epochs' | 'patience' | 'batchSize' | 'learningRate' | 'l2'>,
   rng: Random,
   options: { keep: 'best' | 'last'; onProgress?: (progress: TrainProgress) => void },
 ): Promise<FitResult> {
+  if (!data.validation && options.keep === 'best') {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      "fitNetwork: keeping the best epoch needs validation rows to judge it; found none (keep 'last' instead)",
+      { field: 'validation' },
+    );
+  }
   const width = data.encoder.width;
   const classes = data.y.length / (data.x.length / width);
   const n = data.x.length / width;
-  const nVal = data.validation.records.length;
+  const validation = data.validation;
+  const nVal = validation?.records.length ?? 0;
   const xTrain = tf.tensor2d(data.x, [n, width]);
   const yTrain = tf.tensor2d(data.y, [n, classes]);
-  const xVal = tf.tensor2d(data.encoder.encode(data.validation.records), [nVal, width]);
-  const yVal = tf.tensor1d(data.validation.labels, 'int32');
-  const yValHot = tf.tidy(() => tf.cast(tf.oneHot(yVal, classes), 'float32'));
+  const xVal = validation && tf.tensor2d(data.encoder.encode(validation.records), [nVal, width]);
+  const yVal = validation && tf.tensor1d(validation.labels, 'int32');
+  const yValHot = yVal && tf.tidy(() => tf.cast(tf.oneHot(yVal, classes), 'float32'));
+  const weights = data.classWeights ? tf.tensor1d(data.classWeights) : undefined;
 
   const optimizer = tf.train.adam(params.learningRate);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -315,7 +412,7 @@ export async function fitNetwork(
     if (options.keep === 'best') restore(best.weights);
     final = evaluate();
   } finally {
-    tf.dispose([xTrain, yTrain, xVal, yVal, yValHot]);
+    tf.dispose([xTrain, yTrain, ...[xVal, yVal, yValHot, weights].filter((t) => t !== undefined)]);
     optimizer.dispose();
   }
   const [valLoss, valAccuracy] = final;
@@ -336,7 +433,7 @@ export async function fitNetwork(
           const xb = tf.slice(xs, [start, 0], [size, width]);
           const yb = tf.slice(ys, [start, 0], [size, classes]);
           const p = model.apply(xb, { training: true }) as tf.Tensor;
-          let objective = crossEntropy(yb, p);
+          let objective = crossEntropy(yb, p, weights);
           if (params.l2 > 0) {
             const penalty = tf.addN(kernels.map((k) => tf.sum(tf.square(k))));
             objective = tf.add(objective, tf.mul(penalty, params.l2));
@@ -355,12 +452,13 @@ export async function fitNetwork(
     return mean;
   }
 
-  /** Validation cross-entropy and accuracy of the current weights. */
+  /** Validation cross-entropy and accuracy of the current weights (NaN without validation rows). */
   function evaluate(): [number, number] {
+    if (!xVal || !yVal || !yValHot) return [NaN, NaN];
     const [loss, correct] = tf.tidy(() => {
       const p = model.apply(xVal) as tf.Tensor;
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), yVal), 'float32'));
-      return [crossEntropy(yValHot, p), hits];
+      return [crossEntropy(yValHot, p, weights), hits];
     });
     const result: [number, number] = [loss.dataSync()[0]!, correct.dataSync()[0]! / nVal];
     tf.dispose([loss, correct]);
@@ -381,12 +479,22 @@ export async function fitNetwork(
 }
 
 /** Mean categorical cross-entropy of probabilities `p` against one-hot `y`. */
-function crossEntropy(y: tf.Tensor, p: tf.Tensor): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, EPSILON, 1))), 1))) as tf.Scalar;
+function crossEntropy(y: tf.Tensor, p: tf.Tensor, classWeights?: tf.Tensor1D): tf.Scalar {
+  const perRow = tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, EPSILON, 1))), 1);
+  // A row weighs as its target's classes do (for a one-hot target, its class's weight).
+  const weighted = classWeights ? tf.mul(perRow, tf.sum(tf.mul(y, classWeights), 1)) : perRow;
+  return tf.neg(tf.mean(weighted)) as tf.Scalar;
 }
 
-/** Fill in defaults and check every option. */
-export function resolveParameters(options: TrainOptions): TrainingParameters {
+/**
+ * Fill in defaults and check every option; `auto` class weighting is resolved for
+ * `labels` (without them, to `none`).
+ */
+export function resolveParameters(
+  options: TrainOptions,
+  labels: readonly number[] = [],
+  classes = 0,
+): TrainingParameters {
   const p: TrainingParameters = {
     seed: options.seed ?? DEFAULT_TRAINING.seed,
     hidden: [...(options.hidden ?? DEFAULT_TRAINING.hidden)],
@@ -395,6 +503,7 @@ export function resolveParameters(options: TrainOptions): TrainingParameters {
     batchSize: options.batchSize ?? DEFAULT_TRAINING.batchSize,
     learningRate: options.learningRate ?? DEFAULT_TRAINING.learningRate,
     l2: options.l2 ?? DEFAULT_TRAINING.l2,
+    classWeighting: 'none',
   };
   const bad = (field: string, expected: string, found: unknown): never => {
     throw new NeurulesError(
@@ -405,6 +514,15 @@ export function resolveParameters(options: TrainOptions): TrainingParameters {
       },
     );
   };
+  const weighting = options.classWeighting ?? 'auto';
+  if (weighting !== 'auto' && weighting !== 'none' && weighting !== 'balanced')
+    bad('classWeighting', "'auto', 'none' or 'balanced'", weighting);
+  p.classWeighting =
+    labels.length > 0
+      ? resolveClassWeighting(weighting, labels, classes)
+      : weighting === 'balanced'
+        ? 'balanced'
+        : 'none';
   if (!Number.isInteger(p.seed)) bad('seed', 'an integer', p.seed);
   if (!p.hidden.every((u) => Number.isInteger(u) && u > 0))
     bad('hidden', 'a list of positive integers', p.hidden);

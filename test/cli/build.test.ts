@@ -8,12 +8,27 @@ import { loadModel } from '../../src/artifacts/model-store';
 
 const IRIS = path.join(__dirname, '..', '..', 'data', 'iris.csv');
 
-/** `neurules build` of iris on the cpu backend into a fresh directory, with `extra` options. */
+/**
+ * `neurules build` of iris on the cpu backend into a fresh directory, with `extra` options.
+ * Iris is small enough for cross-validation by default (five networks and their shaping
+ * judged per fold); these tests are about other options, so they choose on a validation
+ * split unless `extra` says otherwise (the cross-validation tests below).
+ */
 async function build(extra: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-build-'));
   const dirs = ['--models-dir', path.join(dir, 'models'), '--rules-dir', path.join(dir, 'rules')];
+  const selection = extra.includes('--selection') ? [] : ['--selection', 'holdout'];
   try {
-    const r = await runCli(['build', '--data', IRIS, '--backend', 'cpu', ...dirs, ...extra]);
+    const r = await runCli([
+      'build',
+      '--data',
+      IRIS,
+      '--backend',
+      'cpu',
+      ...dirs,
+      ...selection,
+      ...extra,
+    ]);
     const loc = {
       modelsDir: path.join(dir, 'models'),
       rulesDir: path.join(dir, 'rules'),
@@ -117,5 +132,200 @@ describe('neurules build: every class of the network', () => {
     );
     expect(r.stderr).toContain(`teacher shaping ${s.used ? 'kept' : 'not kept'}: `);
     expect(r.stdout).toMatch(new RegExp(` teacher shaping +\\| ${s.used ? 'kept' : 'not kept'}`));
+  });
+});
+
+/** MONK-1's definition (Thrun et al. 1991): class 1 when a1 = a2 or a5 = 1. */
+function monk1(a: number[]): boolean {
+  return a[0] === a[1] || a[4] === 1;
+}
+
+/** Every one of MONK's 432 points, as CSV rows `v1,…,yes|no` (levels read as categories). */
+function monkRows(): string[] {
+  const levels = [3, 3, 2, 3, 4, 2];
+  const rows: string[] = [];
+  const point = (i: number, a: number[]): void => {
+    if (i === levels.length) {
+      rows.push(`${a.map((x) => `v${x}`).join(',')},${monk1(a) ? 'yes' : 'no'}`);
+      return;
+    }
+    for (let x = 1; x <= levels[i]!; x++) point(i + 1, [...a, x]);
+  };
+  point(0, []);
+  return rows;
+}
+
+describe('neurules build: small data and a separate test file (issue 20)', () => {
+  const header = 'a1,a2,a3,a4,a5,a6,class';
+  let dir: string;
+  let train: string;
+  let test: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-monk-'));
+    const all = monkRows();
+    // A fixed sample of 124 of the 432 points trains (37 is prime to 432: i ↦ 37i is a shuffle).
+    const sample = all.filter((_, i) => (i * 37) % 432 < 124);
+    train = path.join(dir, 'monk1-train.csv');
+    test = path.join(dir, 'monk1-test.csv');
+    fs.writeFileSync(train, [header, ...sample].join('\n') + '\n');
+    fs.writeFileSync(test, [header, ...all].join('\n') + '\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const monk = (extra: string[]) =>
+    runCli([
+      'build',
+      '--data',
+      train,
+      '--backend',
+      'cpu',
+      '--models-dir',
+      path.join(dir, 'models'),
+      '--rules-dir',
+      path.join(dir, 'rules'),
+      '--teacher-shaping',
+      'off',
+      ...extra,
+    ]);
+
+  it('--test: every row of --data trains, chosen by cross-validation, measured on the test file', async () => {
+    const r = await monk(['--test', test, '--epochs', '60']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toMatch(
+      /^data: 124 rows, 6 features, 2 classes; split train\/validation\/test 124\/0\/432$/m,
+    );
+    expect(r.stderr).toMatch(/^distill: cross-validation: fold 5 of 5 /m);
+    expect(r.stderr).toMatch(
+      /^distill: cross-validation chose \d+ epochs \(held-out accuracy 0\.\d{3}\)$/m,
+    );
+    expect(r.stdout).toMatch(
+      / network trained on every training row +\| 124 rows, \d+ epochs \(5-fold cross-validation\)/,
+    );
+    expect(r.stdout).toMatch(
+      / recall of 'yes' \(network \/ rules\) +\| \d\.\d{3} \/ \d\.\d{3} \(216 rows\)/,
+    );
+    const loc = {
+      modelsDir: path.join(dir, 'models'),
+      rulesDir: path.join(dir, 'rules'),
+      name: 'monk1-train',
+    };
+    const model = loadModel(loc);
+    expect(model.metrics.testRows).toBe(432);
+    expect(model.metrics.refit).toMatchObject({ rows: 124, selection: 'kfold', folds: 5 });
+    expect(model.manifest.data.split).toEqual({ testFraction: 0, validationFraction: 0 });
+    expect(model.manifest.data.test).toMatchObject({ file: 'monk1-test.csv', rows: 432 });
+    // The audit measures on the same test file, read again and checked.
+    const audit = await runCli([
+      'audit',
+      '--model',
+      'monk1-train',
+      '--models-dir',
+      loc.modelsDir,
+      '--rules-dir',
+      loc.rulesDir,
+      '--out',
+      path.join(dir, 'audit.json'),
+      '--format',
+      'json',
+    ]);
+    expect(audit.code).toBe(EXIT.ok);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'audit.json'), 'utf8'));
+    expect(JSON.stringify(report)).toContain('test file');
+  });
+
+  it('--test with other columns is SCHEMA_MISMATCH naming them, before training', async () => {
+    const other = path.join(dir, 'other.csv');
+    fs.writeFileSync(other, 'a1,a2,a3,a4,a5,extra,class\nv1,v1,v1,v1,v1,x,yes\n');
+    const r = await monk(['--test', other]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(
+      /^error .*other\.csv:1 SCHEMA_MISMATCH .*missing 'a6'.*not in the training file 'extra'/m,
+    );
+    expect(r.stderr).not.toContain('training network');
+  });
+
+  it('--test with a class the training file lacks is one coded error listing it', async () => {
+    const other = path.join(dir, 'unseen.csv');
+    fs.writeFileSync(
+      other,
+      `${header}\nv1,v1,v1,v1,v1,v1,maybe\nv1,v2,v1,v1,v1,v1,yes\nv1,v2,v1,v1,v1,v1,maybe\n`,
+    );
+    const r = await monk(['--test', other]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(
+      /^error .*unseen\.csv:2:7 UNKNOWN_CATEGORY .*'maybe' \(2 rows, first on line 2\)/m,
+    );
+    expect(r.stderr).not.toContain('training network');
+  });
+
+  it('says when a class has fewer rows than folds, and uses fewer folds', async () => {
+    // Three 'yes' rows only: three folds.
+    const rare = path.join(dir, 'rare.csv');
+    const rows = monkRows();
+    const yes = rows.filter((r) => r.endsWith(',yes')).slice(0, 3);
+    const no = rows.filter((r) => r.endsWith(',no')).slice(0, 40);
+    fs.writeFileSync(rare, [header, ...yes, ...no].join('\n') + '\n');
+    const r = await runCli([
+      'build',
+      '--data',
+      rare,
+      '--backend',
+      'cpu',
+      '--models-dir',
+      path.join(dir, 'models'),
+      '--rules-dir',
+      path.join(dir, 'rules'),
+      '--teacher-shaping',
+      'off',
+      '--epochs',
+      '20',
+      '--selection',
+      'kfold',
+      '--test',
+      test,
+    ]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toMatch(/cross-validation: 3 folds instead of 5: class 'yes' has 3 rows/);
+    expect(r.stderr).toMatch(/^distill: cross-validation: fold 3 of 3 /m);
+  });
+
+  it('warns, naming it, when the network never predicts a class the held-out rows have', async () => {
+    // 'rare' is 5% of the rows and independent of the inputs: unweighted, the network
+    // answers 'common' everywhere.
+    const noise = path.join(dir, 'noise.csv');
+    const rows = ['x,y,label'];
+    for (let i = 0; i < 400; i++)
+      rows.push(`${(i * 7919) % 97},${(i * 104729) % 89},${i % 20 === 0 ? 'rare' : 'common'}`);
+    fs.writeFileSync(noise, rows.join('\n') + '\n');
+    const r = await runCli([
+      'build',
+      '--data',
+      noise,
+      '--backend',
+      'cpu',
+      '--models-dir',
+      path.join(dir, 'models'),
+      '--rules-dir',
+      path.join(dir, 'rules'),
+      '--teacher-shaping',
+      'off',
+      '--class-weights',
+      'none',
+      '--epochs',
+      '20',
+    ]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toMatch(/^warning: the network never predicts 'rare' \(6 held-out rows\)$/m);
+    expect(r.stdout).toMatch(
+      / recall of 'rare' \(network \/ rules\) +\| 0\.000 \/ \d\.\d{3} \(6 rows\)/,
+    );
+  });
+
+  it('refuses --selection kfold with --refit off, and --folds with --selection holdout', async () => {
+    const a = await monk(['--selection', 'kfold', '--refit', 'off']);
+    expect(a.code).toBe(EXIT.usage);
+    expect(a.stderr).toMatch(/^error INVALID_ARGUMENT \[selection\] /m);
+    const b = await monk(['--selection', 'holdout', '--folds', '3']);
+    expect(b.code).toBe(EXIT.usage);
+    expect(b.stderr).toMatch(/^error INVALID_ARGUMENT \[folds\] /m);
   });
 });

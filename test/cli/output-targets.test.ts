@@ -12,6 +12,7 @@ import {
   HAS_PROC_FD,
   identity,
   listenSocket,
+  machinery,
   makeDevice,
   makeFifo,
   nullDevice,
@@ -27,6 +28,7 @@ import { runCli } from '../helpers/run-cli';
 const root = path.join(__dirname, '..', '..');
 const input = path.join(root, 'data', 'german-credit.csv');
 const withProc = HAS_PROC_FD ? it : it.skip;
+const withRoot = process.getuid?.() === 0 ? it : it.skip;
 
 let modelDir: string;
 let loc: ModelLocation;
@@ -251,6 +253,40 @@ describe.each(WRITERS)('$name: nothing replaced that the output does not own', (
     expect(identity(file).ino).toBe(before.ino);
     expect(fs.readdirSync(dir)).toEqual(['opened']);
   });
+
+  withProc(
+    "/proc/self/fd/N of the process's own machinery (a pipe to itself, an eventfd) is NOT_A_REGULAR_FILE",
+    async () => {
+      const own = machinery(process.pid);
+      // A write end of one of Node's pipes to itself, and an eventfd: writing either hangs
+      // or crashes the process.
+      for (const fd of [own.writeEnds[0]!, own.anon[0]!]) {
+        const name = `/proc/self/fd/${fd}`;
+        expect(await writer.write(name)).toEqual({
+          ok: false,
+          code: 'NOT_A_REGULAR_FILE',
+          file: name,
+        });
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    },
+  );
+
+  withRoot(
+    "another user's file, of another group, keeps its owner, group and permission bits (as root)",
+    async () => {
+      fs.writeFileSync(at('out'), 'old');
+      fs.chownSync(at('out'), 65534, 65534);
+      fs.chmodSync(at('out'), 0o664);
+      const before = fs.statSync(at('out'));
+      expect(await writer.write(at('out'))).toEqual({ ok: true });
+      const after = fs.statSync(at('out'));
+      expect(text(at('out'))).toBe(expected);
+      expect(after.ino).not.toBe(before.ino);
+      expect([after.uid, after.gid, after.mode & 0o777]).toEqual([65534, 65534, 0o664]);
+      expect(leftovers()).toEqual([]);
+    },
+  );
 
   it('a directory is NOT_A_REGULAR_FILE naming it, and stays an empty directory', async () => {
     fs.mkdirSync(at('folder'));

@@ -139,6 +139,27 @@ describe('a closed pipe in a shell (`| head`) ends the run quietly', () => {
   );
 });
 
+describe('`--output /dev/stdout | head` ends quietly, as standard output itself does', () => {
+  (fs.existsSync('/bin/bash') ? it : it.skip).each([['compiled'], ['duckdb']])(
+    'predict --engine %s --output /dev/stdout | head -c 100: exit 0, nothing on standard error',
+    async (engine) => {
+      const stderr = path.join(dir, `stderr-${engine}`);
+      const script = `"$0" "$@" 2>"${stderr}" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+      const args = ['predict', ...model, '--input', repeated(20), '--engine', engine];
+      const shell = spawn(
+        '/bin/bash',
+        ['-c', script, process.execPath, bin, ...args, '--output', '/dev/stdout'],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let status = '';
+      shell.stdout!.on('data', (c: Buffer) => (status += c.toString()));
+      await new Promise((resolve) => shell.on('close', resolve));
+      expect(status.trim()).toBe(String(EXIT.ok));
+      expect(fs.readFileSync(stderr, 'utf8')).toBe('');
+    },
+  );
+});
+
 describe('--output /dev/stdout and /dev/fd/N print (written through, never replaced)', () => {
   it('predict --output /dev/stdout prints what predict prints without --output', async () => {
     const input = repeated(20); // more than a pipe holds: the writer waits for the reader
@@ -216,7 +237,7 @@ describe('standard output failing under an in-process run', () => {
   );
 });
 
-describe('a FIFO output whose reader leaves early', () => {
+describe('a FIFO output whose reader leaves early has lost data: WRITE_FAILED naming it, exit 2', () => {
   let fifoDir: string;
   beforeEach(() => (fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-fifo-out-'))));
   afterEach(() => fs.rmSync(fifoDir, { recursive: true, force: true }));
@@ -229,12 +250,44 @@ describe('a FIFO output whose reader leaves early', () => {
     return fifo;
   }
 
-  it('predict --output FIFO ends quietly, exit 0 (as with a closed standard output)', async () => {
-    const fifo = leavingReader();
-    const r = await runCli(['predict', ...model, '--input', repeated(20), '--output', fifo]);
-    expect(r).toMatchObject({ code: EXIT.ok, stdout: '', stderr: '' });
-    expect(identity(fifo).kind).toBe('fifo');
-  });
+  it.each([['compiled'], ['duckdb']])(
+    'predict --engine %s --output FIFO: WRITE_FAILED naming the FIFO, no summary',
+    async (engine) => {
+      const fifo = leavingReader();
+      const r = await runCli([
+        'predict',
+        ...model,
+        '--input',
+        repeated(20),
+        '--engine',
+        engine,
+        '--output',
+        fifo,
+      ]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(/^error (\S+) ([A-Z_]+) /m.exec(r.stderr)?.slice(1)).toEqual([fifo, 'WRITE_FAILED']);
+      expect(r.stderr).not.toMatch(/^predicted /m);
+      expect(identity(fifo).kind).toBe('fifo');
+    },
+  );
+
+  (fs.existsSync('/bin/bash') ? it : it.skip)(
+    'in a shell, `(head -c 100 FIFO) & neurules predict --output FIFO`: exit 2, WRITE_FAILED naming it',
+    async () => {
+      const fifo = makeFifo(path.join(fifoDir, 'fifo'));
+      const script = `(head -c 100 "$1" >/dev/null) & shift; "$@" 2>"${path.join(fifoDir, 'stderr')}"; echo $?; wait`;
+      const args = ['predict', ...model, '--input', repeated(20), '--output', fifo];
+      const shell = spawn('/bin/bash', ['-c', script, 'sh', fifo, process.execPath, bin, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let status = '';
+      shell.stdout!.on('data', (c: Buffer) => (status += c.toString()));
+      await new Promise((resolve) => shell.on('close', resolve));
+      expect(status.trim()).toBe(String(EXIT.usage));
+      const stderr = fs.readFileSync(path.join(fifoDir, 'stderr'), 'utf8');
+      expect(/^error (\S+) ([A-Z_]+) /m.exec(stderr)?.slice(1)).toEqual([fifo, 'WRITE_FAILED']);
+    },
+  );
 
   it('predictModel rejects with WRITE_FAILED naming the FIFO, caused by EPIPE', async () => {
     const fifo = leavingReader();

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { readTable } from '../../src/data/read-csv';
-import { splitTable } from '../../src/data/split-table';
+import { foldTable, splitTable } from '../../src/data/split-table';
 import type { Schema, Table } from '../../src/data/types';
 import { catchError } from './catch-error';
 
@@ -134,5 +134,62 @@ describe('splitTable', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('foldTable', () => {
+  it('deals every row to exactly one fold, stratified, with fold sizes one row apart', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 2, maxLength: 120 }),
+        fc.integer({ min: 2, max: 7 }),
+        fc.integer(),
+        (labels, k, seed) => {
+          const table = tableOf(labels, 3);
+          const { folds } = foldTable(table, k, seed);
+          const held = folds.flatMap((f) => rowsOf(f.validation)).sort((a, b) => a - b);
+          expect(held).toEqual(labels.map((_, i) => i));
+          for (const f of folds) {
+            // A fold's training rows are exactly the rows it does not hold out, in file order.
+            const own = new Set(rowsOf(f.validation));
+            expect(rowsOf(f.train)).toEqual(labels.map((_, i) => i).filter((i) => !own.has(i)));
+          }
+          const sizes = folds.map((f) => f.validation.records.length);
+          expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+          // Each class is spread as evenly as the deal allows.
+          for (let c = 0; c < 3; c++) {
+            const per = folds.map((f) => countOf(f.validation.labels, c));
+            expect(Math.max(...per) - Math.min(...per)).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
+  });
+
+  it('is seeded: the same seed gives the same folds, another seed others', () => {
+    const a = foldTable(german, 5, 1).folds.map((f) => f.validation.lines);
+    expect(foldTable(german, 5, 1).folds.map((f) => f.validation.lines)).toEqual(a);
+    expect(foldTable(german, 5, 2).folds.map((f) => f.validation.lines)).not.toEqual(a);
+  });
+
+  it('makes fewer folds when a class has fewer rows than folds, and says why', () => {
+    const labels = [...Array<number>(20).fill(0), 1, 1, 1];
+    const made = foldTable(tableOf(labels), 5, 3);
+    expect(made.folds).toHaveLength(3);
+    expect(made.asked).toBe(5);
+    expect(made.fewer).toMatch(/3 folds instead of 5: class .* has 3 rows/);
+    // Every fold holds one row of the rare class out.
+    expect(made.folds.map((f) => countOf(f.validation.labels, 1))).toEqual([1, 1, 1]);
+    expect(foldTable(tableOf(labels), 3, 3).fewer).toBeUndefined();
+  });
+
+  it('refuses fewer than 2 folds (INVALID_ARGUMENT) and fewer than 2 rows (TOO_FEW_ROWS)', () => {
+    expect(catchError(() => foldTable(tableOf([0, 1]), 1, 1))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'folds',
+    });
+    expect(catchError(() => foldTable(tableOf([0]), 2, 1))).toMatchObject({
+      code: 'TOO_FEW_ROWS',
+    });
   });
 });

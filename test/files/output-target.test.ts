@@ -1,13 +1,45 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { outputTarget, streamName } from '../../src/files/output-target';
 import { catchError } from '../data/catch-error';
-import { HAS_PROC_FD, listenSocket, makeFifo } from '../helpers/output-targets';
+import { HAS_PROC_FD, listenSocket, machinery, makeFifo } from '../helpers/output-targets';
 
 const withProc = HAS_PROC_FD ? it : it.skip;
+
+/** {@link machinery} of a Node process, once its start has opened its own descriptors. */
+async function machineryOnceStarted(pid: number): Promise<ReturnType<typeof machinery>> {
+  for (;;) {
+    const found = machinery(pid);
+    if (found.anon.length && found.pipes.length) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The first line a stream gives. */
+function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (c: Buffer) => {
+      text += c.toString();
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
+  });
+}
+
+/**
+ * Kill `child` and wait until it is gone; with `group`, its whole process group (a shell
+ * spawned `detached` leads one, with the commands it started).
+ */
+async function stop(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  if (group) process.kill(-child.pid!, 'SIGTERM');
+  else child.kill();
+  await gone;
+}
 
 describe('outputTarget: what an output path names (nothing is written)', () => {
   let dir: string;
@@ -21,17 +53,22 @@ describe('outputTarget: what an output path names (nothing is written)', () => {
       name: at('a/b/out.jsonl'),
       path: at('a/b/out.jsonl'),
       mode: undefined,
+      uid: undefined,
+      gid: undefined,
       createFolders: true,
     });
   });
 
-  it('a regular file is replaced, keeping its permission bits', () => {
+  it('a regular file is replaced, keeping its permission bits, owner and group', () => {
     fs.writeFileSync(at('out.jsonl'), 'old');
     fs.chmodSync(at('out.jsonl'), 0o640);
+    const { uid, gid } = fs.statSync(at('out.jsonl'));
     expect(outputTarget(at('out.jsonl'))).toMatchObject({
       kind: 'replace',
       path: at('out.jsonl'),
       mode: 0o640,
+      uid,
+      gid,
       createFolders: false,
     });
   });
@@ -57,6 +94,8 @@ describe('outputTarget: what an output path names (nothing is written)', () => {
       name: at('link'),
       path: at('elsewhere/new.jsonl'),
       mode: undefined,
+      uid: undefined,
+      gid: undefined,
       createFolders: false,
     });
   });
@@ -133,7 +172,7 @@ describe('outputTarget: what an output path names (nothing is written)', () => {
       expect(outputTarget(name)).toEqual({
         kind: 'through',
         name,
-        found: 'descriptor 1 (a regular file)',
+        found: `descriptor 1 of process ${child.pid} (a regular file)`,
         path: name,
         fifo: false,
         descriptor: true,
@@ -141,9 +180,79 @@ describe('outputTarget: what an output path names (nothing is written)', () => {
       });
     } finally {
       fs.closeSync(out);
-      child.kill();
+      await stop(child);
     }
   });
+
+  withProc(
+    "this process's own machinery (Node's and libuv's pipes to itself, epoll, eventfds) is NOT_A_REGULAR_FILE",
+    () => {
+      const own = machinery(process.pid);
+      // Node opens an epoll descriptor, eventfds and pipes to itself before any code runs.
+      expect(own.anon.length).toBeGreaterThan(0);
+      expect(own.pipes.length).toBeGreaterThan(0);
+      for (const fd of [...own.anon, ...own.pipes]) {
+        for (const name of [`/proc/self/fd/${fd}`, `/dev/fd/${fd}`]) {
+          expect(catchError(() => outputTarget(name))).toMatchObject({
+            code: 'NOT_A_REGULAR_FILE',
+            file: name,
+          });
+        }
+      }
+    },
+  );
+
+  withProc(
+    "another process's own machinery is NOT_A_REGULAR_FILE; a pipe it only reads or only writes is written through",
+    async () => {
+      // The first sleep writes the pipe, the second reads it: neither holds both ends.
+      const shell = spawn('sh', ['-c', 'sleep 30 | sleep 30 & echo $!; wait'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        detached: true, // its own process group, ended with its sleeps
+      });
+      const node = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], {
+        stdio: 'ignore',
+      });
+      const started = new Promise((resolve) => node.once('spawn', resolve));
+      try {
+        const reader = Number(await firstLine(shell.stdout!));
+        await started;
+        const name = `/proc/${reader}/fd/0`;
+        expect(outputTarget(name)).toMatchObject({
+          kind: 'through',
+          found: `descriptor 0 of process ${reader} (a FIFO (named pipe))`,
+          fifo: true,
+          descriptor: true,
+        });
+        const theirs = await machineryOnceStarted(node.pid!);
+        for (const fd of [...theirs.anon, ...theirs.pipes]) {
+          const other = `/proc/${node.pid}/fd/${fd}`;
+          expect(catchError(() => outputTarget(other))).toMatchObject({
+            code: 'NOT_A_REGULAR_FILE',
+            file: other,
+          });
+        }
+      } finally {
+        await Promise.all([stop(shell, true), stop(node)]);
+      }
+    },
+  );
+
+  withProc(
+    "this process's descriptor open only for reading is WRITE_FAILED before anything is written",
+    () => {
+      fs.writeFileSync(at('in.txt'), 'kept');
+      const fd = fs.openSync(at('in.txt'), 'r');
+      try {
+        expect(catchError(() => outputTarget(`/proc/self/fd/${fd}`))).toMatchObject({
+          code: 'WRITE_FAILED',
+          file: `/proc/self/fd/${fd}`,
+        });
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+  );
 
   withProc('a descriptor that is not open is WRITE_FAILED naming the path', () => {
     const name = '/proc/self/fd/987654';

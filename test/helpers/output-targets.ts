@@ -127,3 +127,38 @@ export function nullDevice(dir: string): string {
 
 /** Whether this machine has `/proc/self/fd` (Linux). */
 export const HAS_PROC_FD = fs.existsSync('/proc/self/fd');
+
+/**
+ * A process's own descriptors as `/proc` lists them, found without neurules' code: its
+ * `anon_inode` ones (epoll, eventfd) and both ends (`pipes`), and the write ends alone, of
+ * the pipes it holds a read end and a write end of (the pipes Node and libuv use to wake
+ * themselves).
+ */
+export function machinery(pid: number): { anon: number[]; pipes: number[]; writeEnds: number[] } {
+  const ends = new Map<string, { fd: number; reads: boolean }[]>();
+  const anon: number[] = [];
+  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let link: string;
+    let flags: number;
+    try {
+      link = fs.readlinkSync(`/proc/${pid}/fd/${name}`);
+      const info = fs.readFileSync(`/proc/${pid}/fdinfo/${name}`, 'utf8');
+      flags = parseInt(/flags:\s*(\d+)/.exec(info)![1]!, 8);
+    } catch {
+      continue; // the descriptor that read the folder, closed since
+    }
+    if (link.startsWith('anon_inode:')) anon.push(Number(name));
+    if (link.startsWith('pipe:')) {
+      const end = { fd: Number(name), reads: (flags & 3) === 0 };
+      ends.set(link, [...(ends.get(link) ?? []), end]);
+    }
+  }
+  const own = [...ends.values()]
+    .filter((e) => e.some((x) => x.reads) && e.some((x) => !x.reads))
+    .flat();
+  return {
+    anon,
+    pipes: own.map((e) => e.fd),
+    writeEnds: own.filter((e) => !e.reads).map((e) => e.fd),
+  };
+}

@@ -1,6 +1,10 @@
 import { fitSchema } from '../../src/data/fit-schema';
 import { distillNetwork } from '../../src/pipeline/distill-network';
-import { joinTables, trainAndDistill } from '../../src/pipeline/train-and-distill';
+import {
+  joinTables,
+  resolveSelection,
+  trainAndDistill,
+} from '../../src/pipeline/train-and-distill';
 import { selectBackend, trainTeacher } from '../../src/teacher';
 import { readIris, splitTable } from '../teacher/read-iris';
 
@@ -28,6 +32,7 @@ describe('trainAndDistill', () => {
       ...distillOptions,
       training,
       teacherShaping: 'off',
+      selection: 'holdout',
       onProgress: (m) => messages.push(m),
       onTrainProgress: (p) => p.refit && refits.push(p.epoch),
     });
@@ -91,6 +96,73 @@ describe('trainAndDistill', () => {
     await expect(
       trainAndDistill(schema, split, { training, refit: 'sometimes' as 'on' }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'refit' });
+  });
+});
+
+describe('trainAndDistill with k-fold cross-validation', () => {
+  it("chooses the epochs where the folds' mean validation loss is lowest, then trains on every row", async () => {
+    const all = joinTables(split.train, split.validation);
+    const messages: string[] = [];
+    // Each fold's validation loss after each epoch, to recompute the choice here.
+    const curves: number[][] = [];
+    const learned = await trainAndDistill(
+      schema,
+      { train: all },
+      {
+        ...distillOptions,
+        training: { ...training, epochs: 12 },
+        teacherShaping: 'off',
+        onProgress: (m) => messages.push(m),
+        onTrainProgress: (p) => {
+          if (p.refit) return;
+          if (p.epoch === 1) curves.push([]);
+          curves[curves.length - 1]!.push(p.valLoss);
+        },
+      },
+    );
+    try {
+      expect(learned.selection).toMatchObject({
+        method: 'kfold',
+        folds: 5,
+        validationRows: all.records.length,
+      });
+      // Every fold ran the whole epoch limit, whatever its own early stopping would have said.
+      expect(curves.map((c) => c.length)).toEqual([12, 12, 12, 12, 12]);
+      const mean = curves[0]!.map((_, e) => curves.reduce((s, c) => s + c[e]!, 0) / 5);
+      let best = 0;
+      mean.forEach((x, e) => {
+        if (x < mean[best]! - 1e-4) best = e;
+      });
+      expect(learned.selection.epochs).toBe(best + 1);
+      expect(learned.selection.valLoss).toBeCloseTo(mean[best]!, 6);
+      expect(learned.teacher.summary.refit).toEqual({ epochs: best + 1, rows: all.records.length });
+      expect(learned.teacher.summary.selection).toEqual(learned.selection);
+      expect(messages.filter((m) => /^cross-validation: fold \d of 5 /.test(m))).toHaveLength(5);
+      expect(messages).toContain(
+        `refitting the network on every training row (${all.records.length} rows, ${best + 1} epochs as chosen)`,
+      );
+    } finally {
+      learned.teacher.dispose();
+    }
+  });
+
+  it('resolves auto by the size of the validation split, and refuses what cannot be', () => {
+    expect(resolveSelection('auto', 49)).toBe('kfold');
+    expect(resolveSelection('auto', 50)).toBe('holdout');
+    expect(resolveSelection('auto', 0, 'off')).toBe('holdout');
+    expect(resolveSelection('holdout', 10)).toBe('holdout');
+    expect(() => resolveSelection('kfold', 100, 'off')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'selection' }),
+    );
+    expect(() => resolveSelection('sometimes' as 'auto', 100)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'selection' }),
+    );
+  });
+
+  it('refuses a hold-out selection without validation rows (TOO_FEW_ROWS)', async () => {
+    await expect(
+      trainAndDistill(schema, { train: split.train }, { training, selection: 'holdout' }),
+    ).rejects.toMatchObject({ code: 'TOO_FEW_ROWS', field: 'selection' });
   });
 });
 

@@ -233,7 +233,8 @@ if (why && process.env.CI) {
         const picked = await studio.explain([{ name: 'credit-policy.yaml', text: policy }], {
           index: 3,
         });
-        await page.locator('[data-test="record"]').selectOption({ index: 3 });
+        // By value, the record's index: the list's first option is the form's own record.
+        await page.locator('[data-test="record"]').selectOption({ value: '3' });
         await waitForText('decision', (t) =>
           t.includes(`rule ${picked.explanation.decision.ruleId}`),
         );
@@ -365,6 +366,11 @@ if (why && process.env.CI) {
           csv,
           '--backend',
           'cpu',
+          // Any model will do: the quickest build (no cross-validation, no shaping).
+          '--selection',
+          'holdout',
+          '--teacher-shaping',
+          'off',
           '--models-dir',
           bidiLoc.modelsDir,
           '--rules-dir',

@@ -21,6 +21,10 @@ export function registerBuild(program: Command, io: CliIO): void {
         'train a network on a CSV file, distil it into rules, and write the model and rule set',
       )
       .requiredOption('--data <file.csv>', 'training data with a header row')
+      .option(
+        '--test <file.csv>',
+        'a labelled test file with the same columns to measure on, instead of holding out 30% of --data (every row of --data then trains)',
+      )
       .option('--target <column>', 'class column (default: the last column)')
       .option('--name <name>', "model name (default: the data file's base name)")
       .option(
@@ -75,6 +79,32 @@ export function registerBuild(program: Command, io: CliIO): void {
           .choices(['on', 'off'])
           .default('on'),
       )
+      .addOption(
+        new Option(
+          '--selection <how>',
+          'how the epochs and teacher shaping are chosen: holdout (a 15% validation split), kfold (cross-validation on every training row, then the network trains on all of them), or auto (kfold when a validation split would hold fewer than 100 rows)',
+        )
+          .choices(['auto', 'holdout', 'kfold'])
+          .default('auto'),
+      )
+      .option(
+        '--epochs <n>',
+        "the network's epoch limit (default 200; early stopping or cross-validation chooses how many of them to keep)",
+        wholeNumber('--epochs', 1),
+      )
+      .option(
+        '--folds <n>',
+        'folds of k-fold cross-validation (default 5; fewer when a class has fewer rows)',
+        wholeNumber('--folds', 2),
+      )
+      .addOption(
+        new Option(
+          '--class-weights <how>',
+          "weighting of the classes in the network's loss: none, balanced (every class counts as much), or auto (balanced when the rarest class has under half an even share of the rows)",
+        )
+          .choices(['auto', 'none', 'balanced'])
+          .default('auto'),
+      )
       .option(
         '--immutable <feature,...>',
         'mark features immutable in the schema (counterfactuals never change them)',
@@ -109,6 +139,13 @@ export function registerBuild(program: Command, io: CliIO): void {
       },
       teacherShaping: o.teacherShaping as 'auto' | 'off',
       refit: o.refit as 'on' | 'off',
+      selection: o.selection as 'auto' | 'holdout' | 'kfold',
+      ...given('folds', o.folds as number | undefined),
+      training: {
+        classWeighting: o.classWeights as 'auto' | 'none' | 'balanced',
+        ...given('epochs', o.epochs as number | undefined),
+      },
+      ...given('test', o.test as string | undefined),
       backend: o.backend as BackendChoice,
       discardEdits: o.discardEdits === true,
       modelsDir: o.modelsDir,
