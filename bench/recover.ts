@@ -30,6 +30,7 @@ import { readTable } from '../src/data/read-csv';
 import { compileRuleSet } from '../src/engine/compile-rules';
 import { type BuildOptions, buildModel } from '../src/pipeline/build-model';
 import { openModel } from '../src/pipeline/open-model';
+import type { RuleSet } from '../src/rules/types';
 import type { TrainOptions } from '../src/teacher/train-teacher';
 import { type KnownTask, writeTaskFiles } from './tasks/known-task';
 import { MONK_PROBLEMS, type MonkName, monkTask } from './tasks/monk';
@@ -85,6 +86,12 @@ interface Run {
   network: Figures;
   rules: Figures;
   ruleCount: number;
+  /**
+   * The rules a decision list would need to decide exactly as the rule set: the rules of
+   * every class but the one with the most, then one default rule for that class (the rules
+   * partition the inputs, so what the other classes' rules leave is that class's).
+   */
+  listCount: number;
   /** Classes of the test file the network never predicts there, with their rows. */
   neverPredicted: { class: string; rows: number }[];
   mlp?: Figures & { iterations: number; converged: boolean };
@@ -93,6 +100,17 @@ interface Run {
   buildSeconds: number;
   /** The whole run: files, build, measures, scikit-learn. */
   seconds: number;
+}
+
+/** Rules of every class but the one with the most, plus a default rule: see Run.listCount. */
+function decisionListCount(ruleSet: RuleSet): number {
+  const perClass = new Map<string, number>();
+  for (const r of ruleSet.rules) {
+    const c = r.event.params.class;
+    perClass.set(c, (perClass.get(c) ?? 0) + 1);
+  }
+  if (perClass.size < 2) return ruleSet.rules.length;
+  return ruleSet.rules.length - Math.max(...perClass.values()) + 1;
 }
 
 /** What recover-sklearn.py prints. */
@@ -228,6 +246,7 @@ async function runTask(
       network: net,
       rules,
       ruleCount: ruleSetSize(model.distilled).ruleCount,
+      listCount: decisionListCount(model.distilled),
       neverPredicted: present
         .filter((c) => !netTest.includes(c.k))
         .map((c) => ({ class: classes[c.k]!, rows: c.n })),
@@ -335,8 +354,8 @@ function report(
 ): string {
   const lines = [header, ''];
   lines.push(
-    '| task | train / test rows | rarest class (test share) | network accuracy | rules accuracy | rules | rarest recall: network / rules | recovery: rules / network | MLP accuracy | MLP rarest recall | MLP recovery | CART accuracy | CART rarest recall | CART leaves | CART recovery | build s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| task | train / test rows | rarest class (test share) | network accuracy | rules accuracy | rules | as a list with a default | rarest recall: network / rules | recovery: rules / network | MLP accuracy | MLP rarest recall | MLP recovery | CART accuracy | CART rarest recall | CART leaves | CART recovery | build s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const [name, runs] of results) {
     const avg = (pick: (r: Run) => number): string => f3(mean(runs.map(pick)));
@@ -345,7 +364,7 @@ function report(
     const rarest = new Set(runs.map((r) => r.rarest));
     const first = runs[0]!;
     lines.push(
-      `| ${name} | ${first.trainRows} / ${first.testRows} | ${rarest.size === 1 ? first.rarest : [...rarest].join(', ')} (${avg((r) => r.rareShare)}) | ${avg((r) => r.network.accuracy)} | ${avg((r) => r.rules.accuracy)} | ${mean(runs.map((r) => r.ruleCount)).toFixed(1)} | ${avg((r) => r.network.rareRecall)} / ${avg((r) => r.rules.rareRecall)} | ${avg((r) => r.rules.recovery)} / ${avg((r) => r.network.recovery)} | ${peer((r) => r.mlp?.accuracy)} | ${peer((r) => r.mlp?.rareRecall)} | ${peer((r) => r.mlp?.recovery)} | ${peer((r) => r.cart?.accuracy)} | ${peer((r) => r.cart?.rareRecall)} | ${sklearn ? mean(runs.map((r) => r.cart?.leaves ?? NaN)).toFixed(1) : '–'} | ${peer((r) => r.cart?.recovery)} | ${mean(runs.map((r) => r.buildSeconds)).toFixed(1)} |`,
+      `| ${name} | ${first.trainRows} / ${first.testRows} | ${rarest.size === 1 ? first.rarest : [...rarest].join(', ')} (${avg((r) => r.rareShare)}) | ${avg((r) => r.network.accuracy)} | ${avg((r) => r.rules.accuracy)} | ${mean(runs.map((r) => r.ruleCount)).toFixed(1)} | ${mean(runs.map((r) => r.listCount)).toFixed(1)} | ${avg((r) => r.network.rareRecall)} / ${avg((r) => r.rules.rareRecall)} | ${avg((r) => r.rules.recovery)} / ${avg((r) => r.network.recovery)} | ${peer((r) => r.mlp?.accuracy)} | ${peer((r) => r.mlp?.rareRecall)} | ${peer((r) => r.mlp?.recovery)} | ${peer((r) => r.cart?.accuracy)} | ${peer((r) => r.cart?.rareRecall)} | ${sklearn ? mean(runs.map((r) => r.cart?.leaves ?? NaN)).toFixed(1) : '–'} | ${peer((r) => r.cart?.recovery)} | ${mean(runs.map((r) => r.buildSeconds)).toFixed(1)} |`,
     );
   }
   lines.push(
@@ -463,7 +482,7 @@ async function main(): Promise<void> {
             ? ` | MLP ${f3(r.mlp.accuracy)} rare ${f3(r.mlp.rareRecall)} rec ${f3(r.mlp.recovery)} (${r.mlp.iterations} iterations) | CART ${f3(r.cart.accuracy)} rare ${f3(r.cart.rareRecall)} rec ${f3(r.cart.recovery)} (${r.cart.leaves} leaves)`
             : '';
         process.stderr.write(
-          `${name} seed ${seed}: rows ${r.split.join('/')}${r.testFileUsed ? '' : ' (test file not used by build)'} | network ${f3(r.network.accuracy)} rare '${r.rarest}' ${f3(r.network.rareRecall)} rec ${f3(r.network.recovery)} | rules ${f3(r.rules.accuracy)} rare ${f3(r.rules.rareRecall)} rec ${f3(r.rules.recovery)} (${r.ruleCount} rules)${peer}${r.neverPredicted.length ? ` | network never predicts ${r.neverPredicted.map((c) => `'${c.class}'`).join(', ')}` : ''} (build ${r.buildSeconds.toFixed(1)} s, all ${r.seconds.toFixed(1)} s)\n`,
+          `${name} seed ${seed}: rows ${r.split.join('/')}${r.testFileUsed ? '' : ' (test file not used by build)'} | network ${f3(r.network.accuracy)} rare '${r.rarest}' ${f3(r.network.rareRecall)} rec ${f3(r.network.recovery)} | rules ${f3(r.rules.accuracy)} rare ${f3(r.rules.rareRecall)} rec ${f3(r.rules.recovery)} (${r.ruleCount} rules, ${r.listCount} as a list)${peer}${r.neverPredicted.length ? ` | network never predicts ${r.neverPredicted.map((c) => `'${c.class}'`).join(', ')}` : ''} (build ${r.buildSeconds.toFixed(1)} s, all ${r.seconds.toFixed(1)} s)\n`,
         );
       }
       results.set(name, runs);

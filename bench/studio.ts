@@ -13,7 +13,10 @@
  * the page). Reports the median and p95 over the edits; the target is a p95 under 300 ms.
  *
  * Then large override files (`--sizes`, default 300, 600 and 1,000 overrides, written by
- * test/helpers/many-overrides.ts next to the model's file): for each size the studio is
+ * test/helpers/many-overrides.ts next to the model's file, of each of `--kinds`: `matching`,
+ * overrides that match records and mostly overlap one another, and `dead`, overrides that
+ * each take a range of credit amounts of their own that no record reaches, as a hostile
+ * probe's file did, the worst case of the region algebra): for each size the studio is
  * opened afresh and listens on 127.0.0.1; the first check (a fresh check thread, the saved
  * files analysed) is timed, then `--rounds` edits, each one override's threshold changed
  * (one keystroke's worth), each sent as `POST /api/check` over HTTP. Meanwhile another
@@ -23,7 +26,7 @@
  * 200 ms after another, which is aborted then (as the page aborts an older check when it
  * sends the next), timed until it answers.
  *
- *   npm run bench:studio -- --part checks [--sizes 300,600,1000] [--rounds 5]
+ *   npm run bench:studio -- --part checks [--sizes 300,600,1000] [--rounds 5] [--kinds matching,dead]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,7 +37,7 @@ import { modelPaths } from '../src/artifacts/model-store';
 import { openStudio } from '../src/pipeline/studio';
 import { createStudioApp } from '../src/server/studio-app';
 import { executablePath, launchChromium, missing } from '../test/helpers/chromium';
-import { manyOverrides } from '../test/helpers/many-overrides';
+import { deadOverrides, manyOverrides } from '../test/helpers/many-overrides';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     part: { type: 'string', default: 'all' },
     sizes: { type: 'string', default: '300,600,1000' },
     rounds: { type: 'string', default: '5' },
+    kinds: { type: 'string', default: 'matching,dead' },
   },
 });
 const root = path.join(__dirname, '..', '..');
@@ -157,17 +161,27 @@ process.stdin.on('end', () => (stop = true)).resume();
 })();`;
 
 /**
- * The file with its first '>' threshold moved by `by` (an override high in hit order, so the
- * regions of most overrides after it are computed again): a new text for each `by`.
+ * The file with its first '>' or '>=' threshold moved by `by` (an override high in hit order,
+ * so the regions of most overrides after it are computed again): a new text for each `by`.
  */
 const edit = (text: string, by: number) =>
-  text.replace(/'>': (\d+) \}/, (_m, n: string) => `'>': ${Number(n) + by} }`);
+  text.replace(/'>(=?)': (\d+)/, (_m, eq: string, n: string) => `'>${eq}': ${Number(n) + by}`);
+
+/**
+ * The generated overrides of each kind: `matching`, each matching some records and most
+ * overlapping others (test/helpers/many-overrides.ts `manyOverrides`); `dead`, each a range
+ * of its own that no record reaches, like a hostile probe's file (`deadOverrides`).
+ */
+const KINDS: Record<string, { label: string; make: (size: number) => string }> = {
+  matching: { label: 'matching records', make: (size) => manyOverrides(size) },
+  dead: { label: 'matching no record', make: (size) => deadOverrides(size) },
+};
 
 /** Time checks of `size` overrides, and another user's small requests meanwhile. */
-async function checkUnderLoad(size: number, rounds: number) {
+async function checkUnderLoad(size: number, rounds: number, kind: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-bench-studio-checks-'));
   const loc = copyModel(dir);
-  const many = manyOverrides(size);
+  const many = KINDS[kind]!.make(size);
   fs.writeFileSync(path.join(modelPaths(loc).overrides, 'many.yaml'), many);
   const studio = await openStudio(loc, { backend: 'cpu' });
   const app = createStudioApp(studio, { token: 'bench' });
@@ -242,21 +256,29 @@ async function checkUnderLoad(size: number, rounds: number) {
 async function checksUnderLoad(): Promise<void> {
   const sizes = values.sizes.split(',').map(Number);
   const rounds = Number(values.rounds);
+  const kinds = values.kinds.split(',');
+  for (const kind of kinds) {
+    if (!KINDS[kind])
+      throw new Error(
+        `--kinds: expected some of ${Object.keys(KINDS).join(', ')}, found '${kind}'`,
+      );
+  }
   process.stdout.write(
     `studio check bench: German credit, its 3 overrides plus N generated ones (test/helpers/many-overrides.ts), ${rounds} edits each, over HTTP on 127.0.0.1; ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${os.cpus().length} cores, node ${process.version}\n` +
-      `| overrides | first check (ms) | check after an edit, median (ms) | slowest (ms) | small requests during the checks | their median (ms) | p95 (ms) | slowest (ms) | check replacing an aborted one, median (ms) |\n` +
-      `|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
+      `| overrides | generated overrides | first check (ms) | check after an edit, median (ms) | slowest (ms) | small requests during the checks | their median (ms) | p95 (ms) | slowest (ms) | check replacing an aborted one, median (ms) |\n` +
+      `|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
   );
-  for (const size of sizes) {
-    const r = await checkUnderLoad(size, rounds);
-    const ms = (x: number) => x.toFixed(0);
-    const small = r.small.length
-      ? `${r.small.length} | ${ms(quantile(r.small, 0.5))} | ${ms(quantile(r.small, 0.95))} | ${ms(r.small[r.small.length - 1]!)}`
-      : '0 | – | – | –';
-    process.stdout.write(
-      `| ${size} | ${ms(r.first)} | ${ms(quantile(r.checks, 0.5))} | ${ms(r.checks[r.checks.length - 1]!)} | ${small} | ${ms(quantile(r.replacing, 0.5))} |\n`,
-    );
-  }
+  for (const kind of kinds)
+    for (const size of sizes) {
+      const r = await checkUnderLoad(size, rounds, kind);
+      const ms = (x: number) => x.toFixed(0);
+      const small = r.small.length
+        ? `${r.small.length} | ${ms(quantile(r.small, 0.5))} | ${ms(quantile(r.small, 0.95))} | ${ms(r.small[r.small.length - 1]!)}`
+        : '0 | – | – | –';
+      process.stdout.write(
+        `| ${size} | ${KINDS[kind]!.label} | ${ms(r.first)} | ${ms(quantile(r.checks, 0.5))} | ${ms(r.checks[r.checks.length - 1]!)} | ${small} | ${ms(quantile(r.replacing, 0.5))} |\n`,
+      );
+    }
 }
 
 async function main(): Promise<void> {

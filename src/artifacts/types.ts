@@ -137,6 +137,8 @@ export interface Metrics {
     selection?: 'holdout' | 'kfold';
     /** The folds of the cross-validation (1 for a validation split). */
     folds?: number;
+    /** The L2 penalty of the network's weights, chosen with the epochs when none was given. */
+    l2?: number;
   };
   /**
    * Per class, on the test split: its rows, and for the network and the rules how many

@@ -164,12 +164,13 @@ export function formatMetricsTable(m: Metrics): string {
 
 /** How the saved network was trained, in a table row. */
 function refitRow(refit: NonNullable<Metrics['refit']>): [string, string] {
+  const l2 = refit.l2 !== undefined ? `, L2 ${refit.l2}` : '';
   return refit.selection === 'kfold'
     ? [
         'network trained on every training row',
-        `${refit.rows} rows, ${refit.epochs} epochs (${refit.folds ?? '?'}-fold cross-validation)`,
+        `${refit.rows} rows, ${refit.epochs} epochs${l2} (${refit.folds ?? '?'}-fold cross-validation)`,
       ]
-    : ['network refit on train + validation', `${refit.rows} rows, ${refit.epochs} epochs`];
+    : ['network refit on train + validation', `${refit.rows} rows, ${refit.epochs} epochs${l2}`];
 }
 
 /** Each class's recall by the network and by the rules (models that measured them). */

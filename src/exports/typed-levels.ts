@@ -8,10 +8,24 @@ import { quoteString } from './sql-quote';
 // `01/05/2024`). A typed value stands for every text the engine reads as that value; the
 // query reads it back as the one level among those texts, as an unseen level when no level
 // is among them (every unseen level goes the same way through the rules), and refuses the
-// record when several levels are (it cannot tell which the file held).
+// record when several levels are that the rules tell apart (it cannot tell which the file
+// held; levels the rules read alike give the same decision either way).
 
 /** The dialects of the SQL export (the same names as `SqlDialect`). */
 type Dialect = 'duckdb' | 'postgres' | 'sqlite' | 'ansi';
+
+/**
+ * Which levels the rules tell apart: `of(level)` names a level's class, `other` the class
+ * of every text that is no level. Two levels of one class go the same way through every
+ * rule, so a typed value that may have been either reads as either: it is refused only
+ * when the levels it may have been span several classes.
+ */
+export interface LevelClasses {
+  of: (level: string) => string;
+  other: string;
+  /** How many classes the levels and the unseen texts fall in. */
+  count: number;
+}
 
 /** A categorical feature's value read from its column, and when the record is refused. */
 export interface LevelSql {
@@ -46,7 +60,7 @@ interface Branch {
   refused: string;
 }
 
-/** A level and the engine's texts of the values it may have been read as (SQL). */
+/** A level and the engine's values it may have been read as (SQL). */
 interface Candidate {
   level: string;
   keys: string[];
@@ -60,7 +74,8 @@ interface Candidate {
 /**
  * How `dialect` reads categorical feature `f` from `column`, whose trimmed text is `t`
  * (`missing(t)` true for a missing value's text), whatever type the engine gave the
- * column. The `ansi` dialect has no standard way to ask a value's type: it reads text.
+ * column; `classes` says which levels the rules tell apart. The `ansi` dialect has no
+ * standard way to ask a value's type: it reads text.
  */
 export function levelSql(
   dialect: Dialect,
@@ -68,15 +83,17 @@ export function levelSql(
   column: string,
   t: string,
   missing: (t: string) => string,
+  classes: LevelClasses,
 ): LevelSql {
   const text = `(CASE WHEN ${missing(t)} THEN NULL ELSE ${t} END)`;
-  if (dialect === 'ansi') return { value: text };
+  // One class: the rules read only whether a value is missing, which its text says.
+  if (dialect === 'ansi' || classes.count === 1) return { value: text };
   const { type, isText, branches } =
     dialect === 'duckdb'
-      ? duckdbBranches(f, column, t)
+      ? duckdbBranches(f, column, t, classes)
       : dialect === 'postgres'
-        ? postgresBranches(f, column, t)
-        : sqliteBranches(f, column, t);
+        ? postgresBranches(f, column, t, classes)
+        : sqliteBranches(f, column, t, classes);
   // Types no level can be read as: every value of theirs is an unseen text, in one branch.
   const unseen = branches.filter((b) => b.value === t && b.refused === '0');
   const read = branches.filter((b) => !unseen.includes(b));
@@ -181,6 +198,7 @@ function duckdbBranches(
   f: CategoricalFeature,
   column: string,
   t: string,
+  classes: LevelClasses,
 ): { type: string; isText: Types; branches: Branch[] } {
   const type = `typeof(${column})`;
   const asText = (x: string): string => `CAST(${x} AS VARCHAR)`;
@@ -214,6 +232,8 @@ function duckdbBranches(
     engineBranch(
       { names: ['BOOLEAN'] },
       t,
+      t,
+      classes,
       booleans.map((level) => ({
         level,
         keys: [asText(tryCast(level, 'BOOLEAN'))],
@@ -224,6 +244,8 @@ function duckdbBranches(
       engineBranch(
         { names: types },
         t,
+        t,
+        classes,
         integers.map((level) => ({
           level,
           keys: [asText(tryCast(level, to))],
@@ -235,12 +257,16 @@ function duckdbBranches(
       engineBranch(
         { names: [to] },
         t,
+        t,
+        classes,
         numbers.map((level) => ({ level, keys: [asText(tryCast(level, to))] })),
       ),
     ),
     engineBranch(
       { names: ['DATE'] },
       t,
+      t,
+      classes,
       dates.map((level) => ({
         level,
         keys: [asText(tryCast(level, 'DATE')), ...formatsOf(level, DATE_FORMATS, 'DATE')],
@@ -250,6 +276,8 @@ function duckdbBranches(
     engineBranch(
       { names: ['TIMESTAMP'] },
       t,
+      t,
+      classes,
       dates.map((level) => ({
         level,
         keys: [
@@ -262,31 +290,58 @@ function duckdbBranches(
     engineBranch(
       { names: ['TIME'] },
       t,
+      t,
+      classes,
       times.map((level) => ({
         level,
         keys: [asText(tryCast(level, 'TIME'))],
         canonical: CANONICAL.time.test(level),
       })),
     ),
-    decimalBranch({ names: [], prefixes: ['DECIMAL('] }, f, t, []),
+    decimalBranch({ names: [], prefixes: ['DECIMAL('] }, f, t, [], classes),
   ];
   return { type, isText: DUCKDB_TEXT, branches };
 }
 
 /**
  * The branch for one type whose reading of each level the engine computes (`keys`, SQL
- * texts of the values a level may be read as; NULL where it cannot be read): `t` counts
- * the levels it may have been, then reads as that one, as an unseen text, or refuses.
+ * values a level may be read as, compared with `value`, the column's; NULL where a level
+ * cannot be read): the classes of the levels `value` may have been are counted, then it
+ * reads as a level of the one class, as an unseen text `t` when there is none, or is
+ * refused when there are several.
  */
-function engineBranch(when: Types, t: string, candidates: Candidate[]): Branch {
-  // Levels that are their value's own text need no cast: `t` is such a level, or not.
-  const own = candidates.filter((c) => c.canonical).map((c) => quoteString(c.level));
-  const cast = candidates.filter((c) => !c.canonical);
-  if (cast.length === 0) return { when, value: t, refused: '0' };
-  const tests = [
-    ...(own.length > 0 ? [{ test: `${t} IN (${own.join(', ')})`, level: t }] : []),
-    ...cast.map((c) => ({ test: `${t} IN (${c.keys.join(', ')})`, level: quoteString(c.level) })),
-  ];
+function engineBranch(
+  when: Types,
+  value: string,
+  t: string,
+  classes: LevelClasses,
+  candidates: Candidate[],
+): Branch {
+  if (candidates.every((c) => c.canonical)) return { when, value: t, refused: '0' };
+  // One test per class: levels that are their value's own text need no cast (`t` is such
+  // a level, or not); the others are looked up by the engine's casts.
+  const byClass = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const id = classes.of(c.level);
+    byClass.set(id, [...(byClass.get(id) ?? []), c]);
+  }
+  const tests = [...byClass.values()].map((group) => {
+    const own = group.filter((c) => c.canonical).map((c) => quoteString(c.level));
+    const keys = group.filter((c) => !c.canonical).flatMap((c) => c.keys);
+    const parts = [
+      ...(own.length > 0 ? [`${t} IN (${own.join(', ')})`] : []),
+      ...(keys.length > 0 ? [`${value} IN (${keys.join(', ')})`] : []),
+    ];
+    return {
+      test: parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`,
+      level: quoteString(group[0]!.level),
+    };
+  });
+  if (tests.length === 1) {
+    // One class: no count, a value is that class or no level at all.
+    const [{ test, level }] = tests as [{ test: string; level: string }];
+    return { when, value: `(CASE WHEN ${test} THEN ${level} ELSE ${t} END)`, refused: '0' };
+  }
   const count = `(${tests.map((x) => `(CASE WHEN ${x.test} THEN 1 ELSE 0 END)`).join(' + ')})`;
   const which = `(CASE ${tests.map((x) => `WHEN ${x.test} THEN ${x.level}`).join(' ')} END)`;
   return {
@@ -297,33 +352,41 @@ function engineBranch(when: Types, t: string, candidates: Candidate[]): Branch {
 }
 
 // ---------------------------------------------------------------------------------------
-// PostgreSQL and SQLite have no TRY_CAST, and PostgreSQL folds a constant cast of a bad
-// literal into an error even where it would never run: the levels are read here, with a
-// model of each engine's input functions (tested against the engines), and the query looks
-// the value's text up in the table that gives.
+// PostgreSQL has no TRY_CAST, and folds a constant cast of a bad literal into an error even
+// where it would never run: the levels are read here, with a model of its input functions
+// (tested against the engine), and the query looks the value's text up in the table that
+// gives. (SQLite's casts never fail: SQLite reads its levels itself, `sqliteBranches`.)
 
 /**
  * The branch for one type from a table of keys (SQL literals of the value a level is read
- * as, compared with `key`, the value's own) to the levels read as it: one level gives that
- * level, several refuse the record, and a key not in the table is an unseen text `t`.
+ * as, compared with `key`, the value's own) to the levels read as it: levels of one class
+ * give a level of it, levels of several classes refuse the record, and a key not in the
+ * table is an unseen text `t`.
  */
-function keyedBranch(when: Types, key: string, t: string, table: Map<string, string[]>): Branch {
-  return { when, ...keyedLookup(key, t, table) };
+function keyedBranch(
+  when: Types,
+  key: string,
+  t: string,
+  table: Map<string, string[]>,
+  classes: LevelClasses,
+): Branch {
+  return { when, ...keyedLookup(key, t, table, classes) };
 }
 
 function keyedLookup(
   key: string,
   t: string,
   table: Map<string, string[]>,
+  classes: LevelClasses,
 ): { value: string; refused: string } {
   if (table.size === 0) return { value: t, refused: '0' };
   const entries = [...table];
-  const ambiguous = entries.filter(([, levels]) => levels.length > 1);
+  const oneClass = (levels: string[]): boolean =>
+    levels.every((l) => classes.of(l) === classes.of(levels[0]!));
+  const ambiguous = entries.filter(([, levels]) => !oneClass(levels));
   return {
     value: `(CASE ${key} ${entries
-      .map(
-        ([k, levels]) => `WHEN ${k} THEN ${levels.length === 1 ? quoteString(levels[0]!) : 'NULL'}`,
-      )
+      .map(([k, levels]) => `WHEN ${k} THEN ${oneClass(levels) ? quoteString(levels[0]!) : 'NULL'}`)
       .join(' ')} ELSE ${t} END)`,
     refused:
       ambiguous.length === 0
@@ -352,6 +415,7 @@ function postgresBranches(
   f: CategoricalFeature,
   column: string,
   t: string,
+  classes: LevelClasses,
 ): { type: string; isText: Types; branches: Branch[] } {
   const type = `CAST(pg_typeof(${column}) AS TEXT)`;
   const floatKey = (x: number | undefined, to: string): string | undefined =>
@@ -365,6 +429,7 @@ function postgresBranches(
         const b = postgresBoolean(l);
         return b === undefined ? undefined : quoteString(String(b));
       }),
+      classes,
     ),
     keyedBranch(
       { names: ['smallint', 'integer', 'bigint'] },
@@ -374,19 +439,22 @@ function postgresBranches(
         const n = postgresInteger(l);
         return n === undefined ? undefined : quoteString(String(n));
       }),
+      classes,
     ),
-    decimalBranch({ names: ['numeric'] }, f, t, ['NaN', 'Infinity', '-Infinity']),
+    decimalBranch({ names: ['numeric'] }, f, t, ['NaN', 'Infinity', '-Infinity'], classes),
     keyedBranch(
       { names: ['double precision'] },
       `CAST(${t} AS DOUBLE PRECISION)`,
       t,
       tableOf(f.levels, (l) => floatKey(postgresFloat(l, 64), 'DOUBLE PRECISION')),
+      classes,
     ),
     keyedBranch(
       { names: ['real'] },
       `CAST(${t} AS REAL)`,
       t,
       tableOf(f.levels, (l) => floatKey(postgresFloat(l, 32), 'REAL')),
+      classes,
     ),
   ];
   return {
@@ -396,36 +464,47 @@ function postgresBranches(
   };
 }
 
+/**
+ * SQLite: a number's text in a column of INTEGER, REAL or NUMERIC affinity is stored as an
+ * INTEGER or a REAL. SQLite's conversion of text to a double is not always the nearest
+ * double (it promises 15 significant digits), so which level a stored number was is asked
+ * of SQLite itself, with the very conversion that stored it: a level that is an integer in
+ * 64 bits is that INTEGER (a REAL column holds it as a double), any other number's text is
+ * `CAST(level AS REAL)`; the levels whose value equals the column's are counted.
+ */
 function sqliteBranches(
   f: CategoricalFeature,
   column: string,
   t: string,
+  classes: LevelClasses,
 ): { type: string; isText: Types; branches: Branch[] } {
-  const branches: Branch[] = [
-    keyedBranch(
-      { names: ['integer'] },
+  const numbers = f.levels
+    .map((level) => ({ level, n: sqliteNumber(level) }))
+    .filter((x) => x.n !== undefined);
+  const integerText = (level: string): bigint | undefined => {
+    const s = level.trim();
+    return /^[-+]?\d+$/.test(s) ? sqliteNumber(s)?.integer : undefined;
+  };
+  const keyOf = (level: string, real: boolean): string => {
+    const n = integerText(level);
+    if (n === undefined) return `CAST(${quoteString(level.trim())} AS REAL)`;
+    return real ? `CAST(${n} AS REAL)` : String(n);
+  };
+  const branch = (type: string, real: boolean): Branch =>
+    engineBranch(
+      { names: [type] },
+      // Unary + drops the column's affinity: the stored numbers are compared as numbers
+      // (a TEXT column may hold a number an application bound).
+      `(+${column})`,
       t,
-      t,
-      tableOf(f.levels, (l) => {
-        const n = sqliteNumber(l)?.integer;
-        return n === undefined ? undefined : quoteString(String(n));
-      }),
-    ),
-    // A REAL is compared as stored: its text has 15 digits in older SQLite versions.
-    keyedBranch(
-      { names: ['real'] },
-      column,
-      t,
-      tableOf(f.levels, (l) => {
-        const x = sqliteNumber(l)?.real;
-        if (x === undefined) return undefined;
-        // SQLite has no literal for infinity; 9e999 overflows to it.
-        if (!Number.isFinite(x)) return x > 0 ? '(9e999)' : '(-9e999)';
-        return `CAST(${quoteString(String(x))} AS REAL)`;
-      }),
-    ),
-  ];
-  return { type: `typeof(${column})`, isText: { names: ['text'] }, branches };
+      classes,
+      numbers.map(({ level }) => ({ level, keys: [keyOf(level, real)] })),
+    );
+  return {
+    type: `typeof(${column})`,
+    isText: { names: ['text'] },
+    branches: [branch('integer', false), branch('real', true)],
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -439,7 +518,13 @@ function sqliteBranches(
  * holds 38 decimals at most). */
 const SCALE_LIMIT = 40;
 
-function decimalBranch(when: Types, f: CategoricalFeature, t: string, specials: string[]): Branch {
+function decimalBranch(
+  when: Types,
+  f: CategoricalFeature,
+  t: string,
+  specials: string[],
+  classes: LevelClasses,
+): Branch {
   const parsed = f.levels
     .map((level) => ({ level, d: parseDecimal(level) }))
     .filter((x): x is { level: string; d: Decimal } => x.d !== undefined);
@@ -453,6 +538,7 @@ function decimalBranch(when: Types, f: CategoricalFeature, t: string, specials: 
       parsed.map((x) => x.level),
       (l) => quoteString(decimalText(parseDecimal(l)!)),
     ),
+    classes,
   );
   // Below `precise`: every scale s the value can have, and what each level reads as there;
   // at most SCALE_LIMIT of them (a level such as 1e-1000 would ask for a thousand), and a
@@ -465,8 +551,8 @@ function decimalBranch(when: Types, f: CategoricalFeature, t: string, specials: 
       scaled.set(key, [...(scaled.get(key) ?? []), level]);
     }
   }
-  const rounded = keyedLookup(t, t, scaled);
-  const special = specialLookup(f, t, specials);
+  const rounded = keyedLookup(t, t, scaled, classes);
+  const special = specialLookup(f, t, specials, classes);
   const trivial = (x: { value: string; refused: string }): boolean =>
     x.value === t && x.refused === '0';
   if (trivial(exact) && trivial(special)) return { when, value: t, refused: '0' };
@@ -487,6 +573,7 @@ function specialLookup(
   f: CategoricalFeature,
   t: string,
   specials: string[],
+  classes: LevelClasses,
 ): { value: string; refused: string } {
   if (specials.length === 0) return { value: t, refused: '0' };
   return keyedLookup(
@@ -498,6 +585,7 @@ function specialLookup(
       const text = floatText(x);
       return specials.includes(text) ? quoteString(text) : undefined;
     }),
+    classes,
   );
 }
 

@@ -2,6 +2,7 @@ import type { DataRecord, Schema } from '../data/types';
 import { comparePlaces, type ErrorCode, type Issue } from '../errors';
 import { enterBox } from '../regions/enter-box';
 import {
+  type Box,
   intersectRegions,
   type Region,
   regionContains,
@@ -84,9 +85,12 @@ export function lintOverrides(input: {
   const ordered = hitOrder(input.overrides);
   const regions = ordered.map((o) => regionOf(o.conditions, schema, `override '${o.id}'`));
   // The records each override decides: it matches them and no override before it does.
-  const decidesOf = regions.map((region, i) =>
-    subtractRegions(region, regions.slice(0, i).flat(), schema),
-  );
+  const before: Box[] = [];
+  const decidesOf = regions.map((region) => {
+    const decides = subtractRegions(region, before, schema);
+    before.push(...region);
+    return decides;
+  });
   const findings: LintFinding[] = [];
   const place = (o: Override) => ({ file: o.file, line: o.line, column: o.column, field: 'id' });
   const example = (region: Region) => {

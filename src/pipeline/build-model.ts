@@ -321,6 +321,7 @@ async function buildLocked(
           ...teacher.summary.refit,
           selection: distilled.selection.method,
           folds: distilled.selection.folds,
+          ...(distilled.selection.l2 !== undefined && { l2: distilled.selection.l2 }),
         },
       }),
     });

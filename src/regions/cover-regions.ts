@@ -8,8 +8,9 @@ import {
   intersectSets,
   isEmptySet,
   isFullSet,
-  type Interval,
   type NumericSet,
+  setsDisjoint,
+  setWithin,
   type ValueSet,
 } from './value-set';
 
@@ -234,51 +235,4 @@ export function boxesDisjoint(a: Box, b: Box): boolean {
     if (y && setsDisjoint(a[name]!, y)) return true;
   }
   return false;
-}
-
-/** Whether two value sets of one feature share no value; allocates nothing. */
-export function setsDisjoint(a: ValueSet, b: ValueSet): boolean {
-  if (a.missing && b.missing) return false;
-  if (a.kind === 'numeric' && b.kind === 'numeric') {
-    for (const x of a.intervals) for (const y of b.intervals) if (intervalsMeet(x, y)) return false;
-    return true;
-  }
-  if (a.kind === 'categorical' && b.kind === 'categorical') {
-    if (a.other && b.other) return false;
-    for (const l of a.levels) if (b.levels.includes(l)) return false;
-    return true;
-  }
-  return false;
-}
-
-/** Whether every value of `a` is in `b` (sets of one feature); allocates nothing. */
-export function setWithin(a: ValueSet, b: ValueSet): boolean {
-  if (a.missing && !b.missing) return false;
-  if (a.kind === 'numeric' && b.kind === 'numeric') {
-    // `b`'s intervals are disjoint and do not touch, so each interval of `a` must lie in one.
-    return a.intervals.every((x) => b.intervals.some((y) => intervalWithin(x, y)));
-  }
-  if (a.kind === 'categorical' && b.kind === 'categorical') {
-    if (a.other && !b.other) return false;
-    return a.levels.every((l) => b.levels.includes(l));
-  }
-  return false;
-}
-
-function intervalsMeet(x: Interval, y: Interval): boolean {
-  const lo = Math.max(x.lo, y.lo);
-  const hi = Math.min(x.hi, y.hi);
-  if (lo !== hi) return lo < hi;
-  // One common point: it must be in both.
-  return holds(x, lo) && holds(y, lo);
-}
-
-function holds(i: Interval, v: number): boolean {
-  return (v > i.lo || (v === i.lo && i.loClosed)) && (v < i.hi || (v === i.hi && i.hiClosed));
-}
-
-function intervalWithin(x: Interval, y: Interval): boolean {
-  const lowOk = x.lo > y.lo || (x.lo === y.lo && (!x.loClosed || y.loClosed));
-  const highOk = x.hi < y.hi || (x.hi === y.hi && (!x.hiClosed || y.hiClosed));
-  return lowOk && highOk;
 }

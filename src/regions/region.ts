@@ -13,6 +13,7 @@ import {
   numericPoints,
   sameSet,
   setContains,
+  setsDisjoint,
   unionSets,
   type ValueSet,
 } from './value-set';
@@ -44,8 +45,24 @@ const NUMERIC_OPERATORS = new Set([
 /** The operators region analysis knows: any other is a custom one. */
 const OPERATORS = new Set([...NUMERIC_OPERATORS, 'equal', 'notEqual', 'in', 'notIn']);
 
+/**
+ * Each schema's features by name, built once per feature list (a search of the list on
+ * every box operation was a good part of a large lint), the first of a name winning as
+ * `find` did.
+ */
+const FEATURES = new WeakMap<readonly Feature[], ReadonlyMap<string, Feature>>();
+
+function featureNamed(schema: Schema, name: string): Feature | undefined {
+  let byName = FEATURES.get(schema.features);
+  if (!byName) {
+    byName = new Map([...schema.features].reverse().map((f) => [f.name, f]));
+    FEATURES.set(schema.features, byName);
+  }
+  return byName.get(name);
+}
+
 function featureOf(schema: Schema, name: string, where: string): Feature {
-  const feature = schema.features.find((f) => f.name === name);
+  const feature = featureNamed(schema, name);
   if (!feature) {
     throw new NeurulesError(
       'UNKNOWN_FACT',
@@ -126,8 +143,24 @@ export function intersectRegions(a: Region, b: Region, schema: Schema): Region {
   return out;
 }
 
+/**
+ * Whether two boxes share a record: exactly when {@link intersectBoxes} is not null, but
+ * without building the intersection. Most pairs of boxes a region operation meets share
+ * nothing (a thousand overrides on disjoint ranges: each against every other), and then
+ * one allocation-free test per feature is all it costs.
+ */
+export function boxesMeet(a: Box, b: Box): boolean {
+  for (const name in b) {
+    const mine = a[name];
+    const set = b[name]!;
+    if (mine ? setsDisjoint(mine, set) : isEmptySet(set)) return false;
+  }
+  return true;
+}
+
 /** The intersection of two boxes, or null when it is empty. */
 export function intersectBoxes(a: Box, b: Box, schema: Schema): Box | null {
+  if (!boxesMeet(a, b)) return null;
   const out: Record<string, ValueSet> = { ...a };
   for (const [name, set] of Object.entries(b)) {
     const mine = out[name];
@@ -141,7 +174,7 @@ export function intersectBoxes(a: Box, b: Box, schema: Schema): Box | null {
 /** Drop constraints that allow the whole domain. */
 function simplifyBox(box: Record<string, ValueSet>, schema: Schema): Box {
   for (const [name, set] of Object.entries(box)) {
-    const feature = schema.features.find((f) => f.name === name);
+    const feature = featureNamed(schema, name);
     if (feature && isFullSet(set, levelsOf(feature))) delete box[name];
   }
   return box;
@@ -152,7 +185,7 @@ function simplifyBox(box: Record<string, ValueSet>, schema: Schema): Box {
  * piece where f1..f(i-1) are inside `b` and fi is outside it.
  */
 export function subtractBox(a: Box, b: Box, schema: Schema): Box[] {
-  if (!intersectBoxes(a, b, schema)) return [a];
+  if (!boxesMeet(a, b)) return [a];
   const pieces: Box[] = [];
   let inside: Record<string, ValueSet> = { ...a };
   for (const [name, set] of Object.entries(b)) {
@@ -167,11 +200,25 @@ export function subtractBox(a: Box, b: Box, schema: Schema): Box[] {
   return pieces;
 }
 
-/** The records of `a` that are not in `b`. */
+/**
+ * The records of `a` that are not in `b`: each box of `b` taken from each box left. A box
+ * left that `b`'s box does not meet stays as it is, and the list is copied only when one
+ * does: most do not (a rule's records minus a thousand overrides on other records).
+ */
 export function subtractRegions(a: Region, b: Region, schema: Schema): Region {
   let rest: Box[] = [...a];
   for (const y of b) {
-    rest = rest.flatMap((x) => subtractBox(x, y, schema));
+    let next: Box[] | null = null;
+    for (let i = 0; i < rest.length; i++) {
+      const x = rest[i]!;
+      if (!boxesMeet(x, y)) {
+        next?.push(x);
+        continue;
+      }
+      next ??= rest.slice(0, i);
+      for (const piece of subtractBox(x, y, schema)) next.push(piece);
+    }
+    if (next) rest = next;
     if (!rest.length) break;
   }
   return rest;
@@ -277,7 +324,7 @@ export function regionOf(
 /** Whether a record lies in the box. */
 export function boxContains(box: Box, record: DataRecord, schema: Schema): boolean {
   for (const [name, set] of Object.entries(box)) {
-    const feature = schema.features.find((f) => f.name === name);
+    const feature = featureNamed(schema, name);
     if (!setContains(set, record[name] ?? null, feature ? levelsOf(feature) : [])) return false;
   }
   return true;

@@ -1,7 +1,7 @@
 import type { Schema } from '../data/types';
 import type { NeurulesRule, RuleSet } from '../rules/types';
 import { NeurulesError } from '../errors';
-import { intersectRegions, type Region, regionOf, subtractRegions } from './region';
+import { type Box, intersectRegions, type Region, regionOf, subtractRegions } from './region';
 
 /** A rule with the records it matches and the records it decides under the hit policy. */
 export interface RuleRegion {
@@ -37,7 +37,8 @@ export function ruleRegions(ruleSet: RuleSet, schema: Schema): RuleRegion[] {
     }))
     .sort((a, b) => group(b.rule) - group(a.rule) || a.index - b.index);
   const out: RuleRegion[] = [];
-  let before: Region = [];
+  // The boxes of every rule before this one, grown in place (a copy per rule is quadratic).
+  const before: Box[] = [];
   let groupStart = 0;
   ordered.forEach(({ rule, matches }, i) => {
     if (i > 0 && group(rule) !== group(ordered[i - 1]!.rule)) groupStart = i;
@@ -51,7 +52,7 @@ export function ruleRegions(ruleSet: RuleSet, schema: Schema): RuleRegion[] {
       }
     }
     out.push({ rule, matches, decides: subtractRegions(matches, before, schema) });
-    before = [...before, ...matches];
+    before.push(...matches);
   });
   if (!bySchema) cache.set(ruleSet, (bySchema = new WeakMap()));
   bySchema.set(schema, out);

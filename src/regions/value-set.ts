@@ -14,7 +14,11 @@ export interface Interval {
   hiClosed: boolean;
 }
 
-/** A set of values of a numeric feature. `intervals` are sorted, disjoint and not empty. */
+/**
+ * A set of values of a numeric feature. `intervals` are sorted, disjoint and not empty, and
+ * as few as the set allows (two with no number between them are one): one list for one set
+ * of numbers. An interval is never changed once made, so sets share them.
+ */
 export interface NumericSet {
   kind: 'numeric';
   intervals: Interval[];
@@ -124,17 +128,74 @@ function intersectIntervals(a: Interval, b: Interval): Interval {
   return { lo, loClosed, hi, hiClosed };
 }
 
-/** The values in both sets. */
+/** Whether `x` ends after `y` (its upper end is higher, or the same and only `x` holds it). */
+function endsAfter(x: Interval, y: Interval): boolean {
+  return x.hi > y.hi || (x.hi === y.hi && x.hiClosed && !y.hiClosed);
+}
+
+/** Whether every value of `x` is below every value of `y`. */
+function endsBefore(x: Interval, y: Interval): boolean {
+  return x.hi < y.lo || (x.hi === y.lo && !(x.hiClosed && y.loClosed));
+}
+
+/** The first index from `i` on (of sorted, disjoint intervals) not ending before `y` starts. */
+function firstReaching(xs: readonly Interval[], i: number, y: Interval): number {
+  let lo = i;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (endsBefore(xs[mid]!, y)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The first index after `i` whose interval ends after `y`, given that `xs[i]` lies in `y`
+ * (the intervals between lie in `y` too: they start after `xs[i]`).
+ */
+function firstLeaving(xs: readonly Interval[], i: number, y: Interval): number {
+  let lo = i + 1;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (endsAfter(xs[mid]!, y)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The values in both sets. Numeric sets are canonical, so one sweep through both lists
+ * finds every common piece, already canonical; it passes at once (by binary search) over
+ * the intervals of one list that end before the other's current one starts, and over
+ * those that lie whole in it, which are kept as they are (intervals are never changed, so
+ * sets share them). A set of many intervals (a rule's records minus a thousand overrides,
+ * each a narrow range of one feature) against one of a few then costs a search and a copy,
+ * where every pair then a sort cost a thousand intersections and a sort, once per override.
+ */
 export function intersectSets<T extends ValueSet>(a: T, b: T): T {
   if (a.kind === 'numeric' && b.kind === 'numeric') {
     const intervals: Interval[] = [];
-    for (const x of a.intervals)
-      for (const y of b.intervals) intervals.push(intersectIntervals(x, y));
-    return {
-      kind: 'numeric',
-      intervals: normalise(intervals),
-      missing: a.missing && b.missing,
-    } as T;
+    const xs = a.intervals;
+    const ys = b.intervals;
+    for (let i = 0, j = 0; i < xs.length && j < ys.length;) {
+      const x = xs[i]!;
+      const y = ys[j]!;
+      if (endsBefore(x, y)) i = firstReaching(xs, i + 1, y);
+      else if (endsBefore(y, x)) j = firstReaching(ys, j + 1, x);
+      else if (intervalWithin(x, y)) {
+        for (const end = firstLeaving(xs, i, y); i < end; i++) intervals.push(xs[i]!);
+      } else if (intervalWithin(y, x)) {
+        for (const end = firstLeaving(ys, j, x); j < end; j++) intervals.push(ys[j]!);
+      } else {
+        // They overlap, neither inside the other: the one that ends first meets no more.
+        intervals.push(intersectIntervals(x, y));
+        if (endsAfter(x, y)) j++;
+        else i++;
+      }
+    }
+    return { kind: 'numeric', intervals, missing: a.missing && b.missing } as T;
   }
   const la = a as LevelSet;
   const lb = b as LevelSet;
@@ -145,6 +206,52 @@ export function intersectSets<T extends ValueSet>(a: T, b: T): T {
     other: la.other && lb.other,
     missing: la.missing && lb.missing,
   } as T;
+}
+
+/**
+ * Whether two value sets of one feature share no value (exactly when their
+ * {@link intersectSets} is empty); allocates nothing.
+ */
+export function setsDisjoint(a: ValueSet, b: ValueSet): boolean {
+  if (a.missing && b.missing) return false;
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    const xs = a.intervals;
+    const ys = b.intervals;
+    for (let i = 0, j = 0; i < xs.length && j < ys.length;) {
+      const x = xs[i]!;
+      const y = ys[j]!;
+      if (endsBefore(x, y)) i = firstReaching(xs, i + 1, y);
+      else if (endsBefore(y, x)) j = firstReaching(ys, j + 1, x);
+      else return false;
+    }
+    return true;
+  }
+  if (a.kind === 'categorical' && b.kind === 'categorical') {
+    if (a.other && b.other) return false;
+    for (const l of a.levels) if (b.levels.includes(l)) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Whether every value of `a` is in `b` (sets of one feature); allocates nothing. */
+export function setWithin(a: ValueSet, b: ValueSet): boolean {
+  if (a.missing && !b.missing) return false;
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    // `b`'s intervals are disjoint and do not touch, so each interval of `a` must lie in one.
+    return a.intervals.every((x) => b.intervals.some((y) => intervalWithin(x, y)));
+  }
+  if (a.kind === 'categorical' && b.kind === 'categorical') {
+    if (a.other && !b.other) return false;
+    return a.levels.every((l) => b.levels.includes(l));
+  }
+  return false;
+}
+
+function intervalWithin(x: Interval, y: Interval): boolean {
+  const lowOk = x.lo > y.lo || (x.lo === y.lo && (!x.loClosed || y.loClosed));
+  const highOk = x.hi < y.hi || (x.hi === y.hi && (!x.hiClosed || y.hiClosed));
+  return lowOk && highOk;
 }
 
 /** The values in either set. */

@@ -32,6 +32,8 @@ export interface Selection {
   valAccuracy: number;
   /** Rows that judged: the validation split's, or every row once over the folds. */
   validationRows: number;
+  /** The L2 penalty chosen with the epochs, when several were tried. */
+  l2?: number;
 }
 
 /** What training did: saved with the network in `teacher.json`. */

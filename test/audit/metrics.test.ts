@@ -102,6 +102,9 @@ describe('computeMetrics: the majority baseline and the refit', () => {
     expect(formatMetricsTable(m)).toMatch(
       /network refit on train \+ validation\s+\| 13 rows, 12 epochs/,
     );
+    // The L2 penalty, when chosen, follows the epochs.
+    const chosen = computeMetrics({ ...base, refit: { epochs: 12, rows: 13, l2: 0.002 } });
+    expect(formatMetricsTable(chosen)).toMatch(/\| 13 rows, 12 epochs, L2 0\.002\n/);
     const plain = computeMetrics(base);
     expect(plain.majority).toBeUndefined();
     expect(plain.refit).toBeUndefined();

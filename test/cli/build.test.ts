@@ -198,7 +198,7 @@ describe('neurules build: small data and a separate test file (issue 20)', () =>
       /^distill: cross-validation chose \d+ epochs \(held-out accuracy 0\.\d{3}\)$/m,
     );
     expect(r.stdout).toMatch(
-      / network trained on every training row +\| 124 rows, \d+ epochs \(5-fold cross-validation\)/,
+      / network trained on every training row +\| 124 rows, \d+ epochs, L2 0\.002? \(5-fold cross-validation\)/,
     );
     expect(r.stdout).toMatch(
       / recall of 'yes' \(network \/ rules\) +\| \d\.\d{3} \/ \d\.\d{3} \(216 rows\)/,
@@ -211,6 +211,8 @@ describe('neurules build: small data and a separate test file (issue 20)', () =>
     const model = loadModel(loc);
     expect(model.metrics.testRows).toBe(432);
     expect(model.metrics.refit).toMatchObject({ rows: 124, selection: 'kfold', folds: 5 });
+    // The L2 penalty was chosen with the epochs, among the two candidates.
+    expect([0.02, 0.002]).toContain(model.metrics.refit!.l2);
     expect(model.manifest.data.split).toEqual({ testFraction: 0, validationFraction: 0 });
     expect(model.manifest.data.test).toMatchObject({ file: 'monk1-test.csv', rows: 432 });
     // The audit measures on the same test file, read again and checked.

@@ -516,8 +516,14 @@ describePg('PostgreSQL columns of other types than text', () => {
 });
 
 describe('SQLite columns of other affinities than text', () => {
-  it('INTEGER, REAL, NUMERIC and BOOLEAN columns read back as their levels', () => {
-    const columns = [
+  it('INTEGER, REAL, NUMERIC, BOOLEAN and untyped columns read back as their levels; SQLite itself says which level a stored number was', () => {
+    const columns: {
+      name: string;
+      type: string;
+      levels: string[];
+      texts: string[];
+      values?: (number | null)[];
+    }[] = [
       {
         name: 'i',
         type: 'INTEGER',
@@ -548,6 +554,22 @@ describe('SQLite columns of other affinities than text', () => {
         levels: ['7', '7.0', '8'],
         texts: ['7', '7.0', '', '8', '8'],
       },
+      // SQLite stores both 5 and 5.00000000000000044423 as the REAL 5 (JavaScript reads the
+      // second as the double above 5): either may have been the file's, so both are refused.
+      {
+        name: 'long',
+        type: 'REAL',
+        levels: ['5', '5.00000000000000044423', '7.25'],
+        texts: ['5', '5.00000000000000044423', '', '7.25', '7.25'],
+      },
+      // No affinity: numbers an application bound are stored as they are.
+      {
+        name: 'bound',
+        type: '',
+        levels: ['007', '1.50', 'x'],
+        texts: ['007', '1.50', '', 'x', '007'],
+        values: [7, 1.5, null, null, 7],
+      },
     ];
     const db = new SQL.Database();
     try {
@@ -558,7 +580,12 @@ describe('SQLite columns of other affinities than text', () => {
         `INSERT INTO records VALUES (${['?', ...columns.map(() => '?')].join(', ')})`,
       );
       for (let i = 0; i < 5; i++)
-        stmt.run([i, ...columns.map((c) => (c.texts[i] === '' ? null : c.texts[i]!))]);
+        stmt.run([
+          i,
+          ...columns.map((c) =>
+            c.values?.[i] != null ? c.values[i]! : c.texts[i] === '' ? null : c.texts[i]!,
+          ),
+        ]);
       stmt.free();
       for (const c of columns) {
         const model = readerModel(c.name, c.levels);
@@ -567,11 +594,13 @@ describe('SQLite columns of other affinities than text', () => {
           `SELECT neurules_rule, neurules_error FROM (\n${sql}) ORDER BY neurules_row`,
         );
         const got = result!.values.map(([rule, error]) => ({ rule, error }));
-        const want = expected(model, c.texts).map((a, i) =>
+        const refused: Record<string, string[]> = {
           // 7 and 7.0 are both the INTEGER 7 in a NUMERIC column.
-          c.name === 'amb' && (c.texts[i] === '7' || c.texts[i] === '7.0')
-            ? { rule: null, error: 'WRONG_TYPE' }
-            : a,
+          amb: ['7', '7.0'],
+          long: ['5', '5.00000000000000044423'],
+        };
+        const want = expected(model, c.texts).map((a, i) =>
+          refused[c.name]?.includes(c.texts[i]!) ? { rule: null, error: 'WRONG_TYPE' } : a,
         );
         expect({ column: c.name, answers: got }).toEqual({ column: c.name, answers: want });
       }

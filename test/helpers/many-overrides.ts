@@ -26,3 +26,23 @@ export function manyOverrides(count: number, seed = 1, idPrefix = 'many'): strin
   }
   return out.join('\n');
 }
+
+/**
+ * `count` valid overrides for the German credit model that match no training record, shaped
+ * like a hostile probe's file: each a range of `credit_amount` of its own above every
+ * record's (the largest is 18,424), disjoint from the others, with a description, a class
+ * (alternately good and bad), a priority of its own, a reason and an owner. Every one is an
+ * OVERRIDE_DEAD finding with an example, none overlaps another: nothing a check can stop
+ * early on. The ranges are 500 wide, 1,000 apart, so moving a bound by a few hundred keeps
+ * each one valid and apart.
+ */
+export function deadOverrides(count: number, idPrefix = 'dead'): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const from = 20000 + 1000 * i;
+    out.push(
+      `- id: ${idPrefix}-${i}\n  description: d${i}\n  when:\n    credit_amount: { '>=': ${from}, '<': ${from + 500} }\n  then: { class: ${i % 2 ? 'bad' : 'good'} }\n  priority: ${200 + i}\n  reason: r\n  owner: o\n`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
+import type { ModelLocation } from '../../src/artifacts/types';
 import { coerceRecord } from '../../src/data/coerce-record';
 import { readTable } from '../../src/data/read-csv';
 import { splitTable } from '../../src/data/split-table';
@@ -8,20 +9,25 @@ import { compileRuleSet } from '../../src/engine/compile-rules';
 import { lintOverrides } from '../../src/overrides/lint-overrides';
 import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
-import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { GERMAN_CREDIT, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
+import { deadOverrides } from '../helpers/many-overrides';
 
 const ROOT = path.join(__dirname, '..', '..');
-const loc = GERMAN_CREDIT;
-const { schema, manifest } = loadModelFiles(loc);
-const distilled = loadRuleSet(loc);
-const types = Object.fromEntries(schema.features.map((f) => [f.name, f.type]));
-const table = readTable(path.join(ROOT, 'data', 'german-credit.csv'), { types });
-const training = splitTable(table, { seed: manifest.seed }).train.records;
+/** The fixtures are written against particular regions: the frozen model's, never rebuilt. */
+const { schema, distilled, training } = modelAndTraining(GERMAN_CREDIT_FROZEN);
+
+function modelAndTraining(loc: ModelLocation) {
+  const { schema, manifest } = loadModelFiles(loc);
+  const types = Object.fromEntries(schema.features.map((f) => [f.name, f.type]));
+  const table = readTable(path.join(ROOT, 'data', 'german-credit.csv'), { types });
+  const training = splitTable(table, { seed: manifest.seed }).train.records;
+  return { schema, distilled: loadRuleSet(loc), training };
+}
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'overrides', 'lint');
 
-function lintFixture(name: string) {
-  const file = path.join(FIXTURES, name);
-  const parsed = parseOverrides(fs.readFileSync(file, 'utf8'), file, schema);
+/** The findings of an override file's text (it must be valid), and its overrides. */
+function lintText(text: string, file: string) {
+  const parsed = parseOverrides(text, file, schema);
   expect(parsed.issues).toEqual([]);
   const findings = lintOverrides({
     overrides: parsed.overrides,
@@ -29,8 +35,14 @@ function lintFixture(name: string) {
     schema,
     records: training,
   });
-  const merged = compileRuleSet(mergeOverrides(distilled, parsed.overrides, schema));
-  return { file, findings, merged, overrides: parsed.overrides };
+  return { findings, overrides: parsed.overrides };
+}
+
+function lintFixture(name: string) {
+  const file = path.join(FIXTURES, name);
+  const { findings, overrides } = lintText(fs.readFileSync(file, 'utf8'), file);
+  const merged = compileRuleSet(mergeOverrides(distilled, overrides, schema));
+  return { file, findings, merged, overrides };
 }
 
 /** Which of the overrides match a record (each compiled alone). */
@@ -99,6 +111,18 @@ describe('lintOverrides (fixtures named after their codes)', () => {
     expect(dead[1]!.example).toBeUndefined();
   });
 
+  test('overrides on disjoint ranges no record reaches: each dead, with an example in its own range', () => {
+    const { findings, overrides } = lintText(deadOverrides(60), 'dead.yaml');
+    // Nothing but dead: none covers, meets or restates another (each has its own priority).
+    expect(findings.map((f) => [f.code, f.line, f.ids])).toEqual(
+      overrides.map((o) => ['OVERRIDE_DEAD', o.line, [o.id]]),
+    );
+    findings.forEach((f, i) => {
+      expectValidRecord(f.example);
+      expect(matching(overrides, f.example!)).toEqual([`dead-${i}`]);
+    });
+  });
+
   test('override-redundant: the distilled rules already decide its class wherever it decides', () => {
     const { file, findings } = lintFixture('override-redundant.yaml');
     expect(findings.map((f) => [f.code, f.file, f.line, f.column, f.ids])).toEqual([
@@ -109,18 +133,23 @@ describe('lintOverrides (fixtures named after their codes)', () => {
   });
 
   test('the shipped German credit overrides have no conflicts', () => {
-    const overrides = loadOverrides(path.join(loc.rulesDir, 'german-credit', 'overrides'), schema);
-    const findings = lintOverrides({ overrides, distilled, schema, records: training });
+    const bundled = modelAndTraining(GERMAN_CREDIT);
+    const overrides = loadOverrides(
+      path.join(GERMAN_CREDIT.rulesDir, 'german-credit', 'overrides'),
+      bundled.schema,
+    );
+    const findings = lintOverrides({
+      overrides,
+      distilled: bundled.distilled,
+      schema: bundled.schema,
+      records: bundled.training,
+    });
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
     // minors-declined is a legal safeguard: no training applicant is under 18.
     expect(findings.find((f) => f.ids[0] === 'minors-declined')?.code).toBe('OVERRIDE_DEAD');
   });
 
-  const lintYaml = (text: string) => {
-    const parsed = parseOverrides(text, 'f.yaml', schema);
-    expect(parsed.issues).toEqual([]);
-    return lintOverrides({ overrides: parsed.overrides, distilled, schema, records: training });
-  };
+  const lintYaml = (text: string) => lintText(text, 'f.yaml').findings;
 
   test('redundant is judged against what decides without it: later overrides, then distilled', () => {
     // The distilled rules decide 'no checking' good (R08); alone, A restates them.

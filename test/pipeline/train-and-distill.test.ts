@@ -2,6 +2,7 @@ import { fitSchema } from '../../src/data/fit-schema';
 import { distillNetwork } from '../../src/pipeline/distill-network';
 import {
   joinTables,
+  L2_CANDIDATES,
   resolveSelection,
   trainAndDistill,
 } from '../../src/pipeline/train-and-distill';
@@ -79,6 +80,7 @@ describe('trainAndDistill', () => {
       ...distillOptions,
       training,
       teacherShaping: 'auto',
+      selection: 'holdout',
     });
     try {
       const { shaping } = learned;
@@ -110,7 +112,8 @@ describe('trainAndDistill with k-fold cross-validation', () => {
       { train: all },
       {
         ...distillOptions,
-        training: { ...training, epochs: 12 },
+        // One L2 penalty given: no choice among penalties, one curve per fold.
+        training: { ...training, epochs: 12, l2: 0.02 },
         teacherShaping: 'off',
         onProgress: (m) => messages.push(m),
         onTrainProgress: (p) => {
@@ -140,6 +143,36 @@ describe('trainAndDistill with k-fold cross-validation', () => {
       expect(messages.filter((m) => /^cross-validation: fold \d of 5 /.test(m))).toHaveLength(5);
       expect(messages).toContain(
         `refitting the network on every training row (${all.records.length} rows, ${best + 1} epochs as chosen)`,
+      );
+    } finally {
+      learned.teacher.dispose();
+    }
+  });
+
+  it('chooses the L2 penalty with the lower held-out loss when none is given', async () => {
+    const all = joinTables(split.train, split.validation);
+    const messages: string[] = [];
+    const learned = await trainAndDistill(
+      schema,
+      { train: all },
+      {
+        ...distillOptions,
+        training: { ...training, epochs: 8 },
+        teacherShaping: 'off',
+        onProgress: (m) => messages.push(m),
+      },
+    );
+    try {
+      const { l2, valLoss } = learned.selection;
+      expect(L2_CANDIDATES).toContain(l2);
+      expect(learned.teacher.summary.parameters.l2).toBe(l2);
+      const said = messages.find((m) => m.startsWith('L2 penalty '));
+      expect(said).toBe(
+        `L2 penalty ${l2} chosen (held-out loss ${valLoss.toFixed(4)}, of ${L2_CANDIDATES.join(', ')})`,
+      );
+      // Both penalties were tried, each on every fold.
+      expect(messages.filter((m) => /^cross-validation: fold \d of 5 .*L2/.test(m))).toHaveLength(
+        10,
       );
     } finally {
       learned.teacher.dispose();
