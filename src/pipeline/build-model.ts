@@ -92,7 +92,7 @@ export interface BuildOptions {
   test?: string;
   /**
    * How the epochs and teacher shaping are chosen (see `trainAndDistill`): `auto` judges by
-   * k-fold cross-validation when a validation split would hold fewer than 100 rows.
+   * k-fold cross-validation when a validation split would hold fewer than 50 rows (`KFOLD_BELOW`).
    * @defaultValue 'auto'
    */
   selection?: SelectionMethod;

@@ -255,20 +255,20 @@ export async function trainAndDistill(
   const limit = training?.epochs ?? DEFAULT_TRAINING.epochs;
   const l2s = training?.l2 !== undefined ? [training.l2] : L2_CANDIDATES;
   let best = await trainParts(l2s[0]!);
+  const losses = [`${best.l2}: ${best.selection.valLoss.toFixed(4)}`];
   for (const l2 of l2s.slice(1)) {
     const next = await trainParts(l2).catch((e: unknown) => {
       for (const n of best.networks) n.dispose();
       throw e;
     });
+    losses.push(`${next.l2}: ${next.selection.valLoss.toFixed(4)}`);
     const [kept, dropped] =
       next.selection.valLoss < best.selection.valLoss - 1e-4 ? [next, best] : [best, next];
     for (const n of dropped.networks) n.dispose();
     best = kept;
   }
   if (l2s.length > 1) {
-    onProgress?.(
-      `L2 penalty ${best.l2} chosen (held-out loss ${best.selection.valLoss.toFixed(4)}, of ${l2s.join(', ')})`,
-    );
+    onProgress?.(`L2 penalty ${best.l2} chosen (held-out loss ${losses.join(', ')})`);
   }
   const judged: { shaping?: ShapingReport }[] = [];
   try {

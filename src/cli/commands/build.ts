@@ -82,7 +82,7 @@ export function registerBuild(program: Command, io: CliIO): void {
       .addOption(
         new Option(
           '--selection <how>',
-          'how the epochs and teacher shaping are chosen: holdout (a 15% validation split), kfold (cross-validation on every training row, then the network trains on all of them), or auto (kfold when a validation split would hold fewer than 100 rows)',
+          'how the epochs and teacher shaping are chosen: holdout (a 15% validation split), kfold (cross-validation on every training row, then the network trains on all of them), or auto (kfold when a validation split would hold fewer than 50 rows)',
         )
           .choices(['auto', 'holdout', 'kfold'])
           .default('auto'),
