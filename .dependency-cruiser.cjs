@@ -3,7 +3,8 @@
  *
  * The layers, lowest first (a folder may import its own layer's folders and those below):
  *   errors.ts, random.ts, fidelity.ts, files/ → data → teacher, distill → rules → artifacts →
- *   regions, overrides → engine, exports → audit → report → pipeline → cli, server
+ *   regions, overrides → engine, exports → audit → report → predict, studio → pipeline →
+ *   cli, server, web
  * `src/index.ts` is the public API and re-exports every layer, so it is left out.
  */
 const LAYERS = [
@@ -16,6 +17,7 @@ const LAYERS = [
   ['engine', 'exports'],
   ['audit'],
   ['report'],
+  ['predict', 'studio'],
   ['pipeline'],
   ['cli', 'server', 'web'],
 ];

@@ -34,7 +34,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelPaths } from '../src/artifacts/model-store';
-import { openStudio } from '../src/pipeline/studio';
+import { openStudio } from '../src/studio/session';
 import { createStudioApp } from '../src/server/studio-app';
 import { executablePath, launchChromium, missing } from '../test/helpers/chromium';
 import { deadOverrides, manyOverrides } from '../test/helpers/many-overrides';

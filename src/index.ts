@@ -193,7 +193,7 @@ export {
   type TrainedAndDistilled,
 } from './pipeline/train-and-distill';
 export { openModel, type OpenModel } from './pipeline/open-model';
-export { loadModelData, loadTrainingRecords, type ModelData } from './pipeline/open-dataset';
+export { loadModelData, loadTrainingRecords, type ModelData } from './artifacts/model-data';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
 export { auditModel, type AuditModelOptions } from './pipeline/audit-model';
 export {
@@ -222,22 +222,27 @@ export {
   feelNumber,
   ruleSetToDmn,
 } from './exports/to-dmn';
-export {
-  lintModelOverrides,
-  formatLint,
-  lintErrors,
-  type OverridesLint,
-} from './pipeline/lint-model-overrides';
+export { lintModelOverrides } from './pipeline/lint-model-overrides';
+export { formatLint, lintErrors, type OverridesLint } from './overrides/lint-report';
 export { testOverrides } from './pipeline/test-overrides';
 export { measureImpact, type ModelImpact } from './pipeline/measure-impact';
 export {
   acceptRules,
   formatAcceptance,
   type AcceptOptions,
-  type EditImpact,
   type RulesAcceptance,
-  type RulesChangeEntry,
 } from './pipeline/accept-rules';
+export {
+  appendChange,
+  CHANGES_VERSION,
+  type ChangeEntry,
+  type ChangesRead,
+  type EditImpact,
+  type OverridesSaveEntry,
+  readChanges,
+  type RuleChanges,
+  type RulesAcceptEntry,
+} from './artifacts/changes-log';
 export {
   compileRuleSet,
   safeCompileRuleSet,
@@ -245,11 +250,18 @@ export {
   type CompileOptions,
   type Facts,
 } from './engine/compile-rules';
-export { predictFile, type PredictFileOptions, type PredictSummary } from './pipeline/predict-file';
-export { predictModel, type EngineName } from './pipeline/predict-model';
-export { predictFileDuckDb, type PredictDuckDbOptions } from './pipeline/predict-duckdb';
-export { ENGINE_NAMES } from './pipeline/engine-names';
-export { OUTPUT_FORMATS, type OutputFormat } from './pipeline/decision-output';
+export { predictFile, type PredictFileOptions, type PredictSummary } from './predict/predict-file';
+export { predictModel } from './pipeline/predict-model';
+export { predictFileDuckDb, type PredictDuckDbOptions } from './predict/predict-duckdb';
+export {
+  DEFAULT_ENGINE,
+  ENGINE_NAMES,
+  ENGINES,
+  type EngineName,
+  RECORD_ENGINE_NAMES,
+  type RecordEngineName,
+} from './predict/engines';
+export { OUTPUT_FORMATS, type OutputFormat } from './predict/decision-output';
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
 export { DecisionLog, type DecisionLogEntry, type DecisionLogOptions } from './audit/decision-log';
 export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';

@@ -1,23 +1,164 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { readRegularFile } from '../files/read-safe';
 import { writeFailure } from '../files/write-atomic';
 
 /**
- * Append one entry to a model's `changes.jsonl` (hand edits accepted, overrides saved):
- * one JSON line, written in one call on a file opened for appending, then flushed to disk.
- * A failure is WRITE_FAILED naming the file.
+ * `RULES_DIR/NAME/changes.jsonl`: one JSON line per change a person made to what decides,
+ * oldest first. Written by `rules accept` (a hand edit of the distilled rules) and by a
+ * studio save (override files). Every entry carries `v` (this format's version, 1), `time`
+ * (ISO 8601), `kind` and `by` (`user@host`); lines written before `v` existed read as 1.
  */
-export function appendChange(file: string, entry: object): void {
+export const CHANGES_VERSION = 1;
+
+/** Held-out quality of the distilled rules before and after an edit. */
+export interface EditImpact {
+  /** What the records are (the build's held-out test split). */
+  description: string;
+  records: number;
+  /** Records whose class the edit changes. */
+  changed: number;
+  accuracy: { before: number; after: number };
+  fidelity: { before: number; after: number };
+}
+
+/** Rules named by id that an edit changed, added or removed, and whether it reordered them. */
+export interface RuleChanges {
+  changed: string[];
+  added: string[];
+  removed: string[];
+  reordered: boolean;
+}
+
+/** Fields every entry has. */
+interface EntryBase {
+  /** The format's version. */
+  v: typeof CHANGES_VERSION;
+  time: string;
+  /** Who made the change: `user@host` of the process that wrote it. */
+  by: string;
+}
+
+/** `rules accept`: a hand edit of the distilled rule file, committed as a new generation. */
+export interface RulesAcceptEntry extends EntryBase {
+  kind: 'rules accept';
+  model: string;
+  /** The generation the accepted rules were committed with. */
+  generation: string;
+  /** The committed rules' hash before, and the accepted file's. */
+  from: string;
+  to: string;
+  changes: RuleChanges;
+  /** Absent for a model of the old single-folder layout, which keeps no committed copy. */
+  impact?: EditImpact;
+}
+
+/** A studio save of override files. */
+export interface OverridesSaveEntry extends EntryBase {
+  kind: 'overrides';
+  reason: string;
+  files: string[];
+  /** Content hash of the merged rule set before and after the save. */
+  before: string;
+  after: string;
+  /** Held-out decisions the save changes. */
+  changed: number;
+  /** Unified diff of every file saved. */
+  diff: string;
+}
+
+/** One line of `changes.jsonl`. */
+export type ChangeEntry = RulesAcceptEntry | OverridesSaveEntry;
+
+/** What {@link readChanges} read: the entries, and the lines it could not read, by number. */
+export interface ChangesRead {
+  entries: ChangeEntry[];
+  /** Lines that are not an entry of this format (1-based), and why. */
+  unreadable: { line: number; reason: string }[];
+}
+
+/**
+ * Append one entry (its `v` and `time` filled in) to a `changes.jsonl`: one JSON line,
+ * written in one call on a file opened for appending, then flushed to disk. A failure is
+ * WRITE_FAILED naming the file.
+ */
+export function appendChange(
+  file: string,
+  entry: DistributiveOmit<ChangeEntry, 'v' | 'time'> & { time?: string },
+): ChangeEntry {
+  const full = { v: CHANGES_VERSION, time: new Date().toISOString(), ...entry } as ChangeEntry;
   try {
     const fd = fs.openSync(file, 'a');
     try {
-      fs.writeSync(fd, JSON.stringify(entry) + '\n');
+      fs.writeSync(fd, JSON.stringify(full) + '\n');
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
   } catch (e) {
     throw writeFailure(e, file);
+  }
+  return full;
+}
+
+/**
+ * Every entry of a `changes.jsonl`, oldest first; none when there is no such file. A line
+ * that is not JSON, or not an entry of a kind this version knows with the fields every entry
+ * has, is not an entry: it is listed in `unreadable` with its number, never dropped silently.
+ * A newer version's entry (`v` above this one's) is unreadable too, with that said.
+ */
+export function readChanges(file: string): ChangesRead {
+  if (!fs.existsSync(file)) return { entries: [], unreadable: [] };
+  const entries: ChangeEntry[] = [];
+  const unreadable: ChangesRead['unreadable'] = [];
+  readRegularFile(file, { encoding: 'utf8' })
+    .split('\n')
+    .forEach((text, i) => {
+      if (!text.trim()) return;
+      const line = i + 1;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        unreadable.push({ line, reason: 'not JSON' });
+        return;
+      }
+      const reason = entryProblem(value);
+      if (reason) unreadable.push({ line, reason });
+      else entries.push({ ...(value as ChangeEntry), v: CHANGES_VERSION });
+    });
+  return { entries, unreadable };
+}
+
+/** Why a parsed line is not an entry, or undefined when it is one. */
+function entryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const e = value as Record<string, unknown>;
+  const v = e.v ?? CHANGES_VERSION;
+  if (v !== CHANGES_VERSION) {
+    return typeof v === 'number' && v > CHANGES_VERSION
+      ? `written by a newer version (v ${v}; this one reads v ${CHANGES_VERSION})`
+      : `v must be ${CHANGES_VERSION}, found ${JSON.stringify(v)}`;
+  }
+  for (const field of ['time', 'by'] as const) {
+    if (typeof e[field] !== 'string') return `${field} must be a string`;
+  }
+  switch (e.kind) {
+    case 'rules accept':
+      for (const field of ['model', 'generation', 'from', 'to'] as const) {
+        if (typeof e[field] !== 'string') return `${field} must be a string`;
+      }
+      if (typeof e.changes !== 'object' || e.changes === null) return 'changes must be an object';
+      return undefined;
+    case 'overrides':
+      for (const field of ['reason', 'before', 'after', 'diff'] as const) {
+        if (typeof e[field] !== 'string') return `${field} must be a string`;
+      }
+      if (!Array.isArray(e.files)) return 'files must be a list';
+      if (typeof e.changed !== 'number') return 'changed must be a number';
+      return undefined;
+    default:
+      return `kind must be 'rules accept' or 'overrides', found ${JSON.stringify(e.kind)}`;
   }
 }
 
@@ -31,3 +172,6 @@ export function changeAuthor(): string {
   }
   return `${user}@${os.hostname()}`;
 }
+
+/** `Omit` over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

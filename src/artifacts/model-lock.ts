@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NeurulesError } from '../errors';
 import { writeFailure } from '../files/write-atomic';
+import { processAlive } from '../files/temporary-files';
 
 /** What a lock file holds: who took it, and when. */
 export interface LockOwner {
@@ -17,16 +18,6 @@ export interface LockOwner {
 export interface ModelLock {
   readonly file: string;
   release(): void;
-}
-
-/** True when a process with this id runs on this machine (EPERM: it runs as someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ModelLocation } from '../artifacts/types';
 import { BACKEND_CHOICES } from '../teacher/backend-choice';
+import { DEFAULT_ENGINE, RECORD_ENGINE_NAMES } from '../predict/engines';
 
 /** Where a command prints: standard output and error, and whether error is a terminal. */
 export interface CliIO {
@@ -68,9 +69,9 @@ export function backendOption(what = 'TensorFlow.js backend for the network'): O
 /** `--engine`: which evaluator decides. */
 export function engineOption(
   what: string,
-  choices: readonly string[] = ['compiled', 'json-rules-engine'],
+  choices: readonly string[] = RECORD_ENGINE_NAMES,
 ): Option {
-  return new Option('--engine <name>', what).choices(choices).default('compiled');
+  return new Option('--engine <name>', what).choices(choices).default(DEFAULT_ENGINE);
 }
 
 /** What `--data` means where a model is measured. */

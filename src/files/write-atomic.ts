@@ -10,6 +10,11 @@ import {
   outputTarget,
   type ReplacedFile,
 } from './output-target';
+import {
+  releaseTemporaryFile,
+  removeStaleTemporaryFiles,
+  temporaryFileBeside,
+} from './temporary-files';
 import { temporaryFileFailure, writeFailure } from './write-failure';
 import { ThroughStream, writeThroughSync } from './write-through';
 
@@ -55,7 +60,8 @@ export async function writeOutputFile(file: string, data: string | Uint8Array): 
 
 /** Write a replaced target: a temporary file beside it, then {@link renameIntoPlace}. */
 function replaceFile(target: ReplacedFile, data: string | Uint8Array): void {
-  const tmp = `${target.path}.${process.pid}.${Date.now()}.tmp`;
+  removeStaleTemporaryFiles(target.path);
+  const tmp = temporaryFileBeside(target.path);
   let created = false;
   try {
     if (target.createFolders) fs.mkdirSync(path.dirname(target.path), { recursive: true });
@@ -77,6 +83,8 @@ function replaceFile(target: ReplacedFile, data: string | Uint8Array): void {
   } catch (e) {
     if (created) removeQuietly(tmp);
     throw writeFailure(e, target.name);
+  } finally {
+    releaseTemporaryFile(tmp);
   }
 }
 

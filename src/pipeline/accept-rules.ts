@@ -2,7 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agreement, differences, ruleSetSize } from '../audit/metrics';
 import { lockModel } from '../artifacts/model-lock';
-import { appendChange, changeAuthor } from '../artifacts/changes-log';
+import {
+  appendChange,
+  changeAuthor,
+  type EditImpact,
+  type RuleChanges,
+} from '../artifacts/changes-log';
 import {
   checkModelName,
   loadModel,
@@ -17,18 +22,7 @@ import { NeurulesError } from '../errors';
 import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData } from './open-dataset';
-
-/** Held-out quality of the distilled rules before and after an edit. */
-export interface EditImpact {
-  /** What the records are (the build's held-out test split). */
-  description: string;
-  records: number;
-  /** Records whose class the edit changes. */
-  changed: number;
-  accuracy: { before: number; after: number };
-  fidelity: { before: number; after: number };
-}
+import { loadModelData } from '../artifacts/model-data';
 
 /** What `rules accept` found and did. */
 export interface RulesAcceptance {
@@ -41,7 +35,7 @@ export interface RulesAcceptance {
   edited: boolean;
   /** True when the new hash was recorded (not with `dryRun`). */
   accepted: boolean;
-  changes: { changed: string[]; added: string[]; removed: string[]; reordered: boolean };
+  changes: RuleChanges;
   /** Absent for a model of the old single-folder layout, which keeps no committed copy. */
   impact?: EditImpact;
   /** The generation the accepted rules were committed with (when accepted). */
@@ -56,18 +50,6 @@ export interface AcceptOptions {
   backend?: BackendChoice;
   /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
   afterSaveStep?: SaveOptions['afterStep'];
-}
-
-/** One line of `RULES_DIR/NAME/changes.jsonl`. */
-export interface RulesChangeEntry extends Omit<
-  RulesAcceptance,
-  'edited' | 'accepted' | 'file' | 'generation'
-> {
-  time: string;
-  kind: 'rules accept';
-  by: string;
-  /** The generation the accepted rules were committed with. */
-  generation: string;
 }
 
 /**
@@ -177,7 +159,6 @@ export async function acceptRules(
       },
     );
     appendChange(p.changes, {
-      time: new Date().toISOString(),
       kind: 'rules accept',
       by: changeAuthor(),
       model: loc.name,

@@ -6,7 +6,7 @@ import { outputTarget } from '../files/output-target';
 import { writeOutputFile } from '../files/write-atomic';
 import { renderReport, reportFormat, type ReportFormat } from '../report/render-report';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData, loadTrainingRecords } from './open-dataset';
+import { loadModelData, loadTrainingRecords } from '../artifacts/model-data';
 import { openModel } from './open-model';
 
 /** Options of {@link auditModel}. */

@@ -1,26 +1,11 @@
 import * as path from 'node:path';
 import { loadModel, modelPaths } from '../artifacts/model-store';
 import type { ModelLocation } from '../artifacts/types';
-import { comparePlaces, formatIssue, type Issue } from '../errors';
-import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
+import { comparePlaces } from '../errors';
+import { lintOverrides } from '../overrides/lint-overrides';
+import type { OverridesLint } from '../overrides/lint-report';
 import { safeLoadOverrides } from '../overrides/merge-overrides';
-import { loadModelData } from './open-dataset';
-
-/** What {@link lintModelOverrides} found: the shape `neurules rules lint --json` prints. */
-export interface OverridesLint {
-  /** No validation problem and no conflict: the overrides can be applied. */
-  ok: boolean;
-  /** The overrides folder (`RULES_DIR/NAME/overrides`). */
-  dir: string;
-  /** Overrides read (absent when the files have validation problems). */
-  overrides?: number;
-  /** The records dead overrides were judged on (absent when validation failed). */
-  judgedOn?: { records: number; source: 'split' | 'file'; file: string };
-  /** Validation problems, in file order; when there are any, nothing else is analysed. */
-  problems: Issue[];
-  /** Conflicts (errors), shadowed, dead and redundant overrides (warnings), in file order. */
-  findings: LintFinding[];
-}
+import { loadModelData } from '../artifacts/model-data';
 
 /**
  * Check a model's override files: first every validation problem, in file order; when
@@ -60,29 +45,4 @@ export function lintModelOverrides(
     problems: [],
     findings,
   };
-}
-
-/** Conflicts among the findings (errors). */
-export function lintErrors(lint: OverridesLint): number {
-  return lint.findings.filter((f) => f.severity === 'error').length;
-}
-
-/**
- * The lines `neurules rules lint` prints: each problem or finding as
- * `FILE:LINE:COLUMN CODE message` (a finding's example record below it), then, when the
- * files were valid, a summary line.
- */
-export function formatLint(lint: OverridesLint): string[] {
-  if (lint.problems.length > 0) return lint.problems.map(formatIssue);
-  const lines: string[] = [];
-  for (const f of lint.findings) {
-    lines.push(formatIssue(f));
-    if (f.example) lines.push(`  example: ${JSON.stringify(f.example)}`);
-  }
-  const errors = lintErrors(lint);
-  const on = lint.judgedOn!;
-  lines.push(
-    `rules lint: ${lint.overrides} overrides in ${lint.dir}; ${errors} error(s), ${lint.findings.length - errors} warning(s); judged on ${on.records} records (${on.source === 'split' ? 'training split' : on.file})`,
-  );
-  return lines;
 }

@@ -1,7 +1,7 @@
 import type { ModelLocation } from '../artifacts/types';
 import { overrideImpact, type OverrideImpact } from '../audit/override-impact';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData } from './open-dataset';
+import { loadModelData } from '../artifacts/model-data';
 import { openModel } from './open-model';
 
 /** What each override of a model does, and on which records it was measured. */

@@ -9,6 +9,7 @@ import type { Tree } from '../distill/types';
 import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
 import { RuleEngine } from '../engine/rule-engine';
 import { NeurulesError } from '../errors';
+import { DEFAULT_ENGINE, type RecordEngineName } from '../predict/engines';
 import type { RuleSet } from '../rules/types';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
@@ -45,7 +46,7 @@ export async function openModel(
   options: {
     teacher?: boolean;
     backend?: BackendChoice;
-    engine?: 'compiled' | 'json-rules-engine';
+    engine?: RecordEngineName;
   } = {},
 ): Promise<OpenModel> {
   const { ruleSet: distilled, ...files } = loadModel(loc);
@@ -64,7 +65,7 @@ export async function openModel(
       { file: files.rulesFile, field: 'classes' },
     );
   }
-  const compiled = (options.engine ?? 'compiled') === 'compiled';
+  const compiled = (options.engine ?? DEFAULT_ENGINE) === 'compiled';
   // With the compiled evaluator, json-rules-engine is loaded only if `engine` is used
   // (explanations): a compiled predict starts without it. The compiled rule set refuses
   // every rule set json-rules-engine refuses, so nothing goes unchecked meanwhile.

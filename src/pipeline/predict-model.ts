@@ -1,9 +1,7 @@
 import type { ModelLocation } from '../artifacts/types';
-import type { EngineName } from './engine-names';
+import { DEFAULT_ENGINE, type EngineName } from '../predict/engines';
 import { openModel } from './open-model';
-import { predictFile, type PredictFileOptions, type PredictSummary } from './predict-file';
-
-export type { EngineName };
+import { predictFile, type PredictFileOptions, type PredictSummary } from '../predict/predict-file';
 
 /**
  * Open a model's rule set (no network) and decide every record of a file with it, as
@@ -22,7 +20,7 @@ export async function predictModel(
     onNote?: (note: string) => void;
   },
 ): Promise<PredictSummary & { ruleSetHash: string; engine: EngineName }> {
-  const engine = options.engine ?? 'compiled';
+  const engine = options.engine ?? DEFAULT_ENGINE;
   const model = await openModel(loc, {
     engine: engine === 'json-rules-engine' ? 'json-rules-engine' : 'compiled',
   });
@@ -31,7 +29,7 @@ export async function predictModel(
   const summary =
     engine === 'duckdb'
       ? await (
-          await import('./predict-duckdb')
+          await import('../predict/predict-duckdb')
         ).predictFileDuckDb({
           ...common,
           ruleSet: model.ruleSet,

@@ -9,6 +9,7 @@ import { explainDecision, type Tracer } from '../engine/explain-decision';
 import type { Decision } from '../engine/rule-engine';
 import { type Issue, isNeurulesError, NeurulesError } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
+import { DEFAULT_ENGINE, type RecordEngineName } from '../predict/engines';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { useJsonBodies } from './parse-json-body';
 import { fastifyClientCode, type HttpCode, PROBLEM, sendProblem } from './problem';
@@ -22,7 +23,7 @@ export interface AppOptions {
   /** @defaultValue 'rules' */
   rulesDir?: string;
   /** Evaluator for decisions. @defaultValue 'compiled' */
-  engine?: 'compiled' | 'json-rules-engine';
+  engine?: RecordEngineName;
   /** Load the network too, so explanations carry its probabilities. @defaultValue true */
   network?: boolean;
   /** TensorFlow.js backend for the network. @defaultValue 'auto' */
@@ -97,7 +98,7 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
     rulesDir: options.rulesDir ?? 'rules',
     name: options.model,
   };
-  const engineName = options.engine ?? 'compiled';
+  const engineName = options.engine ?? DEFAULT_ENGINE;
   const maxBatch = options.maxBatch ?? 10_000;
   const redact = options.decisionLog?.redact ?? [];
   const load = async (): Promise<Serving> => {

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
-import type { Studio, StudioFile } from '../pipeline/studio';
+import type { Studio, StudioFile } from '../studio/session';
 import { useJsonBodies } from './parse-json-body';
 import { fastifyClientCode, type HttpCode, PROBLEM } from './problem';
 
@@ -189,7 +189,7 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
     });
     return studio.save(files, body.reason);
   });
-  app.get('/api/history', async () => ({ entries: studio.history() }));
+  app.get('/api/history', async () => studio.history());
   return app;
 }
 

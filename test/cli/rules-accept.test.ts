@@ -5,8 +5,9 @@ import { lockModel } from '../../src/artifacts/model-lock';
 import { loadModel, modelPaths, saveModel } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { EXIT, reportError } from '../../src/cli/main';
-import { acceptRules, type RulesChangeEntry } from '../../src/pipeline/accept-rules';
-import { openStudio } from '../../src/pipeline/studio';
+import type { RulesAcceptEntry } from '../../src/artifacts/changes-log';
+import { acceptRules } from '../../src/pipeline/accept-rules';
+import { openStudio } from '../../src/studio/session';
 import type { RuleSet } from '../../src/rules/types';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { germanCreditArtifacts } from '../helpers/model-artifacts';
@@ -219,7 +220,7 @@ describe('neurules rules accept', () => {
       .readFileSync(modelPaths(loc).changes, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as RulesChangeEntry);
+      .map((l) => JSON.parse(l) as RulesAcceptEntry);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({
       from: result.from,

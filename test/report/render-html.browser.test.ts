@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { renderHtml } from '../../src/report/render-html';
 import type { AuditReport } from '../../src/audit/types';
-import { loadModelData } from '../../src/pipeline/open-dataset';
+import { loadModelData } from '../../src/artifacts/model-data';
 import { openModel } from '../../src/pipeline/open-model';
 import { writeDecisionLog } from '../helpers/decision-log';
 import { runCli } from '../helpers/run-cli';

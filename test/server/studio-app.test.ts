@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
-import { openStudio, type Studio } from '../../src/pipeline/studio';
+import { openStudio, type Studio } from '../../src/studio/session';
 import { createStudioApp, studioCookieName } from '../../src/server/studio-app';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
@@ -409,6 +409,7 @@ describe('the studio: saving', () => {
     const history = (
       await app.inject({ method: 'GET', url: '/api/history', headers: auth })
     ).json();
-    expect(history.entries).toEqual(entries);
+    expect(history).toEqual({ entries, unreadable: [] });
+    expect(entries[0].v).toBe(1);
   });
 });

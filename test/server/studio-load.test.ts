@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { loadOverrides } from '../../src/overrides/merge-overrides';
-import { openStudio, type Studio } from '../../src/pipeline/studio';
+import { openStudio, type Studio } from '../../src/studio/session';
 import { createStudioApp } from '../../src/server/studio-app';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { manyOverrides } from '../helpers/many-overrides';

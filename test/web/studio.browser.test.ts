@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
-import { openStudio, type Studio } from '../../src/pipeline/studio';
+import { openStudio, type Studio } from '../../src/studio/session';
 import { createStudioApp, studioAssets, studioCookieName } from '../../src/server/studio-app';
 import { executablePath, launchChromium, missing, OUTPUT } from '../helpers/chromium';
 import { copyGermanCredit } from '../helpers/german-credit';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { constants } from 'node:os';
 import { formatIssue, NeurulesError } from '../../errors';
-import { ENGINE_NAMES, type EngineName } from '../../pipeline/engine-names';
+import { ENGINE_NAMES, type EngineName } from '../../predict/engines';
 import {
   type CliIO,
   engineOption,

@@ -30,8 +30,8 @@ export function registerRules(program: Command, io: CliIO): void {
       )
       .option('--json', 'print { ok, problems, findings, ... } as JSON (same exit codes)'),
   ).action(async (o) => {
-    const { formatLint, lintErrors, lintModelOverrides } =
-      await import('../../pipeline/lint-model-overrides');
+    const { lintModelOverrides } = await import('../../pipeline/lint-model-overrides');
+    const { formatLint, lintErrors } = await import('../../overrides/lint-report');
     const lint = lintModelOverrides(locationOf(o), given('data', o.data as string | undefined));
     if (o.json) io.stdout.write(JSON.stringify(lint, null, 2) + '\n');
     else for (const line of formatLint(lint)) io.stdout.write(`${line}\n`);

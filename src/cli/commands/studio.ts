@@ -20,7 +20,7 @@ export function registerStudio(program: Command, io: CliIO): void {
       )
       .addOption(backendOption()),
   ).action(async (o) => {
-    const { openStudio } = await import('../../pipeline/studio');
+    const { openStudio } = await import('../../studio/session');
     const { createStudioApp } = await import('../../server/studio-app');
     const studio = await openStudio(
       { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model },

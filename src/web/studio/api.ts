@@ -176,8 +176,9 @@ export interface RecordsPage {
   records: { index: number; line?: number; record: StudioRecord; label: string }[];
 }
 
-/** `GET /api/history`: lines of changes.jsonl (a save's fields; other kinds have others). */
+/** `GET /api/history`: entries of changes.jsonl (a save's fields; other kinds have others). */
 export interface HistoryEntry {
+  v: number;
   time: string;
   kind: string;
   reason?: unknown;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { DataRecord, Schema } from '../../src/data/types';
 import { isNeurulesError } from '../../src/errors';
-import { predictFile } from '../../src/pipeline/predict-file';
+import { predictFile } from '../../src/predict/predict-file';
 
 const schema: Schema = {
   format: 'neurules.schema',

@@ -1,5 +1,5 @@
 import { isNeurulesError } from '../../src/errors';
-import { openDuckDb } from '../../src/pipeline/duckdb-connection';
+import { openDuckDb } from '../../src/predict/duckdb/connection';
 
 // @duckdb/node-api is an optional dependency: where it did not install, the DuckDB engine
 // (and Parquet output) is a coded error naming the package, not a stack trace.

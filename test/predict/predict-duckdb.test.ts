@@ -7,8 +7,8 @@ import { compileRuleSet } from '../../src/engine/compile-rules';
 import { isNeurulesError } from '../../src/errors';
 import { quoteString } from '../../src/exports/to-sql';
 import { parseNumber, NUMBER_PATTERN_SQL } from '../../src/data/parse-value';
-import { predictFileDuckDb } from '../../src/pipeline/predict-duckdb';
-import { predictFile, type PredictSummary } from '../../src/pipeline/predict-file';
+import { predictFileDuckDb } from '../../src/predict/predict-duckdb';
+import { predictFile, type PredictSummary } from '../../src/predict/predict-file';
 import { type BundledModel, useBundledModels } from '../exports/bundled-models';
 
 // `predict --engine duckdb` must write exactly what `--engine compiled` writes, and

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { processAlive } from '../artifacts/model-lock';
 import {
   isStandardOutput,
   type OutputTarget,
@@ -13,6 +10,11 @@ import {
   streamName,
 } from '../files/output-target';
 import { placeOutputFile, writeFailure } from '../files/write-atomic';
+import {
+  removeStaleTemporaryFiles,
+  scratchFile,
+  temporaryFileBeside,
+} from '../files/temporary-files';
 import { temporaryFileFailure } from '../files/write-failure';
 import { flushed, ThroughStream } from '../files/write-through';
 import { quoteIdentifier, quoteString } from '../exports/sql-quote';
@@ -297,8 +299,8 @@ export class DecisionOutput {
    */
   private temporaryPath(): string {
     const target = this.target;
-    if (target?.kind !== 'replace') return scratchFile();
-    const file = temporaryFile(target.path, process.pid);
+    if (target?.kind !== 'replace') return scratchFile('output', '.tmp');
+    const file = temporaryFileBeside(target.path);
     try {
       fs.rmSync(file, { force: true });
     } catch (e) {
@@ -335,22 +337,6 @@ function isOutputTarget(output: OutputTarget | NodeJS.WritableStream): output is
 }
 
 /**
- * A fresh file name in the temporary folder, `neurules-output-PID-RANDOM.tmp`, for an
- * output that cannot be made beside its target (a FIFO, a device, a stream); the files of
- * dead processes with such names are removed first.
- */
-function scratchFile(): string {
-  removeFilesOfDeadProcesses(
-    os.tmpdir(),
-    (name) => /^neurules-output-(\d+)-[0-9a-f]+\.tmp(?:\.parquet)?$/.exec(name)?.[1],
-  );
-  return path.join(
-    os.tmpdir(),
-    `neurules-output-${process.pid}-${randomBytes(6).toString('hex')}.tmp`,
-  );
-}
-
-/**
  * Convert JSON lines of decisions to a Parquet file: `line` BIGINT, `class` and `ruleId`
  * VARCHAR, `probabilities` a STRUCT with a DOUBLE per class.
  */
@@ -359,7 +345,7 @@ async function jsonLinesToParquet(
   parquet: string,
   classes: readonly string[],
 ): Promise<void> {
-  const { openDuckDb } = await import('./duckdb-connection');
+  const { openDuckDb } = await import('./duckdb/connection');
   const connection = await openDuckDb({});
   try {
     const struct = classes.map((c) => `${quoteIdentifier(c)} DOUBLE`).join(', ');
@@ -369,55 +355,5 @@ async function jsonLinesToParquet(
     );
   } finally {
     connection.closeSync();
-  }
-}
-
-/** The temporary file a process with `pid` writes `target` to before renaming it. */
-function temporaryFile(target: string, pid: number): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
-}
-
-/**
- * Remove the temporary files of `target` (see {@link temporaryFile}) whose process is no
- * longer alive: a run killed outright (SIGKILL, a power cut) leaves its file behind.
- */
-function removeStaleTemporaryFiles(target: string): void {
-  const prefix = `.${path.basename(target)}.`;
-  removeFilesOfDeadProcesses(path.dirname(target), (name) => {
-    const tail = name.endsWith('.tmp.parquet') ? '.tmp.parquet' : '.tmp';
-    return name.startsWith(prefix) && name.endsWith(tail)
-      ? name.slice(prefix.length, -tail.length)
-      : undefined;
-  });
-}
-
-/**
- * Remove the files of `dir` that name a process (`pidOf` gives the PID's text from a file
- * name, or undefined for other files) that is no longer alive. A file of a live process
- * is left alone, and so is one whose process cannot be asked (`EPERM`: alive, another
- * user's). A PID reused since is taken for alive: the file then stays until a later run,
- * never is a live run's removed.
- */
-export function removeFilesOfDeadProcesses(
-  dir: string,
-  pidOf: (name: string) => string | undefined,
-): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return; // no such directory yet: creating the output reports it
-  }
-  for (const name of names) {
-    const pidText = pidOf(name);
-    if (pidText === undefined || !/^[1-9]\d{0,9}$/.test(pidText)) continue;
-    const pid = Number(pidText);
-    // No process has a PID past 2^31 - 1 (process.kill refuses one): not a file of ours.
-    if (pid > 0x7fffffff || pid === process.pid || processAlive(pid)) continue;
-    try {
-      fs.rmSync(path.join(dir, name), { force: true });
-    } catch {
-      // Not ours to insist on: the run goes on and writes its own temporary file.
-    }
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from '../artifacts/model-store';
-import type { ModelLocation } from '../artifacts/types';
+import { loadModel } from './model-store';
+import type { ModelLocation } from './types';
 import { listLevels } from '../data/coerce-record';
 import { parseTable, parseTestTable } from '../data/read-csv';
 import { readInputFile } from '../data/read-input-file';

@@ -4,8 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isNeurulesError } from '../errors';
-import { type CheckContext, OverridesChecker } from './studio-check';
-import type { CheckJob, CheckReply } from './studio-check-thread';
+import { type CheckContext, OverridesChecker } from './check';
+import type { CheckJob, CheckReply } from './check-thread';
 
 const checker = new OverridesChecker(workerData as CheckContext);
 

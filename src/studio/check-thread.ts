@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { DataRecord } from '../data/types';
 import type { Explanation } from '../engine/explain-decision';
 import { type ErrorCode, type Issue, NeurulesError } from '../errors';
-import type { CheckContext, SavedFile, StudioCheck, StudioFile } from './studio-check';
+import type { CheckContext, SavedFile, StudioCheck, StudioFile } from './check';
 
 /**
  * What a job asks the check thread: a check, or an explanation, of files against the saved
@@ -219,9 +219,9 @@ function errorOf(e: Extract<CheckReply, { ok: false }>['error']): Error {
  * TypeScript's own transpiler, as ts-node's transpile-only mode does.
  */
 function startWorker(context: CheckContext): Worker {
-  const compiled = path.join(__dirname, 'studio-check-worker.js');
+  const compiled = path.join(__dirname, 'check-worker.js');
   if (fs.existsSync(compiled)) return new Worker(compiled, { workerData: context });
-  const source = path.join(__dirname, 'studio-check-worker.ts');
+  const source = path.join(__dirname, 'check-worker.ts');
   const typescript = require.resolve('typescript');
   const loader = `
     const fs = require('node:fs');

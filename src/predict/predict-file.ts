@@ -105,7 +105,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
   if (format === 'parquet') {
     throw new NeurulesError(
       'UNSUPPORTED_FORMAT',
-      `${options.input} is a Parquet file: --engine duckdb reads Parquet, this engine reads .csv and .jsonl`,
+      `${options.input} is a Parquet file: the duckdb engine reads Parquet; this engine reads .csv and .jsonl`,
       { file: options.input, field: 'engine' },
     );
   }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { NeurulesError } from '../errors';
+import { NeurulesError } from '../../errors';
 
 /** Options of {@link openDuckDb}. */
 export interface DuckDbOptions {

@@ -14,7 +14,7 @@ import { describeBox } from '../regions/describe-region';
 import { intersectRegions } from '../regions/region';
 import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import type { RuleSet } from '../rules/types';
-import { formatLint, type OverridesLint } from './lint-model-overrides';
+import { formatLint, type OverridesLint } from '../overrides/lint-report';
 
 /** An override file as the studio edits it: a plain name inside the overrides folder. */
 export interface StudioFile {

@@ -1,9 +1,14 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { loadModel, modelPaths, type LoadedModel } from '../artifacts/model-store';
 import { lockModel } from '../artifacts/model-lock';
-import { appendChange, changeAuthor } from '../artifacts/changes-log';
+import {
+  appendChange,
+  changeAuthor,
+  type ChangesRead,
+  type OverridesSaveEntry,
+  readChanges,
+} from '../artifacts/changes-log';
 import type { ModelLocation } from '../artifacts/types';
 import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
@@ -18,7 +23,7 @@ import { renderTreeSvg } from '../report/svg-tree';
 import { describeRule } from '../rules/describe-rule';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
-import { loadModelData, type ModelData } from './open-dataset';
+import { loadModelData, type ModelData } from '../artifacts/model-data';
 import {
   folderAfter,
   overrideTexts,
@@ -26,32 +31,10 @@ import {
   sha256,
   type StudioCheck,
   type StudioFile,
-} from './studio-check';
-import { StudioCheckThread } from './studio-check-thread';
+} from './check';
+import { StudioCheckThread } from './check-thread';
 
-export type {
-  SavedFile,
-  StudioCheck,
-  StudioFile,
-  StudioImpact,
-  StudioProblem,
-} from './studio-check';
-
-/** One line of `RULES_DIR/NAME/changes.jsonl` written by a studio save. */
-export interface OverridesChangeEntry {
-  time: string;
-  kind: 'overrides';
-  by: string;
-  reason: string;
-  files: string[];
-  /** Content hash of the merged rule set before and after the save. */
-  before: string;
-  after: string;
-  /** Held-out decisions the save changes. */
-  changed: number;
-  /** Unified diff of every file saved. */
-  diff: string;
-}
+export type { SavedFile, StudioCheck, StudioFile, StudioImpact, StudioProblem } from './check';
 
 /** Options of {@link openStudio}. */
 export interface StudioOptions {
@@ -302,7 +285,7 @@ export class Studio {
   async save(
     files: readonly (StudioFile & { baseHash: string | null })[],
     reason: string,
-  ): Promise<{ saved: string[]; entry: OverridesChangeEntry }> {
+  ): Promise<{ saved: string[]; entry: OverridesSaveEntry }> {
     if (!reason.trim() || /[\r\n]/.test(reason)) {
       throw new NeurulesError(
         'INVALID_ARGUMENT',
@@ -319,7 +302,7 @@ export class Studio {
   private async saveNow(
     files: readonly (StudioFile & { baseHash: string | null })[],
     reason: string,
-  ): Promise<{ saved: string[]; entry: OverridesChangeEntry }> {
+  ): Promise<{ saved: string[]; entry: OverridesSaveEntry }> {
     const p = modelPaths(this.loc);
     const lock = lockModel(p.dir, 'studio save');
     try {
@@ -346,8 +329,7 @@ export class Studio {
         diff += createTwoFilesPatch(name, name, onDisk.get(f.name)?.text ?? '', f.text, '', '');
         writeFileAtomic(name, f.text);
       }
-      const entry: OverridesChangeEntry = {
-        time: new Date().toISOString(),
+      const entry = appendChange(p.changes, {
         kind: 'overrides',
         by: changeAuthor(),
         reason,
@@ -357,8 +339,7 @@ export class Studio {
         after: checked.ruleSet.edited!,
         changed: checked.impact?.changedRecords.length ?? 0,
         diff,
-      };
-      appendChange(p.changes, entry);
+      }) as OverridesSaveEntry;
       return { saved: entry.files, entry };
     } finally {
       lock.release();
@@ -376,20 +357,12 @@ export class Studio {
     );
   }
 
-  /** Every line of `changes.jsonl` (rules accepted and overrides saved), oldest first. */
-  history(): unknown[] {
-    const file = modelPaths(this.loc).changes;
-    if (!fs.existsSync(file)) return [];
-    return readRegularFile(file, { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.trim())
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as unknown];
-        } catch {
-          return [];
-        }
-      });
+  /**
+   * Every entry of `changes.jsonl` (rules accepted and overrides saved), oldest first, and
+   * the lines that are not entries, by number.
+   */
+  history(): ChangesRead {
+    return readChanges(modelPaths(this.loc).changes);
   }
 }
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModelLocation, ModelManifest } from '../../src/artifacts/types';
 import { buildModel, type BuildResult } from '../../src/pipeline/build-model';
-import { loadModelData, loadTrainingRecords } from '../../src/pipeline/open-dataset';
+import { loadModelData, loadTrainingRecords } from '../../src/artifacts/model-data';
 import { catchError } from '../data/catch-error';
 import { loadModel } from '../../src/artifacts/model-store';
 import { GERMAN_CREDIT } from '../helpers/german-credit';

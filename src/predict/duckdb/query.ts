@@ -1,0 +1,82 @@
+import { NUMBER_PATTERN_SQL } from '../../data/parse-value';
+import type { Feature, Schema } from '../../data/types';
+import { missingSql, quoteString, type RuleCondition } from '../../exports/to-sql';
+import type { RowSource } from './source';
+
+/** The rule index of a row DuckDB hands back to be read and decided here. */
+export const HANDED_BACK = 65535;
+
+/**
+ * The query: `neurules_r`, the index of the deciding rule in hit order (or
+ * {@link HANDED_BACK}), `neurules_y`, the label's class index (NULL: none), then each
+ * column's text, NULL for rows DuckDB decided itself.
+ */
+export function decisionQuery(
+  source: RowSource,
+  schema: Schema,
+  conditions: (value: (f: Feature) => string) => RuleCondition[],
+): string {
+  const column = new Map(source.names.map((n, i) => [n, i]));
+  // Each feature's value and whether this row's value is one DuckDB can vouch for, from
+  // its text as it is: neurules trims white space, so a value with any around it is handed
+  // back (trimming here would cost more than the rare rows that need it). Numbers:
+  // neurules' own pattern of plain decimal notation, which DuckDB's cast then reads as
+  // JavaScript does (both round correctly).
+  const helpers: string[] = [];
+  const ok: string[] = [];
+  // OK when the value was read, else when it is missing (CASE: the rare rows alone take
+  // the second test).
+  const okWhen = (v: string, t: string, read = 'true'): string =>
+    `(CASE WHEN ${v} IS NOT NULL THEN ${read} ELSE ${missingSql(t)} END)`;
+  for (const f of schema.features) {
+    const i = column.get(f.name)!;
+    const t = source.text(i);
+    const v = `neurules_v${i}`;
+    const typed = source.number(i);
+    if (f.type === 'numeric' && typed) {
+      helpers.push(`CASE WHEN isfinite(${typed}) THEN ${typed} END AS ${v}`);
+      ok.push(`(${v} IS NOT NULL OR neurules_c${i} IS NULL)`);
+    } else if (f.type === 'numeric') {
+      helpers.push(
+        `CASE WHEN regexp_full_match(${t}, ${quoteString(NUMBER_PATTERN_SQL)}) THEN TRY_CAST(${t} AS DOUBLE) END AS ${v}`,
+      );
+      // 1e999 matches the pattern and casts to infinity: handed back (neurules refuses it).
+      ok.push(okWhen(v, t, `isfinite(${v})`));
+    } else {
+      // The level's index in the schema (a hash lookup, then integer comparisons).
+      helpers.push(
+        `enum_code(TRY_CAST(${t} AS ENUM(${f.levels.map(quoteString).join(', ')}))) AS ${v}`,
+      );
+      ok.push(okWhen(v, t));
+    }
+  }
+  // The label: a class named exactly, or missing; any other text is handed back (a number
+  // naming a class, an unknown label), where classIndex reads it.
+  const target = column.get(schema.target);
+  let label = 'CAST(NULL AS UTINYINT)';
+  if (target !== undefined) {
+    const t = source.text(target);
+    const classes = schema.classes.map((c, k) => `WHEN ${quoteString(c)} THEN ${k}`).join(' ');
+    helpers.push(`CASE ${t} ${classes} END AS neurules_y`);
+    ok.push(okWhen('neurules_y', t));
+    label = 'neurules_y';
+  }
+  // A row with no feature value read is handed back: it may be an empty row (`,,,`), which
+  // the reader skips.
+  ok.push(
+    `(${schema.features.map((f) => `neurules_v${column.get(f.name)} IS NOT NULL`).join(' OR ')})`,
+  );
+  const rules = conditions((f) => `neurules_v${column.get(f.name)}`);
+  const ruleCase = `CASE ${rules.map(({ condition }, k) => `WHEN ${condition} THEN ${k}`).join(' ')} ELSE ${HANDED_BACK} END`;
+  const handedBack = `NOT (${ok.join(' AND ')})`;
+  // The texts of a handed-back row, as one list (one CASE, not one per column).
+  const texts = `CASE WHEN neurules_back THEN [${source.names.map((_, i) => source.text(i)).join(', ')}] END AS neurules_t`;
+  return [
+    `SELECT CAST(CASE WHEN neurules_back THEN ${HANDED_BACK} ELSE ${ruleCase} END AS USMALLINT) AS neurules_r,`,
+    `  CAST(${label} AS UTINYINT) AS neurules_y,`,
+    `  ${texts}`,
+    `FROM (SELECT *, ${handedBack} AS neurules_back FROM (`,
+    `  SELECT *, ${helpers.join(',\n    ')}`,
+    `  FROM ${source.from}))`,
+  ].join('\n');
+}
