@@ -411,6 +411,18 @@ export interface Issue extends ErrorPlace {
   message: string;
 }
 
+/**
+ * The body of every HTTP error answer (`application/problem+json`), from the service and
+ * the studio alike: the code, its message, and for input that failed several checks each
+ * issue; an answer may add fields of its own (`field`, `status`, ...).
+ */
+export interface ProblemBody {
+  error: ErrorCode;
+  message: string;
+  issues?: Issue[];
+  [extension: string]: unknown;
+}
+
 /** The base error of neurules: a code, a place and a message. */
 export class NeurulesError extends Error {
   readonly code: ErrorCode;
