@@ -1,5 +1,5 @@
 // Only the encoder and types: opening a model checks this before (and without) loading
-// TensorFlow.js, so nothing here may import it (test/teacher/check-encoding.test.ts checks).
+// TensorFlow.js, so nothing here may import it (test/teacher/check-encoding.integration.test.ts checks).
 import type { Schema } from '../data/types';
 import type { Issue } from '../errors';
 import { specFromSchema, type EncoderSpec, type FeatureEncoding } from './encode';

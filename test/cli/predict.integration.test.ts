@@ -8,7 +8,7 @@ import { copyGermanCredit } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 
 // The signal tests run the built CLI (`dist/`, made by `npm run build` or `npm install`'s
-// prepare script) as a real process, as test/cli/serve.test.ts does.
+// prepare script) as a real process, as test/cli/serve.integration.test.ts does.
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'neurules.js');
 const germanCredit = fs.readFileSync(path.join(root, 'data', 'german-credit.csv'), 'utf8');

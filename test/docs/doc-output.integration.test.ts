@@ -1,8 +1,8 @@
 /**
  * What the docs show a command print is what it prints. A code block marked with
  *
- *   <!-- tested: test/docs/doc-output.test.ts -->
- *   <!-- tested: test/docs/doc-output.test.ts with FIXTURE in DIR -->  (FIXTURE copied into DIR first)
+ *   <!-- tested: test/docs/doc-output.integration.test.ts -->
+ *   <!-- tested: test/docs/doc-output.integration.test.ts with FIXTURE in DIR -->  (FIXTURE copied into DIR first)
  *
  * holds `$ neurules ...` lines, each followed by what it prints (standard output and
  * standard error, as a terminal shows them), and optionally `$ echo $?` and the exit code
@@ -31,7 +31,7 @@ import {
   type FencedBlock,
 } from './markdown';
 
-const THIS = 'test/docs/doc-output.test.ts';
+const THIS = 'test/docs/doc-output.integration.test.ts';
 const TESTED = /^tested: (\S+)(?: with (\S+) in (\S+))?$/;
 const blocks = docPages().flatMap((file) => fencedBlocks(file));
 const tested = blocks.filter((b) => TESTED.exec(b.marker ?? '')?.[1] === THIS);
