@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { NeurulesError } from '../errors';
+import { shareWithParent } from './share-with-parent';
 
 // A quick look at the text first, as secure-json-parse does: only a body that names
 // `__proto__` or `constructor` as a key (possibly with \u escapes) is scanned after parsing.
@@ -75,17 +76,19 @@ function findPrototypeKey(root: object): { key: string; path: string } | null {
 }
 
 /**
- * Make `app` take JSON bodies only, parsed by {@link parseJsonBody}: any other body type
- * is refused (415) rather than guessed at, and a prototype key is PROTOTYPE_KEY.
+ * The plugin that makes an app take JSON bodies only, parsed by {@link parseJsonBody}: any
+ * other body type is refused (415) rather than guessed at, and a prototype key is
+ * PROTOTYPE_KEY. Not encapsulated ({@link shareWithParent}), so it holds for every route.
  */
-export function useJsonBodies(app: FastifyInstance): void {
+export async function jsonBodiesPlugin(app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, parsed) => {
     try {
-      done(null, parseJsonBody(body as string));
+      parsed(null, parseJsonBody(body as string));
     } catch (e) {
-      done(e as Error, undefined);
+      parsed(e as Error, undefined);
     }
   });
 }
+shareWithParent(jsonBodiesPlugin, 'neurules-json-bodies');

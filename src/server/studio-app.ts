@@ -2,10 +2,10 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
+import { NeurulesError } from '../errors';
 import type { Studio, StudioFile } from '../studio/session';
-import { useJsonBodies } from './parse-json-body';
-import { fastifyClientCode, type HttpCode, PROBLEM } from './problem';
+import { jsonBodiesPlugin } from './parse-json-body';
+import { problemClientErrors, problemsPlugin, sendProblem } from './problems';
 
 /** Options of {@link createStudioApp}. */
 export interface StudioAppOptions {
@@ -47,22 +47,26 @@ export function studioAssets(): string {
  * token in that address wins over any cookie and resets it (401 UNAUTHORIZED otherwise,
  * a malformed cookie included). A Host that is not this machine's (DNS rebinding) or an
  * Origin of another site is 403 FORBIDDEN.
- * Every error is `application/problem+json` with a code of the catalogue; a bad request
- * never stops the studio.
+ * Every error is `application/problem+json` with a code of the catalogue, the same body as
+ * the service's ({@link problemsPlugin}); a bad request never stops the studio.
  */
 export function createStudioApp(studio: Studio, options: StudioAppOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    clientErrorHandler: problemClientErrors(),
+  });
   const hosts = new Set([...LOCAL, ...(options.hosts ?? [])].map((h) => h.toLowerCase()));
   const assets = options.assets ?? studioAssets();
   const token = Buffer.from(options.token);
   const cookieName = studioCookieName(options.token);
 
-  useJsonBodies(app);
+  void app.register(problemsPlugin);
+  void app.register(jsonBodiesPlugin);
 
   app.addHook('onRequest', async (req, reply) => {
     const host = hostName(req.headers.host);
     if (host === undefined || !hosts.has(host)) {
-      return problem(
+      return sendProblem(
         reply,
         'FORBIDDEN',
         `expected a Host of this machine, found '${req.headers.host ?? ''}'`,
@@ -70,7 +74,7 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !sameOrigin(origin, req.headers.host!)) {
-      return problem(
+      return sendProblem(
         reply,
         'FORBIDDEN',
         `expected a request from this page, found Origin '${origin}'`,
@@ -89,7 +93,11 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
         ? sameToken(Buffer.from(given), token)
         : cookies(req.headers.cookie, cookieName).some((c) => sameToken(Buffer.from(c), token));
     if (!granted) {
-      return problem(reply, 'UNAUTHORIZED', 'expected the studio access token printed at start-up');
+      return sendProblem(
+        reply,
+        'UNAUTHORIZED',
+        'expected the studio access token printed at start-up',
+      );
     }
     if (fromUrl !== undefined) {
       void reply.header(
@@ -99,35 +107,11 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    // A check dropped because its client went away: there is no one left to answer.
-    if (error.name === 'AbortError' && reply.raw.destroyed) return reply;
-    if (isNeurulesError(error)) {
-      const status = (ERROR_CATALOGUE[error.code] as { status?: number }).status ?? 400;
-      return reply.status(status).type(PROBLEM).send({
-        error: error.code,
-        code: error.code,
-        message: error.message,
-        detail: error.message,
-        status,
-        issues: error.issues,
-      });
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return problem(reply, fastifyClientCode(error), error.message, error.statusCode);
-    }
-    app.log.error(error);
-    return problem(reply, 'INTERNAL', 'internal error');
-  });
-  app.setNotFoundHandler((req, reply) =>
-    problem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
-  );
-
   const asset =
     (name: string, type: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
       const file = path.join(assets, name);
       if (!fs.existsSync(file)) {
-        return problem(
+        return sendProblem(
           reply,
           'NOT_FOUND',
           `the studio page is not built (${file}): run npm run build`,
@@ -200,14 +184,6 @@ function clientGone(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) controller.abort();
   });
   return controller.signal;
-}
-
-function problem(reply: FastifyReply, code: HttpCode, message: string, status?: number) {
-  const s = status ?? ERROR_CATALOGUE[code].status;
-  return reply
-    .status(s)
-    .type(PROBLEM)
-    .send({ error: code, code, message, detail: message, status: s });
 }
 
 function objectOf(value: unknown, field = 'body'): Record<string, unknown> {

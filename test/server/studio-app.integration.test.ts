@@ -60,7 +60,7 @@ describe('the studio: access', () => {
       const r = await app.inject({ method: 'GET', url: '/api/model', headers });
       expect(r.statusCode).toBe(401);
       expect(r.headers['content-type']).toContain('application/problem+json');
-      expect(r.json().code).toBe('UNAUTHORIZED');
+      expect(r.json().error).toBe('UNAUTHORIZED');
     }
   });
 
@@ -70,13 +70,13 @@ describe('the studio: access', () => {
       url: '/api/model',
       headers: { ...auth, host: 'evil.example:8090' },
     });
-    expect([host.statusCode, host.json().code]).toEqual([403, 'FORBIDDEN']);
+    expect([host.statusCode, host.json().error]).toEqual([403, 'FORBIDDEN']);
     const origin = await app.inject({
       method: 'GET',
       url: '/api/model',
       headers: { ...auth, origin: 'http://evil.example' },
     });
-    expect([origin.statusCode, origin.json().code]).toEqual([403, 'FORBIDDEN']);
+    expect([origin.statusCode, origin.json().error]).toEqual([403, 'FORBIDDEN']);
     const same = await app.inject({
       method: 'GET',
       url: '/api/model',
@@ -171,7 +171,7 @@ describe('the studio: access', () => {
       url: '/api/model',
       headers: { host: HOST, cookie },
     });
-    expect([r.statusCode, r.json().code]).toEqual([401, 'UNAUTHORIZED']);
+    expect([r.statusCode, r.json().error]).toEqual([401, 'UNAUTHORIZED']);
   });
 
   it('any Cookie header without the token is 401; with it, among any other cookies, 200', async () => {
@@ -204,7 +204,7 @@ describe('the studio: access', () => {
           url: '/api/model',
           headers: { host: HOST, cookie },
         });
-        expect([r.statusCode, r.json().code]).toEqual([401, 'UNAUTHORIZED']);
+        expect([r.statusCode, r.json().error]).toEqual([401, 'UNAUTHORIZED']);
         const ok = await app.inject({
           method: 'GET',
           url: '/api/records?limit=1',
@@ -300,14 +300,14 @@ describe('the studio: the model and live checks', () => {
     expect(r.records.map((x: { index: number }) => x.index)).toEqual([298, 299]);
     expect(['good', 'bad']).toContain(r.records[0].label);
     const bad = await app.inject({ method: 'GET', url: '/api/records?offset=-1', headers: auth });
-    expect([bad.statusCode, bad.json().code]).toEqual([400, 'INVALID_ARGUMENT']);
+    expect([bad.statusCode, bad.json().error]).toEqual([400, 'INVALID_ARGUMENT']);
   });
 
   it.each([['../x.yaml'], ['a/b.yaml'], ['x.txt'], ['.hidden.yaml']])(
     'refuses the file name %j (400 INVALID_FILE_NAME)',
     async (name) => {
       const r = await post('/api/check', { files: [file('', name)] });
-      expect([r.statusCode, r.json().code]).toEqual([400, 'INVALID_FILE_NAME']);
+      expect([r.statusCode, r.json().error]).toEqual([400, 'INVALID_FILE_NAME']);
     },
   );
 
@@ -319,9 +319,9 @@ describe('the studio: the model and live checks', () => {
       headers: { ...auth, 'content-type': 'application/json' },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().code).toBe('INVALID_JSON');
+    expect(bad.json().error).toBe('INVALID_JSON');
     const missing = await post('/api/check', { files: 'x' });
-    expect([missing.statusCode, missing.json().code]).toEqual([400, 'INVALID_ARGUMENT']);
+    expect([missing.statusCode, missing.json().error]).toEqual([400, 'INVALID_ARGUMENT']);
     expect((await app.inject({ method: 'GET', url: '/api/model', headers: auth })).statusCode).toBe(
       200,
     );
@@ -338,20 +338,20 @@ describe('the studio: saving', () => {
       files: [{ ...file(misspelt), baseHash }],
       reason: 'try',
     });
-    expect([blocked.statusCode, blocked.json().code]).toEqual([422, 'SAVE_BLOCKED']);
+    expect([blocked.statusCode, blocked.json().error]).toEqual([422, 'SAVE_BLOCKED']);
     expect(blocked.json().issues[0].code).toBe('UNKNOWN_FEATURE');
     const conflict = `${policy}\n- id: teens-good\n  when:\n    age: { '<': 18 }\n  then: { class: good }\n  priority: 100\n`;
     const conflicting = await post('/api/save', {
       files: [{ ...file(conflict), baseHash }],
       reason: 'try',
     });
-    expect([conflicting.statusCode, conflicting.json().code]).toEqual([422, 'SAVE_BLOCKED']);
+    expect([conflicting.statusCode, conflicting.json().error]).toEqual([422, 'SAVE_BLOCKED']);
     expect(conflicting.json().issues[0].code).toBe('OVERRIDE_CONFLICT');
     const noReason = await post('/api/save', {
       files: [{ ...file(policy), baseHash }],
       reason: ' ',
     });
-    expect([noReason.statusCode, noReason.json().code]).toEqual([400, 'INVALID_ARGUMENT']);
+    expect([noReason.statusCode, noReason.json().error]).toEqual([400, 'INVALID_ARGUMENT']);
     expect(
       fs.readFileSync(path.join(modelPaths(loc).overrides, 'credit-policy.yaml'), 'utf8'),
     ).toBe(policy);
@@ -366,7 +366,7 @@ describe('the studio: saving', () => {
         files: [{ ...file(policy.replace("'<': 18", "'<': 19")), baseHash }],
         reason: 'raise the age',
       });
-      expect([r.statusCode, r.json().code]).toEqual([409, 'FILE_CHANGED']);
+      expect([r.statusCode, r.json().error]).toEqual([409, 'FILE_CHANGED']);
       expect(fs.readFileSync(onDisk, 'utf8')).toBe(policy + '\n# edited elsewhere\n');
     } finally {
       fs.writeFileSync(onDisk, policy);

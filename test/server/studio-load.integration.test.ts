@@ -133,7 +133,7 @@ it('two concurrent saves that each add a file with the same override id: one is 
     });
   const [one, two] = await Promise.all([add('a.yaml', 20), add('b.yaml', 21)]);
   expect([one.statusCode, two.statusCode]).toEqual([200, 422]);
-  expect(two.json().code).toBe('SAVE_BLOCKED');
+  expect(two.json().error).toBe('SAVE_BLOCKED');
   expect(two.json().issues.map((i: { code: string }) => i.code)).toEqual(['DUPLICATE_ID']);
   expect(fs.readdirSync(modelPaths(loc).overrides).sort()).toEqual([
     'a.yaml',

@@ -1,0 +1,146 @@
+import { DecisionLog, redactIssues } from '../../audit/decision-log';
+import type { DataRecord } from '../../data/types';
+import type { Tracer } from '../../engine/explain-decision';
+import type { Decision } from '../../engine/rule-engine';
+import { type Issue, isNeurulesError, NeurulesError } from '../../errors';
+import { openModel, type OpenModel } from '../../pipeline/open-model';
+import { DEFAULT_ENGINE, type RecordEngineName } from '../../predict/engines';
+import type { BackendChoice } from '../../teacher/backend-choice';
+
+/** Options of {@link ServingModel.open}: which model, how it decides, where it logs. */
+export interface ServingModelOptions {
+  /** Model name. */
+  model: string;
+  /** @defaultValue 'models' */
+  modelsDir?: string;
+  /** @defaultValue 'rules' */
+  rulesDir?: string;
+  /** Evaluator for decisions. @defaultValue 'compiled' */
+  engine?: RecordEngineName;
+  /** Load the network too, so explanations carry its probabilities. @defaultValue true */
+  network?: boolean;
+  /** TensorFlow.js backend for the network. @defaultValue 'auto' */
+  backend?: BackendChoice;
+  /**
+   * Decision log: a JSON-lines file (a regular file, or none yet: anything else is
+   * NOT_A_REGULAR_FILE), the features whose values are written as "[redacted]" (a name
+   * that is not a feature of the model is UNKNOWN_FEATURE, here and on every reload), and
+   * `onError`, called once when the log cannot be written or reopened (decisions are then
+   * refused with 503 `DECISION_LOG_FAILED` and `/healthz` answers 503 until the app is
+   * made again).
+   */
+  decisionLog?: { file: string; redact?: string[]; onError?: (error: NeurulesError) => void };
+}
+
+/** The rule set a request is served with: captured once per request. */
+export interface Serving {
+  model: OpenModel;
+  decider: Tracer & { decide(record: DataRecord): Decision | Promise<Decision> };
+  loadedAt: string;
+}
+
+/** What a reload did: the new rule set's hash, or why the files were refused. */
+export type ReloadResult = { ok: true; ruleSet: string } | { ok: false; issues: Issue[] };
+
+/** What a client is told when the log has failed; the reason (a file name, ENOSPC) is for the operator, via onError. */
+export const LOG_FAILED =
+  'the decision log cannot be written, so no decision is answered until the service is restarted';
+
+/**
+ * The state the service's plugins share: the model serving now (swapped whole by a
+ * reload, so a request that captured {@link ServingModel.current} finishes on it) and the
+ * decision log. The plugins are given it as an option; nothing else holds it.
+ */
+export class ServingModel {
+  private constructor(
+    /** Model name. */
+    readonly name: string,
+    /** The evaluator's name, as `GET /v1/model` reports it. */
+    readonly engine: RecordEngineName,
+    private readonly load: () => Promise<Serving>,
+    private serving: Serving,
+    /** The decision log, when there is one. */
+    readonly log: DecisionLog | undefined,
+  ) {}
+
+  /**
+   * Open the model's files and the decision log. A model whose schema lacks a feature to
+   * redact is refused (UNKNOWN_FEATURE), as is a log file that cannot be opened; nothing is
+   * left loaded then.
+   */
+  static async open(options: ServingModelOptions): Promise<ServingModel> {
+    const loc = {
+      modelsDir: options.modelsDir ?? 'models',
+      rulesDir: options.rulesDir ?? 'rules',
+      name: options.model,
+    };
+    const engine = options.engine ?? DEFAULT_ENGINE;
+    const redact = options.decisionLog?.redact ?? [];
+    const load = async (): Promise<Serving> => {
+      const model = await openModel(loc, {
+        teacher: options.network ?? true,
+        backend: options.backend ?? 'auto',
+        engine,
+      });
+      // A schema that lost a feature to redact (renamed, say) would log it in clear: such a
+      // model is refused, at start and on reload.
+      const issues = redactIssues(redact, model.schema);
+      if (issues.length > 0) {
+        model.teacher?.dispose();
+        throw NeurulesError.fromIssues(issues);
+      }
+      const decider = model.compiled ?? model.engine;
+      return { model, decider, loadedAt: new Date().toISOString() };
+    };
+    const serving = await load();
+    let log: DecisionLog | undefined;
+    try {
+      log = options.decisionLog
+        ? new DecisionLog(options.decisionLog.file, redact, {
+            schema: serving.model.schema,
+            ...(options.decisionLog.onError && { onError: options.decisionLog.onError }),
+          })
+        : undefined;
+    } catch (e) {
+      serving.model.teacher?.dispose();
+      throw e;
+    }
+    return new ServingModel(loc.name, engine, load, serving, log);
+  }
+
+  /** The rule set serving now: a request reads it once and keeps it to its answer. */
+  get current(): Serving {
+    return this.serving;
+  }
+
+  /** Whether the decision log has failed: decisions are refused from then on. */
+  get logFailed(): boolean {
+    return this.log?.failure !== undefined;
+  }
+
+  /** Load the model's files again; a bad rule set is refused and the old one keeps serving. */
+  async reload(): Promise<ReloadResult> {
+    try {
+      const next = await this.load();
+      const old = this.serving;
+      this.serving = next;
+      // The old network is freed once requests that captured it are done with it.
+      setTimeout(() => old.model.teacher?.dispose(), 30_000).unref();
+      return { ok: true, ruleSet: next.model.ruleSetHash };
+    } catch (e) {
+      if (isNeurulesError(e)) return { ok: false, issues: e.issues };
+      return { ok: false, issues: [{ code: 'INVALID_ARTIFACT', message: (e as Error).message }] };
+    }
+  }
+
+  /** Open the decision log again by its name (log rotation); resolves at once without one. */
+  reopenLog(): Promise<void> {
+    return this.log?.reopen() ?? Promise.resolve();
+  }
+
+  /** Write the log's last lines and close it, and free the network. */
+  async close(): Promise<void> {
+    await this.log?.close();
+    this.serving.model.teacher?.dispose();
+  }
+}
