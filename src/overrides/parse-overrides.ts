@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAM
 import { coerceRecord } from '../data/coerce-record';
 import type { DataRecord, Feature, Schema } from '../data/types';
 import { didYouMean, type ErrorCode, type Issue } from '../errors';
+import { NUMERIC_ONLY, OVERRIDE_OPERATORS as OPERATORS } from './override-operators';
 
 /** One expert override, as written in YAML and checked against a model's schema. */
 export interface Override {
@@ -41,45 +42,6 @@ export interface ParsedOverrides {
 export const OVERRIDE_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 100 } as const;
 
 const RULE_KEYS = ['id', 'description', 'when', 'then', 'priority', 'reason', 'owner', 'examples'];
-/** Operator names and their readable aliases → json-rules-engine operators. */
-const OPERATORS: Record<string, string> = {
-  equal: 'equal',
-  '=': 'equal',
-  notEqual: 'notEqual',
-  '!=': 'notEqual',
-  lessThan: 'lessThan',
-  '<': 'lessThan',
-  lessThanInclusive: 'lessThanInclusive',
-  '<=': 'lessThanInclusive',
-  greaterThan: 'greaterThan',
-  '>': 'greaterThan',
-  greaterThanInclusive: 'greaterThanInclusive',
-  '>=': 'greaterThanInclusive',
-  in: 'in',
-  notIn: 'notIn',
-  'not in': 'notIn',
-  between: 'between',
-};
-const NUMERIC_ONLY = new Set([
-  'lessThan',
-  'lessThanInclusive',
-  'greaterThan',
-  'greaterThanInclusive',
-  'between',
-]);
-
-/**
- * The operators an override may write for each type of feature (names and their aliases),
- * for editors' completion: every one for a numeric feature; a categorical feature has no
- * order, so no comparison or `between`.
- */
-export function overrideOperators(): { numeric: string[]; categorical: string[] } {
-  const names = Object.keys(OPERATORS);
-  return {
-    numeric: names,
-    categorical: names.filter((n) => !NUMERIC_ONLY.has(OPERATORS[n]!)),
-  };
-}
 
 /**
  * Parse one override file and check it against a model's schema, collecting every

@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { DataRecord } from '../data/types';
 import type { Explanation } from '../engine/explain-decision';
 import { type ErrorCode, type Issue, NeurulesError } from '../errors';
-import type { CheckContext, SavedFile, StudioCheck, StudioFile } from './check';
+import type { CheckContext } from './check';
+import type { SavedFile, StudioCheck, StudioFile } from './contract';
 
 /**
  * What a job asks the check thread: a check, or an explanation, of files against the saved

@@ -5,7 +5,7 @@ import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { DataRecord, Schema } from '../data/types';
 import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
 import { explainDecision, formatExplanation, type Explanation } from '../engine/explain-decision';
-import { runExamples, type ExampleResult } from '../engine/run-examples';
+import { runExamples } from '../engine/run-examples';
 import { comparePlaces, type Issue, NeurulesError } from '../errors';
 import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
 import { checkOverrideTexts, mergeOverrides } from '../overrides/merge-overrides';
@@ -15,69 +15,15 @@ import { intersectRegions } from '../regions/region';
 import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import type { RuleSet } from '../rules/types';
 import { formatLint, type OverridesLint } from '../overrides/lint-report';
-
-/** An override file as the studio edits it: a plain name inside the overrides folder. */
-export interface StudioFile {
-  name: string;
-  text: string;
-}
-
-/** An override file on disk, with the hash of its content (null: not on disk yet). */
-export interface SavedFile extends StudioFile {
-  hash: string | null;
-}
-
-/** A problem or lint finding, placed in one of the checked files. */
-export interface StudioProblem {
-  code: string;
-  message: string;
-  /** The file's name, as in the request (or as on disk, for a file the request left out). */
-  file: string | null;
-  line: number | null;
-  column: number | null;
-  severity: 'error' | 'warning';
-}
-
-/** What the edited overrides do, checked live. */
-export interface StudioCheck {
-  /** No validation problem and no conflict: the files can be saved. */
-  ok: boolean;
-  /**
-   * The files checked: those of the request, and every other override file on disk, since a
-   * save leaves those in the folder and the model is opened with all of them.
-   */
-  files: string[];
-  problems: StudioProblem[];
-  findings: StudioProblem[];
-  /** Exactly what `neurules rules lint` prints for the folder as it would be saved. */
-  lintLines: string[];
-  examples: (ExampleResult & { file: string })[];
-  /** On the held-out records; null when the files have validation problems. */
-  impact: StudioImpact | null;
-  /** The regions of the record space whose class the edit changes (saved → edited). */
-  regions: { from: string; to: string; conditions: string }[];
-  /** Content hash of the edited merged rule set, and of the saved one. */
-  ruleSet: { saved: string; edited: string | null };
-}
-
-/** The impact panel: the numbers `neurules rules impact` prints, and the changed records. */
-export interface StudioImpact {
-  records: number;
-  description: string;
-  /** Decisions the edited overrides change against the distilled rules alone. */
-  changed: number;
-  before: { accuracy: number; fidelity: number };
-  after: { accuracy: number; fidelity: number };
-  overrides: {
-    id: string;
-    fires: number;
-    changed: number;
-    deltaAccuracy: number;
-    deltaFidelity: number;
-  }[];
-  /** Held-out records whose class the edit changes against the saved overrides. */
-  changedRecords: { index: number; from: string; to: string }[];
-}
+import type {
+  SavedFile,
+  StudioCheck,
+  StudioFile,
+  StudioImpact,
+  StudioProblem,
+  StudioRegion,
+} from './contract';
+import { OVERRIDE_FILE_NAME } from './override-file-name';
 
 /**
  * Everything a check needs, as plain data: it is copied once to the thread that checks, so
@@ -104,9 +50,6 @@ interface SavedState {
   decisions?: string[];
 }
 
-/** `NAME.yaml` or `NAME.yml`, a plain file name. */
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
-
 /** The SHA-256 of a text, in hex: the hash a saved file is known by. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -120,7 +63,7 @@ export function overrideTexts(
 ): { file: string; text: string }[] {
   const seen = new Set<string>();
   for (const f of files) {
-    if (!FILE_NAME.test(f.name) || seen.has(f.name)) {
+    if (!OVERRIDE_FILE_NAME.test(f.name) || seen.has(f.name)) {
       throw new NeurulesError(
         'INVALID_FILE_NAME',
         seen.has(f.name)
@@ -372,10 +315,7 @@ export class OverridesChecker {
   }
 
   /** Exact regions whose class differs between two rule sets, as readable conditions. */
-  private regions(
-    saved: RuleSet,
-    edited: RuleSet,
-  ): { from: string; to: string; conditions: string }[] {
+  private regions(saved: RuleSet, edited: RuleSet): StudioRegion[] {
     const schema = this.ctx.schema;
     // A rule that decides the same records for the same class in both sets changes nothing
     // there, and (the decided regions of a set being disjoint) meets no other rule of the
@@ -388,7 +328,7 @@ export class OverridesChecker {
     const unmoved = new Set(after.map(same).filter((k) => kept.has(k)));
     const a = before.filter((r) => !unmoved.has(same(r)));
     const b = after.filter((r) => !unmoved.has(same(r)));
-    const out: { from: string; to: string; conditions: string }[] = [];
+    const out: StudioRegion[] = [];
     for (const x of a) {
       for (const y of b) {
         const from = x.rule.event.params.class;

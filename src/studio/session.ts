@@ -5,7 +5,7 @@ import { lockModel } from '../artifacts/model-lock';
 import {
   appendChange,
   changeAuthor,
-  type ChangesRead,
+  type ChangeEntry,
   type OverridesSaveEntry,
   readChanges,
 } from '../artifacts/changes-log';
@@ -17,24 +17,29 @@ import { type Issue, NeurulesError } from '../errors';
 import { listFolderFiles, readRegularFile } from '../files/read-safe';
 import { writeFileAtomic } from '../files/write-atomic';
 import { checkOverrideTexts, hitOrder, mergeOverrides } from '../overrides/merge-overrides';
-import { OVERRIDE_LIMITS, overrideOperators } from '../overrides/parse-overrides';
+import { overrideOperators } from '../overrides/override-operators';
+import { OVERRIDE_LIMITS } from '../overrides/parse-overrides';
 import { treeView } from '../audit/tree-view';
 import { renderTreeSvg } from '../report/svg-tree';
 import { describeRule } from '../rules/describe-rule';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
 import { loadModelData, type ModelData } from '../artifacts/model-data';
-import {
-  folderAfter,
-  overrideTexts,
-  type SavedFile,
-  sha256,
-  type StudioCheck,
-  type StudioFile,
-} from './check';
+import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
+import type {
+  FileToSave,
+  SavedFile,
+  StudioCheck,
+  StudioExplained,
+  StudioFile,
+  StudioHistory,
+  StudioModel,
+  StudioRecords,
+  StudioSaved,
+} from './contract';
 
-export type { SavedFile, StudioCheck, StudioFile, StudioImpact, StudioProblem } from './check';
+export type { SavedFile, StudioCheck, StudioFile, StudioImpact, StudioProblem } from './contract';
 
 /** Options of {@link openStudio}. */
 export interface StudioOptions {
@@ -74,7 +79,7 @@ export class Studio {
   /** One save at a time in this process (the model's lock keeps other processes out). */
   private saving: Promise<unknown> = Promise.resolve();
   /** The page's view of the saved files, by their names and hashes. */
-  private described: { key: string; value: ReturnType<Studio['describeAgain']> } | undefined;
+  private described: { key: string; value: StudioModel } | undefined;
 
   constructor(
     readonly loc: ModelLocation,
@@ -131,7 +136,7 @@ export class Studio {
   }
 
   /** The model as the page shows it: schema, distilled rules as sentences, saved overrides. */
-  describe(): ReturnType<Studio['describeAgain']> {
+  describe(): StudioModel {
     const files = this.savedFiles();
     // Parsing a thousand overrides takes a while: only when the files changed.
     const key = files.map((f) => `${f.name}\0${f.hash ?? ''}`).join('\0');
@@ -139,30 +144,7 @@ export class Studio {
     return this.described.value;
   }
 
-  private describeAgain(files: SavedFile[]): {
-    model: string;
-    classes: string[];
-    schema: LoadedModel['schema'];
-    distilled: {
-      id: string;
-      sentence: string;
-      class: string;
-      support: number;
-      confidence: number | null;
-    }[];
-    overrides: {
-      id: string;
-      file: string;
-      line: number;
-      sentence: string;
-      class: string;
-      priority: number;
-    }[];
-    files: SavedFile[];
-    data: { description: string; rows: number };
-    treeSvg: string;
-    operators: { numeric: string[]; categorical: string[] };
-  } {
+  private describeAgain(files: SavedFile[]): StudioModel {
     const loaded = checkOverrideTexts(overrideTexts(this.dir, files), this.model.schema);
     const overrides = loaded.ok ? hitOrder(loaded.value) : [];
     const merged = loaded.ok
@@ -222,7 +204,7 @@ export class Studio {
     files: readonly StudioFile[],
     source: { record: Record<string, unknown> } | { index: number },
     options: { signal?: AbortSignal } = {},
-  ): Promise<{ record: DataRecord; explanation: Explanation; text: string[] }> {
+  ): Promise<StudioExplained<Explanation>> {
     overrideTexts(this.dir, files);
     let record: DataRecord;
     let probabilities: Float32Array;
@@ -256,13 +238,7 @@ export class Studio {
   }
 
   /** Held-out records, a page at a time. */
-  records(
-    offset: number,
-    limit: number,
-  ): {
-    total: number;
-    records: { index: number; record: DataRecord; label: string }[];
-  } {
+  records(offset: number, limit: number): StudioRecords {
     const { records, labels } = this.data.test;
     const end = Math.min(records.length, offset + limit);
     const out = [];
@@ -283,9 +259,9 @@ export class Studio {
    * atomically; then one line goes to `changes.jsonl`.
    */
   async save(
-    files: readonly (StudioFile & { baseHash: string | null })[],
+    files: readonly FileToSave[],
     reason: string,
-  ): Promise<{ saved: string[]; entry: OverridesSaveEntry }> {
+  ): Promise<StudioSaved<OverridesSaveEntry>> {
     if (!reason.trim() || /[\r\n]/.test(reason)) {
       throw new NeurulesError(
         'INVALID_ARGUMENT',
@@ -300,9 +276,9 @@ export class Studio {
   }
 
   private async saveNow(
-    files: readonly (StudioFile & { baseHash: string | null })[],
+    files: readonly FileToSave[],
     reason: string,
-  ): Promise<{ saved: string[]; entry: OverridesSaveEntry }> {
+  ): Promise<StudioSaved<OverridesSaveEntry>> {
     const p = modelPaths(this.loc);
     const lock = lockModel(p.dir, 'studio save');
     try {
@@ -361,7 +337,7 @@ export class Studio {
    * Every entry of `changes.jsonl` (rules accepted and overrides saved), oldest first, and
    * the lines that are not entries, by number.
    */
-  history(): ChangesRead {
+  history(): StudioHistory<ChangeEntry> {
     return readChanges(modelPaths(this.loc).changes);
   }
 }

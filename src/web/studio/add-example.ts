@@ -4,8 +4,8 @@
  * docs/overrides.md shows (`- id:` at the start of a line, keys indented by two); anything
  * else is left for the expert to edit by hand.
  */
-import type { StudioRecord } from './api';
-import { yamlScalar } from './editor';
+import type { DataRecord } from '../../data/types';
+import { yamlScalar } from './override-yaml';
 
 /** The ids of the overrides in a file, in order (`- id: NAME` lines). */
 export function overrideIds(text: string): string[] {
@@ -16,7 +16,7 @@ export function overrideIds(text: string): string[] {
 export function addExample(
   text: string,
   id: string,
-  record: StudioRecord,
+  record: DataRecord,
   expect: string,
 ): { ok: true; text: string } | { ok: false; message: string } {
   const lines = text.split('\n');

@@ -19,14 +19,16 @@ import {
   WidgetType,
 } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
-import type { CheckResult, ModelInfo, Operators, Problem } from './api';
+import type { Feature } from '../../data/types';
+import type { StudioCheck, StudioOperators, StudioProblem } from '../../studio/contract';
 import { isolator } from './bidi';
+import { yamlScalar } from './override-yaml';
 
 /** What completion offers, taken from the model. */
 export interface Vocabulary {
-  features: ModelInfo['schema']['features'];
-  classes: string[];
-  operators: Operators;
+  features: readonly Feature[];
+  classes: readonly string[];
+  operators: StudioOperators;
 }
 
 /** An example's result, shown after its line. */
@@ -86,7 +88,7 @@ export function placeProblem(
   return from < l.to ? { from, to: l.to } : { from: l.from, to: l.to };
 }
 
-function diagnosticsFor(doc: Text, problems: readonly Problem[]): Diagnostic[] {
+function diagnosticsFor(doc: Text, problems: readonly StudioProblem[]): Diagnostic[] {
   return problems.map((p) => {
     const { from, to } = placeProblem(doc, p.line ?? 1, p.column ?? 1);
     const message = `${p.code} ${p.message}`;
@@ -104,13 +106,6 @@ function diagnosticsFor(doc: Text, problems: readonly Problem[]): Diagnostic[] {
       },
     };
   });
-}
-
-/** A level or operator as YAML text: quoted unless it is a plain word. */
-export function yamlScalar(value: string): string {
-  return /^[A-Za-z_][\w.-]*$/.test(value) && !/^(?:y|n|yes|no|on|off|true|false|null)$/i.test(value)
-    ? value
-    : `'${value.replace(/'/g, "''")}'`;
 }
 
 const KEYS: Completion[] = [
@@ -136,9 +131,7 @@ function completeFrom(vocabulary: Vocabulary) {
     label: f.name,
     type: 'property',
     detail:
-      f.type === 'numeric'
-        ? `numeric${f.min !== undefined && f.max !== undefined ? ` ${f.min}–${f.max}` : ''}`
-        : `categorical, ${f.levels?.length ?? 0} levels`,
+      f.type === 'numeric' ? `numeric ${f.min}–${f.max}` : `categorical, ${f.levels.length} levels`,
   }));
   const classes: Completion[] = vocabulary.classes.map((c) => ({
     label: yamlScalar(c),
@@ -159,11 +152,15 @@ function completeFrom(vocabulary: Vocabulary) {
     const value =
       /([\w.-]+):\s*\{\s*(?:[^{}]*,\s*)?['"]?[^'":{}]+['"]?:\s*\[?(?:[^\]]*,\s*)?$/.exec(before);
     if (value) {
-      const levels = featureByName.get(value[1]!)?.levels;
-      if (!levels) return null;
+      const feature = featureByName.get(value[1]!);
+      if (feature?.type !== 'categorical') return null;
       return {
         from,
-        options: levels.map((l) => ({ label: yamlScalar(l), type: 'enum', detail: 'level' })),
+        options: feature.levels.map((l) => ({
+          label: yamlScalar(l),
+          type: 'enum',
+          detail: 'level',
+        })),
       };
     }
     // `feature: { ` → the operators for that feature's type.
@@ -312,7 +309,7 @@ export class FilesEditor {
   }
 
   /** Underlines the checks' problems and marks each example pass or fail, in every file. */
-  showCheck(result: CheckResult): void {
+  showCheck(result: StudioCheck): void {
     this.sync();
     const all = [...result.problems, ...result.findings];
     for (const [name, state] of this.states) {

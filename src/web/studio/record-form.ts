@@ -1,49 +1,40 @@
 /** "Try a record": a form with one field per feature of the schema. */
-import type { FeatureInfo, StudioRecord } from './api';
+import type { DataRecord, Feature } from '../../data/types';
 import { isolatedText } from './bidi';
 import { h } from './dom';
 
 /** The record form: read it, set it, and hear about edits. */
 export interface RecordForm {
   /** The record, or null while a number field is empty or not a number. */
-  read(): StudioRecord | null;
-  write(record: StudioRecord): void;
+  read(): DataRecord | null;
+  write(record: DataRecord): void;
 }
 
 /** Builds the form into `root`; `onInput` runs after every edit. */
 export function mountRecordForm(
   root: HTMLElement,
-  features: readonly FeatureInfo[],
+  features: readonly Feature[],
   onInput: () => void,
 ): RecordForm {
   const controls = new Map<string, HTMLInputElement | HTMLSelectElement>();
   const fields = features.map((f) => {
     let control: HTMLInputElement | HTMLSelectElement;
     if (f.type === 'categorical') {
-      control = h(
-        'select',
-        {},
-        ...(f.levels ?? []).map((l) => h('option', { value: l }, isolatedText(l))),
-      );
+      control = h('select', {}, ...f.levels.map((l) => h('option', { value: l }, isolatedText(l))));
     } else {
-      control = h('input', { type: 'number', step: 'any', required: true });
-      if (f.min !== undefined) control.setAttribute('min', String(f.min));
-      if (f.max !== undefined) control.setAttribute('max', String(f.max));
+      control = h('input', { type: 'number', step: 'any', required: true, min: f.min, max: f.max });
     }
     control.name = f.name;
     control.addEventListener('input', onInput);
     control.addEventListener('change', onInput);
     controls.set(f.name, control);
-    const hint =
-      f.type === 'numeric' && f.min !== undefined && f.max !== undefined
-        ? h('small', { class: 'hint' }, `${f.min} – ${f.max}`)
-        : null;
+    const hint = f.type === 'numeric' ? h('small', { class: 'hint' }, `${f.min} – ${f.max}`) : null;
     return h('label', { class: 'field' }, h('span', {}, f.name), control, hint);
   });
   root.replaceChildren(...fields);
   return {
     read() {
-      const record: StudioRecord = {};
+      const record: DataRecord = {};
       for (const f of features) {
         const value = controls.get(f.name)!.value;
         if (f.type === 'numeric') {

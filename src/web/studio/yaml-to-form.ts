@@ -5,7 +5,8 @@
  * priority and reason. What the form cannot show (`all`/`any`/`not` nesting, anchors and
  * aliases, comments inside the override, keys it does not know) is reported, so the expert
  * edits that override in YAML. Keys the form does not show (description, owner, examples)
- * are kept as their own text, in their place.
+ * are kept as their own text, in their place. The reverse is `override-yaml.ts`. No DOM:
+ * tested in node (test/web/).
  */
 import {
   isAlias,
@@ -185,13 +186,4 @@ export function locateOverride(text: string, at: { pos: number } | { id: string 
     return { kind: 'override', found: readOverride(text, item, from, to) };
   }
   return { kind: 'none' };
-}
-
-/** The override whose item holds `at` (an offset) or has this id; null when none does. */
-export function findOverride(
-  text: string,
-  at: { pos: number } | { id: string },
-): FoundOverride | null {
-  const located = locateOverride(text, at);
-  return located.kind === 'override' ? located.found : null;
 }

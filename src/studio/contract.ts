@@ -1,0 +1,214 @@
+/**
+ * The rule studio's HTTP contract: what each route of `src/server/studio-app.ts` takes and
+ * answers, as JSON. Types only, and only types of the base (`errors.ts`, `data/types.ts`),
+ * so both sides import it with `import type`: the session (`session.ts`, `check.ts`)
+ * declares its results with these types, and the page (`src/web/studio/`) reads the
+ * answers with them, type-checked in the browser's own configuration (no Node types).
+ *
+ * Where an answer carries a stage's own value (the engine's explanation, a line of
+ * `changes.jsonl`), the contract declares the part the page reads; the session's value must
+ * be assignable to it, so `tsc` fails when the stage renames or drops a field the page uses.
+ * Error answers are `ProblemBody` (`src/errors.ts`).
+ */
+import type { DataRecord, Schema } from '../data/types';
+
+/** An override file as the studio edits it: a plain name inside the overrides folder. */
+export interface StudioFile {
+  name: string;
+  text: string;
+}
+
+/** An override file on disk, with the hash of its content (null: not on disk yet). */
+export interface SavedFile extends StudioFile {
+  hash: string | null;
+}
+
+/** A file to save, with the hash it was loaded with (null: a new file). */
+export interface FileToSave extends StudioFile {
+  baseHash: string | null;
+}
+
+/** A problem or lint finding, placed in one of the checked files (1-based line and column). */
+export interface StudioProblem {
+  code: string;
+  message: string;
+  /** The file's name, as in the request (or as on disk, for a file the request left out). */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  severity: 'error' | 'warning';
+}
+
+/**
+ * An override's example run against the edited rules (`runExamples`), in its file: the
+ * override it belongs to, the file (its name) and line where it is written, the class it
+ * expects, the class and rule the rules decided, and whether the two classes agree.
+ */
+export type StudioExample = Record<'override' | 'file' | 'expect' | 'class' | 'ruleId', string> & {
+  line: number;
+  pass: boolean;
+};
+
+/** Accuracy and fidelity on the held-out records. */
+export interface Quality {
+  accuracy: number;
+  fidelity: number;
+}
+
+/** The impact panel: the numbers `neurules rules impact` prints, and the changed records. */
+export interface StudioImpact {
+  records: number;
+  description: string;
+  /** Decisions the edited overrides change against the distilled rules alone. */
+  changed: number;
+  before: Quality;
+  after: Quality;
+  overrides: {
+    id: string;
+    fires: number;
+    changed: number;
+    deltaAccuracy: number;
+    deltaFidelity: number;
+  }[];
+  /** Held-out records (by index) whose class the edit changes against the saved overrides. */
+  changedRecords: { index: number; from: string; to: string }[];
+}
+
+/** A region of the record space whose class the edit changes, as readable conditions. */
+export interface StudioRegion {
+  from: string;
+  to: string;
+  conditions: string;
+}
+
+/** `POST /api/check` answers this: what the edited overrides do, checked live. */
+export interface StudioCheck {
+  /** No validation problem and no conflict: the files can be saved. */
+  ok: boolean;
+  /**
+   * The files checked: those of the request, and every other override file on disk, since a
+   * save leaves those in the folder and the model is opened with all of them.
+   */
+  files: string[];
+  problems: StudioProblem[];
+  findings: StudioProblem[];
+  /** Exactly what `neurules rules lint` prints for the folder as it would be saved. */
+  lintLines: string[];
+  examples: StudioExample[];
+  /** On the held-out records; null when the files have validation problems. */
+  impact: StudioImpact | null;
+  /** The regions of the record space whose class the edit changes (saved → edited), up to 100. */
+  regions: StudioRegion[];
+  /** Content hash of the edited merged rule set (null with problems), and of the saved one. */
+  ruleSet: { saved: string; edited: string | null };
+}
+
+/** The operators a condition may write, names and aliases, by feature type. */
+export interface StudioOperators {
+  numeric: string[];
+  categorical: string[];
+}
+
+/** `GET /api/model` answers this: the model as the page shows it. */
+export interface StudioModel {
+  model: string;
+  classes: string[];
+  schema: Schema;
+  /** The distilled rules as sentences, in hit order. */
+  distilled: {
+    id: string;
+    sentence: string;
+    class: string;
+    support: number;
+    confidence: number | null;
+  }[];
+  /** The saved overrides, in hit order (none when the saved files do not load). */
+  overrides: {
+    id: string;
+    file: string;
+    line: number;
+    sentence: string;
+    class: string;
+    priority: number;
+  }[];
+  files: SavedFile[];
+  data: { description: string; rows: number };
+  /** The tree, as the audit report draws it (SVG markup). */
+  treeSvg: string;
+  operators: StudioOperators;
+}
+
+/** `GET /api/records?offset=&limit=` answers this: held-out records, a page at a time. */
+export interface StudioRecords {
+  total: number;
+  records: { index: number; record: DataRecord; label: string }[];
+}
+
+/** A change of one feature that changes the decision (a part of a counterfactual). */
+export interface ChangeOfFeature {
+  feature: string;
+  from: DataRecord[string];
+  to: DataRecord[string];
+}
+
+/** The engine's explanation of a decision (`explainDecision`): the part the page reads. */
+export interface ExplanationView {
+  decision: { class: string; ruleId: string; source: 'distilled' | 'override' };
+  /** The deciding rule, as a sentence. */
+  rule: { id: string; text: string };
+  /** When an override decided: its reason, and what the distilled rules alone decide. */
+  override?: { id: string; reason: string | null; distilled: { ruleId: string; text: string } };
+  network?: { class: string; probabilities: Record<string, number> };
+  counterfactuals?: { changes: ChangeOfFeature[]; class: string; ruleId: string }[];
+}
+
+/** `POST /api/explain` takes the files and a held-out record's index, or a record. */
+export type ExplainRequest = { files: StudioFile[] } & (
+  { index: number } | { record: Record<string, unknown> }
+);
+
+/** `POST /api/explain` answers this: the record, its explanation, what `neurules explain` prints. */
+export interface StudioExplained<E extends ExplanationView = ExplanationView> {
+  record: DataRecord;
+  explanation: E;
+  text: string[];
+}
+
+/** A line of `changes.jsonl` (`readChanges`): what every entry has. */
+interface HistoryEntryBase {
+  v: number;
+  time: string;
+  by: string;
+}
+
+/**
+ * A studio save in `changes.jsonl`, as the page lists it: its reason, the files written, the
+ * merged rule set's hash before and after, and the held-out decisions it changed.
+ */
+export interface SaveEntryView
+  extends HistoryEntryBase, Record<'reason' | 'before' | 'after', string> {
+  kind: 'overrides';
+  files: string[];
+  changed: number;
+}
+
+/** A line of `changes.jsonl` as the page lists it: a studio save, or a `rules accept`. */
+export type HistoryEntry = SaveEntryView | (HistoryEntryBase & { kind: 'rules accept' });
+
+/** `GET /api/history` answers this: every entry, and the lines that are not entries. */
+export interface StudioHistory<E extends HistoryEntry = HistoryEntry> {
+  entries: E[];
+  unreadable: { line: number; reason: string }[];
+}
+
+/** `POST /api/save` takes the changed files and a one-line reason. */
+export interface SaveRequest {
+  files: FileToSave[];
+  reason: string;
+}
+
+/** `POST /api/save` answers this: the files written and the history entry. */
+export interface StudioSaved<E extends HistoryEntry = HistoryEntry> {
+  saved: string[];
+  entry: E;
+}
