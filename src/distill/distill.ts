@@ -1,7 +1,7 @@
 import type { DataRecord, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
 import { classFidelity } from '../fidelity';
-import { createRandom } from '../random';
+import { createRandom, type Random } from '../random';
 import { balancedClassWeights, growTree, weightedMass } from './grow-tree';
 import { growMlCart } from './ml-cart-learner';
 import { argMax } from './predict-tree';
@@ -77,228 +77,421 @@ export function distill(
   teacher: ProbabilityOracle,
   options: DistillOptions = {},
 ): Distillation {
-  const maxRules = options.maxRules ?? 16;
-  const learner = options.learner ?? 'neurules';
-  const simplify = options.simplify ?? true;
-  const refine = options.refine ?? true;
-  const minLeaf = options.minSamplesLeaf ?? 5;
-  const progress = options.onProgress ?? (() => {});
   checkDistillOptions(options);
-  const K = schema.classes.length;
+  const plan = planDistillation(options, train.length);
+  const progress = options.onProgress ?? (() => {});
+  // One generator for every draw, in this order: the validation pool, then each sampling.
   const random = createRandom((options.seed ?? 42) ^ 0x5eed);
-  const trainProbabilities = Float64Array.from(teacher(train));
-  const trainLabels = hardLabels(trainProbabilities, K);
-  const validationLabels = hardLabels(teacher(validation), K);
-  // Class weightings that compete: none, and, when the network's answers are imbalanced,
-  // the balanced weights and their square root (half way).
-  const balanced = balancedClassWeights(trainLabels, K);
-  const weightings: { name: ClassWeighting; weights?: number[] }[] = [{ name: 'none' }];
-  if (learner === 'neurules' && balanced.some((w) => Math.abs(w - 1) > 0.05)) {
-    weightings.push({ name: 'sqrt', weights: balanced.map(Math.sqrt) });
-    weightings.push({ name: 'balanced', weights: balanced });
+  const labels = labelRecords(schema, train, validation, teacher);
+  const pool = poolValidation(schema, validation, labels.validation, teacher, random);
+  const weightings = classWeightings(labels.train, schema.classes.length, plan.learner);
+  const candidates: DistillReport['candidates'] = [];
+  const picks: Pick[] = [];
+  // Each sampling is drawn and learned from before the next is drawn, so the progress
+  // messages follow the work.
+  for (const sampling of plan.strategies) {
+    const sample = sampleRecords(schema, train, labels, teacher, random, {
+      sampling,
+      count: plan.samples,
+      stratified: weightings.length > 1,
+      maxRules: plan.maxRules,
+      minLeaf: plan.minLeaf,
+      progress,
+    });
+    const learned = learnTrees(schema, sample, weightings, pool, validation.length, plan, progress);
+    candidates.push(...learned.candidates);
+    picks.push(...learned.picks);
   }
-  const answered = new Set(trainLabels);
+  const chosen = choosePick(picks);
+  let tree = chosen.tree;
+  if (plan.simplify) {
+    progress('simplifying the rules');
+    tree = simplifyPick(schema, chosen, validation, labels.validation);
+  }
+  return describeDistillation(schema, tree, {
+    train,
+    validation,
+    labels,
+    chosen,
+    candidates,
+    learner: plan.learner,
+  });
+}
 
-  const sampleCount = options.samples ?? Math.min(50_000, Math.max(2_000, 20 * train.length));
+/** The options of {@link distill} with their defaults filled in. */
+interface DistillPlan {
+  maxRules: number;
+  minLeaf: number;
+  learner: Learner;
+  refine: boolean;
+  simplify: boolean;
+  /** Synthetic records each sampling strategy draws. */
+  samples: number;
+  /** The sampling strategies that compete. */
+  strategies: Exclude<Sampling, 'auto'>[];
+}
+
+function planDistillation(options: DistillOptions, trainCount: number): DistillPlan {
+  const learner = options.learner ?? 'neurules';
   const strategies: Exclude<Sampling, 'auto'>[] =
     options.sampling === undefined || options.sampling === 'auto'
       ? ['none', 'perturb', 'nodes']
       : [options.sampling];
-  // ml-cart is quadratic in the samples: it learns from the real records only.
-  const usable = learner === 'ml-cart' ? ['none' as const] : strategies;
+  return {
+    maxRules: options.maxRules ?? 16,
+    minLeaf: options.minSamplesLeaf ?? 5,
+    learner,
+    refine: options.refine ?? true,
+    simplify: options.simplify ?? true,
+    samples: options.samples ?? Math.min(50_000, Math.max(2_000, 20 * trainCount)),
+    // ml-cart is quadratic in the samples: it learns from the real records only.
+    strategies: learner === 'ml-cart' ? ['none'] : strategies,
+  };
+}
 
-  // Candidates are scored on the validation records pooled with network-labelled records
-  // near them: a few hundred real records alone are too noisy a judge.
-  const nearValidation = perturbRecords(schema, validation, random, {
+/** The network's answers on the real records. */
+interface NetworkLabels {
+  /** Soft labels of the training records, row-major (`records × classes`). */
+  trainProbabilities: Float64Array;
+  /** The network's class of each training record. */
+  train: number[];
+  /** The network's class of each validation record. */
+  validation: number[];
+}
+
+/** Step 1 on the real records: the network's soft labels and classes. */
+function labelRecords(
+  schema: Schema,
+  train: DataRecord[],
+  validation: DataRecord[],
+  teacher: ProbabilityOracle,
+): NetworkLabels {
+  const K = schema.classes.length;
+  const trainProbabilities = Float64Array.from(teacher(train));
+  return {
+    trainProbabilities,
+    train: hardLabels(trainProbabilities, K),
+    validation: hardLabels(teacher(validation), K),
+  };
+}
+
+/** Records with the network's class of each: what candidate trees are judged on. */
+interface LabelledRecords {
+  records: DataRecord[];
+  labels: number[];
+}
+
+/**
+ * The validation records pooled with network-labelled records near them: candidates are
+ * scored on these, as a few hundred real records alone are too noisy a judge.
+ */
+function poolValidation(
+  schema: Schema,
+  validation: DataRecord[],
+  validationLabels: number[],
+  teacher: ProbabilityOracle,
+  random: Random,
+): LabelledRecords {
+  const near = perturbRecords(schema, validation, random, {
     count: Math.min(20_000, Math.max(2_000, 20 * validation.length)),
     changeRate: 0.2,
     noise: 0.3,
   });
-  const pooled = validation.concat(nearValidation);
-  const pooledLabels = validationLabels.concat(hardLabels(teacher(nearValidation), K));
-  // The selection score counts every class: the mean of plain and balanced fidelity.
-  const measure = (tree: Tree) => fidelityOf(tree, pooled, pooledLabels);
+  return {
+    records: validation.concat(near),
+    labels: validationLabels.concat(hardLabels(teacher(near), schema.classes.length)),
+  };
+}
 
-  const candidates: DistillReport['candidates'] = [];
-  /** The tree each sampling, class weighting and objective picks, refined. */
-  const picks: {
-    tree: Tree;
-    fidelity: { plain: number; balanced: number };
-    sampling: Exclude<Sampling, 'auto'>;
-    weighting: ClassWeighting;
-    records: DataRecord[];
-    /** The targets as the learner weighed them (class weights applied). */
-    targets: Float64Array;
-  }[] = [];
-  for (const sampling of usable) {
-    let records = train;
-    let targets = trainProbabilities;
-    if (sampling === 'perturb' || sampling === 'nodes') {
-      progress(`sampling ${sampleCount} synthetic records`);
-      // Half close to the data (a few features nudged), half further out; when the
-      // network's answers are imbalanced, a third of them instead near the records of each
-      // of its classes in equal numbers, so its rare classes are sampled as densely.
-      const strata = weightings.length > 1 ? Math.floor(sampleCount / 3) : 0;
-      const half = Math.floor((sampleCount - strata) / 2);
-      const synthetic = perturbRecords(schema, train, random, {
-        count: half,
+/** A class weighting the learner tries, with its weights (none for `none`). */
+interface Weighting {
+  name: ClassWeighting;
+  weights?: number[];
+}
+
+/**
+ * Class weightings that compete: none, and, when the network's answers are imbalanced,
+ * the balanced weights and their square root (half way).
+ */
+function classWeightings(trainLabels: number[], K: number, learner: Learner): Weighting[] {
+  const balanced = balancedClassWeights(trainLabels, K);
+  const weightings: Weighting[] = [{ name: 'none' }];
+  if (learner === 'neurules' && balanced.some((w) => Math.abs(w - 1) > 0.05)) {
+    weightings.push({ name: 'sqrt', weights: balanced.map(Math.sqrt) });
+    weightings.push({ name: 'balanced', weights: balanced });
+  }
+  return weightings;
+}
+
+/** The records one sampling strategy learns from, with the network's soft labels. */
+interface Sample {
+  sampling: Exclude<Sampling, 'auto'>;
+  records: DataRecord[];
+  /** Soft labels of `records`, row-major (`records × classes`). */
+  targets: Float64Array;
+}
+
+/** How {@link sampleRecords} draws. */
+interface SampleSettings {
+  sampling: Exclude<Sampling, 'auto'>;
+  /** Synthetic records to draw near the training records. */
+  count: number;
+  /** Whether a third of them are drawn near each of the network's classes in equal numbers. */
+  stratified: boolean;
+  maxRules: number;
+  minLeaf: number;
+  progress: (message: string) => void;
+}
+
+/**
+ * Step 1 with sampling: the training records and, unless sampling is `none`, synthetic
+ * records near them, all with the network's soft labels.
+ */
+function sampleRecords(
+  schema: Schema,
+  train: DataRecord[],
+  labels: NetworkLabels,
+  teacher: ProbabilityOracle,
+  random: Random,
+  settings: SampleSettings,
+): Sample {
+  const { sampling, count, maxRules, minLeaf, progress } = settings;
+  const K = schema.classes.length;
+  let records = train;
+  let targets = labels.trainProbabilities;
+  if (sampling === 'perturb' || sampling === 'nodes') {
+    progress(`sampling ${count} synthetic records`);
+    // Half close to the data (a few features nudged), half further out; when the
+    // network's answers are imbalanced, a third of them instead near the records of each
+    // of its classes in equal numbers, so its rare classes are sampled as densely.
+    const strata = settings.stratified ? Math.floor(count / 3) : 0;
+    const half = Math.floor((count - strata) / 2);
+    const synthetic = perturbRecords(schema, train, random, {
+      count: half,
+      changeRate: 0.2,
+      noise: 0.3,
+    }).concat(
+      perturbRecords(schema, train, random, {
+        count: count - strata - half,
+        changeRate: 0.5,
+        noise: 1,
+      }),
+      perturbRecords(schema, train, random, {
+        count: strata,
         changeRate: 0.2,
         noise: 0.3,
-      }).concat(
-        perturbRecords(schema, train, random, {
-          count: sampleCount - strata - half,
-          changeRate: 0.5,
-          noise: 1,
-        }),
-        perturbRecords(schema, train, random, {
-          count: strata,
-          changeRate: 0.2,
-          noise: 0.3,
-          strata: trainLabels,
-        }),
-      );
-      records = train.concat(synthetic);
-      targets = new Float64Array(records.length * K);
-      targets.set(trainProbabilities);
-      targets.set(Float64Array.from(teacher(synthetic)), train.length * K);
-    }
-    if (sampling === 'nodes') {
-      // TREPAN's node sampling: a first tree shows which regions hold few records; more
-      // records are drawn inside each of them (perturbations that stay in the region).
-      const first = growTree(
-        {
-          features: schema.features,
-          columns: toColumns(schema.features, records),
-          targets,
-          classes: schema.classes,
-        },
-        { maxLeaves: Math.max(maxRules * 4, 32), minSamplesLeaf: minLeaf },
-      );
-      const extra = sampleThinLeaves(
-        schema,
-        first,
-        records,
-        random,
-        Math.ceil(records.length / (maxRules * 4)),
-      );
-      progress(`sampling ${extra.length} more records inside thin regions`);
-      if (extra.length > 0) {
-        const more = new Float64Array((records.length + extra.length) * K);
-        more.set(targets);
-        more.set(Float64Array.from(teacher(extra)), records.length * K);
-        records = records.concat(extra);
-        targets = more;
-      }
-    }
-    const featureColumns = toColumns(schema.features, records);
-    progress(
-      `learning trees (${learner}, sampling ${sampling}, ${records.length} records, class weights ${weightings.map((w) => w.name).join(', ')})`,
+        strata: labels.train,
+      }),
     );
-    for (const weighting of weightings) {
-      const columns: TrainingColumns = {
+    records = train.concat(synthetic);
+    targets = new Float64Array(records.length * K);
+    targets.set(labels.trainProbabilities);
+    targets.set(Float64Array.from(teacher(synthetic)), train.length * K);
+  }
+  if (sampling === 'nodes') {
+    // TREPAN's node sampling: a first tree shows which regions hold few records; more
+    // records are drawn inside each of them (perturbations that stay in the region).
+    const first = growTree(
+      {
         features: schema.features,
-        columns: featureColumns,
+        columns: toColumns(schema.features, records),
         targets,
         classes: schema.classes,
-        ...(weighting.weights && { classWeights: weighting.weights }),
-      };
-      let trees: Tree[];
-      if (learner === 'ml-cart')
-        trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
-      else {
-        const big = growTree(columns, {
-          maxLeaves: Math.max(maxRules * 4, 32),
-          minSamplesLeaf: minLeaf,
-        });
-        trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
-      }
-      const measured = trees.map((tree) => measure(tree));
-      trees.forEach((tree, i) =>
-        candidates.push({
-          sampling,
-          classWeights: weighting.name,
-          leaves: leafCount(tree),
-          validationFidelity: measured[i]!.plain,
-          validationBalancedFidelity: measured[i]!.balanced,
-        }),
-      );
-      const weighedTargets = weighting.weights ? weightedMass(columns) : targets;
-      // Unweighted trees are picked twice: for plain fidelity (as before balanced fidelity
-      // counted) and for the selection score; weighted ones for the selection score.
-      const objectives: ((f: { plain: number; balanced: number }) => number)[] = weighting.weights
-        ? [selectionScore]
-        : [(f) => f.plain, selectionScore];
-      for (const objective of objectives) {
-        // The pruning strength: the largest tree of the sequence whose score is within one
-        // standard error of the best. The network's labels carry no noise to overfit, so a
-        // smaller tree must be clearly better to be preferred; a noisy edge is not enough.
-        const scores = measured.map(objective);
-        const top = Math.max(...scores);
-        const standardError = Math.sqrt((top * (1 - top)) / Math.max(1, validation.length));
-        const chosenIndex = scores.findIndex((x) => x >= top - standardError);
-        let pick = trees[chosenIndex]!;
-        let fidelity = measured[chosenIndex]!;
-        if (learner === 'neurules' && refine) {
-          const refined = refineTree(pick, columns);
-          const f = measure(refined);
-          if (objective(f) >= objective(fidelity)) {
-            pick = refined;
-            fidelity = f;
-          }
-        }
-        picks.push({
-          tree: pick,
-          fidelity,
-          sampling,
-          weighting: weighting.name,
-          records,
-          targets: weighedTargets,
-        });
-      }
+      },
+      { maxLeaves: Math.max(maxRules * 4, 32), minSamplesLeaf: minLeaf },
+    );
+    const extra = sampleThinLeaves(
+      schema,
+      first,
+      records,
+      random,
+      Math.ceil(records.length / (maxRules * 4)),
+    );
+    progress(`sampling ${extra.length} more records inside thin regions`);
+    if (extra.length > 0) {
+      const more = new Float64Array((records.length + extra.length) * K);
+      more.set(targets);
+      more.set(Float64Array.from(teacher(extra)), records.length * K);
+      records = records.concat(extra);
+      targets = more;
     }
   }
-  // Across the picks: the best selection score among those whose plain fidelity is within
-  // PLAIN_TOLERANCE of the best plain fidelity, so following the rare classes better never
-  // costs more than that of the agreement on all records.
+  return { sampling, records, targets };
+}
+
+/** The fidelity of a tree on the pooled validation records. */
+interface Fidelity {
+  plain: number;
+  balanced: number;
+}
+
+/** The tree one sampling, class weighting and objective picks, refined. */
+interface Pick {
+  tree: Tree;
+  fidelity: Fidelity;
+  sampling: Exclude<Sampling, 'auto'>;
+  weighting: ClassWeighting;
+  records: DataRecord[];
+  /** The targets as the learner weighed them (class weights applied). */
+  targets: Float64Array;
+}
+
+/**
+ * Step 2 for one sample: per class weighting, grow a tree past the budget and prune it
+ * into a sequence of trees within budget (every one a candidate), then pick from the
+ * sequence per objective and refine the pick.
+ */
+function learnTrees(
+  schema: Schema,
+  sample: Sample,
+  weightings: Weighting[],
+  pool: LabelledRecords,
+  validationCount: number,
+  plan: DistillPlan,
+  progress: (message: string) => void,
+): { candidates: DistillReport['candidates']; picks: Pick[] } {
+  const { sampling, records, targets } = sample;
+  const { learner, maxRules, minLeaf } = plan;
+  const K = schema.classes.length;
+  // The selection score counts every class: the mean of plain and balanced fidelity.
+  const measure = (tree: Tree) => fidelityOf(tree, pool.records, pool.labels);
+  const candidates: DistillReport['candidates'] = [];
+  const picks: Pick[] = [];
+  const featureColumns = toColumns(schema.features, records);
+  progress(
+    `learning trees (${learner}, sampling ${sampling}, ${records.length} records, class weights ${weightings.map((w) => w.name).join(', ')})`,
+  );
+  for (const weighting of weightings) {
+    const columns: TrainingColumns = {
+      features: schema.features,
+      columns: featureColumns,
+      targets,
+      classes: schema.classes,
+      ...(weighting.weights && { classWeights: weighting.weights }),
+    };
+    let trees: Tree[];
+    if (learner === 'ml-cart')
+      trees = [growMlCart(schema, records, hardLabels(targets, K), maxRules)];
+    else {
+      const big = growTree(columns, {
+        maxLeaves: Math.max(maxRules * 4, 32),
+        minSamplesLeaf: minLeaf,
+      });
+      trees = pruningSequence(big).filter((t) => leafCount(t) <= maxRules);
+    }
+    const measured = trees.map((tree) => measure(tree));
+    trees.forEach((tree, i) =>
+      candidates.push({
+        sampling,
+        classWeights: weighting.name,
+        leaves: leafCount(tree),
+        validationFidelity: measured[i]!.plain,
+        validationBalancedFidelity: measured[i]!.balanced,
+      }),
+    );
+    const weighedTargets = weighting.weights ? weightedMass(columns) : targets;
+    // Unweighted trees are picked twice: for plain fidelity (as before balanced fidelity
+    // counted) and for the selection score; weighted ones for the selection score.
+    const objectives: ((f: Fidelity) => number)[] = weighting.weights
+      ? [selectionScore]
+      : [(f) => f.plain, selectionScore];
+    for (const objective of objectives) {
+      // The pruning strength: the largest tree of the sequence whose score is within one
+      // standard error of the best. The network's labels carry no noise to overfit, so a
+      // smaller tree must be clearly better to be preferred; a noisy edge is not enough.
+      const scores = measured.map(objective);
+      const top = Math.max(...scores);
+      const standardError = Math.sqrt((top * (1 - top)) / Math.max(1, validationCount));
+      const chosenIndex = scores.findIndex((x) => x >= top - standardError);
+      let pick = trees[chosenIndex]!;
+      let fidelity = measured[chosenIndex]!;
+      if (learner === 'neurules' && plan.refine) {
+        const refined = refineTree(pick, columns);
+        const f = measure(refined);
+        if (objective(f) >= objective(fidelity)) {
+          pick = refined;
+          fidelity = f;
+        }
+      }
+      picks.push({
+        tree: pick,
+        fidelity,
+        sampling,
+        weighting: weighting.name,
+        records,
+        targets: weighedTargets,
+      });
+    }
+  }
+  return { candidates, picks };
+}
+
+/**
+ * Step 2 across the picks: the best selection score among those whose plain fidelity is
+ * within PLAIN_TOLERANCE of the best plain fidelity, so following the rare classes better
+ * never costs more than that of the agreement on all records.
+ */
+function choosePick(picks: Pick[]): Pick {
   const topPlain = Math.max(...picks.map((p) => p.fidelity.plain));
-  let best: (typeof picks)[number] | null = null;
+  let best: Pick | null = null;
   for (const p of picks) {
     if (p.fidelity.plain < topPlain - PLAIN_TOLERANCE) continue;
     if (!best || selectionScore(p.fidelity) > selectionScore(best.fidelity) + 1e-9) best = p;
   }
-  const chosen = best!;
-  let tree = chosen.tree;
-  const leavesBeforeSimplify = leafCount(tree);
-  if (simplify) {
-    progress('simplifying the rules');
-    const wholeNumbers = new Set(
-      schema.features.filter((f) => f.type === 'numeric' && f.integer).map((f) => f.name),
-    );
-    tree = simplifyTree(
-      tree,
-      chosen.records,
-      chosen.targets,
-      validation,
-      validationLabels,
-      wholeNumbers,
-    );
-  }
-  const final = fidelityOf(tree, validation, validationLabels);
+  return best!;
+}
+
+/** Step 3: the chosen tree simplified on the records it was learned from. */
+function simplifyPick(
+  schema: Schema,
+  chosen: Pick,
+  validation: DataRecord[],
+  validationLabels: number[],
+): Tree {
+  const wholeNumbers = new Set(
+    schema.features.filter((f) => f.type === 'numeric' && f.integer).map((f) => f.name),
+  );
+  return simplifyTree(
+    chosen.tree,
+    chosen.records,
+    chosen.targets,
+    validation,
+    validationLabels,
+    wholeNumbers,
+  );
+}
+
+/** The final tree with its leaf statistics and the report of how it was chosen. */
+function describeDistillation(
+  schema: Schema,
+  tree: Tree,
+  how: {
+    train: DataRecord[];
+    validation: DataRecord[];
+    labels: NetworkLabels;
+    chosen: Pick;
+    candidates: DistillReport['candidates'];
+    learner: Learner;
+  },
+): Distillation {
+  const { train, validation, labels, chosen } = how;
+  const final = fidelityOf(tree, validation, labels.validation);
   // Classes the network answers on the training records that no rule decides.
+  const answered = new Set(labels.train);
   const decided = new Set(tree.nodes.filter((n) => !n.test).map((n) => argMax(n.distribution)));
   const classesWithoutRule = schema.classes.filter((_, k) => answered.has(k) && !decided.has(k));
   return {
     tree,
-    leafStats: leafStatistics(tree, train, trainLabels, validation, validationLabels),
+    leafStats: leafStatistics(tree, train, labels.train, validation, labels.validation),
     report: {
-      learner,
+      learner: how.learner,
       sampling: chosen.sampling,
       classWeights: chosen.weighting,
       samples: chosen.records.length - train.length,
-      candidates,
+      candidates: how.candidates,
       validationFidelity: final.plain,
       validationBalancedFidelity: final.balanced,
-      leavesBeforeSimplify,
+      leavesBeforeSimplify: leafCount(chosen.tree),
       leaves: leafCount(tree),
       classesAnswered: answered.size,
       classesWithoutRule,
@@ -314,7 +507,7 @@ function sampleThinLeaves(
   schema: Schema,
   tree: Tree,
   records: DataRecord[],
-  random: ReturnType<typeof createRandom>,
+  random: Random,
   target: number,
 ): DataRecord[] {
   const byLeaf = new Map<number, DataRecord[]>();
@@ -417,7 +610,7 @@ function fidelityOf(
   tree: Tree,
   records: readonly DataRecord[],
   labels: readonly number[],
-): { plain: number; balanced: number } {
+): Fidelity {
   if (records.length === 0) return { plain: 0, balanced: 0 };
   const { balanced, perClass } = classFidelity(decideRecords(tree, records), labels, tree.classes);
   const agree = Object.values(perClass).reduce((sum, c) => sum + c.agree, 0);
@@ -428,7 +621,7 @@ function fidelityOf(
 const PLAIN_TOLERANCE = 0.01;
 
 /** What model selection maximises: plain and balanced fidelity count equally. */
-function selectionScore(f: { plain: number; balanced: number }): number {
+function selectionScore(f: Fidelity): number {
   return (f.plain + f.balanced) / 2;
 }
 

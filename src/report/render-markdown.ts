@@ -9,7 +9,7 @@ import {
   needsSeconds,
   shortHash,
 } from './format-figures';
-import type { AuditReport, DriftSection, TreeView, TreeViewNode } from '../audit/types';
+import type { AuditReport, TreeView, TreeViewNode } from '../audit/types';
 import { balancedSummary } from '../audit/metrics';
 
 /**
@@ -22,34 +22,55 @@ import { balancedSummary } from '../audit/metrics';
  * writeFileSync('audit.md', renderMarkdown(report));
  */
 export function renderMarkdown(report: AuditReport): string {
-  const { model, data, quality: q, rules, overrides: o } = report;
-  const records = data.records;
-  const overrideCount = rules.filter((r) => r.source === 'override').length;
-  const out: string[] = [];
-  const add = (...lines: string[]): void => void out.push(...lines);
+  const sections = [
+    header,
+    summary,
+    dataSection,
+    qualitySection,
+    rulesSection,
+    treeSection,
+    overridesSection,
+    driftSection,
+  ];
+  return sections
+    .flatMap((section) => section(report))
+    .join('\n')
+    .replace(/\n+$/, '\n');
+}
 
-  add(`# Audit: ${text(model.name)}`, '');
-  add(
+// Each section gives its lines, ending with a blank one; they are named as the HTML
+// page's sections (render-html.ts), so the two renderers can be read side by side.
+
+function header({ model, data, generatedAt }: AuditReport): string[] {
+  return [
+    `# Audit: ${text(model.name)}`,
+    '',
     `- **Rule set:** ${code(shortHash(model.ruleSetHash))}`,
-    `- **Generated:** ${formatTime(report.generatedAt)}`,
+    `- **Generated:** ${formatTime(generatedAt)}`,
     `- **Evaluated on:** ${text(data.evaluatedOn)}`,
     `- **Model built:** ${formatTime(model.createdAt)} from ${code(model.dataFile)}`,
     `- **Backend, seed:** ${text(model.backend)}, ${model.seed}`,
     '',
-  );
-  add(
+  ];
+}
+
+function summary({ quality: q, rules, data }: AuditReport): string[] {
+  const overrideCount = rules.filter((r) => r.source === 'override').length;
+  return [
     `Network accuracy **${formatRate(q.networkAccuracy)}**, rules accuracy **${formatRate(q.rulesAccuracy)}**, ` +
       `fidelity **${formatInterval(q.fidelity)}**; ${rules.length} rules ` +
-      `(${rules.length - overrideCount} distilled, ${overrideCount} overrides) on ${formatCount(records)} records.`,
+      `(${rules.length - overrideCount} distilled, ${overrideCount} overrides) on ${formatCount(data.records)} records.`,
     '',
-  );
+  ];
+}
 
-  add('## Data and schema', '');
-  add(
-    `${formatCount(records)} records: ${text(data.evaluatedOn)}. Feature ranges from ${text(data.schemaFrom)}.`,
+function dataSection({ data }: AuditReport): string[] {
+  const total = data.classes.reduce((s, c) => s + c.count, 0);
+  return [
+    '## Data and schema',
     '',
-  );
-  add(
+    `${formatCount(data.records)} records: ${text(data.evaluatedOn)}. Feature ranges from ${text(data.schemaFrom)}.`,
+    '',
     ...table(
       ['Feature', 'Type', 'Values', 'Marks'],
       data.features.map((f) => [
@@ -63,9 +84,6 @@ export function renderMarkdown(report: AuditReport): string {
       ['l', 'l', 'l', 'l'],
     ),
     '',
-  );
-  const total = data.classes.reduce((s, c) => s + c.count, 0);
-  add(
     ...table(
       ['Class', 'Records', 'Share'],
       data.classes.map((c) => [
@@ -75,10 +93,14 @@ export function renderMarkdown(report: AuditReport): string {
       ]),
     ),
     '',
-  );
+  ];
+}
 
-  add('## Network vs rules', '');
-  add(
+function qualitySection({ quality: q }: AuditReport): string[] {
+  const { balanced, worst } = balancedSummary(q.fidelityPerClass);
+  return [
+    '## Network vs rules',
+    '',
     ...table(
       ['Model', 'Accuracy', 'Fidelity to the network'],
       [
@@ -96,23 +118,19 @@ export function renderMarkdown(report: AuditReport): string {
       ],
     ),
     '',
-  );
-  add(
     `Fidelity: the rules decide the network's class on ${formatCount(q.fidelity.successes)} of ` +
       `${formatCount(q.fidelity.trials)} records (${text(q.fidelity.method)}).`,
     '',
-  );
-  const { balanced, worst } = balancedSummary(q.fidelityPerClass);
-  if (worst) {
-    add(
-      `Balanced fidelity (the mean over the network's classes): ${formatRate(balanced)}; ` +
-        `the class the rules follow least is ${text(worst.class)}: ${formatRate(worst.fidelity)} ` +
-        `(${formatCount(worst.agree)} of ${formatCount(worst.records)}).`,
-      '',
-    );
-  }
-  add('### Fidelity per class', '');
-  add(
+    ...(worst
+      ? [
+          `Balanced fidelity (the mean over the network's classes): ${formatRate(balanced)}; ` +
+            `the class the rules follow least is ${text(worst.class)}: ${formatRate(worst.fidelity)} ` +
+            `(${formatCount(worst.agree)} of ${formatCount(worst.records)}).`,
+          '',
+        ]
+      : []),
+    '### Fidelity per class',
+    '',
     ...table(
       ["Network's class", 'Records', 'Rules agree', 'Fidelity'],
       q.fidelityPerClass.map((p) => [
@@ -123,18 +141,23 @@ export function renderMarkdown(report: AuditReport): string {
       ]),
     ),
     '',
-  );
-  add('### Confusion matrices', '');
-  add(...matrix('Network', 'true', 'network', q.classes, q.confusion.network), '');
-  add(...matrix('Rules with overrides', 'true', 'rules', q.classes, q.confusion.rules), '');
-  add(...matrix('Rules vs network', 'network', 'rules', q.classes, q.rulesVsNetwork), '');
+    '### Confusion matrices',
+    '',
+    ...matrix('Network', 'true', 'network', q.classes, q.confusion.network),
+    '',
+    ...matrix('Rules with overrides', 'true', 'rules', q.classes, q.confusion.rules),
+    '',
+    ...matrix('Rules vs network', 'network', 'rules', q.classes, q.rulesVsNetwork),
+    '',
+  ];
+}
 
-  add('## Rules', '');
-  add(
+function rulesSection({ rules }: AuditReport): string[] {
+  return [
+    '## Rules',
+    '',
     `${rules.length} rules in hit-policy order (overrides first); the first rule that matches decides.`,
     '',
-  );
-  add(
     ...table(
       [
         'Rule',
@@ -167,9 +190,8 @@ export function renderMarkdown(report: AuditReport): string {
       ['l', 'l', 'l', 'l'],
     ),
     '',
-  );
-  add('### Coverage', '');
-  add(
+    '### Coverage',
+    '',
     ...table(
       ['Rule', 'Class', 'Hits', 'Hit share'],
       [...rules]
@@ -178,87 +200,88 @@ export function renderMarkdown(report: AuditReport): string {
       ['l', 'l'],
     ),
     '',
-  );
+  ];
+}
 
-  add('## Distilled tree', '');
-  add(
+function treeSection({ tree }: AuditReport): string[] {
+  return [
+    '## Distilled tree',
+    '',
     'Each leaf is one distilled rule; a split sends a record along *yes* when its test holds. ' +
       "Counts are training samples reaching the node: real records and the synthetic ones distillation labelled with the network (a rule's support counts real records only).",
     '',
-  );
-  add(...fence(treeOutline(report.tree)), '');
-
-  add('## Overrides', '');
-  if (o.items.length === 0) add('No overrides: the distilled rules decide alone.', '');
-  else {
-    add(
-      `${o.items.length} overrides change ${formatCount(o.changed)} of ${formatCount(records)} decisions ` +
-        `(${formatShare(records ? o.changed / records : null)}).`,
-      '',
-    );
-    add(
-      ...table(
-        ['', 'Without', 'With', 'Change'],
-        [
-          [
-            'Accuracy',
-            formatRate(o.accuracyWithout),
-            formatRate(o.accuracyWith),
-            formatDelta(o.accuracyWith - o.accuracyWithout),
-          ],
-          [
-            'Fidelity',
-            formatRate(o.fidelityWithout),
-            formatRate(o.fidelityWith),
-            formatDelta(o.fidelityWith - o.fidelityWithout),
-          ],
-        ],
-        ['l'],
-      ),
-      '',
-    );
-    add(
-      ...table(
-        [
-          'Override',
-          'Defined in',
-          'Class',
-          'Priority',
-          'Conditions',
-          'Reason',
-          'Owner',
-          'Fires',
-          'Changed',
-          'Δ accuracy',
-          'Δ fidelity',
-        ],
-        o.items.map((item) => [
-          code(item.id),
-          code(`${item.file}:${item.line}`),
-          text(item.class),
-          String(item.priority),
-          code(item.text),
-          item.reason === null ? '—' : text(item.reason),
-          item.owner === null ? '—' : text(item.owner),
-          formatCount(item.fires),
-          formatCount(item.changed),
-          formatDelta(item.accuracyDelta),
-          formatDelta(item.fidelityDelta),
-        ]),
-        ['l', 'l', 'l', 'r', 'l', 'l', 'l'],
-      ),
-      '',
-    );
-  }
-
-  add('## Drift', '');
-  if (report.drift) add(...driftSection(report, report.drift));
-  else add('No drift figures: the audit was given no decision log.', '');
-
-  return out.join('\n').replace(/\n+$/, '\n');
+    ...fence(treeOutline(tree)),
+    '',
+  ];
 }
 
-function driftSection(report: AuditReport, drift: DriftSection): string[] {
+function overridesSection({ overrides: o, data: { records } }: AuditReport): string[] {
+  if (o.items.length === 0) {
+    return ['## Overrides', '', 'No overrides: the distilled rules decide alone.', ''];
+  }
+  return [
+    '## Overrides',
+    '',
+    `${o.items.length} overrides change ${formatCount(o.changed)} of ${formatCount(records)} decisions ` +
+      `(${formatShare(records ? o.changed / records : null)}).`,
+    '',
+    ...table(
+      ['', 'Without', 'With', 'Change'],
+      [
+        [
+          'Accuracy',
+          formatRate(o.accuracyWithout),
+          formatRate(o.accuracyWith),
+          formatDelta(o.accuracyWith - o.accuracyWithout),
+        ],
+        [
+          'Fidelity',
+          formatRate(o.fidelityWithout),
+          formatRate(o.fidelityWith),
+          formatDelta(o.fidelityWith - o.fidelityWithout),
+        ],
+      ],
+      ['l'],
+    ),
+    '',
+    ...table(
+      [
+        'Override',
+        'Defined in',
+        'Class',
+        'Priority',
+        'Conditions',
+        'Reason',
+        'Owner',
+        'Fires',
+        'Changed',
+        'Δ accuracy',
+        'Δ fidelity',
+      ],
+      o.items.map((item) => [
+        code(item.id),
+        code(`${item.file}:${item.line}`),
+        text(item.class),
+        String(item.priority),
+        code(item.text),
+        item.reason === null ? '—' : text(item.reason),
+        item.owner === null ? '—' : text(item.owner),
+        formatCount(item.fires),
+        formatCount(item.changed),
+        formatDelta(item.accuracyDelta),
+        formatDelta(item.fidelityDelta),
+      ]),
+      ['l', 'l', 'l', 'r', 'l', 'l', 'l'],
+    ),
+    '',
+  ];
+}
+
+function driftSection(report: AuditReport): string[] {
+  const drift = report.drift;
+  if (!drift) {
+    return ['## Drift', '', 'No drift figures: the audit was given no decision log.', ''];
+  }
   const classOf = new Map(report.rules.map((r) => [r.id, r.class]));
   const named = new Set([
     ...drift.rules.map((r) => r.id),
@@ -269,6 +292,8 @@ function driftSection(report: AuditReport, drift: DriftSection): string[] {
   const drifted = drift.rules.filter((r) => r.drifted);
   const secs = needsSeconds(drift.from, drift.to);
   return [
+    '## Drift',
+    '',
     `${formatCount(drift.decisions)} decisions from ${code(drift.logFile)}, ` +
       `${formatTime(drift.from, secs)} – ${formatTime(drift.to, secs)}; ${formatCount(drift.unreadable)} unreadable lines and ${formatCount(drift.otherRuleSets)} decisions of other rule sets left out.`,
     '',
