@@ -301,6 +301,6 @@ export {
   type ReadRegularFileOptions,
   type ListedFile,
   type FolderListing,
-} from './files/read-safe';
+} from './files/regular-files';
 export { treeView } from './audit/tree-view';
 export type * from './audit/types';

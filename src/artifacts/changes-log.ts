@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { readRegularFile } from '../files/read-safe';
+import { readRegularFile } from '../files/regular-files';
 import { writeFailure } from '../files/write-atomic';
 
 /**

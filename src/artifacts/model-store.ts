@@ -9,7 +9,7 @@ import type { NeurulesRule, RuleSet } from '../rules/types';
 import { parseArtifact, readArtifact } from './read-artifact';
 import { ruleSetHash } from './rule-set-hash';
 import { writeFailure } from '../files/write-atomic';
-import { readRegularFile } from '../files/read-safe';
+import { readRegularFile } from '../files/regular-files';
 import { ensureDirectory, lockModel, type ModelLock } from './model-lock';
 import { verifyRuleSet } from '../rules/verify-rules';
 import { checkEncoding, type TeacherEncoding } from '../teacher/check-encoding';

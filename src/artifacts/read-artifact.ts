@@ -1,4 +1,4 @@
-import { readRegularFile } from '../files/read-safe';
+import { readRegularFile } from '../files/regular-files';
 import { type ErrorCode, NeurulesError } from '../errors';
 
 /**

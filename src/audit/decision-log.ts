@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataRecord, Schema } from '../data/types';
 import { didYouMean, type Issue, NeurulesError } from '../errors';
-import { kindOf } from '../files/read-safe';
+import { kindOf } from '../files/regular-files';
 
 /** One line of the decision log. */
 export interface DecisionLogEntry {

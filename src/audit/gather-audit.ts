@@ -7,7 +7,7 @@ import type { Override } from '../overrides/parse-overrides';
 import type { RuleSet } from '../rules/types';
 import type { Teacher } from '../teacher/create-teacher';
 import { countConditions, describeCondition, formatValue } from '../rules/describe-rule';
-import type { AuditReport, DriftSection, FeatureSummary, Interval } from './types';
+import type { AuditReport, DriftSection, FeatureSummary, ProportionInterval } from './types';
 import { treeView } from './tree-view';
 import { overrideImpact } from './override-impact';
 import type { DecisionLogRead } from './read-decision-log';
@@ -45,7 +45,7 @@ export interface AuditInput {
 
 const round = (x: number, digits = 6) => Number(x.toFixed(digits));
 
-function interval(successes: number, trials: number): Interval {
+function interval(successes: number, trials: number): ProportionInterval {
   const ci = trials > 0 ? wilsonInterval(successes, trials) : { value: NaN, low: NaN, high: NaN };
   return {
     value: round(ci.value),

@@ -39,9 +39,9 @@ export interface AuditReport {
     /** The distilled rules alone. */
     distilledAccuracy: number;
     /** Share of records where the rules (with overrides) decide the network's class. */
-    fidelity: Interval;
+    fidelity: ProportionInterval;
     /** Fidelity of the distilled rules alone. */
-    distilledFidelity: Interval;
+    distilledFidelity: ProportionInterval;
     /** Confusion matrices, rows = true class, columns = predicted, in `classes` order. */
     confusion: { network: number[][]; rules: number[][] };
     /** Rows = network's class, columns = rules' class. */
@@ -67,7 +67,7 @@ export interface AuditReport {
 }
 
 /** A proportion with its 95% confidence interval. */
-export interface Interval {
+export interface ProportionInterval {
   value: number;
   low: number;
   high: number;

@@ -4,7 +4,7 @@ import { classFidelity } from '../fidelity';
 import { createRandom, type Random } from '../random';
 import { balancedClassWeights, growTree, weightedMass } from './grow-tree';
 import { growMlCart } from './ml-cart-learner';
-import { argMax } from './predict-tree';
+import { argMax } from '../arg-max';
 import {
   compactTree,
   leafCount,
@@ -12,7 +12,8 @@ import {
   pruningSequence,
   raiseChild,
 } from './prune-tree';
-import { decideRecords, refitTree, routeRecords } from './route-records';
+import { refitTree } from './refit-tree';
+import { decideRecords, routeRecords } from './route-records';
 import { perturbRecords } from './sample-records';
 import { roundThresholds } from './round-thresholds';
 import { toColumns } from './tree-columns';

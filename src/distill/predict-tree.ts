@@ -1,3 +1,4 @@
+import { argMax } from '../arg-max';
 import type { DataRecord } from '../data/types';
 import type { Tree, TreeNode } from './types';
 
@@ -24,17 +25,6 @@ export function leafOf(tree: Tree, record: DataRecord): TreeNode {
 /** Class index a tree predicts for a record: the largest probability at its leaf (first on ties). */
 export function predictTree(tree: Tree, record: DataRecord): number {
   return argMax(leafOf(tree, record).distribution);
-}
-
-/** Index (from `offset`) of the largest of `count` values (the first one on ties). */
-export function argMax(
-  values: ArrayLike<number>,
-  offset = 0,
-  count = values.length - offset,
-): number {
-  let best = 0;
-  for (let i = 1; i < count; i++) if (values[offset + i]! > values[offset + best]!) best = i;
-  return best;
 }
 
 /** The leaves of a tree in depth-first, left-to-right order. */

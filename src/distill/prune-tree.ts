@@ -1,4 +1,4 @@
-import { argMax } from './predict-tree';
+import { argMax } from '../arg-max';
 import type { Tree, TreeNode } from './types';
 
 /** Weighted Gini impurity of a node: W · (1 − Σ p²). */

@@ -1,5 +1,5 @@
 import { type Binned, binColumn, MISSING, thresholdAfter } from './bin-columns';
-import { argMax } from './predict-tree';
+import { argMax } from '../arg-max';
 import type { SplitTest, Tree, TrainingColumns, TreeNode } from './types';
 
 /** Options of {@link refineTree}. */

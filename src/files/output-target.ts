@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NeurulesError } from '../errors';
 import { accessMode, holdsBothEnds, isAnonymousPipe } from './process-descriptors';
-import { kindOf } from './read-safe';
+import { kindOf } from './regular-files';
 import { writeFailure } from './write-failure';
 
 /**

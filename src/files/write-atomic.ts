@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NeurulesError } from '../errors';
-import { kindOf } from './read-safe';
+import { kindOf } from './regular-files';
 import {
   changedTarget,
   isStandardOutput,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { changedTarget, isStandardOutput, type WriteThrough } from './output-target';
-import { kindOf } from './read-safe';
+import { kindOf } from './regular-files';
 import { writeFailure } from './write-failure';
 
 const C = fs.constants;

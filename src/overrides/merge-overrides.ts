@@ -7,7 +7,7 @@ import {
   readRegularFile,
   readRegularFileAsync,
   type ReadRegularFileOptions,
-} from '../files/read-safe';
+} from '../files/regular-files';
 import { DISTILLED_PRIORITY } from '../rules/compile-tree';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from '../rules/types';
 import { type DeclaredId, type Override, OVERRIDE_LIMITS, parseOverrides } from './parse-overrides';

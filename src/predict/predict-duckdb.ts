@@ -2,7 +2,7 @@ import { inputFormat, predictFile, type PredictSummary } from './predict-file';
 import { NeurulesError } from '../errors';
 import { statInputFile } from '../data/read-input-file';
 import { outputTarget } from '../files/output-target';
-import { kindOf } from '../files/read-safe';
+import { kindOf } from '../files/regular-files';
 import { openDuckDb } from './duckdb/connection';
 import { runQuery, type PredictDuckDbOptions } from './duckdb/run';
 import { csvIrregularity, csvSource, parquetSource } from './duckdb/source';

@@ -6,7 +6,7 @@ import { streamRecords } from '../data/stream-records';
 import type { Schema } from '../data/types';
 import type { Decider } from '../engine/rule-engine';
 import { type Issue, NeurulesError } from '../errors';
-import { kindOf } from '../files/read-safe';
+import { kindOf } from '../files/regular-files';
 import { DecisionOutput, tailCache } from './decision-output';
 
 export type { Decider };

@@ -1,4 +1,4 @@
-import type { Interval } from '../audit/types';
+import type { ProportionInterval } from '../audit/types';
 
 /** What a missing figure reads as. */
 export const NO_FIGURE = '—';
@@ -47,7 +47,7 @@ export function intervalMethodName(method: string): string {
 }
 
 /** `0.883 (95% CI 0.841–0.915, Wilson)`. */
-export function formatInterval(interval: Interval): string {
+export function formatInterval(interval: ProportionInterval): string {
   return (
     `${formatRate(interval.value)} (95% CI ${formatRate(interval.low)}–` +
     `${formatRate(interval.high)}, ${intervalMethodName(interval.method)})`

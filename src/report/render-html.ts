@@ -17,7 +17,7 @@ import {
 } from './format-figures';
 import { barChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
-import type { AuditReport, DriftSection, Interval } from '../audit/types';
+import type { AuditReport, DriftSection, ProportionInterval } from '../audit/types';
 import { balancedSummary } from '../audit/metrics';
 
 /**
@@ -180,7 +180,7 @@ ${classes}
 
   qualitySection(): string {
     const q = this.report.quality;
-    const row = (label: string, accuracy: number, fidelity: Interval | null): string =>
+    const row = (label: string, accuracy: number, fidelity: ProportionInterval | null): string =>
       `<tr><th scope="row">${label}</th>${num(accuracy, formatRate(accuracy))}<td class="num">${fidelity ? intervalHtml(fidelity) : NO_FIGURE}</td></tr>`;
     const perClass = q.fidelityPerClass;
     const chart = barChartSvg({
@@ -543,7 +543,7 @@ function ruleTextHtml(text: string): string {
   return parts.map((p) => `<span class="condition">${e(p)}</span>`).join(' ');
 }
 
-function intervalHtml(interval: Interval): string {
+function intervalHtml(interval: ProportionInterval): string {
   return `<span title="${e(`${interval.successes} of ${interval.trials}; ${interval.method}`)}">${e(formatInterval(interval))}</span>`;
 }
 

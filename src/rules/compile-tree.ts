@@ -1,6 +1,7 @@
 import type { ConditionProperties, NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import type { Schema } from '../data/types';
-import { argMax, leavesOf } from '../distill/predict-tree';
+import { argMax } from '../arg-max';
+import { leavesOf } from '../distill/predict-tree';
 import type { LeafStats } from '../distill/types';
 import type { Tree, TreeNode } from '../distill/types';
 import { DECISION_EVENT, type NeurulesRule, type RuleSet } from './types';

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NeurulesError } from '../errors';
-import type { Studio, StudioFile } from '../studio/session';
+import type { StudioSession, StudioFile } from '../studio/session';
 import { jsonBodiesPlugin } from './parse-json-body';
 import { problemClientErrors, problemsPlugin, sendProblem } from './problems';
 
@@ -42,7 +42,7 @@ export function studioAssets(): string {
 
 /**
  * The rule studio's HTTP app (fastify, not listening): the bundled page and a JSON API on
- * a {@link Studio} session. Every request needs the token, as `Authorization: Bearer`, or
+ * a {@link StudioSession} session. Every request needs the token, as `Authorization: Bearer`, or
  * the studio's own HttpOnly cookie ({@link studioCookieName}) that `GET /?token=…` sets; the
  * token in that address wins over any cookie and resets it (401 UNAUTHORIZED otherwise,
  * a malformed cookie included). A Host that is not this machine's (DNS rebinding) or an
@@ -50,7 +50,7 @@ export function studioAssets(): string {
  * Every error is `application/problem+json` with a code of the catalogue, the same body as
  * the service's ({@link problemsPlugin}); a bad request never stops the studio.
  */
-export function createStudioApp(studio: Studio, options: StudioAppOptions): FastifyInstance {
+export function createStudioApp(studio: StudioSession, options: StudioAppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     clientErrorHandler: problemClientErrors(),

@@ -14,7 +14,7 @@ import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import type { Explanation } from '../engine/explain-decision';
 import { type Issue, NeurulesError } from '../errors';
-import { listFolderFiles, readRegularFile } from '../files/read-safe';
+import { listFolderFiles, readRegularFile } from '../files/regular-files';
 import { writeFileAtomic } from '../files/write-atomic';
 import { checkOverrideTexts, hitOrder, mergeOverrides } from '../overrides/merge-overrides';
 import { overrideOperators } from '../overrides/override-operators';
@@ -61,18 +61,21 @@ export interface StudioOptions {
  * const check = await studio.check([{ name: 'policy.yaml', text }]);
  * await studio.close();
  */
-export async function openStudio(loc: ModelLocation, options: StudioOptions = {}): Promise<Studio> {
+export async function openStudio(
+  loc: ModelLocation,
+  options: StudioOptions = {},
+): Promise<StudioSession> {
   const model = loadModel(loc);
   const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
   const { selectBackend } = await import('../teacher/backend');
   const { loadTeacher } = await import('../teacher/model-io');
   await selectBackend(options.backend ?? 'auto');
   const teacher = await loadTeacher(model.teacherDir, model.schema);
-  return new Studio(loc, model, data, teacher);
+  return new StudioSession(loc, model, data, teacher);
 }
 
 /** The studio's session: what the HTTP routes call. */
-export class Studio {
+export class StudioSession {
   readonly dir: string;
   private readonly probabilities: Float32Array;
   private readonly thread: StudioCheckThread;

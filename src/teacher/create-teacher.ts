@@ -1,3 +1,4 @@
+import { argMax } from '../arg-max';
 import type { DataRecord, Schema } from '../data/types';
 import { tf } from './backend';
 import type { Encoder } from './encode';
@@ -146,20 +147,11 @@ export function createTeacher(
     predict(records) {
       const flat = predictProbaFlat(records);
       const labels: number[] = [];
-      for (let i = 0; i < records.length; i++) labels.push(argmax(flat, i * classes, classes));
+      for (let i = 0; i < records.length; i++) labels.push(argMax(flat, i * classes, classes));
       return labels;
     },
     dispose() {
       model.dispose();
     },
   };
-}
-
-/** Index (relative to `offset`) of the largest of `count` values; ties go to the first. */
-export function argmax(values: ArrayLike<number>, offset: number, count: number): number {
-  let best = 0;
-  for (let c = 1; c < count; c++) {
-    if ((values[offset + c] as number) > (values[offset + best] as number)) best = c;
-  }
-  return best;
 }

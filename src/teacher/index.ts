@@ -12,7 +12,6 @@ export {
   type BackendInfo,
 } from './backend';
 export {
-  argmax,
   createTeacher,
   type Selection,
   type Teacher,

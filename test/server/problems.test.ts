@@ -9,7 +9,7 @@ import { createApp, type NeurulesApp } from '../../src/server/create-app';
 import { jsonBodiesPlugin } from '../../src/server/parse-json-body';
 import { problemClientErrors, problemsPlugin } from '../../src/server/problems';
 import { createStudioApp } from '../../src/server/studio-app';
-import { openStudio, type Studio } from '../../src/studio/session';
+import { openStudio, type StudioSession } from '../../src/studio/session';
 import { copyGermanCredit, GERMAN_CREDIT } from '../helpers/german-credit';
 
 /**
@@ -24,7 +24,7 @@ const LIMIT = 1024;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-problems-'));
 let service: NeurulesApp;
-let studio: Studio;
+let studio: StudioSession;
 let studioApp: FastifyInstance;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
-import { openStudio, type Studio } from '../../src/studio/session';
+import { openStudio, type StudioSession } from '../../src/studio/session';
 import { createStudioApp, studioCookieName } from '../../src/server/studio-app';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
@@ -16,7 +16,7 @@ const HOST = '127.0.0.1:8090';
 
 let dir: string;
 let loc: ModelLocation;
-let studio: Studio;
+let studio: StudioSession;
 let app: FastifyInstance;
 let policy: string;
 

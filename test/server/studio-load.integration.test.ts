@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { loadOverrides } from '../../src/overrides/merge-overrides';
-import { openStudio, type Studio } from '../../src/studio/session';
+import { openStudio, type StudioSession } from '../../src/studio/session';
 import { createStudioApp } from '../../src/server/studio-app';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { manyOverrides } from '../helpers/many-overrides';
@@ -23,7 +23,7 @@ const auth = { host: HOST, authorization: `Bearer ${TOKEN}` };
 
 let dir: string;
 let loc: ModelLocation;
-let studio: Studio;
+let studio: StudioSession;
 let app: FastifyInstance;
 
 beforeAll(async () => {

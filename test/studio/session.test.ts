@@ -6,7 +6,7 @@ import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { isNeurulesError } from '../../src/errors';
 import { loadOverrides } from '../../src/overrides/merge-overrides';
-import { openStudio, type Studio } from '../../src/studio/session';
+import { openStudio, type StudioSession } from '../../src/studio/session';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { manyOverrides } from '../helpers/many-overrides';
 
@@ -17,7 +17,7 @@ import { manyOverrides } from '../helpers/many-overrides';
 
 let dir: string;
 let loc: ModelLocation;
-let studio: Studio;
+let studio: StudioSession;
 let overrides: string;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { modelPaths } from '../../src/artifacts/model-store';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { measureImpact } from '../../src/pipeline/measure-impact';
-import { openStudio, type Studio } from '../../src/studio/session';
+import { openStudio, type StudioSession } from '../../src/studio/session';
 import { createStudioApp, studioAssets, studioCookieName } from '../../src/server/studio-app';
 import { executablePath, launchChromium, missing, OUTPUT } from '../helpers/chromium';
 import { copyGermanCredit } from '../helpers/german-credit';
@@ -91,7 +91,7 @@ if (why && process.env.CI) {
   describe('the rule studio in Chromium', () => {
     let dir: string;
     let loc: ModelLocation;
-    let studio: Studio;
+    let studio: StudioSession;
     let app: FastifyInstance;
     let origin: string;
     let context: BrowserContext;
@@ -102,7 +102,7 @@ if (why && process.env.CI) {
     /** The studios this browser may reach; anything else is blocked and recorded. */
     const origins = new Set<string>();
     /** Studios a test started besides the first, with their sessions; closed at the end. */
-    const others: { app: FastifyInstance; studio?: Studio }[] = [];
+    const others: { app: FastifyInstance; studio?: StudioSession }[] = [];
     const originOf = (a: FastifyInstance) =>
       `http://127.0.0.1:${(a.server.address() as { port: number }).port}`;
 

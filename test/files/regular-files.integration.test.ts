@@ -8,7 +8,7 @@ import {
   listFolderFilesAsync,
   readRegularFile,
   readRegularFileAsync,
-} from '../../src/files/read-safe';
+} from '../../src/files/regular-files';
 import { catchError } from '../data/catch-error';
 import { fifo as makeFifo, QUICK, rejection, released, withFifo } from '../helpers/fifo';
 
