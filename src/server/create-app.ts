@@ -6,8 +6,8 @@ import { DecisionLog, type DecisionLogEntry, redactIssues } from '../audit/decis
 import { parseRecord } from '../data/parse-record';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Tracer } from '../engine/explain-decision';
-import type { Decision } from '../engine/rule-engine';
-import { type Issue, isNeurulesError, NeurulesError } from '../errors';
+import type { Decision } from '../engine/types';
+import { type Issue, isNeurulesError, NeurulesError, type Result } from '../errors';
 import { openModel, type OpenModel } from '../pipeline/open-model';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../predict/engines';
 import type { BackendChoice } from '../teacher/backend-choice';
@@ -70,8 +70,11 @@ interface Serving {
 
 /** A fastify app serving one model, plus reload. */
 export type NeurulesApp = FastifyInstance & {
-  /** Load the model's files again; a bad rule set is refused and the old one keeps serving. */
-  reload(): Promise<{ ok: true; ruleSet: string } | { ok: false; issues: Issue[] }>;
+  /**
+   * Load the model's files again; a bad rule set is refused and the old one keeps serving.
+   * The value is the hash of the rule set now serving.
+   */
+  reload(): Promise<Result<string>>;
   /** The rule-set hash now serving. */
   ruleSetHash(): string;
   /**
@@ -384,7 +387,7 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
       });
     }
     return result.ok
-      ? { status: 'reloaded', ruleSet: result.ruleSet }
+      ? { status: 'reloaded', ruleSet: result.value }
       : sendProblem(
           reply,
           'RELOAD_REFUSED',
@@ -400,7 +403,7 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
       serving = next;
       // The old network is freed once requests that captured it are done with it.
       setTimeout(() => old.model.teacher?.dispose(), 30_000).unref();
-      return { ok: true as const, ruleSet: next.model.ruleSetHash };
+      return { ok: true as const, value: next.model.ruleSetHash };
     } catch (e) {
       if (isNeurulesError(e)) return { ok: false as const, issues: e.issues };
       return {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ERROR_CATALOGUE, isNeurulesError, NeurulesError } from '../errors';
+import { ERROR_CATALOGUE, isNeurulesError, NeurulesError, placeAt } from '../errors';
 import type { Studio, StudioFile } from '../studio/session';
 import { useJsonBodies } from './parse-json-body';
 import { fastifyClientCode, type HttpCode, PROBLEM } from './problem';
@@ -182,7 +182,7 @@ export function createStudioApp(studio: Studio, options: StudioAppOptions): Fast
         throw new NeurulesError(
           'INVALID_ARGUMENT',
           `expected files[${i}].baseHash to be the hash the file was loaded with, or null for a new file`,
-          { field: `files[${i}].baseHash` },
+          placeAt(['files', i, 'baseHash']),
         );
       }
       return { ...f, baseHash: base };
@@ -231,9 +231,7 @@ function filesOf(body: unknown): StudioFile[] {
       throw new NeurulesError(
         'INVALID_ARGUMENT',
         `expected files[${i}] to have a name and a text`,
-        {
-          field: `files[${i}]`,
-        },
+        placeAt(['files', i]),
       );
     }
     return { name: o.name, text: o.text };
