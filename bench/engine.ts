@@ -30,7 +30,7 @@ import { readRecords } from '../src/data/read-records';
 import type { DataRecord, Feature, Schema } from '../src/data/types';
 import { growTree } from '../src/distill/grow-tree';
 import type { FeatureSpec, TrainingColumns } from '../src/distill/types';
-import { compileRuleSet, type CompiledRules } from '../src/engine/compile-rules';
+import { compileRuleSet, type CompiledRules } from '../src/engine/compiled-rules';
 import { RuleEngine } from '../src/engine/rule-engine';
 import { createRandom } from '../src/random';
 import { compileTree } from '../src/rules/compile-tree';

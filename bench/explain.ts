@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModelFiles, loadRuleSet } from '../src/artifacts/model-store';
 import { readRecords } from '../src/data/read-records';
-import { compileRuleSet } from '../src/engine/compile-rules';
+import { compileRuleSet } from '../src/engine/compiled-rules';
 import { explainDecision } from '../src/engine/explain-decision';
 import { loadOverrides, mergeOverrides } from '../src/overrides/merge-overrides';
 import { ruleRegions } from '../src/regions/rule-regions';

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { agreement, ruleSetSize } from '../src/audit/metrics';
 import { readTable } from '../src/data/read-csv';
-import { compileRuleSet } from '../src/engine/compile-rules';
+import { compileRuleSet } from '../src/engine/compiled-rules';
 import { type BuildOptions, buildModel } from '../src/pipeline/build-model';
 import { openModel } from '../src/pipeline/open-model';
 import type { RuleSet } from '../src/rules/types';

@@ -18,7 +18,10 @@ const INTRO = `<!-- Generated from ERROR_CATALOGUE in src/errors.ts by scripts/e
 
 Every error neurules reports is a \`NeurulesError\` with a \`code\` from the catalogue below
 and, where there is one, a place: \`file\`, \`line\`, \`column\` (1-based) or \`field\` (a
-feature, column or option name). Problems in one input are collected and reported together;
+feature, column or option name, or where in a rule set, override or record, as
+\`rules[3].priority\`); where it is a place in a structured input, \`path\` holds the same
+place as keys and indexes (\`["rules", 3, "priority"]\`), as zod's issues do. Problems in
+one input are collected and reported together;
 each carries its own code and place. The message says what was expected and what was found;
 tests check codes and places, never the wording.
 
@@ -32,7 +35,8 @@ tests check codes and places, never the wording.
   \`{ error: CODE, message, issues? }\` with the HTTP status in the tables below; \`issues\`
   lists each problem with its own \`code\`. See [the HTTP service](http.md).
 - **Library**: functions throw the \`NeurulesError\`; \`safe...\` variants (\`safeLoadOverrides\`,
-  \`safeCompileRuleSet\`) return \`{ ok: false, issues }\` instead.
+  \`safeCompileRuleSet\`) return a \`Result\` instead: \`{ ok: true, value }\` or
+  \`{ ok: false, issues }\`.
 `;
 
 /** A Markdown table, aligned the way Prettier aligns it. */

@@ -401,8 +401,51 @@ export interface ErrorPlace {
   line?: number;
   /** 1-based column number in `file` (for CSV: the field's 1-based index). */
   column?: number;
-  /** Feature, column or option name. */
+  /**
+   * Feature, column or option name, or where in a structured input the problem is, as text
+   * for display (`rules[3].priority`); with `path`, made from it by {@link formatPath}.
+   */
   field?: string;
+  /**
+   * Where in a structured input (a rule set, an override, a record) the problem is, one key
+   * or array index per step, as zod's issues carry it: `['rules', 3, 'priority']`. Code that
+   * acts on the place reads this; people read `field`.
+   */
+  path?: IssuePath;
+}
+
+/** The keys and array indexes from the top of an input down to a value in it. */
+export type IssuePath = (string | number)[];
+
+/**
+ * A path as issues show it in `field`: array indexes in brackets, the first key bare (a
+ * feature's name as it is), later keys after a dot, or quoted in brackets when they are not
+ * plain names (`['rules', 3, 'priority']` → `rules[3].priority`, `['age']` → `age`,
+ * `['probabilities', 'Iris-setosa']` → `probabilities["Iris-setosa"]`).
+ */
+export function formatPath(path: readonly (string | number)[]): string {
+  let text = '';
+  path.forEach((step, i) => {
+    if (typeof step === 'number') text += `[${step}]`;
+    else if (i === 0) text += step;
+    else text += PLAIN_NAME.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  });
+  return text;
+}
+
+/** A key written after a dot in a path (a JavaScript identifier). */
+const PLAIN_NAME = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * The place of a value at `path`: the path and its text, made together so that the two
+ * cannot disagree.
+ *
+ * @example
+ * issues.push({ code: 'INVALID_RULES', message, ...placeAt(['rules', 3, 'priority']) });
+ * // field: 'rules[3].priority', path: ['rules', 3, 'priority']
+ */
+export function placeAt(path: IssuePath): { field: string; path: IssuePath } {
+  return { field: formatPath(path), path };
 }
 
 /** One problem found in an input, as data (collected, then thrown or returned together). */
@@ -410,6 +453,12 @@ export interface Issue extends ErrorPlace {
   code: ErrorCode;
   message: string;
 }
+
+/**
+ * What a `safe...` function returns instead of throwing (zod's `safeParse`): the value, or
+ * every problem found, so that callers who report (the server, the CLI) need no try/catch.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
 /**
  * The body of every HTTP error answer (`application/problem+json`), from the service and
@@ -430,6 +479,7 @@ export class NeurulesError extends Error {
   readonly line: number | undefined;
   readonly column: number | undefined;
   readonly field: string | undefined;
+  readonly path: IssuePath | undefined;
   /** Further problems found in the same input (the first one is this error itself). */
   readonly issues: Issue[];
 
@@ -441,6 +491,7 @@ export class NeurulesError extends Error {
     this.line = place.line;
     this.column = place.column;
     this.field = place.field;
+    this.path = place.path;
     this.issues = issues ?? [{ code, message, ...place }];
   }
 

@@ -7,11 +7,14 @@ export {
   ERROR_CATALOGUE,
   NeurulesError,
   formatIssue,
+  formatPath,
   isNeurulesError,
   type ErrorCode,
   type ErrorEntry,
   type ErrorPlace,
   type Issue,
+  type IssuePath,
+  type Result,
 } from './errors';
 export { createRandom, type Random } from './random';
 
@@ -90,13 +93,8 @@ export {
 } from './rules/types';
 
 // engine
-export {
-  RuleEngine,
-  type ConditionResult,
-  type Decider,
-  type Decision,
-  type RuleTrace,
-} from './engine/rule-engine';
+export { RuleEngine } from './engine/rule-engine';
+export type { ConditionResult, Decider, Decision, RuleTrace } from './engine/types';
 export { runExamples, type ExampleResult, type ExamplesRun } from './engine/run-examples';
 export {
   explainDecision,
@@ -249,7 +247,7 @@ export {
   CompiledRules,
   type CompileOptions,
   type Facts,
-} from './engine/compile-rules';
+} from './engine/compiled-rules';
 export { predictFile, type PredictFileOptions, type PredictSummary } from './predict/predict-file';
 export { predictModel } from './pipeline/predict-model';
 export { predictFileDuckDb, type PredictDuckDbOptions } from './predict/predict-duckdb';

@@ -2,7 +2,7 @@ import type { ModelManifest } from '../artifacts/types';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
 import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
-import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
+import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
 import type { Override } from '../overrides/parse-overrides';
 import type { RuleSet } from '../rules/types';
 import type { Teacher } from '../teacher/create-teacher';

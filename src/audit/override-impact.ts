@@ -1,5 +1,5 @@
 import type { DataRecord } from '../data/types';
-import { compileRuleSet } from '../engine/compile-rules';
+import { compileRuleSet } from '../engine/compiled-rules';
 import { NeurulesError } from '../errors';
 import type { Override } from '../overrides/parse-overrides';
 import type { RuleSet } from '../rules/types';

@@ -1,5 +1,6 @@
-import { didYouMean, type ErrorPlace, type Issue } from '../errors';
+import { didYouMean, placeAt, type ErrorPlace, type Issue } from '../errors';
 import { MISSING_MARKERS, parseNumber } from './parse-value';
+import { recordMaker } from './record-maker';
 import type { DataRecord, Feature, Schema, Value } from './types';
 
 /** Where a record came from, for the places of its issues. */
@@ -38,32 +39,6 @@ interface SchemaPlan {
   levels: readonly (ReadonlySet<string> | null)[];
   /** A record of the features (schema order) from their values. */
   makeRecord: (values: readonly Value[]) => DataRecord;
-}
-
-/**
- * A function making a record from its values in schema order: one object literal with the
- * feature names as keys (as d3-dsv's `objectConverter` makes rows), so V8 makes each record
- * in one step with one shape (16× faster than adding 20 keys one by one, which also leaves
- * the record in dictionary mode). A literal's `__proto__` key would set the prototype, so a
- * schema with a feature of that name gets its records built key by key.
- */
-function recordMaker(names: readonly string[]): (values: readonly Value[]) => DataRecord {
-  if (names.includes('__proto__')) {
-    return (values) => {
-      const record: DataRecord = {};
-      names.forEach((name, j) =>
-        Object.defineProperty(record, name, {
-          value: values[j],
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        }),
-      );
-      return record;
-    };
-  }
-  const body = names.map((name, j) => `${JSON.stringify(name)}: values[${j}]`).join(', ');
-  return new Function('values', `return { ${body} };`) as (values: readonly Value[]) => DataRecord;
 }
 
 const plans = new WeakMap<Schema, SchemaPlan>();
@@ -130,7 +105,7 @@ function acceptValue(
 
 /** The issue's place for `field` of a record at `place`. */
 function placeOf(place: RecordPlace, field: string): ErrorPlace {
-  const at: ErrorPlace = { field };
+  const at: ErrorPlace = placeAt([field]);
   if (place.file !== undefined) at.file = place.file;
   if (place.line !== undefined) at.line = place.line;
   const column =
@@ -336,7 +311,7 @@ export function checkColumns(
         code: 'MISSING_FEATURE',
         message: `the header has no column for feature '${name}'`,
         ...headerAt,
-        field: name,
+        ...placeAt([name]),
       });
     }
   }
@@ -348,7 +323,7 @@ export function checkColumns(
       message: `column '${name}' is not a feature of the model${didYouMean(name, names)}`,
       ...headerAt,
       column: index + 1,
-      field: name,
+      ...placeAt([name]),
     });
   });
   return issues;

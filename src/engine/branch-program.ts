@@ -13,7 +13,7 @@
  * program is data: a hostile rule file can only put values into the constant table.
  *
  * The program gives the outcome only. Which conditions json-rules-engine evaluates, and in
- * which order its rules finish, is the job of compile-rules.ts.
+ * which order its rules finish, is the job of rule-order.ts and compiled-rules.ts.
  */
 import {
   numberValidator,

@@ -1,11 +1,11 @@
 /**
  * Condition trees of json-rules-engine rules → a tree of plain nodes with one test closure
- * per comparison, for the compiled evaluator ({@link ../engine/compile-rules}).
+ * per comparison, for the compiled evaluator (src/engine/compiled-rules.ts).
  *
  * Everything here is data and closures built once: nothing from a rule file is ever turned
  * into code, so fact names, operators and values cannot escape being data.
  */
-import type { ErrorCode, Issue } from '../errors';
+import { formatPath, placeAt, type ErrorCode, type Issue, type IssuePath } from '../errors';
 
 /** The operators json-rules-engine 7 registers by default (the supported ones). */
 export const BUILT_IN_OPERATORS = [
@@ -92,8 +92,18 @@ export class FactTable {
 export interface ConditionPlace {
   /** e.g. `rule 'R04' (rules[3])` */
   rule: string;
-  /** e.g. `rules[3].conditions` */
-  path: string;
+  /** e.g. `['rules', 3, 'conditions']` */
+  path: IssuePath;
+}
+
+/**
+ * How messages name a rule: by its name when json-rules-engine would report one (a string
+ * or a number), always with its position, which is unique where names need not be.
+ */
+export function ruleLabel(name: unknown, index: number): string {
+  return typeof name === 'string' || typeof name === 'number'
+    ? `rule ${JSON.stringify(name)} (rules[${index}])`
+    : `rule rules[${index}]`;
 }
 
 /** What compiling one rule's conditions produces. */
@@ -103,7 +113,9 @@ export interface CompiledConditions {
   leaves: LeafNode[];
 }
 
-const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+/** `Object.prototype.hasOwnProperty`, safe on objects that shadow or lack it. */
+export const hasOwn = (o: object, key: string): boolean =>
+  Object.prototype.hasOwnProperty.call(o, key);
 
 /**
  * Keys a condition must not carry: they are json-rules-engine's own result fields (a
@@ -143,7 +155,7 @@ const UNSUPPORTED_KEYS = new Map<string, [ErrorCode, string]>([
 ]);
 
 /** How a problem is reported: its code (the invalid-rules code, or a refusal's), path and words. */
-type Report = (code: ErrorCode, path: string, what: string) => void;
+type Report = (code: ErrorCode, path: IssuePath, what: string) => void;
 
 /**
  * Compile one rule's condition tree, adding an issue for every construct json-rules-engine
@@ -165,12 +177,12 @@ export function compileConditions(
   const report: Report = (code, path, what) => {
     issues.push({
       code,
-      message: `${place.rule}, condition ${path}: ${what}`,
-      field: path,
+      message: `${place.rule}, condition ${formatPath(path)}: ${what}`,
+      ...placeAt(path),
     });
   };
 
-  const visit = (node: unknown, path: string, isRoot: boolean): ConditionNode | undefined => {
+  const visit = (node: unknown, path: IssuePath, isRoot: boolean): ConditionNode | undefined => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
       report(invalid, path, `expected a condition object, found ${describeType(node)}`);
       return undefined;
@@ -216,7 +228,7 @@ export function compileConditions(
           report(invalid, path, "'not' takes one condition, not an array");
           return undefined;
         }
-        const child = visit(c.not, `${path}.not`, false);
+        const child = visit(c.not, [...path, 'not'], false);
         return child && { kind: 'not', child, priority };
       }
       if (kind === 'all' || kind === 'any') {
@@ -227,7 +239,7 @@ export function compileConditions(
         }
         const children: ConditionNode[] = [];
         list.forEach((child: unknown, i) => {
-          const compiled = visit(child, `${path}.${kind}[${i}]`, false);
+          const compiled = visit(child, [...path, kind, i], false);
           if (compiled) children.push(compiled);
         });
         if (children.length !== list.length) return undefined;
@@ -241,7 +253,7 @@ export function compileConditions(
 
   const leaf = (
     c: Record<string, unknown>,
-    path: string,
+    path: IssuePath,
     priority: number,
   ): LeafNode | undefined => {
     for (const key of ['fact', 'operator', 'value']) {
@@ -334,7 +346,7 @@ export function compileConditions(
  * comparison's raw `priority` but `parseInt`s a boolean's (and rewrites the comparison's in
  * the caller's object), so only integers behave the same everywhere: others are refused.
  */
-function conditionPriority(c: Record<string, unknown>, path: string, report: Report): number {
+function conditionPriority(c: Record<string, unknown>, path: IssuePath, report: Report): number {
   const p = c.priority;
   if (p === undefined || p === null) return 1;
   if (typeof p !== 'number' || !Number.isSafeInteger(p)) {

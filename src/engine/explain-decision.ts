@@ -3,10 +3,11 @@ import { isNeurulesError } from '../errors';
 import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import { describeComparison, describeRule, formatValue } from '../rules/describe-rule';
 import type { NeurulesRule, RuleSet } from '../rules/types';
-import { safeCompileRuleSet } from './compile-rules';
+import { safeCompileRuleSet } from './compiled-rules';
 import { type Counterfactual, findCounterfactuals } from './find-counterfactuals';
 import { type PrincipalReason, principalReasons } from './principal-reasons';
-import { type Decision, RuleEngine, type RuleTrace } from './rule-engine';
+import { RuleEngine } from './rule-engine';
+import type { Decision, RuleTrace } from './types';
 
 /** An evaluator that can show the deciding rule's conditions: json-rules-engine or compiled. */
 export interface Tracer {

@@ -1,7 +1,7 @@
 import type { DataRecord, Schema } from '../data/types';
 import { type BoxEntry, enterBox, type FeatureChange } from '../regions/enter-box';
 import type { RuleRegion } from '../regions/rule-regions';
-import type { Decision } from './rule-engine';
+import type { Decision } from './types';
 
 /** A smallest change of a record that makes the rules decide another class. */
 export interface Counterfactual {

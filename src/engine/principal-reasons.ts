@@ -2,7 +2,7 @@ import type { DataRecord, Schema, Value } from '../data/types';
 import { boxContains } from '../regions/region';
 import type { RuleRegion } from '../regions/rule-regions';
 import { enterBox } from '../regions/enter-box';
-import type { Decision } from './rule-engine';
+import type { Decision } from './types';
 
 /** One condition of the deciding rule, with how far the record is from flipping it. */
 export interface PrincipalReason {

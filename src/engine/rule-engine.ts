@@ -2,40 +2,7 @@ import type { Engine } from 'json-rules-engine';
 import type { DataRecord } from '../data/types';
 import { NeurulesError } from '../errors';
 import type { DecisionParams, RuleSet } from '../rules/types';
-
-/** One decision: the class and the rule that decided it. */
-export interface Decision {
-  class: string;
-  ruleId: string;
-  /** Class probabilities of the deciding rule. */
-  probabilities: Record<string, number>;
-  support: number;
-  source: DecisionParams['source'];
-}
-
-/** Anything that decides a record: the compiled evaluator or json-rules-engine. */
-export interface Decider {
-  decide(record: DataRecord): Decision | Promise<Decision>;
-}
-
-/** One evaluated comparison of the deciding rule. */
-export interface ConditionResult {
-  fact: string;
-  operator: string;
-  value: unknown;
-  /** The record's value for `fact`. */
-  factValue: unknown;
-  result: boolean;
-}
-
-/** A decision with the deciding rule's conditions, as json-rules-engine evaluated them. */
-export interface RuleTrace {
-  decision: Decision;
-  /** The deciding rule's comparisons in rule order (alternatives of `any` included). */
-  conditions: ConditionResult[];
-  /** Ids of every rule that fired, highest priority first. */
-  fired: string[];
-}
+import type { ConditionResult, Decision, RuleTrace } from './types';
 
 /**
  * Evaluates a rule set with json-rules-engine, the format of record. Missing values must be

@@ -1,5 +1,5 @@
 import type { Override } from '../overrides/parse-overrides';
-import type { Decider } from './rule-engine';
+import type { Decider } from './types';
 
 /** One override example run through a rule set. */
 export interface ExampleResult {

@@ -1,5 +1,5 @@
 import type { Schema } from '../data/types';
-import { comparePlaces, type Issue, isNeurulesError, NeurulesError } from '../errors';
+import { comparePlaces, type Issue, isNeurulesError, NeurulesError, type Result } from '../errors';
 import {
   type ListedFile,
   listFolderFiles,
@@ -16,7 +16,7 @@ import { type DeclaredId, type Override, OVERRIDE_LIMITS, parseOverrides } from 
 const OVERRIDE_FILE = /\.ya?ml$/i;
 
 /** What a safe load returns: the overrides, or every problem found. */
-export type OverridesLoad = { ok: true; value: Override[] } | { ok: false; issues: Issue[] };
+export type OverridesLoad = Result<Override[]>;
 
 /**
  * How an override file is read: at its listed real path, never through a link put there

@@ -2,7 +2,7 @@ import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { coerceRecord } from '../data/coerce-record';
 import type { DataRecord, Feature, Schema } from '../data/types';
-import { didYouMean, type ErrorCode, type Issue } from '../errors';
+import { didYouMean, formatPath, type ErrorCode, type Issue, type IssuePath } from '../errors';
 import { NUMERIC_ONLY, OVERRIDE_OPERATORS as OPERATORS } from './override-operators';
 
 /** One expert override, as written in YAML and checked against a model's schema. */
@@ -61,12 +61,20 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
     code: ErrorCode,
     message: string,
     node: Node | null | undefined,
-    field?: string,
+    place?: KeyPlace,
   ): void => {
-    issues.push({ code, message, ...at(node), ...(field !== undefined && { field }) });
+    issues.push({ code, message, ...at(node), ...place });
   };
-  /** UNKNOWN_KEY for each key of `map` not in `known` (with a did-you-mean). */
-  const unknownKeys = (map: YAMLMap, known: readonly string[], within?: string): void => {
+  /**
+   * UNKNOWN_KEY for each key of `map` (at `path` in the file) not in `known`, with a
+   * did-you-mean; `within` names the map in messages and fields.
+   */
+  const unknownKeys = (
+    map: YAMLMap,
+    path: IssuePath,
+    known: readonly string[],
+    within?: string,
+  ): void => {
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (known.includes(key)) continue;
@@ -74,7 +82,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         'UNKNOWN_KEY',
         `unknown key '${key}'${within ? ` in '${within}'` : ''}${didYouMean(key, known)}; expected ${known.length === 1 ? `only '${known[0]}'` : `one of ${known.join(', ')}`}`,
         pair.key as Node,
-        within ? `${within}.${key}` : key,
+        { field: within ? `${within}.${key}` : key, path: [...path, key] },
       );
     }
   };
@@ -121,7 +129,12 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
     }
     const before = issues.length;
     const raw = js[index] as Record<string, unknown>;
-    unknownKeys(item, RULE_KEYS);
+    unknownKeys(item, [index], RULE_KEYS);
+    /** The place of `steps` in this override: its field is their path inside the override. */
+    const inOverride = (...steps: IssuePath): KeyPlace => ({
+      field: formatPath(steps),
+      path: [index, ...steps],
+    });
     const node = (key: string): Node | undefined => item.get(key, true) as Node | undefined;
     const id = raw.id;
     if (typeof id === 'string' && id.trim() !== '') {
@@ -133,14 +146,19 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         'INVALID_OVERRIDE',
         "expected 'id' to be a non-empty string",
         node('id') ?? item,
-        'id',
+        inOverride('id'),
       );
     const thenMap = node('then');
-    if (isMap(thenMap)) unknownKeys(thenMap, ['class'], 'then');
+    if (isMap(thenMap)) unknownKeys(thenMap, [index, 'then'], ['class'], 'then');
     const then = raw.then as { class?: unknown } | undefined;
     const cls = then && typeof then === 'object' ? then.class : undefined;
     if (typeof cls !== 'string')
-      report('INVALID_OVERRIDE', "expected 'then: { class: NAME }'", node('then') ?? item, 'then');
+      report(
+        'INVALID_OVERRIDE',
+        "expected 'then: { class: NAME }'",
+        node('then') ?? item,
+        inOverride('then'),
+      );
     else if (!schema.classes.includes(cls)) {
       const thenNode = node('then');
       const classNode = isMap(thenNode) ? (thenNode.get('class', true) as Node) : thenNode;
@@ -148,7 +166,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         'UNKNOWN_CLASS',
         `unknown class '${cls}'${didYouMean(cls, schema.classes)}; the classes are ${schema.classes.join(', ')}`,
         classNode,
-        'then.class',
+        inOverride('then', 'class'),
       );
     }
     const priority = raw.priority ?? 100;
@@ -157,7 +175,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         'INVALID_OVERRIDE',
         `expected 'priority' to be a whole number ≥ 2 (distilled rules have 1), found ${JSON.stringify(priority)}`,
         node('priority'),
-        'priority',
+        inOverride('priority'),
       );
     }
     const whenNode = node('when');
@@ -167,16 +185,21 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         'EMPTY_WHEN',
         "expected 'when' to hold at least one condition",
         whenNode ?? item,
-        'when',
+        inOverride('when'),
       );
     } else {
-      conditions = { all: whenConditions(whenNode, features, report) };
+      conditions = { all: whenConditions(whenNode, [index, 'when'], features, report) };
     }
     const examples: Override['examples'] = [];
     const exNode = node('examples');
     if (exNode !== undefined) {
       if (!isSeq(exNode))
-        report('INVALID_OVERRIDE', "expected 'examples' to be a list", exNode, 'examples');
+        report(
+          'INVALID_OVERRIDE',
+          "expected 'examples' to be a list",
+          exNode,
+          inOverride('examples'),
+        );
       else
         exNode.items.forEach((ex, k) => {
           const value = (raw.examples as unknown[])[k] as {
@@ -184,7 +207,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
             expect?: unknown;
           } | null;
           const exLine = at(ex as Node);
-          if (isMap(ex)) unknownKeys(ex, ['input', 'expect'], 'examples');
+          if (isMap(ex)) unknownKeys(ex, [index, 'examples', k], ['input', 'expect'], 'examples');
           if (
             !value ||
             typeof value !== 'object' ||
@@ -204,22 +227,25 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
               'INVALID_EXAMPLE',
               `example input: ${issue.code} ${issue.message}`,
               ex as Node,
-              issue.field,
+              issue.field === undefined
+                ? undefined
+                : {
+                    field: issue.field,
+                    path: [index, 'examples', k, 'input', ...(issue.path ?? [])],
+                  },
             );
           }
           if (value.expect === undefined) {
-            report(
-              'INVALID_EXAMPLE',
-              "expected 'expect: CLASS' in the example",
-              ex as Node,
-              'expect',
-            );
+            report('INVALID_EXAMPLE', "expected 'expect: CLASS' in the example", ex as Node, {
+              field: 'expect',
+              path: [index, 'examples', k, 'expect'],
+            });
           } else if (typeof value.expect !== 'string' || !schema.classes.includes(value.expect)) {
             report(
               'UNKNOWN_CLASS',
               `example 'expect' must be one of ${schema.classes.join(', ')}, found ${JSON.stringify(value.expect)}`,
               ex as Node,
-              'expect',
+              { field: 'expect', path: [index, 'examples', k, 'expect'] },
             );
           }
           examples.push({
@@ -248,11 +274,21 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
   return { overrides: issues.length ? [] : overrides, issues, declared };
 }
 
+/**
+ * Where in an override file an issue is: `path` from the file's list of overrides down
+ * (`[0, 'when', 'all', 1, 'age']`); `field` is what messages show, the path inside the
+ * override (`then.class`), or for a condition or an example's input the feature's name.
+ */
+interface KeyPlace {
+  field: string;
+  path: IssuePath;
+}
+
 type Report = (
   code: ErrorCode,
   message: string,
   node: Node | null | undefined,
-  field?: string,
+  place?: KeyPlace,
 ) => void;
 
 /**
@@ -262,6 +298,7 @@ type Report = (
  */
 function whenConditions(
   map: YAMLMap,
+  path: IssuePath,
   features: Map<string, Feature>,
   report: Report,
   where = "'when'",
@@ -285,15 +322,21 @@ function whenConditions(
       }
       // Each list item is one condition map; several keys in it mean all of them.
       const parts: NestedCondition[] = [];
-      for (const part of value.items) {
+      value.items.forEach((part, i) => {
         if (!isMap(part)) {
           report('INVALID_OVERRIDE', 'expected a condition map', part as Node);
-          continue;
+          return;
         }
-        const group = whenConditions(part, features, report, `this '${key}' item`);
+        const group = whenConditions(
+          part,
+          [...path, key, i],
+          features,
+          report,
+          `this '${key}' item`,
+        );
         if (group.length === 1) parts.push(group[0]!);
         else if (group.length > 1) parts.push({ all: group });
-      }
+      });
       out.push(key === 'all' ? { all: parts } : { any: parts });
       continue;
     }
@@ -306,7 +349,9 @@ function whenConditions(
         );
         continue;
       }
-      out.push({ not: { all: whenConditions(value, features, report, "'not'") } });
+      out.push({
+        not: { all: whenConditions(value, [...path, 'not'], features, report, "'not'") },
+      });
       continue;
     }
     const feature = features.get(key);
@@ -315,7 +360,7 @@ function whenConditions(
         'UNKNOWN_FEATURE',
         `unknown feature '${key}'${didYouMean(key, [...features.keys()])}`,
         pair.key as Node,
-        key,
+        { field: key, path: [...path, key] },
       );
       continue;
     }
@@ -324,7 +369,7 @@ function whenConditions(
         'INVALID_OVERRIDE',
         `expected operators for '${key}', e.g. { lessThan: 18 }`,
         value ?? (pair.key as Node),
-        key,
+        { field: key, path: [...path, key] },
       );
       continue;
     }
@@ -337,13 +382,14 @@ function whenConditions(
           'UNKNOWN_OPERATOR',
           `unknown operator '${opName}'${didYouMean(opName, Object.keys(OPERATORS))}`,
           op.key as Node,
-          key,
+          { field: key, path: [...path, key, opName] },
         );
         continue;
       }
       const v =
         valueNode && 'toJSON' in valueNode ? (valueNode as { toJSON(): unknown }).toJSON() : null;
-      const condition = checkValue(feature, operator, v, valueNode, report);
+      const place = { field: key, path: [...path, key, opName] };
+      const condition = checkValue(feature, operator, v, valueNode, place, report);
       if (condition) out.push(...condition);
     }
   }
@@ -355,6 +401,7 @@ function checkValue(
   operator: string,
   v: unknown,
   node: Node | null,
+  place: KeyPlace,
   report: Report,
 ): NestedCondition[] | null {
   const name = feature.name;
@@ -375,7 +422,7 @@ function checkValue(
         'WRONG_TYPE',
         `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,
         node,
-        name,
+        place,
       );
       return null;
     }
@@ -398,7 +445,7 @@ function checkValue(
       'WRONG_TYPE',
       `feature '${name}' is categorical: '${operator}' compares numbers; use equal, notEqual, in or not in`,
       node,
-      name,
+      place,
     );
     return null;
   }
@@ -411,7 +458,7 @@ function checkValue(
       'WRONG_TYPE',
       `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${JSON.stringify(v)}`,
       node,
-      name,
+      place,
     );
     return null;
   }
@@ -421,7 +468,7 @@ function checkValue(
       'UNKNOWN_CATEGORY',
       `'${unknown.join("', '")}' ${unknown.length > 1 ? 'are not levels' : 'is not a level'} of '${name}'; the levels are '${feature.levels.join("', '")}'`,
       node,
-      name,
+      place,
     );
     return null;
   }

@@ -17,7 +17,7 @@ import {
   type SaveOptions,
 } from '../artifacts/model-store';
 import type { Metrics, ModelLocation } from '../artifacts/types';
-import { compileRuleSet } from '../engine/compile-rules';
+import { compileRuleSet } from '../engine/compiled-rules';
 import { NeurulesError } from '../errors';
 import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';

@@ -19,7 +19,7 @@ import type { DataRecord, Feature, Schema, Table } from '../data/types';
 import { checkDistillOptions, type DistillOptions } from '../distill/distill';
 import type { DistillReport } from '../distill/types';
 import type { Tree } from '../distill/types';
-import { compileRuleSet } from '../engine/compile-rules';
+import { compileRuleSet } from '../engine/compiled-rules';
 import { didYouMean, type Issue, NeurulesError } from '../errors';
 import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
 import type { Override } from '../overrides/parse-overrides';

@@ -6,7 +6,7 @@ import type { Metrics, ModelLocation, ModelManifest } from '../artifacts/types';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { Schema } from '../data/types';
 import type { Tree } from '../distill/types';
-import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
+import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
 import { RuleEngine } from '../engine/rule-engine';
 import { NeurulesError } from '../errors';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../predict/engines';

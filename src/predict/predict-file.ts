@@ -4,7 +4,7 @@ import { inputFileError, statInputFile } from '../data/read-input-file';
 import { formatFromExtension, type RecordFormat, sniffFormat } from '../data/read-records';
 import { streamRecords } from '../data/stream-records';
 import type { Schema } from '../data/types';
-import type { Decider } from '../engine/rule-engine';
+import type { Decider } from '../engine/types';
 import { type Issue, NeurulesError } from '../errors';
 import { kindOf } from '../files/regular-files';
 import { DecisionOutput, tailCache } from './decision-output';

@@ -1,5 +1,12 @@
 import type { Feature, Schema } from '../data/types';
-import { didYouMean, NeurulesError, type ErrorCode, type Issue } from '../errors';
+import {
+  didYouMean,
+  formatPath,
+  NeurulesError,
+  type ErrorCode,
+  type Issue,
+  type IssuePath,
+} from '../errors';
 import { DISTILLED_PRIORITY } from './compile-tree';
 import { DECISION_EVENT, type DecisionParams, type RuleSet } from './types';
 
@@ -50,10 +57,6 @@ const SUM_TOLERANCE = 1e-3 * (1 + 1e-9);
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A key as a path segment: `.good`, or `["Iris-setosa"]` when it is not a plain name. */
-const keySegment = (key: string): string =>
-  /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // JSON would say null
@@ -74,11 +77,11 @@ interface Context {
   rule: number;
   ruleName: string | undefined;
   /**
-   * The path inside the rule of the node being checked, as segments (` conditions`, `.all`,
-   * 1 for `[1]`, ...), formatted only when an issue is reported: building a path string for
-   * every condition would cost more than the checks themselves.
+   * The path inside the rule of the node being checked (`['conditions', 'all', 1]`),
+   * formatted only when an issue is reported: building a path string for every condition
+   * would cost more than the checks themselves.
    */
-  path: (string | number)[];
+  path: IssuePath;
 }
 
 /**
@@ -160,7 +163,7 @@ export function verifyRuleSet(ruleSet: RuleSet, schema: Schema, file?: string): 
     report(
       ctx,
       'INVALID_ARTIFACT',
-      'target',
+      ['target'],
       `expected the rules to decide the schema's target '${schema.target}', found ${show(set['target'])}`,
     );
   }
@@ -169,7 +172,7 @@ export function verifyRuleSet(ruleSet: RuleSet, schema: Schema, file?: string): 
     report(
       ctx,
       'INVALID_ARTIFACT',
-      'rules',
+      ['rules'],
       `expected a non-empty 'rules' array, found ${show(rules)}`,
     );
     return ctx.issues;
@@ -191,18 +194,24 @@ export function checkRuleSet(ruleSet: RuleSet, schema: Schema, file?: string): v
   if (issues.length) throw NeurulesError.fromIssues(issues);
 }
 
-/** Report an issue at the current path plus `suffix` (a rule set level issue: no path). */
-function report(ctx: Context, code: ErrorCode, suffix: string, message: string): void {
-  let field = '';
+/**
+ * Report an issue at the current path plus `suffix` (a rule set level issue: no rule). The
+ * `field` shown is the path's text with the rule's name after its index, `rules[3] (rule
+ * 'R04') conditions.all[0].fact`, as people look rules up by name; `path` has no name.
+ */
+function report(ctx: Context, code: ErrorCode, suffix: IssuePath, message: string): void {
+  const inside = [...ctx.path, ...suffix];
+  let path = inside;
+  let field = formatPath(inside);
   if (ctx.rule >= 0) {
-    field = `rules[${ctx.rule}]`;
+    path = ['rules', ctx.rule, ...inside];
+    field = formatPath(['rules', ctx.rule]);
     if (ctx.ruleName !== undefined) field += ` (rule '${ctx.ruleName}')`;
+    if (inside.length > 0) field += ` ${formatPath(inside)}`;
   }
-  for (const segment of ctx.path) field += typeof segment === 'number' ? `[${segment}]` : segment;
-  field += suffix;
-  ctx.issues.push(
-    ctx.file === undefined ? { code, message, field } : { code, message, field, file: ctx.file },
-  );
+  const issue: Issue = { code, message, field, path };
+  if (ctx.file !== undefined) issue.file = ctx.file;
+  ctx.issues.push(issue);
 }
 
 function checkClasses(classes: unknown, schema: Schema, ctx: Context): void {
@@ -210,7 +219,7 @@ function checkClasses(classes: unknown, schema: Schema, ctx: Context): void {
     report(
       ctx,
       'RULE_UNKNOWN_CLASS',
-      'classes',
+      ['classes'],
       `expected the schema's classes ${show(schema.classes)}, found ${show(classes)}`,
     );
     return;
@@ -227,7 +236,7 @@ function checkClasses(classes: unknown, schema: Schema, ctx: Context): void {
   report(
     ctx,
     'RULE_UNKNOWN_CLASS',
-    'classes',
+    ['classes'],
     `expected the schema's classes ${show(schema.classes)}, found ${show(classes)} (${differences.join(', ')})`,
   );
 }
@@ -237,7 +246,7 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
     report(
       ctx,
       'INVALID_ARTIFACT',
-      `rules[${index}]`,
+      ['rules', index],
       `expected a rule object, found ${show(rule)}`,
     );
     return;
@@ -252,12 +261,17 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
       report(
         ctx,
         'INVALID_ARTIFACT',
-        ' name',
+        ['name'],
         `expected a unique rule name, found '${name}' again (first at rules[${first}])`,
       );
     } else seen.set(name, index);
   } else {
-    report(ctx, 'INVALID_ARTIFACT', ' name', `expected a non-empty rule name, found ${show(name)}`);
+    report(
+      ctx,
+      'INVALID_ARTIFACT',
+      ['name'],
+      `expected a non-empty rule name, found ${show(name)}`,
+    );
   }
   const priority = rule['priority'];
   // Exactly 1: a distilled rule of a higher priority would run before the overrides
@@ -266,7 +280,7 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
     report(
       ctx,
       'INVALID_ARTIFACT',
-      ' priority',
+      ['priority'],
       `expected priority ${DISTILLED_PRIORITY} (distilled rules sit below every override), found ${show(priority)}`,
     );
   }
@@ -276,11 +290,11 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      ' conditions',
+      ['conditions'],
       "expected 'all', 'any' or 'not' at the top of a rule's conditions, found a comparison",
     );
   } else {
-    ctx.path.push(' conditions');
+    ctx.path.push('conditions');
     checkCondition(conditions, 0, ctx);
     ctx.path.pop();
   }
@@ -290,14 +304,14 @@ function checkRule(rule: unknown, index: number, seen: Map<string, number>, ctx:
 
 function checkEvent(event: unknown, name: unknown, ctx: Context): void {
   if (!isObject(event)) {
-    report(ctx, 'INVALID_ARTIFACT', ' event', `expected an event object, found ${show(event)}`);
+    report(ctx, 'INVALID_ARTIFACT', ['event'], `expected an event object, found ${show(event)}`);
     return;
   }
   if (event['type'] !== DECISION_EVENT) {
     report(
       ctx,
       'INVALID_ARTIFACT',
-      ' event.type',
+      ['event', 'type'],
       `expected the event type '${DECISION_EVENT}', found ${show(event['type'])}`,
     );
   }
@@ -306,7 +320,7 @@ function checkEvent(event: unknown, name: unknown, ctx: Context): void {
     report(
       ctx,
       'INVALID_ARTIFACT',
-      ' event.params',
+      ['event', 'params'],
       `expected event params with the rule's class, found ${show(params)}`,
     );
     return;
@@ -316,7 +330,7 @@ function checkEvent(event: unknown, name: unknown, ctx: Context): void {
     report(
       ctx,
       'INVALID_ARTIFACT',
-      ' event.params.class',
+      ['event', 'params', 'class'],
       `expected a class name, found ${show(cls)}`,
     );
   } else if (!ctx.classes.has(cls)) {
@@ -324,7 +338,7 @@ function checkEvent(event: unknown, name: unknown, ctx: Context): void {
     report(
       ctx,
       'RULE_UNKNOWN_CLASS',
-      ' event.params.class',
+      ['event', 'params', 'class'],
       `expected one of the schema's classes ${show(classes)}, found '${cls}'${didYouMean(cls, classes)}`,
     );
   }
@@ -333,7 +347,7 @@ function checkEvent(event: unknown, name: unknown, ctx: Context): void {
     report(
       ctx,
       'INVALID_ARTIFACT',
-      ' event.params.ruleId',
+      ['event', 'params', 'ruleId'],
       `expected the rule's name ${show(name)} as its ruleId, found ${show(ruleId)}`,
     );
   }
@@ -348,7 +362,7 @@ function checkParams(params: Json, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_PARAMS',
-      ' event.params.support',
+      ['event', 'params', 'support'],
       `expected the training records in the rule's region, a whole number >= 0, found ${show(support)}`,
     );
   }
@@ -358,7 +372,7 @@ function checkParams(params: Json, ctx: Context): void {
       report(
         ctx,
         'RULE_INVALID_PARAMS',
-        ` event.params.${key}`,
+        ['event', 'params', key],
         `expected a share between 0 and 1 (or null when no record supports it), found ${show(value)}`,
       );
     }
@@ -368,7 +382,7 @@ function checkParams(params: Json, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_PARAMS',
-      ' event.params.source',
+      ['event', 'params', 'source'],
       `expected 'distilled' (overrides are written in YAML, not in the distilled rules), found ${show(source)}`,
     );
   }
@@ -377,7 +391,7 @@ function checkParams(params: Json, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_PARAMS',
-      ' event.params.reason',
+      ['event', 'params', 'reason'],
       `expected the reason as text, found ${show(reason)}`,
     );
   }
@@ -386,7 +400,7 @@ function checkParams(params: Json, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_PARAMS',
-      ` event.params${keySegment(key)}`,
+      ['event', 'params', key],
       `expected only the params ${PARAM_KEYS.join(', ')}, found '${key}'${didYouMean(key, PARAM_KEYS)}`,
     );
   }
@@ -394,7 +408,7 @@ function checkParams(params: Json, ctx: Context): void {
 
 /** One finite number in [0, 1] per class of the schema, and no other key, summing to 1. */
 function checkProbabilities(probabilities: unknown, ctx: Context): void {
-  const at = ' event.params.probabilities';
+  const at = ['event', 'params', 'probabilities'];
   if (!isObject(probabilities)) {
     report(
       ctx,
@@ -412,7 +426,7 @@ function checkProbabilities(probabilities: unknown, ctx: Context): void {
       report(
         ctx,
         'RULE_UNKNOWN_CLASS',
-        at + keySegment(key),
+        [...at, key],
         `expected a probability for each of the schema's classes ${show([...ctx.classes])} only, found one for '${key}'${didYouMean(key, [...ctx.classes])}`,
       );
     } else if (!isShare(value)) {
@@ -420,7 +434,7 @@ function checkProbabilities(probabilities: unknown, ctx: Context): void {
       report(
         ctx,
         'RULE_INVALID_PARAMS',
-        at + keySegment(key),
+        [...at, key],
         `expected a probability between 0 and 1, found ${show(value)}`,
       );
     } else sum += value;
@@ -452,7 +466,7 @@ const isShare = (v: unknown): v is number =>
 /** Check the condition node at the current path (which the caller has pushed). */
 function checkCondition(node: unknown, depth: number, ctx: Context): void {
   if (!isObject(node)) {
-    report(ctx, 'RULE_INVALID_CONDITION', '', `expected a condition object, found ${show(node)}`);
+    report(ctx, 'RULE_INVALID_CONDITION', [], `expected a condition object, found ${show(node)}`);
     return;
   }
   const all = node['all'];
@@ -467,7 +481,7 @@ function checkCondition(node: unknown, depth: number, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      '',
+      [],
       `expected exactly one of 'all', 'any', 'not' or 'fact' in a condition, found ${found}`,
     );
     return;
@@ -476,7 +490,7 @@ function checkCondition(node: unknown, depth: number, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      '',
+      [],
       `expected conditions nested at most ${MAX_DEPTH} deep`,
     );
     return;
@@ -486,18 +500,18 @@ function checkCondition(node: unknown, depth: number, ctx: Context): void {
     return;
   }
   if (not !== undefined) {
-    ctx.path.push('.not');
+    ctx.path.push('not');
     checkCondition(not, depth + 1, ctx);
     ctx.path.pop();
     return;
   }
-  const kind = all !== undefined ? '.all' : '.any';
+  const kind = all !== undefined ? 'all' : 'any';
   const children = all ?? any;
   if (!Array.isArray(children)) {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      kind,
+      [kind],
       `expected an array of conditions, found ${show(children)}`,
     );
     return;
@@ -525,7 +539,7 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      `.${unsupported}`,
+      [unsupported],
       `expected a plain comparison of a feature (fact, operator, value), found '${unsupported}'`,
     );
     return;
@@ -534,7 +548,7 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      '.fact',
+      ['fact'],
       `expected a feature name as the fact, found ${show(fact)}`,
     );
     return;
@@ -544,7 +558,7 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
     report(
       ctx,
       'RULE_UNKNOWN_FACT',
-      '.fact',
+      ['fact'],
       `expected a feature of the schema as the fact, found '${fact}'${didYouMean(fact, ctx.names)}`,
     );
     return;
@@ -563,7 +577,7 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      '.operator',
+      ['operator'],
       `expected an operator for the ${feature.type} feature '${fact}' (${valid.join(', ')}), found ${show(operator)}`,
     );
     return;
@@ -574,7 +588,7 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
       report(
         ctx,
         'RULE_INVALID_CONDITION',
-        '.value',
+        ['value'],
         `expected a finite number to compare '${fact}' with, found ${show(value)}`,
       );
     }
@@ -582,20 +596,20 @@ function checkComparison(node: Json, fact: unknown, ctx: Context): void {
   }
   const levels = ctx.levels.get(fact)!;
   if (SCALAR_OPERATORS.has(operator)) {
-    if (!validValue(value, numeric, levels)) reportValue(value, feature, '.value', ctx);
+    if (!validValue(value, numeric, levels)) reportValue(value, feature, ['value'], ctx);
     return;
   }
   if (!Array.isArray(value)) {
     report(
       ctx,
       'RULE_INVALID_CONDITION',
-      '.value',
+      ['value'],
       `expected an array of values of '${fact}' for '${operator}', found ${show(value)}`,
     );
     return;
   }
   for (let i = 0; i < value.length; i++) {
-    if (!validValue(value[i], numeric, levels)) reportValue(value[i], feature, `.value[${i}]`, ctx);
+    if (!validValue(value[i], numeric, levels)) reportValue(value[i], feature, ['value', i], ctx);
   }
 }
 
@@ -607,7 +621,7 @@ function validValue(value: unknown, numeric: boolean, levels: ReadonlySet<string
     : typeof value === 'string' && levels.has(value);
 }
 
-function reportValue(value: unknown, feature: Feature, suffix: string, ctx: Context): void {
+function reportValue(value: unknown, feature: Feature, suffix: IssuePath, ctx: Context): void {
   if (feature.type === 'numeric') {
     report(
       ctx,

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NeurulesError } from '../errors';
+import { NeurulesError, placeAt } from '../errors';
 import type { StudioSession, StudioFile } from '../studio/session';
 import { jsonBodiesPlugin } from './parse-json-body';
 import { problemClientErrors, problemsPlugin, sendProblem } from './problems';
@@ -166,7 +166,7 @@ export function createStudioApp(studio: StudioSession, options: StudioAppOptions
         throw new NeurulesError(
           'INVALID_ARGUMENT',
           `expected files[${i}].baseHash to be the hash the file was loaded with, or null for a new file`,
-          { field: `files[${i}].baseHash` },
+          placeAt(['files', i, 'baseHash']),
         );
       }
       return { ...f, baseHash: base };
@@ -207,9 +207,7 @@ function filesOf(body: unknown): StudioFile[] {
       throw new NeurulesError(
         'INVALID_ARGUMENT',
         `expected files[${i}] to have a name and a text`,
-        {
-          field: `files[${i}]`,
-        },
+        placeAt(['files', i]),
       );
     }
     return { name: o.name, text: o.text };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataRecord } from '../data/types';
 import type { Explanation } from '../engine/explain-decision';
-import { type ErrorCode, type Issue, NeurulesError } from '../errors';
+import { type ErrorCode, type Issue, type IssuePath, NeurulesError } from '../errors';
 import type { CheckContext } from './check';
 import type { SavedFile, StudioCheck, StudioFile } from './contract';
 
@@ -33,6 +33,7 @@ export type CheckReply =
         line?: number | undefined;
         column?: number | undefined;
         field?: string | undefined;
+        path?: IssuePath | undefined;
         issues?: Issue[];
         stack?: string | undefined;
       };
@@ -203,7 +204,7 @@ export class StudioCheckThread {
 function errorOf(e: Extract<CheckReply, { ok: false }>['error']): Error {
   if (e.code) {
     const place = Object.fromEntries(
-      (['file', 'line', 'column', 'field'] as const)
+      (['file', 'line', 'column', 'field', 'path'] as const)
         .filter((k) => e[k] !== undefined)
         .map((k) => [k, e[k]]),
     );

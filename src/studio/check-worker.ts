@@ -21,8 +21,9 @@ async function answer(job: CheckJob): Promise<CheckReply> {
   } catch (e) {
     // Errors cross threads as data: the code, place and issues of a coded one, else the text.
     if (isNeurulesError(e)) {
-      const { code, message, file, line, column, field, issues } = e;
-      return { id: job.id, ok: false, error: { code, message, file, line, column, field, issues } };
+      const { code, message, file, line, column, field, path, issues } = e;
+      const error = { code, message, file, line, column, field, path, issues };
+      return { id: job.id, ok: false, error };
     }
     const error = e instanceof Error ? e : new Error(String(e));
     return { id: job.id, ok: false, error: { message: error.message, stack: error.stack } };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { overrideImpact } from '../audit/override-impact';
 import { ruleSetHash } from '../artifacts/rule-set-hash';
 import type { DataRecord, Schema } from '../data/types';
-import { compileRuleSet, type CompiledRules } from '../engine/compile-rules';
+import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
 import { explainDecision, formatExplanation, type Explanation } from '../engine/explain-decision';
 import { runExamples } from '../engine/run-examples';
 import { comparePlaces, type Issue, NeurulesError } from '../errors';

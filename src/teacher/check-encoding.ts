@@ -1,7 +1,7 @@
 // Only the encoder and types: opening a model checks this before (and without) loading
 // TensorFlow.js, so nothing here may import it (test/teacher/check-encoding.integration.test.ts checks).
 import type { Schema } from '../data/types';
-import type { Issue } from '../errors';
+import { placeAt, type Issue } from '../errors';
 import { specFromSchema, type EncoderSpec, type FeatureEncoding } from './encode';
 
 /** What {@link checkEncoding} reads of `teacher.json` (a `TeacherFile` is one). */
@@ -65,7 +65,7 @@ export function checkEncoding(schema: Schema, teacher: TeacherEncoding, file?: s
       issues.push({
         code: 'INVALID_ARTIFACT',
         message: `expected a feature encoding ({ name, type, ... }), found ${show(e)}`,
-        field: `encoder.features[${i}]`,
+        ...placeAt(['encoder', 'features', i]),
         ...(file !== undefined && { file }),
       });
     }

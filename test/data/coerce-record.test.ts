@@ -112,3 +112,14 @@ describe('coercion: one judgement for objects and rows', () => {
     expect(Object.keys(record)).toEqual(['__proto__', 'c']);
   });
 });
+
+describe('issue paths', () => {
+  it("a record's issues are named by the field's path as well as its name", () => {
+    const { issues } = coerceRecord(schema, { x: 'many', cc: 'u' });
+    expect(issues.map((i) => [i.code, i.field, i.path])).toEqual([
+      ['UNKNOWN_FEATURE', 'cc', ['cc']],
+      ['WRONG_TYPE', 'x', ['x']],
+      ['MISSING_FEATURE', 'c', ['c']],
+    ]);
+  });
+});

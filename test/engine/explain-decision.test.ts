@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
 import { readRecords } from '../../src/data/read-records';
 import type { DataRecord, Feature, Schema, Value } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { explainDecision, formatExplanation } from '../../src/engine/explain-decision';
 import { RuleEngine } from '../../src/engine/rule-engine';
 import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';

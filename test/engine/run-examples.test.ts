@@ -1,6 +1,6 @@
 import type { DataRecord } from '../../src/data/types';
 import { runExamples } from '../../src/engine/run-examples';
-import type { Decision } from '../../src/engine/rule-engine';
+import type { Decision } from '../../src/engine/types';
 import type { Override } from '../../src/overrides/parse-overrides';
 import { loadModelFiles } from '../../src/artifacts/model-store';
 import { openModel } from '../../src/pipeline/open-model';

@@ -2,7 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import initSqlJs, { type Database } from 'sql.js';
 import { coerceRecord } from '../../src/data/coerce-record';
 import type { Schema } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { quoteIdentifier, type SqlDialect } from '../../src/exports/to-sql';
 import type { RuleSet } from '../../src/rules/types';
 import { HAS_POSTGRES, type Postgres, startPostgres } from '../helpers/postgres';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { ruleSetHash } from '../../src/artifacts/rule-set-hash';
 import { coerceRecord } from '../../src/data/coerce-record';
 import type { DataRecord, Schema } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import {
   type FeelNameForm,
   feelNameProblem,

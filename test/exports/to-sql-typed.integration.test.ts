@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import { coerceRecord } from '../../src/data/coerce-record';
 import type { Schema } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import {
   decimalText,
   parseDecimal,

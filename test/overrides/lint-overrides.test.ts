@@ -5,7 +5,7 @@ import type { ModelLocation } from '../../src/artifacts/types';
 import { coerceRecord } from '../../src/data/coerce-record';
 import { readTable } from '../../src/data/read-csv';
 import { splitTable } from '../../src/data/split-table';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { lintOverrides } from '../../src/overrides/lint-overrides';
 import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
 import { parseOverrides } from '../../src/overrides/parse-overrides';

@@ -109,6 +109,19 @@ describe('parseOverrides', () => {
     expect(keys[1]!.message).toContain("did you mean 'expect'?");
   });
 
+  it("an override's condition is named by its path in the file as well as by its feature", () => {
+    const text =
+      '- id: a\n  when: { age: { "<": 20 } }\n  then: { class: bad }\n' +
+      '- id: b\n  when:\n    all:\n      - age: { "<": 20 }\n      - not: { duraton: { ">": 3 } }\n' +
+      '    age: { under: 3 }\n  then: { class: terrible }\n';
+    const { issues } = parseOverrides(text, 'f.yaml', schema);
+    expect(issues.map((i) => [i.code, i.field, i.path])).toEqual([
+      ['UNKNOWN_CLASS', 'then.class', [1, 'then', 'class']],
+      ['UNKNOWN_FEATURE', 'duraton', [1, 'when', 'all', 1, 'not', 'duraton']],
+      ['UNKNOWN_OPERATOR', 'age', [1, 'when', 'age', 'under']],
+    ]);
+  });
+
   it('a YAML syntax error names its place once, not again in the message', () => {
     const { issues } = parseOverrides('- id: a\n  when: {\n', 'f.yaml', schema);
     expect(issues[0]!.code).toBe('YAML_SYNTAX');

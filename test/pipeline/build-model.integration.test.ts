@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { formatMetricsTable } from '../../src/audit/metrics';
 import { runCli } from '../helpers/run-cli';
 import type { Schema } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { isNeurulesError } from '../../src/errors';
 import { leavesOf, predictTree, leafOf } from '../../src/distill/predict-tree';
 import { buildModel, type BuildOptions, type BuildResult } from '../../src/pipeline/build-model';

@@ -3,7 +3,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { isNeurulesError } from '../../src/errors';
 import { quoteString } from '../../src/exports/to-sql';
 import { parseNumber, NUMBER_PATTERN_SQL } from '../../src/data/parse-value';

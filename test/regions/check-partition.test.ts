@@ -4,7 +4,7 @@ import { GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import type { DataRecord, Schema } from '../../src/data/types';
 import type { SplitTest, Tree, TreeNode } from '../../src/distill/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import {
   checkPartition,
   partitionIssues,

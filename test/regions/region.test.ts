@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
 import type { DataRecord, NumericFeature, Schema } from '../../src/data/types';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { isNeurulesError } from '../../src/errors';
 import { loadModelFiles, loadRuleSet } from '../../src/artifacts/model-store';
 import {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { loadModel } from '../../src/artifacts/model-store';
 import { GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import type { NestedCondition } from 'json-rules-engine';
-import { compileRuleSet } from '../../src/engine/compile-rules';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import type { Issue } from '../../src/errors';
 import { regionOf } from '../../src/regions/region';
 import { checkRuleSet, verifyRuleSet } from '../../src/rules/verify-rules';
@@ -247,6 +247,24 @@ describe('verifyRuleSet', () => {
         ['INVALID_ARTIFACT', "rules[2] (rule 'R03') priority"],
       ]);
     }
+  });
+
+  it("names a rule's priority, a condition and a probability by a structured path too", () => {
+    const rs = copy();
+    rs.rules[2].priority = 2;
+    rs.rules[2].conditions.all[1].fact = 'ag';
+    rs.rules[4].event.params.probabilities['Iris-setosa'] = 0;
+    expect(verifyRuleSet(rs, schema).map((i) => [i.field, i.path])).toEqual([
+      ["rules[2] (rule 'R03') priority", ['rules', 2, 'priority']],
+      [
+        "rules[2] (rule 'R03') conditions.all[1].fact",
+        ['rules', 2, 'conditions', 'all', 1, 'fact'],
+      ],
+      [
+        `rules[4] (rule 'R05') event.params.probabilities["Iris-setosa"]`,
+        ['rules', 4, 'event', 'params', 'probabilities', 'Iris-setosa'],
+      ],
+    ]);
   });
 
   it('INVALID_ARTIFACT when rules is empty or not an array, or a rule is not an object', () => {

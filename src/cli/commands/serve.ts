@@ -105,7 +105,7 @@ export function registerServe(program: Command, io: CliIO): void {
           .then((r) =>
             io.stderr.write(
               r.ok
-                ? `reloaded: rule set ${r.ruleSet.slice(0, 12)}\n`
+                ? `reloaded: rule set ${r.value.slice(0, 12)}\n`
                 : `reload refused, old rule set keeps serving:\n${r.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
             ),
           );

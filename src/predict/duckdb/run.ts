@@ -3,7 +3,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBListValue } from '@duckdb
 import type { ParsedRecord } from '../../data/parse-record';
 import { isBlank } from '../../data/parse-value';
 import { splitFields } from '../../data/stream-records';
-import type { Decision } from '../../engine/rule-engine';
+import type { Decision } from '../../engine/types';
 import { NeurulesError } from '../../errors';
 import { quoteIdentifier, quoteString, ruleConditionsSql } from '../../exports/to-sql';
 import type { OutputTarget } from '../../files/output-target';

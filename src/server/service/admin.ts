@@ -30,7 +30,7 @@ export async function adminPlugin(
     const ruleSet = model.current.model.ruleSetHash;
     if (logFailed) return sendProblem(reply, 'DECISION_LOG_FAILED', LOG_FAILED, { ruleSet });
     return result.ok
-      ? { status: 'reloaded', ruleSet: result.ruleSet }
+      ? { status: 'reloaded', ruleSet: result.value }
       : sendProblem(
           reply,
           'RELOAD_REFUSED',

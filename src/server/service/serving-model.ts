@@ -1,8 +1,8 @@
 import { DecisionLog, redactIssues } from '../../audit/decision-log';
 import type { DataRecord } from '../../data/types';
 import type { Tracer } from '../../engine/explain-decision';
-import type { Decision } from '../../engine/rule-engine';
-import { type Issue, isNeurulesError, NeurulesError } from '../../errors';
+import type { Decision } from '../../engine/types';
+import { type Issue, isNeurulesError, NeurulesError, type Result } from '../../errors';
 import { openModel, type OpenModel } from '../../pipeline/open-model';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../../predict/engines';
 import type { BackendChoice } from '../../teacher/backend-choice';
@@ -40,7 +40,8 @@ export interface Serving {
 }
 
 /** What a reload did: the new rule set's hash, or why the files were refused. */
-export type ReloadResult = { ok: true; ruleSet: string } | { ok: false; issues: Issue[] };
+/** What a reload gives: the hash of the rule set now serving, or why the files were refused. */
+export type ReloadResult = Result<string>;
 
 /** What a client is told when the log has failed; the reason (a file name, ENOSPC) is for the operator, via onError. */
 export const LOG_FAILED =
@@ -126,7 +127,7 @@ export class ServingModel {
       this.serving = next;
       // The old network is freed once requests that captured it are done with it.
       setTimeout(() => old.model.teacher?.dispose(), 30_000).unref();
-      return { ok: true, ruleSet: next.model.ruleSetHash };
+      return { ok: true, value: next.model.ruleSetHash };
     } catch (e) {
       if (isNeurulesError(e)) return { ok: false, issues: e.issues };
       return { ok: false, issues: [{ code: 'INVALID_ARTIFACT', message: (e as Error).message }] };

@@ -1,24 +1,15 @@
 /**
- * The compiled evaluator: a json-rules-engine rule set turned, once, into data — a branching
- * program run by one small interpreter (src/engine/branch-program.ts) for the decision, and
- * a tree of per-comparison closures that replays json-rules-engine's evaluation order for
- * traces and for records where that order matters — deciding synchronously with
- * json-rules-engine's exact results.
+ * The compiled evaluator at run time: a json-rules-engine rule set turned, once, into data —
+ * a branching program run by one small interpreter (src/engine/branch-program.ts) for the
+ * decision, and a tree of per-comparison closures that replays json-rules-engine's
+ * evaluation order for traces and for records where that order matters — deciding
+ * synchronously with json-rules-engine's exact results. Each rule is compiled and checked
+ * by src/engine/compile-rule.ts; the order json-rules-engine gives events in is modelled by
+ * src/engine/rule-order.ts. This module reads the facts of a record and runs the rules.
  *
- * What "exact" covers (json-rules-engine 7.3, read from its source and checked by
- * differential property tests in test/engine/compile-rules.test.ts):
+ * What "exact" covers here (json-rules-engine 7.3, read from its source and checked by
+ * differential property tests in test/engine/compiled-rules.test.ts), besides the order:
  *
- * - Events come in json-rules-engine's order: priority groups from the highest down, and
- *   within a group in the order the rules' promise chains *finish* — not the order of the
- *   rules. A rule finishes after a number of microtask ticks set by the shape of its
- *   conditions: a comparison takes 3; `all`/`any` of several conditions 5 more than its
- *   slowest child (4 at the root), of one condition 1 more (0 at the root), of none 1 (0 at
- *   the root); `not` adds 2 (1 at the root). Equal tick counts keep rule order. The
- *   evaluator counts the same ticks, so the order is the same.
- * - Sibling conditions are evaluated in sets of equal `priority`, highest first; within a
- *   set every condition is evaluated (no short-circuit), and a later set is skipped once
- *   the outcome is known. Conditions that were skipped report no result, as in
- *   json-rules-engine's rule results.
  * - Undefined facts: an error (MISSING_FEATURE) when any evaluated condition reads one,
  *   unless `allowUndefinedFacts`, then the value is `undefined`. A fact is defined when
  *   json-rules-engine's `for…in` over the facts sees it (its value may be `undefined`).
@@ -29,28 +20,17 @@
  * - Events and event params are copied as json-rules-engine's `clone` copies them (falsy
  *   params dropped, keys such as `constructor` or `toString` dropped).
  *
- * Not supported, refused when compiling with the rule and condition named: custom
- * operators, operator decorators (`not:equal`, `everyFact:…`), fact-to-fact comparisons,
- * `path`, `params`, condition references, `onSuccess`/`onFailure`, non-integer condition
- * priorities, values that are not plain data. Refused when deciding: facts that are
- * functions (dynamic facts), promises or json-rules-engine `Fact` objects.
+ * Refused when deciding: facts that are functions (dynamic facts), promises or
+ * json-rules-engine `Fact` objects.
  *
- * Nothing from a rule file is turned into code: fact names, operators and values stay data.
+ * Nothing from a rule file is turned into code: operators and values stay data. Fact names
+ * are written, quoted by `JSON.stringify`, into one generated function that reads them from
+ * a record (see src/engine/property-loader.ts for what it is and why it is safe).
  */
 import type { Event, RuleProperties } from 'json-rules-engine';
 import type { DataRecord } from '../data/types';
-import { NeurulesError, type ErrorCode, type Issue } from '../errors';
+import { NeurulesError, placeAt, type Issue, type Result } from '../errors';
 import type { RuleSet } from '../rules/types';
-import {
-  compileConditions,
-  copyData,
-  describeType,
-  FactTable,
-  type BooleanNode,
-  type ConditionNode,
-  type FactValues,
-  type LeafNode,
-} from './compile-conditions';
 import {
   chainPosition,
   createMemo,
@@ -61,14 +41,11 @@ import {
   type BranchProgram,
   type ProgramMemo,
 } from './branch-program';
-import type { ConditionResult, Decision, RuleTrace } from './rule-engine';
-
-/**
- * A refusal of something json-rules-engine runs but the compiled evaluator does not
- * (callers may fall back to json-rules-engine), as opposed to INVALID_RULES: rule data
- * json-rules-engine rejects too, at load or when the condition is evaluated.
- */
-const INVALID: ErrorCode = 'INVALID_RULES';
+import { compileRule, INVALID, isInstance, type CompiledRule } from './compile-rule';
+import { describeType, FactTable, hasOwn, ruleLabel, type FactValues } from './compile-conditions';
+import { propertyLoader } from './property-loader';
+import { Evaluation, groupByPriority, missingFactIssue, type RuleGroup } from './rule-order';
+import type { ConditionResult, Decision, RuleTrace } from './types';
 
 /** Options of {@link compileRuleSet}: json-rules-engine's engine options that apply. */
 export interface CompileOptions {
@@ -82,38 +59,6 @@ export interface CompileOptions {
 
 /** Facts for one run: fact name to value (json-rules-engine's runtime facts). */
 export type Facts = Readonly<Record<string, unknown>>;
-
-/** One compiled rule. */
-interface CompiledRule {
-  /** Position in the rule set. */
-  index: number;
-  /** The rule's `name` as json-rules-engine reports it (undefined when it has none). */
-  name: unknown;
-  /** json-rules-engine's `parseInt` of the rule's priority (may be NaN). */
-  priority: number;
-  /** The event, frozen. */
-  event: Event;
-  /** The decision of a neurules rule (undefined when the event has no params object). */
-  decision: Decision | undefined;
-  root: ConditionNode;
-  /** Where the rule starts in the rule set's branch program. */
-  entry: number;
-  /** The rule's comparisons in rule order. */
-  leaves: LeafNode[];
-  /** True when every condition is always evaluated, so `ticks` does not depend on the facts. */
-  fixed: boolean;
-  /** Microtask ticks json-rules-engine takes to evaluate the rule (when `fixed`). */
-  ticks: number;
-}
-
-/** Rules of one priority. */
-interface RuleGroup {
-  rules: CompiledRule[];
-  /** When every rule is fixed: the rules in the order json-rules-engine finishes them. */
-  ordered: CompiledRule[] | undefined;
-  /** With `ordered`: the entry of those rules' chain in the chain program. */
-  chain: number;
-}
 
 /** Working memory of one evaluation, reused between evaluations. */
 interface Scratch {
@@ -134,10 +79,7 @@ const HAS_MISSING = 1;
 const NEEDS_EXACT = 2;
 
 const ABSENT: unique symbol = Symbol('absent fact');
-/** A chain entry before the chain is built (an empty chain: no rule holds). */
-const FALSE_ENTRY = -2;
 
-const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 const isEnumerable = (o: object, key: string): boolean =>
   Object.prototype.propertyIsEnumerable.call(o, key);
 
@@ -164,7 +106,7 @@ export function compileRuleSet(
 export function safeCompileRuleSet(
   ruleSet: RuleSet | { rules: RuleProperties[] },
   options: CompileOptions = {},
-): { ok: true; value: CompiledRules } | { ok: false; issues: Issue[] } {
+): Result<CompiledRules> {
   try {
     return { ok: true, value: new CompiledRules(ruleSet, options) };
   } catch (e) {
@@ -183,7 +125,7 @@ export class CompiledRules {
   private readonly program: BranchProgram;
   /** Each fixed group's rules chained in finishing order (for `decide`). */
   private readonly chains: BranchProgram;
-  private readonly groups: RuleGroup[];
+  private readonly groups: RuleGroup<CompiledRule>[];
   /** True when every rule is fixed (see {@link CompiledRule.fixed}). */
   private readonly fixed: boolean;
   private readonly factNames: string[];
@@ -220,7 +162,7 @@ export class CompiledRules {
       throw new NeurulesError(
         INVALID,
         `a rule set needs a 'rules' array, found ${describeType(list)}`,
-        { field: 'rules' },
+        placeAt(['rules']),
       );
     }
     this.ruleSet = ruleSet as RuleSet;
@@ -365,7 +307,7 @@ export class CompiledRules {
    * finishes them. `exact`: evaluate as json-rules-engine does, failing on undefined facts
    * and values that cannot be converted.
    */
-  private firedInOrder(g: RuleGroup, exact: boolean, s: Scratch): CompiledRule[] {
+  private firedInOrder(g: RuleGroup<CompiledRule>, exact: boolean, s: Scratch): CompiledRule[] {
     const fired: CompiledRule[] = [];
     for (const r of g.rules) {
       let passed: boolean;
@@ -386,7 +328,7 @@ export class CompiledRules {
   }
 
   /** The first rule of a group to finish among those that fire (facts already checked). */
-  private firstFired(g: RuleGroup, s: Scratch): CompiledRule | undefined {
+  private firstFired(g: RuleGroup<CompiledRule>, s: Scratch): CompiledRule | undefined {
     let best: CompiledRule | undefined;
     let bestTicks = Infinity;
     for (const r of g.rules) {
@@ -416,7 +358,7 @@ export class CompiledRules {
     throw new NeurulesError(
       INVALID,
       `${ruleLabel(rule.name, rule.index)} fired but its event has no params to decide with`,
-      { field: `rules[${rule.index}].event.params` },
+      placeAt(['rules', rule.index, 'event', 'params']),
     );
   }
 
@@ -474,9 +416,7 @@ export class CompiledRules {
       ? hasOwn(obj, '') || hasOwn(Object.prototype, '')
       : '' in obj || hasOwn(Object.prototype, '');
     if (maybeEmpty && lookupFact(obj, '', spread) !== ABSENT) {
-      throw new NeurulesError('INVALID_ARGUMENT', 'a fact name must not be empty', {
-        field: '',
-      });
+      throw new NeurulesError('INVALID_ARGUMENT', 'a fact name must not be empty', placeAt(['']));
     }
     let status = 0;
     if (plain) {
@@ -535,7 +475,7 @@ export class CompiledRules {
       throw new NeurulesError(
         'WRONG_TYPE',
         `fact ${JSON.stringify(name)} is a function: dynamic facts are not supported by the compiled evaluator`,
-        { field: name },
+        placeAt([name]),
       );
     }
     if (
@@ -545,7 +485,7 @@ export class CompiledRules {
       throw new NeurulesError(
         'WRONG_TYPE',
         `fact ${JSON.stringify(name)} is a ${isInstance(v, 'Fact') ? 'json-rules-engine Fact' : 'promise'}: only plain values are supported by the compiled evaluator`,
-        { field: name },
+        placeAt([name]),
       );
     }
     return this.risky[i] === 1 ? NEEDS_EXACT : 0;
@@ -573,108 +513,6 @@ export class CompiledRules {
 }
 
 /**
- * json-rules-engine's evaluation of one rule: which conditions it evaluates (priority sets,
- * no short-circuit within a set), its result, and its duration in microtask ticks. Results
- * are packed as `ticks * 2 + (passed ? 1 : 0)` so that nothing is allocated.
- */
-class Evaluation {
-  /** When set: per comparison slot, 0 = not evaluated, 1 = false, 2 = true. */
-  recorded: Uint8Array | undefined;
-  private current: CompiledRule | undefined;
-
-  constructor(
-    private readonly values: FactValues,
-    private readonly missing: Uint8Array,
-    private readonly allowUndefined: boolean,
-  ) {}
-
-  /** `Rule.evaluate`: the root's `all`/`any`/`not` (the root itself records no result). */
-  rule(r: CompiledRule): number {
-    this.current = r;
-    const root = r.root;
-    if (root.kind === 'not') return notOf(this.condition(root.child), 1);
-    return this.operands(root as BooleanNode);
-  }
-
-  /** `evaluateCondition`: a comparison, or a boolean node and the `then` that records it. */
-  private condition(n: ConditionNode): number {
-    switch (n.kind) {
-      case 'leaf':
-        return this.leaf(n);
-      case 'not':
-        return notOf(this.condition(n.child), 2);
-      default:
-        return this.operands(n) + 2;
-    }
-  }
-
-  /** `prioritizeAndRun` for `all`/`any`. */
-  private operands(n: BooleanNode): number {
-    const count = n.children.length;
-    if (count === 0) return 1; // Promise.resolve(true): true for `any` as well
-    if (count === 1) return this.condition(n.children[0]!);
-    const all = n.kind === 'all';
-    let ticks = 0;
-    let value = all;
-    for (const set of n.sets) {
-      const start = ticks + 1;
-      if (all ? !value : value) {
-        ticks = start; // short-circuit: the set is not evaluated
-        continue;
-      }
-      let longest = 0;
-      let acc = all;
-      for (const child of set) {
-        const x = this.condition(child);
-        if (x >> 1 > longest) longest = x >> 1;
-        acc = all ? acc && (x & 1) === 1 : acc || (x & 1) === 1;
-      }
-      // Promise.all (+1), its `then` (+1), the cursor's adoption of that promise (+2).
-      ticks = start + longest + 3;
-      value = acc;
-    }
-    return ticks * 2 + (value ? 1 : 0);
-  }
-
-  private leaf(n: LeafNode): number {
-    if (this.missing[n.fact] === 1 && !this.allowUndefined) {
-      const issue = missingFactIssue(n.factName, this.current);
-      throw new NeurulesError(issue.code, issue.message, { field: n.factName });
-    }
-    let passed: boolean;
-    if (n.risky) {
-      try {
-        passed = n.test(this.values);
-      } catch (e) {
-        throw new NeurulesError(
-          'WRONG_TYPE',
-          `${ruleLabel(this.current?.name, this.current?.index ?? 0)}: fact ${JSON.stringify(n.factName)} cannot be compared with '${n.operator}' (${(e as Error).message})`,
-          { field: n.factName },
-        );
-      }
-    } else {
-      passed = n.test(this.values);
-    }
-    if (this.recorded) this.recorded[n.slot] = passed ? 2 : 1;
-    return passed ? 7 : 6; // Promise.all, its then, evaluateCondition's then: 3 ticks
-  }
-}
-
-/** A `not` of packed result `x`, taking `extra` more ticks. */
-function notOf(x: number, extra: number): number {
-  return ((x >> 1) + extra) * 2 + ((x & 1) ^ 1);
-}
-
-function missingFactIssue(name: string, rule?: CompiledRule): Issue {
-  const by = rule ? `, which ${ruleLabel(rule.name, rule.index)} reads` : '';
-  return {
-    code: 'MISSING_FEATURE',
-    message: `the record has no fact ${JSON.stringify(name)}${by} (pass null for a missing value)`,
-    field: name,
-  };
-}
-
-/**
  * A fact as json-rules-engine sees it, or ABSENT. `spread`: in `{ ...facts }` (own
  * enumerable properties, then Object.prototype's enumerable ones); otherwise in `for…in`
  * over `facts` (own enumerable properties, else the first object up the prototype chain
@@ -692,207 +530,4 @@ function lookupFact(obj: Record<string, unknown>, name: string, spread: boolean)
   }
   const root = Object.prototype as Record<string, unknown>;
   return isEnumerable(root, name) ? root[name] : ABSENT;
-}
-
-function ruleLabel(name: unknown, index: number): string {
-  return typeof name === 'string' || typeof name === 'number'
-    ? `rule ${JSON.stringify(name)} (rules[${index}])`
-    : `rule rules[${index}]`;
-}
-
-/** Compile one rule, adding an issue for every problem; undefined when there were any. */
-function compileRule(
-  props: unknown,
-  index: number,
-  facts: FactTable,
-  issues: Issue[],
-  program: ProgramBuilder,
-): CompiledRule | undefined {
-  const at = `rules[${index}]`;
-  const before = issues.length;
-  const problem = (code: ErrorCode, field: string, what: string, label: string): void => {
-    issues.push({ code, message: `${label}: ${what}`, field });
-  };
-  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    problem(INVALID, at, `expected a rule object, found ${describeType(props)}`, `rule ${at}`);
-    return undefined;
-  }
-  const p = props as Record<string, unknown>;
-  // json-rules-engine keeps any truthy name, and 0.
-  const named = Boolean(p.name) || p.name === 0;
-  const label = ruleLabel(named ? p.name : undefined, index);
-  if (isInstance(props, 'Rule')) {
-    problem(
-      'UNSUPPORTED_RULE_OBJECT',
-      at,
-      'expected rule data, found a json-rules-engine Rule object',
-      label,
-    );
-    return undefined;
-  }
-  for (const key of ['event', 'conditions']) {
-    if (!hasOwn(p, key)) problem(INVALID, at, `a rule needs '${key}'`, label);
-  }
-  for (const key of ['onSuccess', 'onFailure']) {
-    if (p[key])
-      problem(
-        'UNSUPPORTED_CALLBACK',
-        `${at}.${key}`,
-        `'${key}' callbacks are not supported`,
-        label,
-      );
-  }
-  const nameIssues: string[] = [];
-  const name = named ? copyData(p.name, nameIssues, true, 'name') : undefined;
-  for (const m of nameIssues) problem('UNSUPPORTED_DATA', `${at}.name`, m, label);
-
-  // Rule: `parseInt(options.priority || 1, 10)`, refused when <= 0.
-  const rawPriority = p.priority || 1;
-  let priority = 1;
-  if (!['number', 'string', 'boolean'].includes(typeof rawPriority)) {
-    problem(
-      'UNSUPPORTED_PRIORITY',
-      `${at}.priority`,
-      `priority must be a number, found ${describeType(rawPriority)}`,
-      label,
-    );
-  } else {
-    priority = Number.parseInt(rawPriority as string, 10);
-    if (priority <= 0)
-      problem(INVALID, `${at}.priority`, 'priority must be greater than zero', label);
-  }
-
-  if (hasOwn(p, 'conditions') && !p.conditions) {
-    problem(
-      INVALID,
-      `${at}.conditions`,
-      `conditions must be a condition object, found ${describeType(p.conditions)}`,
-      label,
-    );
-  }
-  const compiled = p.conditions
-    ? compileConditions(
-        p.conditions,
-        { rule: label, path: `${at}.conditions` },
-        facts,
-        issues,
-        INVALID,
-      )
-    : undefined;
-  // Rule.setEvent: `options.event || { type: 'unknown' }`, which must have a `type`; only
-  // `type` and truthy `params` are kept.
-  const rawEvent = (p.event || { type: 'unknown' }) as unknown;
-  let event: Event | undefined;
-  let decision: Decision | undefined;
-  if (typeof rawEvent !== 'object' || rawEvent === null || !hasOwn(rawEvent, 'type')) {
-    problem(INVALID, `${at}.event`, "the event needs a 'type'", label);
-  } else {
-    const e = rawEvent as Record<string, unknown>;
-    const eventIssues: string[] = [];
-    const type = copyData(e.type, eventIssues, true, 'event.type');
-    const params = e.params ? copyData(e.params, eventIssues, true, 'event.params') : undefined;
-    for (const m of eventIssues) problem('UNSUPPORTED_DATA', `${at}.event`, m, label);
-    event = Object.freeze(
-      params === undefined
-        ? { type: type as string }
-        : { type: type as string, params: params as Record<string, unknown> },
-    );
-    if (params !== null && typeof params === 'object' && !Array.isArray(params)) {
-      const d = params as Record<string, unknown>;
-      decision = Object.freeze({
-        class: d.class,
-        ruleId: d.ruleId,
-        probabilities: d.probabilities,
-        support: d.support,
-        source: d.source,
-      }) as Decision;
-    }
-  }
-
-  if (issues.length > before || !compiled || !event) return undefined;
-  const fixed = isFixed(compiled.root);
-  return {
-    index,
-    name,
-    priority,
-    event,
-    decision,
-    root: compiled.root,
-    entry: program.add(compiled.root),
-    leaves: compiled.leaves,
-    fixed,
-    ticks: fixed ? rootTicks(compiled.root) : 0,
-  };
-}
-
-/** True when no node has two priority sets (so nothing is ever skipped). */
-function isFixed(n: ConditionNode): boolean {
-  if (n.kind === 'leaf') return true;
-  if (n.kind === 'not') return isFixed(n.child);
-  return n.sets.length <= 1 && n.children.every(isFixed);
-}
-
-/** Ticks of a fixed rule (see {@link Evaluation}). */
-function rootTicks(root: ConditionNode): number {
-  return root.kind === 'not' ? conditionTicks(root.child) + 1 : operandTicks(root as BooleanNode);
-}
-
-function conditionTicks(n: ConditionNode): number {
-  if (n.kind === 'leaf') return 3;
-  if (n.kind === 'not') return conditionTicks(n.child) + 2;
-  return operandTicks(n) + 1;
-}
-
-function operandTicks(n: BooleanNode): number {
-  if (n.children.length === 0) return 0;
-  if (n.children.length === 1) return conditionTicks(n.children[0]!);
-  return 1 + Math.max(...n.children.map(conditionTicks)) + 3;
-}
-
-/**
- * json-rules-engine's `prioritizeRules`, verbatim: groups keyed by priority, keys sorted
- * with its comparator (which also decides where NaN priorities go).
- */
-function groupByPriority(rules: CompiledRule[]): RuleGroup[] {
-  const byKey: Record<string, CompiledRule[]> = Object.create(null) as Record<
-    string,
-    CompiledRule[]
-  >;
-  for (const r of rules) (byKey[r.priority] ??= []).push(r);
-  return Object.keys(byKey)
-    .sort((a, b) => (Number(a) > Number(b) ? -1 : 1))
-    .map((key) => {
-      const group = byKey[key]!;
-      const ordered = group.every((r) => r.fixed)
-        ? [...group].sort((a, b) => a.ticks - b.ticks)
-        : undefined;
-      return { rules: group, ordered, chain: FALSE_ENTRY };
-    });
-}
-
-/**
- * Whether `v` is an instance of json-rules-engine's `Fact` or `Rule`. Plain data (a plain
- * object, an array, a primitive) never is, so json-rules-engine is loaded only to check a
- * value that is an instance of some class: compiling and running plain rule data does not
- * load it.
- */
-function isInstance(v: unknown, name: 'Fact' | 'Rule'): boolean {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if (proto === Object.prototype || proto === null) return false;
-  const jre = require('json-rules-engine') as typeof import('json-rules-engine');
-  return v instanceof jre[name];
-}
-
-/**
- * A function that reads `names` from an object into `out`, one property access per name
- * written out in its own statement: each access then sees one shape of record (the
- * records of one schema share it) and V8 caches it, where one `obj[name]` in a loop over
- * many names is megamorphic. The same property gets as `obj[name]`, in the same order.
- */
-function propertyLoader(
-  names: readonly string[],
-): (obj: Record<string, unknown>, out: unknown[]) => void {
-  const body = names.map((name, j) => `out[${j}] = obj[${JSON.stringify(name)}];`).join('\n');
-  return new Function('obj', 'out', body) as (obj: Record<string, unknown>, out: unknown[]) => void;
 }

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Engine, type Event, Rule, type RuleProperties } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
 import type { DataRecord } from '../../src/data/types';
-import { compileRuleSet, safeCompileRuleSet } from '../../src/engine/compile-rules';
-import { flattenConditions, RuleEngine, type ConditionResult } from '../../src/engine/rule-engine';
+import { compileRuleSet, safeCompileRuleSet } from '../../src/engine/compiled-rules';
+import { flattenConditions, RuleEngine } from '../../src/engine/rule-engine';
+import type { ConditionResult } from '../../src/engine/types';
 import { isNeurulesError, type NeurulesError } from '../../src/errors';
 import type { RuleSet } from '../../src/rules/types';
 import { catchError } from '../data/catch-error';
@@ -695,5 +696,40 @@ describe('compileRuleSet refuses what it cannot run exactly', () => {
     const before = JSON.stringify(rs);
     compileRuleSet({ rules: rs as RuleProperties[] });
     expect(JSON.stringify(rs)).toBe(before);
+  });
+});
+
+describe('issue paths', () => {
+  it("a rule's priority, event and condition are named by a structured path as well", () => {
+    const r = safeCompileRuleSet({
+      rules: [
+        { conditions: { all: [] }, event: { type: 'a', params: { class: 'x' } } },
+        {
+          name: 'R2',
+          priority: -1,
+          conditions: { all: [{ fact: 'x', operator: 'equal', value: 1 }, { any: 3 }] },
+          event: { type: 'b' },
+        },
+      ] as unknown as RuleProperties[],
+    });
+    expect(r.ok).toBe(false);
+    const issues = r.ok ? [] : r.issues;
+    expect(issues.map((i) => [i.code, i.field, i.path])).toEqual([
+      ['INVALID_RULES', 'rules[1].priority', ['rules', 1, 'priority']],
+      ['INVALID_RULES', 'rules[1].conditions.all[1]', ['rules', 1, 'conditions', 'all', 1]],
+    ]);
+  });
+
+  it('a missing fact is named by its path in the record', () => {
+    const compiled = compileRuleSet({
+      rules: [
+        {
+          conditions: { all: [{ fact: 'age', operator: 'lessThan', value: 18 }] },
+          event: { type: 'd', params: { class: 'bad', ruleId: 'R1' } },
+        },
+      ],
+    });
+    const e = catchError(() => compiled.decide({}));
+    expect(e).toMatchObject({ code: 'MISSING_FEATURE', field: 'age', path: ['age'] });
   });
 });
