@@ -2,7 +2,7 @@ import { DecisionLog, redactIssues } from '../../audit/decision-log';
 import type { DataRecord } from '../../data/types';
 import type { Tracer } from '../../engine/explain-decision';
 import type { Decision } from '../../engine/types';
-import { type Issue, isNeurulesError, NeurulesError, type Result } from '../../errors';
+import { isNeurulesError, NeurulesError, type Result } from '../../errors';
 import { openModel, type OpenModel } from '../../pipeline/open-model';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../../predict/engines';
 import type { BackendChoice } from '../../teacher/backend-choice';
