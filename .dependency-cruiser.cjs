@@ -2,7 +2,7 @@
  * Import rules for src/: folders point one way, and no two folders import each other.
  *
  * The layers, lowest first (a folder may import its own layer's folders and those below):
- *   errors.ts, random.ts, fidelity.ts, arg-max.ts, files/ → data → teacher, distill → rules → artifacts →
+ *   errors.ts, random.ts, fidelity.ts, arg-max.ts, files/ → data → teacher, distill, perception → rules → artifacts →
  *   regions, overrides → engine, exports → audit → report → predict, studio → pipeline →
  *   cli, server, web
  * `src/index.ts` is the public API and re-exports every layer, so it is left out.
@@ -10,7 +10,7 @@
 const LAYERS = [
   ['files'],
   ['data'],
-  ['teacher', 'distill'],
+  ['teacher', 'distill', 'perception'],
   ['rules'],
   ['artifacts'],
   ['regions', 'overrides'],

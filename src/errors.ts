@@ -75,6 +75,35 @@ export const ERROR_CATALOGUE = {
       'a numeric column holds cells that are not finite numbers (`inf`, `NaN`, `1e309`, text); each is listed with its line and column',
   },
   ROW_OUT_OF_RANGE: { area: 'input', meaning: 'a requested row number is not in the file' },
+  // Concepts a perception network reads from raw inputs
+  CONCEPT_NO_COLUMNS: {
+    area: 'input',
+    meaning:
+      "a concept's raw-input columns (a glob or a list of names) match no column of the file",
+  },
+  CONCEPT_LABEL_MISSING: {
+    area: 'input',
+    meaning: "a concept's label column (the column named after the concept) is not in the file",
+  },
+  CONCEPT_SHAPE_MISMATCH: {
+    area: 'input',
+    meaning:
+      "a concept's shape (given as height × width, or implied by its column names) does not fit its column count",
+  },
+  CONCEPT_ONE_CLASS: {
+    area: 'input',
+    meaning: 'a concept label column holds a single class: there is nothing to perceive',
+  },
+  CONCEPT_OVERLAP: {
+    area: 'input',
+    meaning:
+      "a column is claimed twice: by two concepts, or as a concept's input and as a label or the target",
+  },
+  IMAGE_UNREADABLE: {
+    area: 'input',
+    meaning:
+      "an image file a concept's column names (with its row) is missing or not a PNG or JPEG that can be decoded",
+  },
   // Records checked against a schema
   UNKNOWN_FEATURE: {
     area: 'record',

@@ -1,0 +1,163 @@
+import type { NeurulesError } from '../../src/errors';
+import {
+  checkConceptLabels,
+  impliedShape,
+  parseConceptDeclaration,
+  parseConceptShape,
+  resolveConcepts,
+  type Shape,
+} from '../../src/perception/concepts';
+
+const pixels = (n: number, name = (i: number) => `px_${i}`) =>
+  Array.from({ length: n }, (_, i) => name(i));
+const header = ['route', 'weight', 'service', 'postcode', ...pixels(64)];
+const resolve = (
+  concepts: string[],
+  shapes: string[] = [],
+  h: readonly string[] = header,
+  firstValue?: (c: string) => string | undefined,
+) =>
+  resolveConcepts(
+    concepts.map(parseConceptDeclaration),
+    new Map(
+      shapes.map(parseConceptShape).map(({ name, shape }) => [name, shape] as [string, Shape]),
+    ),
+    h,
+    { file: 'parcels.csv', target: 'route', ...(firstValue && { firstValue }) },
+  );
+const failure = (f: () => unknown): NeurulesError => {
+  try {
+    f();
+  } catch (e) {
+    return e as NeurulesError;
+  }
+  throw new Error('expected an error');
+};
+
+describe('declaring a concept', () => {
+  it('a glob selects columns in file order; 64 columns px_N imply 8x8', () => {
+    const [c] = resolve(['postcode=px_*']);
+    expect(c).toEqual({
+      name: 'postcode',
+      label: 'postcode',
+      input: { kind: 'columns', columns: pixels(64), shape: { height: 8, width: 8 } },
+    });
+  });
+
+  it('columns named R_C are put in row-major order, whatever their file order', () => {
+    const grid = ['p1_0', 'p0_1', 'p1_1', 'p0_0'];
+    const [c] = resolve(['d=p*'], [], ['d', ...grid]);
+    expect(c!.input).toEqual({
+      kind: 'columns',
+      columns: ['p0_0', 'p0_1', 'p1_0', 'p1_1'],
+      shape: { height: 2, width: 2 },
+    });
+  });
+
+  it('a comma list is a plain vector when its names imply no shape; a given shape is checked', () => {
+    const h = ['y', 'sensor', 'a', 'b', 'c', 'd', 'e', 'f'];
+    expect(resolve(['sensor=a,b,c,d,e,f'], [], h)[0]!.input).toEqual({
+      kind: 'columns',
+      columns: ['a', 'b', 'c', 'd', 'e', 'f'],
+    });
+    expect(resolve(['sensor=a,b,c,d,e,f'], ['sensor=2x3'], h)[0]!.input).toMatchObject({
+      shape: { height: 2, width: 3 },
+    });
+    const e = failure(() => resolve(['sensor=a,b,c,d,e,f'], ['sensor=4x4'], h));
+    expect(e.code).toBe('CONCEPT_SHAPE_MISMATCH');
+    expect(e.field).toBe('sensor');
+    expect(e.message).toContain('6 columns');
+  });
+
+  it('a shape that disagrees with what the names imply is refused', () => {
+    const e = failure(() => resolve(['postcode=px_*'], ['postcode=4x16']));
+    expect(e.code).toBe('CONCEPT_SHAPE_MISMATCH');
+    expect(e.message).toContain('say 8x8');
+  });
+
+  it('one column of image paths is an image concept, and needs a shape', () => {
+    const h = ['route', 'postcode', 'scan'];
+    const first = (c: string) => (c === 'scan' ? 'images/0001.PNG' : '3');
+    expect(resolve(['postcode=scan'], ['postcode=28x28'], h, first)[0]!.input).toEqual({
+      kind: 'images',
+      column: 'scan',
+      shape: { height: 28, width: 28 },
+    });
+    const e = failure(() => resolve(['postcode=scan'], [], h, first));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.field).toBe('conceptShape');
+  });
+
+  it('implies no shape from names that do not cover a grid or a square once each', () => {
+    expect(impliedShape(['a0', 'a1', 'a2'])).toBeUndefined(); // too few
+    expect(impliedShape(pixels(10))).toBeUndefined(); // not a square
+    expect(impliedShape(['q0', 'q1', 'q2', 'q2'])).toBeUndefined(); // a repeat
+    expect(impliedShape(['p0_0', 'p0_1', 'p1_0', 'p0_0'])).toBeUndefined();
+    expect(impliedShape(['a0', 'b1', 'c2', 'd3'])).toBeUndefined(); // other prefixes
+    expect(impliedShape(pixels(9, (i) => `x${i + 1}`))?.shape).toEqual({ height: 3, width: 3 });
+  });
+});
+
+describe('bad declarations: a coded error naming the concept and the column, before training', () => {
+  it.each([
+    ['postcode=xx_*', 'CONCEPT_NO_COLUMNS', 'postcode'],
+    ['postcode=px_0,px_999', 'CONCEPT_NO_COLUMNS', 'postcode'],
+    ['zipcode=px_*', 'CONCEPT_LABEL_MISSING', 'zipcode'],
+    ['postcode=px_1,px_1', 'CONCEPT_OVERLAP', 'postcode'],
+    ['postcode=weight,px_*', 'CONCEPT_NO_COLUMNS', 'postcode'],
+  ])('%s is %s', (declaration, code, field) => {
+    const e = failure(() => resolve([declaration]));
+    expect(e.code).toBe(code);
+    expect(e.field).toBe(field);
+    expect(e.file).toBe('parcels.csv');
+  });
+
+  it('names the nearest column of a misspelt one', () => {
+    const e = failure(() => resolve(['postcode=px_0,pz_1']));
+    expect(e.message).toContain("'pz_1'; did you mean 'px_1'?");
+  });
+
+  it('a column serves once: not the target, not two concepts, not a label and an input', () => {
+    const h = ['route', 'a', 'b', 'x0', 'x1', 'x2', 'x3'];
+    expect(failure(() => resolve(['a=route,x0'], [], h)).code).toBe('CONCEPT_OVERLAP');
+    expect(failure(() => resolve(['a=x*', 'b=x0'], [], h)).code).toBe('CONCEPT_OVERLAP');
+    expect(failure(() => resolve(['a=b,x0', 'b=x1'], [], h)).message).toContain(
+      "the column 'b' is an input of the concept 'a', and also the label of the concept 'b'",
+    );
+    expect(failure(() => resolve(['route=x*'], [], h)).code).toBe('CONCEPT_OVERLAP');
+  });
+
+  it.each(['postcode', '=px_*', 'postcode=', 'post code=px_*', '1digit=px_*'])(
+    'the declaration %j is INVALID_ARGUMENT',
+    (text) => {
+      const e = failure(() => parseConceptDeclaration(text));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.field).toBe('concept');
+    },
+  );
+
+  it.each(['postcode', 'postcode=28', 'postcode=0x28', 'postcode=28x2000', 'postcode=axb'])(
+    'the shape %j is INVALID_ARGUMENT',
+    (text) => {
+      expect(failure(() => parseConceptShape(text)).code).toBe('INVALID_ARGUMENT');
+    },
+  );
+
+  it('a concept declared twice, or a shape for no declared concept, is INVALID_ARGUMENT', () => {
+    expect(failure(() => resolve(['postcode=px_*', 'postcode=px_1'])).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+    const e = failure(() => resolve(['postcode=px_*'], ['postcod=8x8']));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toContain("did you mean 'postcode'?");
+  });
+
+  it('a concept with one class, or none, is CONCEPT_ONE_CLASS; missing labels are allowed', () => {
+    const [c] = resolve(['postcode=px_*']);
+    expect(checkConceptLabels(c!, ['3', '', '1', undefined, '3'])).toEqual(['1', '3']);
+    const one = failure(() => checkConceptLabels(c!, ['7', '7', ''], 'parcels.csv'));
+    expect(one.code).toBe('CONCEPT_ONE_CLASS');
+    expect(one.field).toBe('postcode');
+    expect(failure(() => checkConceptLabels(c!, ['', undefined])).message).toContain('no label');
+  });
+});
