@@ -99,11 +99,6 @@ export const ERROR_CATALOGUE = {
     meaning:
       "a column is claimed twice: by two concepts, or as a concept's input and as a label or the target",
   },
-  IMAGE_UNREADABLE: {
-    area: 'input',
-    meaning:
-      "an image file a concept's column names (with its row) is missing or not a PNG or JPEG that can be decoded",
-  },
   // Records checked against a schema
   UNKNOWN_FEATURE: {
     area: 'record',
