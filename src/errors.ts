@@ -94,6 +94,11 @@ export const ERROR_CATALOGUE = {
     area: 'input',
     meaning: 'a concept label column holds a single class: there is nothing to perceive',
   },
+  IMAGE_UNREADABLE: {
+    area: 'input',
+    meaning:
+      "a concept's image (named in its column, with the row) is missing or cannot be decoded as PNG or JPEG",
+  },
   CONCEPT_OVERLAP: {
     area: 'input',
     meaning:
