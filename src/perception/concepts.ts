@@ -324,3 +324,51 @@ export function checkConceptLabels(
   }
   return classes.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/** A concept of a built model: its name and the classes its network perceives. */
+export interface ModelConcept {
+  name: string;
+  classes: readonly string[];
+}
+
+/**
+ * Read interventions `NAME=VALUE` (a person fixing what was perceived: decide as if
+ * `postcode` had been read as `3`), each for a concept of the model and one of its classes.
+ *
+ * @throws NeurulesError INVALID_ARGUMENT (field `set`) naming the model's concepts, or the
+ *   concept's classes, when a name or value is not one of them, or a concept is set twice
+ */
+export function parseInterventions(
+  texts: readonly string[],
+  concepts: readonly ModelConcept[],
+): Map<string, string> {
+  const set = new Map<string, string>();
+  const names = concepts.map((c) => c.name);
+  for (const text of texts) {
+    const at = text.indexOf('=');
+    const name = at < 0 ? text.trim() : text.slice(0, at).trim();
+    const value = at < 0 ? '' : text.slice(at + 1).trim();
+    const concept = concepts.find((c) => c.name === name);
+    if (!concept) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `'${name}' is not a concept of this model (its concepts: ${names.join(', ') || 'none'})${didYouMean(name, names)}`,
+        { field: 'set' },
+      );
+    }
+    if (!concept.classes.includes(value)) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `the concept '${name}' can be set to ${concept.classes.map((c) => `'${c}'`).join(', ')}; found ${at < 0 ? 'no value' : `'${value}'`}`,
+        { field: 'set' },
+      );
+    }
+    if (set.has(name)) {
+      throw new NeurulesError('INVALID_ARGUMENT', `the concept '${name}' is set twice`, {
+        field: 'set',
+      });
+    }
+    set.set(name, value);
+  }
+  return set;
+}

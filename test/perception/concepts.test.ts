@@ -4,6 +4,7 @@ import {
   impliedShape,
   parseConceptDeclaration,
   parseConceptShape,
+  parseInterventions,
   resolveConcepts,
   type Shape,
 } from '../../src/perception/concepts';
@@ -159,5 +160,40 @@ describe('bad declarations: a coded error naming the concept and the column, bef
     expect(one.code).toBe('CONCEPT_ONE_CLASS');
     expect(one.field).toBe('postcode');
     expect(failure(() => checkConceptLabels(c!, ['', undefined])).message).toContain('no label');
+  });
+});
+
+describe('interventions: a person fixes what was perceived', () => {
+  const model = [
+    { name: 'postcode', classes: ['0', '1', '2', '3'] },
+    { name: 'shape', classes: ['circle', 'square'] },
+  ];
+  it('reads NAME=VALUE for a concept and one of its classes', () => {
+    expect(parseInterventions(['postcode=3', ' shape = square '], model)).toEqual(
+      new Map([
+        ['postcode', '3'],
+        ['shape', 'square'],
+      ]),
+    );
+  });
+
+  it.each([
+    [
+      'postcod=3',
+      "'postcod' is not a concept of this model (its concepts: postcode, shape); did you mean 'postcode'?",
+    ],
+    ['postcode=9', "can be set to '0', '1', '2', '3'; found '9'"],
+    ['postcode', 'found no value'],
+  ])('%s is refused with the valid names or values', (text, message) => {
+    const e = failure(() => parseInterventions([text], model));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.field).toBe('set');
+    expect(e.message).toContain(message);
+  });
+
+  it('refuses a concept set twice', () => {
+    expect(
+      failure(() => parseInterventions(['shape=circle', 'shape=square'], model)).message,
+    ).toContain('set twice');
   });
 });
