@@ -99,6 +99,11 @@ export const ERROR_CATALOGUE = {
     meaning:
       "a concept's image (named in its column, with the row) is missing or cannot be decoded as PNG or JPEG",
   },
+  IMAGES_NOT_DECODED: {
+    area: 'input',
+    meaning:
+      "a concept's inputs are image file paths, which must be decoded to pixel values before its perception network trains",
+  },
   CONCEPT_OVERLAP: {
     area: 'input',
     meaning:

@@ -200,35 +200,7 @@ function weightBytes(spec: tf.io.WeightsManifestEntry): number {
 }
 
 function checkTeacherFile(json: unknown, file: string): TeacherFile {
-  if (!isObject(json) || json['format'] !== TEACHER_FORMAT) {
-    const found =
-      isObject(json) && typeof json['format'] === 'string'
-        ? `'${json['format']}'`
-        : 'no format tag';
-    throw new NeurulesError(
-      'FOREIGN_FORMAT',
-      `expected a '${TEACHER_FORMAT}' file; found ${found}`,
-      { file },
-    );
-  }
-  const version = json['version'];
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw new NeurulesError(
-      'INVALID_ARTIFACT',
-      `the version must be a positive integer; found ${JSON.stringify(version)}`,
-      {
-        file,
-        field: 'version',
-      },
-    );
-  }
-  if (version > TEACHER_VERSION) {
-    throw new NeurulesError(
-      'NEWER_FORMAT',
-      `the teacher was saved in format version ${version}; this neurules reads up to ${TEACHER_VERSION} (upgrade neurules)`,
-      { file, field: 'version' },
-    );
-  }
+  checkFormatTag(json, TEACHER_FORMAT, TEACHER_VERSION, file, 'teacher');
   const encoder = json['encoder'];
   if (!isObject(encoder) || !Array.isArray(encoder['features'])) {
     throw new NeurulesError('INVALID_ARTIFACT', 'the teacher file has no input encoding', {
@@ -246,7 +218,49 @@ function checkTeacherFile(json: unknown, file: string): TeacherFile {
   return json as unknown as TeacherFile;
 }
 
-function readJson(file: string): unknown {
+/**
+ * Check a versioned JSON artifact's tag: `format` must be `format`, `version` a positive
+ * integer no newer than `version`.
+ *
+ * @throws NeurulesError FOREIGN_FORMAT for another kind of file, INVALID_ARTIFACT for a bad
+ *   version, NEWER_FORMAT for a version this neurules cannot read (`what` names the
+ *   artifact in the message: "the teacher was saved in format version 2")
+ */
+export function checkFormatTag(
+  json: unknown,
+  format: string,
+  version: number,
+  file: string,
+  what: string,
+): asserts json is Record<string, unknown> {
+  if (!isObject(json) || json['format'] !== format) {
+    const found =
+      isObject(json) && typeof json['format'] === 'string'
+        ? `'${json['format']}'`
+        : 'no format tag';
+    throw new NeurulesError('FOREIGN_FORMAT', `expected a '${format}' file; found ${found}`, {
+      file,
+    });
+  }
+  const found = json['version'];
+  if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) {
+    throw new NeurulesError(
+      'INVALID_ARTIFACT',
+      `the version must be a positive integer; found ${JSON.stringify(found)}`,
+      { file, field: 'version' },
+    );
+  }
+  if (found > version) {
+    throw new NeurulesError(
+      'NEWER_FORMAT',
+      `the ${what} was saved in format version ${found}; this neurules reads up to ${version} (upgrade neurules)`,
+      { file, field: 'version' },
+    );
+  }
+}
+
+/** A JSON file's content. @throws NeurulesError MODEL_NOT_FOUND, INVALID_ARTIFACT */
+export function readJson(file: string): unknown {
   const text = readText(file);
   try {
     return JSON.parse(text) as unknown;
@@ -261,7 +275,8 @@ function readText(file: string): string {
   return readFile(file).toString('utf8');
 }
 
-function readBinary(file: string): ArrayBuffer {
+/** A binary file's bytes. @throws NeurulesError MODEL_NOT_FOUND */
+export function readBinary(file: string): ArrayBuffer {
   const buffer = readFile(file);
   return buffer.buffer.slice(
     buffer.byteOffset,
@@ -285,7 +300,8 @@ function readFile(file: string): Buffer {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
