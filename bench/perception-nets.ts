@@ -17,6 +17,9 @@
  * - the same CNN with tfjs-layers' conv2d on the cpu backend, one epoch only: enough for
  *   its time per epoch, which alone rules it out of the budget.
  *
+ * The networks and their training loop are src's (src/perception/perception-network.ts,
+ * what `trainPerceiver` builds and trains): this bench measures the code a build runs.
+ *
  * Training: Adam (learning rate 0.003, as the teacher's default), batches of 32,
  * cross-entropy, up to 50 epochs, stopping after 3 without a lower validation loss and
  * keeping the best epoch's weights (as the teacher does). "s / epoch" is the mean wall
@@ -26,6 +29,12 @@
  */
 import { machineLine } from './cli-runs';
 import { generateDigits, type DigitImages } from './tasks/digits';
+import {
+  createIm2colCnn,
+  createMlp,
+  fitPerceptionNetwork,
+  type PerceptionNetwork,
+} from '../src/perception/perception-network';
 import { createRandom } from '../src/random';
 import { selectBackend, tf } from '../src/teacher/backend';
 
@@ -36,22 +45,6 @@ const BATCH = 32;
 const LEARNING_RATE = 0.003;
 const VALIDATION = 200;
 const FORWARD_BATCH = 1000;
-
-/**
- * A network as functions of its variables. Training runs `logits` on `prepare`d inputs:
- * `prepare` holds no variable (the CNN's im2col), so it runs once per data set rather than
- * once per batch and epoch. `predict` is the forward pass a user's images take, from
- * pixels; it may compute the same function another way (the CNN's native conv2d).
- */
-interface Network {
-  name: string;
-  variables: tf.Variable[];
-  /** Pixels in [0, 1] ([batch, h·w]) → the rows `logits` takes. */
-  prepare(x: tf.Tensor2D): tf.Tensor2D;
-  logits(prepared: tf.Tensor2D): tf.Tensor2D;
-  /** Pixels in [0, 1] → logits. */
-  predict(x: tf.Tensor2D): tf.Tensor2D;
-}
 
 /** One row of the table. */
 interface Measured {
@@ -99,96 +92,6 @@ function pixelTensor(images: readonly Uint8Array[]): tf.Tensor2D {
   return tf.tensor2d(values, [n, width]);
 }
 
-/** A seeded He-normal weight variable (relu layers) of `shape`, fan-in its first axis. */
-function weight(shape: number[], seed: number): tf.Variable {
-  return tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]!), 'float32', seed));
-}
-
-/** A multilayer perceptron: inputs → hidden (relu) → 10. */
-function mlp(inputs: number, hidden: number, seed: number): Network {
-  const w1 = weight([inputs, hidden], seed);
-  const b1 = tf.variable(tf.zeros([hidden]));
-  const w2 = weight([hidden, CLASSES], seed + 1);
-  const b2 = tf.variable(tf.zeros([CLASSES]));
-  const logits = (x: tf.Tensor2D): tf.Tensor2D =>
-    tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2);
-  return {
-    name: `MLP ${inputs}-${hidden}-10`,
-    variables: [w1, b1, w2, b2],
-    prepare: (x) => x.clone(),
-    logits,
-    predict: logits,
-  };
-}
-
-/**
- * The im2col gather index of a k×k valid convolution, stride 1, over an h×w image stored
- * row-major: for output pixel (r, c) and kernel offset (i, j), the input pixel
- * (r + i, c + j). Gathering a [batch, h·w] tensor along axis 1 with it gives every patch.
- */
-function patchIndex(h: number, w: number, k: number): Int32Array {
-  const oh = h - k + 1;
-  const ow = w - k + 1;
-  const index = new Int32Array(oh * ow * k * k);
-  let at = 0;
-  for (let r = 0; r < oh; r++)
-    for (let c = 0; c < ow; c++)
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) index[at++] = (r + i) * w + (c + j);
-  return index;
-}
-
-/**
- * A CNN, conv k×k×filters (stride 1, valid, relu) → 2×2 max pool → dense 10, with the
- * convolution as im2col on matMul so that training needs only ops whose gradients the
- * wasm backend runs:
- * - the gather takes patches of the input, which is data, not a variable: backpropagation
- *   never reaches it, so gather's gradient (UnsortedSegmentSum, absent on wasm) is not
- *   needed, and the patches are taken once per data set (`prepare`: 1,800 28×28 images
- *   make 104 MB of patches), not per batch: in a probe on wasm the gather took three quarters
- *   of a training step's time (1.1 s of 1.5 s per epoch);
- * - the convolution is one matMul of [batch·positions, k·k] patches by the [k·k, filters]
- *   kernel: its gradient is two matMuls;
- * - pooling is tf.maxPool, whose gradient (MaxPoolGrad) wasm has; a reshape to
- *   [batch, oh/2, 2, ow/2, 2, filters] and a max over the window axes also trains on wasm,
- *   but a step took 1.6 times as long.
- *
- * The forward pass of a user's images (`predict`) is wasm's own conv2d with the same
- * kernel reshaped to [k, k, 1, filters]: wasm lacks conv2d's filter gradient, not conv2d,
- * and its conv2d is many times faster than the gather.
- */
-function im2colCnn(h: number, w: number, k: number, filters: number, seed: number): Network {
-  const oh = h - k + 1;
-  const ow = w - k + 1;
-  if (oh % 2 !== 0 || ow % 2 !== 0)
-    throw new Error(`a ${k}×${k} convolution of ${h}×${w} is not poolable by 2`);
-  const index = tf.tensor1d(patchIndex(h, w, k), 'int32');
-  const kernel = weight([k * k, filters], seed);
-  const bias = tf.variable(tf.zeros([filters]));
-  const flat = (oh / 2) * (ow / 2) * filters;
-  const dense = weight([flat, CLASSES], seed + 1);
-  const denseBias = tf.variable(tf.zeros([CLASSES]));
-  const head = (conv: tf.Tensor4D): tf.Tensor2D => {
-    const pooled = tf.reshape(tf.maxPool(conv, 2, 2, 'valid'), [conv.shape[0], flat]);
-    return tf.add(tf.matMul(pooled, dense), denseBias);
-  };
-  return {
-    name: `CNN im2col ${k}×${k}×${filters}, pool 2, dense 10`,
-    variables: [kernel, bias, dense, denseBias],
-    prepare: (x) => tf.gather(x, index, 1),
-    logits: (patches) => {
-      const n = patches.shape[0];
-      const columns = tf.reshape(patches, [n * oh * ow, k * k]);
-      const conv = tf.relu(tf.add(tf.matMul(columns, kernel), bias));
-      return head(tf.reshape(conv, [n, oh, ow, filters]));
-    },
-    predict: (x) => {
-      const images = tf.reshape(x, [x.shape[0], h, w, 1]) as tf.Tensor4D;
-      const filter = tf.reshape(kernel, [k, k, 1, filters]) as tf.Tensor4D;
-      return head(tf.relu(tf.add(tf.conv2d(images, filter, 1, 'valid'), bias)) as tf.Tensor4D);
-    },
-  };
-}
-
 /** Labels as one-hot rows. */
 function oneHot(labels: readonly number[]): tf.Tensor2D {
   return tf.tidy(
@@ -199,68 +102,49 @@ function oneHot(labels: readonly number[]): tf.Tensor2D {
 const paramCount = (variables: readonly tf.Variable[]): number =>
   variables.reduce((s, v) => s + v.size, 0);
 
-/** Mean cross-entropy of `net` on (x, labels), computed in forward batches. */
-function validationLoss(net: Network, x: tf.Tensor2D, y: tf.Tensor2D): number {
-  return tf.tidy(() => tf.losses.softmaxCrossEntropy(y, net.logits(x)).dataSync()[0]!);
-}
-
-/** The network's prepared rows of `images`. */
-function prepared(net: Network, images: readonly Uint8Array[]): tf.Tensor2D {
-  return tf.tidy(() => net.prepare(pixelTensor(images)));
-}
-
 /**
- * Train with Adam in shuffled batches, early stopping on the validation split; restores
- * the best epoch's weights. Returns the timings.
+ * Train with src's loop (Adam in shuffled batches, early stopping on the validation split,
+ * the best epoch's weights restored) on the last {@link VALIDATION} images held out.
+ * Returns the timings.
  */
-function train(
-  net: Network,
+async function train(
+  net: PerceptionNetwork,
   data: DigitImages,
   seed: number,
-): { secondsPerEpoch: number; bestEpoch: number; epochsRun: number; trainSeconds: number } {
+): Promise<{
+  secondsPerEpoch: number;
+  bestEpoch: number;
+  epochsRun: number;
+  trainSeconds: number;
+}> {
   const n = data.labels.length - VALIDATION;
-  // The total counts preparing the data (the CNN's im2col) too.
+  // The total counts preparing the data (the CNN's im2col, inside the fit) too.
   const start = process.hrtime.bigint();
-  const x = prepared(net, data.pixels.slice(0, n));
-  const y = oneHot(data.labels.slice(0, n));
-  const xVal = prepared(net, data.pixels.slice(n));
-  const yVal = oneHot(data.labels.slice(n));
-  const optimizer = tf.train.adam(LEARNING_RATE);
-  const rnd = createRandom(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  let best = { epoch: 0, loss: Infinity, values: [] as tf.Tensor[] };
-  const epochTimes: number[] = [];
-  for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) {
-    const t = process.hrtime.bigint();
-    rnd.shuffle(order);
-    for (let b = 0; b < n; b += BATCH) {
-      const rows = tf.tensor1d(order.slice(b, b + BATCH), 'int32');
-      optimizer.minimize(
-        () => {
-          const xb = tf.gather(x, rows);
-          const yb = tf.gather(y, rows);
-          return tf.losses.softmaxCrossEntropy(yb, net.logits(xb)) as tf.Scalar;
-        },
-        false,
-        net.variables,
-      );
-      rows.dispose();
-    }
-    const loss = validationLoss(net, xVal, yVal);
-    epochTimes.push(seconds(t));
-    if (loss < best.loss) {
-      tf.dispose(best.values);
-      best = { epoch, loss, values: net.variables.map((v) => v.clone()) };
-    } else if (epoch - best.epoch >= PATIENCE) break;
-  }
+  const x = pixelTensor(data.pixels.slice(0, n));
+  const xVal = pixelTensor(data.pixels.slice(n));
+  const fit = await fitPerceptionNetwork(
+    net,
+    {
+      x,
+      y: Int32Array.from(data.labels.slice(0, n)),
+      xVal,
+      yVal: Int32Array.from(data.labels.slice(n)),
+      classes: CLASSES,
+    },
+    {
+      epochs: MAX_EPOCHS,
+      patience: PATIENCE,
+      batchSize: BATCH,
+      learningRate: LEARNING_RATE,
+      random: createRandom(seed),
+    },
+  );
   const trainSeconds = seconds(start);
-  net.variables.forEach((v, i) => v.assign(best.values[i]!));
-  tf.dispose([x, y, xVal, yVal, ...best.values]);
-  optimizer.dispose();
+  tf.dispose([x, xVal]);
   return {
-    secondsPerEpoch: epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length,
-    bestEpoch: best.epoch,
-    epochsRun: epochTimes.length,
+    secondsPerEpoch: fit.epochSeconds.reduce((a, b) => a + b, 0) / fit.epochSeconds.length,
+    bestEpoch: fit.bestEpoch,
+    epochsRun: fit.epochsRun,
     trainSeconds,
   };
 }
@@ -308,9 +192,14 @@ function forward(
 }
 
 /** Train and measure one network on the backend now active. */
-function measureNetwork(net: Network, sets: DigitSets, backend: string, seed: number): Measured {
+async function measureNetwork(
+  net: PerceptionNetwork,
+  sets: DigitSets,
+  backend: string,
+  seed: number,
+): Promise<Measured> {
   const params = paramCount(net.variables);
-  const fit = train(net, sets.train, seed);
+  const fit = await train(net, sets.train, seed);
   const { predicted, ...result } = forward((x) => net.predict(x), sets, 3);
   let note: string | undefined;
   if (net.predict !== net.logits) {
@@ -321,7 +210,7 @@ function measureNetwork(net: Network, sets: DigitSets, backend: string, seed: nu
       `forward by im2col instead of conv2d: ${im2col.forward1k.toFixed(0)} ms (1k), ` +
       `${im2col.forward10k.toFixed(0)} ms (10k); same digit for ${agree} of ${predicted.length}`;
   }
-  tf.dispose(net.variables);
+  net.dispose();
   return {
     size: `${sets.height}×${sets.width}`,
     network: net.name,
@@ -464,12 +353,14 @@ async function main(): Promise<void> {
 
   await selectBackend('wasm');
   const gaps = wasmGaps();
-  report(measureNetwork(mlp(784, 128, 11), large, 'wasm', 1));
-  report(measureNetwork(mlp(784, 64, 12), large, 'wasm', 1));
-  report(measureNetwork(im2colCnn(28, 28, 5, 8, 13), large, 'wasm', 1));
-  report(measureNetwork(mlp(64, 64, 14), small, 'wasm', 1));
-  report(measureNetwork(mlp(64, 32, 15), small, 'wasm', 1));
-  report(measureNetwork(im2colCnn(8, 8, 3, 8, 16), small, 'wasm', 1));
+  const cnn = (side: number, kernel: number) =>
+    ({ height: side, width: side, kernel, filters: 8, classes: CLASSES }) as const;
+  report(await measureNetwork(createMlp(784, 128, CLASSES, 11), large, 'wasm', 1));
+  report(await measureNetwork(createMlp(784, 64, CLASSES, 12), large, 'wasm', 1));
+  report(await measureNetwork(createIm2colCnn(cnn(28, 5), 13), large, 'wasm', 1));
+  report(await measureNetwork(createMlp(64, 64, CLASSES, 14), small, 'wasm', 1));
+  report(await measureNetwork(createMlp(64, 32, CLASSES, 15), small, 'wasm', 1));
+  report(await measureNetwork(createIm2colCnn(cnn(8, 3), 16), small, 'wasm', 1));
 
   await selectBackend('cpu');
   report(await measureLayersCnn(large, 5, 8, 17));

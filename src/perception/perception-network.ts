@@ -243,7 +243,8 @@ export async function fitPerceptionNetwork(
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const started = process.hrtime.bigint();
       options.random.shuffle(order);
-      let total = 0;
+      // The loss is summed on the device and read once an epoch, not once a batch.
+      let total = tf.scalar(0);
       for (let b = 0; b < n; b += options.batchSize) {
         const rows = tf.tensor1d(order.slice(b, b + options.batchSize), 'int32');
         const cost = optimizer.minimize(
@@ -254,16 +255,19 @@ export async function fitPerceptionNetwork(
             ) as tf.Scalar,
           true,
           net.variables,
-        );
-        total += cost!.dataSync()[0]! * rows.shape[0];
-        tf.dispose([rows, cost!]);
+        )!;
+        const sum = total;
+        total = tf.tidy(() => tf.add(sum, tf.mul(cost, rows.shape[0])));
+        tf.dispose([rows, cost, sum]);
       }
+      const loss = total.dataSync()[0]! / n;
+      total.dispose();
       const [valLoss, valAccuracy] = evaluate();
       epochSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       options.onProgress?.({
         epoch,
         epochs: options.epochs,
-        loss: total / n,
+        loss,
         valLoss,
         valAccuracy,
       });

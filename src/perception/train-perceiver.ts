@@ -146,6 +146,13 @@ export async function trainPerceiver(
   }
   const params = resolveOptions(options);
   const { values, width } = data.inputs;
+  if (!(width >= 1) || values.length !== data.labels.length * width) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `the concept '${concept.name}' has ${data.labels.length} labels, so ${data.labels.length} × ${width} input values; found ${values.length}`,
+      { field: concept.name },
+    );
+  }
   const labelled = data.labels.flatMap((l, i) => (l === null ? [] : [i]));
   const classes = sortLabels(new Set(labelled.map((i) => data.labels[i]!)));
   if (classes.length < 2) {
