@@ -5,6 +5,7 @@ import { NeurulesError } from '../errors';
 import { ensureBackend, tf } from '../teacher/backend';
 import { checkFormatTag, isObject, readBinary, readJson } from '../teacher/model-io';
 import {
+  architectureWeightShapes,
   createNetwork,
   type PerceptionArchitecture,
   type PerceptionNetwork,
@@ -73,6 +74,19 @@ export async function loadPerceiver(dir: string): Promise<Perceiver> {
   const json = readJson(manifestPath);
   checkFormatTag(json, PERCEIVER_FORMAT, PERCEIVER_VERSION, manifestPath, 'perceiver');
   const file = checkManifest(json, manifestPath);
+  // The weights the manifest lists must be those of its architecture, checked before
+  // anything is allocated: a manifest cannot make the loader build a network larger than
+  // the weights file it comes with.
+  const shapes = architectureWeightShapes(file.architecture);
+  file.weights.forEach((w, i) => {
+    if (!sameShape(w.shape, shapes[i]!)) {
+      throw new NeurulesError(
+        'INVALID_ARTIFACT',
+        `weight ${i + 1} has the shape [${w.shape.join(', ')}]; the architecture needs [${shapes[i]!.join(', ')}]`,
+        { file: manifestPath, field: 'weights' },
+      );
+    }
+  });
   const weightsPath = path.join(dir, PERCEIVER_FILES.weights);
   const bytes = readBinary(weightsPath);
   const expected = file.weights.reduce((sum, w) => sum + 4 * count(w.shape), 0);

@@ -45,6 +45,21 @@ export type PerceptionArchitecture =
       classes: number;
     };
 
+/**
+ * The shapes of the weights of a network of `architecture`, in the order of its
+ * `variables`, without building it: a loader compares a file's weights with them before
+ * it allocates anything.
+ */
+export function architectureWeightShapes(architecture: PerceptionArchitecture): number[][] {
+  if (architecture.kind === 'mlp') {
+    const { inputs, hidden, classes } = architecture;
+    return [[inputs, hidden], [hidden], [hidden, classes], [classes]];
+  }
+  const { height: h, width: w, kernel: k, filters, classes } = architecture;
+  const flat = Math.floor((h - k + 1) / 2) * Math.floor((w - k + 1) / 2) * filters;
+  return [[k * k, filters], [filters], [flat, classes], [classes]];
+}
+
 /** A seeded He-normal weight variable (relu layers) of `shape`, fan-in its first axis. */
 function weight(shape: number[], seed: number): tf.Variable {
   return tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]!), 'float32', seed));

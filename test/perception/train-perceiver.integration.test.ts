@@ -255,6 +255,17 @@ describe('savePerceiver / loadPerceiver', () => {
     ).toMatchObject({ code: 'INVALID_ARTIFACT' });
   });
 
+  it('refuses a manifest whose architecture is larger than its weights before building it', async () => {
+    // A billion inputs with weights of a few bytes: refused by shape, nothing allocated.
+    const huge = await refusal((m) => {
+      m['width'] = 1e9;
+      m['scaling'] = { kind: 'divide-255' };
+      m['shape'] = null;
+      m['architecture'] = { kind: 'mlp', inputs: 1e9, hidden: 64, classes: 10 };
+    });
+    expect(huge).toEqual({ code: 'INVALID_ARTIFACT', field: 'weights' });
+  });
+
   it('refuses missing or truncated weights', async () => {
     savePerceiver(image, dir);
     const bin = path.join(dir, 'perceiver.bin');
