@@ -1,3 +1,4 @@
+import { argMax } from '../arg-max';
 import type { CategoricalFeature, DataRecord, Feature, NumericFeature, Table } from '../data/types';
 import { fitSchema } from '../data/fit-schema';
 import { type Issue, NeurulesError } from '../errors';
@@ -135,10 +136,7 @@ export function withPerceived(table: Table, perceived: readonly Perceived[]): Ta
       );
     }
     records.forEach((r, i) => {
-      let best = 0;
-      for (let c = 1; c < k; c++) {
-        if (p.probabilities[i * k + c]! > p.probabilities[i * k + best]!) best = c;
-      }
+      const best = argMax(p.probabilities, i * k, k);
       r[p.concept] = p.classes[best]!;
       r[confidence] = p.probabilities[i * k + best]!;
     });

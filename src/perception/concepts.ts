@@ -1,3 +1,4 @@
+import { sortLabels } from '../data/parse-value';
 import { didYouMean, NeurulesError } from '../errors';
 
 /**
@@ -303,18 +304,21 @@ function checkOverlap(
 }
 
 /**
- * Check a concept's labels before training: a concept with a single class has nothing to
+ * A concept's classes, sorted as a target's are (`sortLabels`: numerically when every label
+ * is a number), checked before training: a concept with a single class has nothing to
  * perceive. Missing labels (empty cells) are allowed: those rows train the decision
  * network from what is perceived.
  *
  * @throws NeurulesError CONCEPT_ONE_CLASS (field: the concept)
  */
 export function checkConceptLabels(
-  concept: Concept,
-  labels: readonly (string | undefined)[],
+  concept: Pick<Concept, 'name'>,
+  labels: readonly (string | null | undefined)[],
   file?: string,
 ): string[] {
-  const classes = [...new Set(labels.filter((l): l is string => l !== undefined && l !== ''))];
+  const classes = sortLabels(
+    new Set(labels.filter((l): l is string => l !== undefined && l !== null && l !== '')),
+  );
   if (classes.length < 2) {
     throw new NeurulesError(
       'CONCEPT_ONE_CLASS',
@@ -322,7 +326,7 @@ export function checkConceptLabels(
       { field: concept.name, ...(file && { file }) },
     );
   }
-  return classes.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return classes;
 }
 
 /** A concept of a built model: its name and the classes its network perceives. */

@@ -1,9 +1,8 @@
-import { sortLabels } from '../data/parse-value';
 import { NeurulesError } from '../errors';
 import { createRandom, type Random } from '../random';
 import { ensureBackend, tf } from '../teacher/backend';
 import type { ConceptData } from './concept-table';
-import type { Shape } from './concepts';
+import { checkConceptLabels, type Shape } from './concepts';
 import {
   createNetwork,
   fitPerceptionNetwork,
@@ -154,14 +153,7 @@ export async function trainPerceiver(
     );
   }
   const labelled = data.labels.flatMap((l, i) => (l === null ? [] : [i]));
-  const classes = sortLabels(new Set(labelled.map((i) => data.labels[i]!)));
-  if (classes.length < 2) {
-    throw new NeurulesError(
-      'CONCEPT_ONE_CLASS',
-      `the concept '${concept.name}' has ${classes.length === 0 ? 'no label' : `one class ('${classes[0]}')`}: a perception network needs at least two`,
-      { field: concept.name },
-    );
-  }
+  const classes = checkConceptLabels(concept, data.labels);
   const classOf = new Map(classes.map((c, i) => [c, i]));
   const y = Int32Array.from(labelled, (i) => classOf.get(data.labels[i]!)!);
   const shape = concept.input.kind === 'columns' ? (concept.input.shape ?? null) : null;

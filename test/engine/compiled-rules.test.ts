@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { BUILT_IN_OPERATORS } from '../../src/engine/compile-conditions';
 import { Engine, type Event, Rule, type RuleProperties } from 'json-rules-engine';
 import { readRecords } from '../../src/data/read-records';
 import type { DataRecord } from '../../src/data/types';
@@ -62,18 +63,7 @@ function decisionOf(params: unknown): unknown {
 // Random rule sets and facts
 
 const FACT_NAMES = ['a', 'b', 'c', 'constructor', '__proto__'];
-const OPERATORS = [
-  'equal',
-  'notEqual',
-  'in',
-  'notIn',
-  'contains',
-  'doesNotContain',
-  'lessThan',
-  'lessThanInclusive',
-  'greaterThan',
-  'greaterThanInclusive',
-] as const;
+const OPERATORS = BUILT_IN_OPERATORS;
 
 const primitive = fc.oneof(
   fc.integer({ min: -3, max: 3 }),
