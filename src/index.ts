@@ -76,6 +76,9 @@ export type {
   TreeNode,
 } from './distill/types';
 
+// perception
+export { decodeImages, IMAGE_DECODING, type DecodeImagesOptions } from './perception/decode-images';
+
 // rules
 export { compileTree, DISTILLED_PRIORITY } from './rules/compile-tree';
 export {

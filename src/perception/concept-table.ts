@@ -21,8 +21,8 @@ export interface SeparatedTable {
   concepts: ConceptData[];
 }
 
-/** The most problems one refusal lists. */
-const MAX_ISSUES = 20;
+/** The most problems one refusal of a concept's inputs lists. */
+export const MAX_CONCEPT_ISSUES = 20;
 
 /**
  * Take the concepts' columns out of a table read with every raw input column numeric (and
@@ -69,7 +69,7 @@ export function separateConcepts(table: Table, concepts: readonly Concept[]): Se
         const v = r[columns[j]!];
         if (typeof v === 'number' && Number.isFinite(v)) {
           values[i * width + j] = v;
-        } else if (issues.length < MAX_ISSUES) {
+        } else if (issues.length < MAX_CONCEPT_ISSUES) {
           issues.push({
             code: 'INVALID_NUMBER',
             message: `the concept '${concept.name}' reads numbers from '${columns[j]}', found ${v === null || v === undefined ? 'a missing value' : `'${String(v)}'`}`,
