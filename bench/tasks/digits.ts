@@ -12,8 +12,8 @@
  * Jitter in pixels (translation, pen width) is given for a 28×28 image, as MNIST's, and
  * scaled to the image's size, so an 8×8 image is the same drawing seen coarser.
  */
-import * as fs from 'node:fs';
 import { createRandom, type Random } from '../../src/random';
+import { conceptCsvHeader, writeConceptCsv, type CsvValue } from './concept-csv';
 
 /** A point of a template, in the unit box (x right, y down). */
 type Point = readonly [number, number];
@@ -212,45 +212,48 @@ function distance(segments: readonly Segment[], x: number, y: number): number {
   return Math.sqrt(best);
 }
 
+/** How {@link writeDigitsCsv} names its columns. */
+export interface DigitsCsvOptions {
+  /** Name of the label column, the first one (the concept's name). @defaultValue 'digit' */
+  label?: string;
+}
+
+/** Prefix of the pixel columns: `px_0,...,px_{N-1}`, row-major. */
+const PIXEL_PREFIX = 'px_';
+
 /** The header of a digits CSV: `digit,px_0,...,px_{N-1}`, then any extra columns. */
-export function digitsCsvHeader(pixelCount: number, extra: readonly string[] = []): string[] {
-  return ['digit', ...Array.from({ length: pixelCount }, (_, i) => `px_${i}`), ...extra];
+export function digitsCsvHeader(
+  pixelCount: number,
+  extra: readonly string[] = [],
+  options: DigitsCsvOptions = {},
+): string[] {
+  return conceptCsvHeader(options.label ?? 'digit', PIXEL_PREFIX, pixelCount, extra);
 }
 
 /**
  * Write the images as a CSV file: a header row (`digit,px_0,...,px_{N-1}`), then one row
  * per image, the digit first. `extra` adds columns after the pixels, one value per image
- * (numbers or plain names, never quoted).
+ * (numbers or plain names, never quoted); `options.label` renames the digit's column.
  *
  * @example
  * ```ts
  * const images = generateDigits(100, 1);
  * writeDigitsCsv('digits.csv', images, { odd: images.labels.map((d) => d % 2) });
+ * writeDigitsCsv('postcodes.csv', images, {}, { label: 'postcode' });
  * ```
  */
 export function writeDigitsCsv(
   file: string,
   images: DigitImages,
-  extra: Readonly<Record<string, readonly (number | string)[]>> = {},
+  extra: Readonly<Record<string, readonly CsvValue[]>> = {},
+  options: DigitsCsvOptions = {},
 ): void {
-  const names = Object.keys(extra);
-  for (const name of names) {
-    const values = extra[name]!;
-    if (values.length !== images.labels.length)
-      throw new Error(
-        `extra column '${name}' has ${values.length} values for ${images.labels.length} images`,
-      );
-    const bad = values.find((v) => !/^[\w.+-]+$/.test(String(v)));
-    if (bad !== undefined) throw new Error(`unexpected CSV value '${bad}' in column '${name}'`);
-  }
-  const lines = [digitsCsvHeader(images.height * images.width, names).join(',')];
-  images.labels.forEach((digit, i) => {
-    const cells = [
-      String(digit),
-      images.pixels[i]!.join(','),
-      ...names.map((n) => String(extra[n]![i])),
-    ];
-    lines.push(cells.join(','));
+  writeConceptCsv(file, {
+    label: options.label ?? 'digit',
+    labels: images.labels,
+    prefix: PIXEL_PREFIX,
+    inputCount: images.height * images.width,
+    inputs: images.pixels,
+    extra,
   });
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
