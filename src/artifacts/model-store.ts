@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Schema } from '../data/types';
+import type { PerceptionSpec } from '../perception/perception-front';
 import type { Metrics, ModelArtifacts, ModelLocation, ModelManifest } from './types';
 import type { Tree } from '../distill/types';
 import { NeurulesError } from '../errors';
@@ -62,6 +63,10 @@ export interface LoadedModel {
   /** The folder holding manifest, schema, tree, metrics and teacher. */
   dir: string;
   teacherDir: string;
+  /** A model with perception concepts: `perception.json` (concepts, raw input schema). */
+  perception?: PerceptionSpec;
+  /** The folder of the perception networks, a folder per concept. */
+  perceiversDir: string;
   manifestFile: string;
   rulesFile: string;
   /** The rules as committed with the model (generation folders only). */
@@ -83,6 +88,7 @@ export type SaveStep =
   | 'write metrics.json'
   | 'write rules copy'
   | 'write teacher'
+  | 'write perception'
   | 'write manifest.json'
   | 'rename generation'
   | 'write rules temp'
@@ -198,6 +204,15 @@ export async function saveModel(
         flush(file);
       }
       step('write teacher');
+      if (a.perception) {
+        put('perception.json', json(a.perception.spec), 'write perception');
+        a.perception.savePerceivers(path.join(tmp, 'perceivers'));
+        for (const rel of listFiles(path.join(tmp, 'perceivers'))) {
+          const file = path.join(tmp, 'perceivers', rel);
+          files[`perceivers/${rel}`] = sha(fs.readFileSync(file));
+          flush(file);
+        }
+      }
       const manifest: ModelManifest = {
         ...a.manifest,
         version: 2,
@@ -607,6 +622,12 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
         );
   issues.push(...checkEncoding(schema, teacher, teacherFile));
   if (issues.length > 0) throw NeurulesError.fromIssues(issues);
+  // Perception is part of a model only when its manifest lists the file (and so its hash).
+  const perception =
+    manifest.files?.['perception.json'] !== undefined
+      ? read<PerceptionSpec>('perception.json', 'neurules.perception', 1)
+      : undefined;
+  if (perception) checkPerception(perception, schema, path.join(dir, 'perception.json'));
   return {
     manifest,
     schema,
@@ -615,12 +636,44 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
     ruleSet,
     dir,
     teacherDir: path.join(dir, 'teacher'),
+    ...(perception && { perception }),
+    perceiversDir: path.join(dir, 'perceivers'),
     manifestFile,
     rulesFile: p.rules,
     ...(committedRules && { committedRules }),
     rulesHash,
     rulesFileSha256: sha(rulesBytes),
   };
+}
+
+/**
+ * INVALID_ARTIFACT unless `perception.json` fits the rules' schema: a list of concepts,
+ * each a fact of the rules with its confidence, and an input schema with the same target
+ * and classes.
+ */
+function checkPerception(p: PerceptionSpec, schema: Schema, file: string): void {
+  const bad = (field: string, what: string) =>
+    new NeurulesError('INVALID_ARTIFACT', `${file}: ${what}`, { file, field });
+  if (!Array.isArray(p.concepts) || p.concepts.length === 0)
+    throw bad('concepts', 'expected a non-empty list of concepts');
+  if (!p.input || !Array.isArray(p.input.features))
+    throw bad('input', 'expected the schema raw records are read with');
+  if (
+    p.input.target !== schema.target ||
+    JSON.stringify(p.input.classes) !== JSON.stringify(schema.classes)
+  )
+    throw bad('input', "expected the input schema's target and classes to be the model's");
+  const facts = new Set(schema.features.map((f) => f.name));
+  for (const c of p.concepts) {
+    const name = typeof c?.name === 'string' ? c.name : '';
+    if (
+      !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ||
+      !facts.has(name) ||
+      !facts.has(`${name}_confidence`) ||
+      !Array.isArray(c.classes)
+    )
+      throw bad('concepts', `expected each concept to be a fact of the rules, found '${name}'`);
+  }
 }
 
 /** Check every file the manifest names against its hash; keep the JSON files' text. */

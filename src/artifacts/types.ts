@@ -1,6 +1,7 @@
 import type { Schema } from '../data/types';
 import type { DistillReport } from '../distill/types';
 import type { Tree } from '../distill/types';
+import type { PerceptionSpec } from '../perception/perception-front';
 import type { RuleSet } from '../rules/types';
 
 /** `MODELS_DIR/NAME/manifest.json`: what a model directory holds and how it was made. */
@@ -84,6 +85,11 @@ export interface ModelArtifacts {
   ruleSet: RuleSet;
   /** Writes the network's files into the directory it is given. */
   saveTeacher: (dir: string) => Promise<void>;
+  /**
+   * A model with perception concepts: `perception.json`, and the perception networks,
+   * written by `savePerceivers` into `perceivers/` (a folder per concept).
+   */
+  perception?: { spec: PerceptionSpec; savePerceivers: (dir: string) => void };
 }
 
 /** Held-out quality of a model: the network, the rules, and how well they agree. */
@@ -154,6 +160,25 @@ export interface Metrics {
       rules: { predicted: number; recall: number | null };
     }
   >;
+  /** Per perception concept (models built with `--concept`): how well it is perceived. */
+  concepts?: Record<string, ConceptMetrics>;
+}
+
+/** How well a perception network reads its concept (`metrics.json` `concepts.NAME`). */
+export interface ConceptMetrics {
+  /** Share of the labelled test records perceived as their label (null without any). */
+  accuracy: number | null;
+  /** Test records with a label. */
+  rows: number;
+  /** Accuracy on the perceiver's own validation rows (early stopping), during the build. */
+  validationAccuracy: number;
+  /** The concept's classes: the rows and columns of `confusion`. */
+  classes: string[];
+  /** `confusion[i][j]`: labelled test records of class i perceived as class j. */
+  confusion: number[][];
+  /** What the perception network is, in words (`im2col CNN 5×5×8 on 28×28`, `MLP 40-64-4`). */
+  network: string;
+  epochs: number;
 }
 
 /** Validation figures of one network and the tree distilled from it. */

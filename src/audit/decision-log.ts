@@ -1,3 +1,4 @@
+import type { PerceivedFacts } from '../perception/perceived';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataRecord, Schema } from '../data/types';
@@ -12,7 +13,10 @@ export interface DecisionLogEntry {
   ruleSet: string;
   ruleId: string;
   class: string;
+  /** The facts the rules decided on (for a model with concepts, the perceived ones). */
   inputs: DataRecord;
+  /** A model with perception concepts: what was perceived, and what a person set. */
+  perceived?: PerceivedFacts;
 }
 
 /** Options of {@link DecisionLog}. */

@@ -60,6 +60,8 @@ export function computeMetrics(input: {
   majority?: number;
   /** The refit of the network and how its epochs were chosen, recorded as it is. */
   refit?: Metrics['refit'];
+  /** How well each perception concept is perceived, recorded as it is. */
+  concepts?: Metrics['concepts'];
 }): Metrics {
   const metrics: Metrics = {
     format: 'neurules.metrics',
@@ -76,6 +78,7 @@ export function computeMetrics(input: {
     ...(input.teacherShaping && { teacherShaping: input.teacherShaping }),
     ...(input.refit && { refit: input.refit }),
     ...(input.classes && { perClass: perClassFigures(input) }),
+    ...(input.concepts && { concepts: input.concepts }),
   };
   if (input.majority !== undefined && input.classes) {
     const always = input.majority;
@@ -129,6 +132,7 @@ export function formatMetricsTable(m: Metrics): string {
   const rows: [string, string][] = [
     ['teacher accuracy (network, test)', m.teacherAccuracy.toFixed(3)],
     ['rules accuracy (test)', m.rulesAccuracy.toFixed(3)],
+    ...conceptRows(m),
     ...(m.majority
       ? ([[`  always '${m.majority.class}' (majority class)`, m.majority.accuracy.toFixed(3)]] as [
           string,
@@ -160,6 +164,14 @@ export function formatMetricsTable(m: Metrics): string {
   const w = Math.max(...rows.map((r) => r[0].length));
   const line = `${'-'.repeat(w + 2)}+${'-'.repeat(12)}`;
   return [line, ...rows.map(([k, v]) => ` ${k.padEnd(w)} | ${v}`), line].join('\n');
+}
+
+/** Each concept's accuracy on the test split (models with perception concepts). */
+function conceptRows(m: Metrics): [string, string][] {
+  return Object.entries(m.concepts ?? {}).map(([name, c]) => [
+    `concept '${name}' accuracy (perception, test)`,
+    `${c.accuracy === null ? '–' : c.accuracy.toFixed(3)} (${c.rows} labelled rows)`,
+  ]);
 }
 
 /** How the saved network was trained, in a table row. */

@@ -50,6 +50,11 @@ export function parseList(value: string, previous: string[] = []): string[] {
 }
 
 /** `--models-dir` and `--rules-dir`, which every command takes. */
+/** Collects a repeatable option's values, each as given (`--concept a=x --concept b=y`). */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 export function withDirs(cmd: Command): Command {
   return cmd
     .option('--models-dir <dir>', 'where models live', 'models')

@@ -3,6 +3,7 @@ import { registerAudit } from './commands/audit';
 import { registerBuild } from './commands/build';
 import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
+import { registerPerceive } from './commands/perceive';
 import { registerPredict } from './commands/predict';
 import { registerRules } from './commands/rules';
 import { registerServe } from './commands/serve';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIO): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerBuild(program, io);
   registerPredict(program, io);
+  registerPerceive(program, io);
   registerExplain(program, io);
   registerServe(program, io);
   registerExport(program, io);

@@ -39,6 +39,29 @@ export function buildReporter(
         }
         break;
       }
+      case 'perception':
+        if (e.step === 'decode') {
+          if (e.done === e.total || (isTTY && e.done % 100 === 0)) {
+            out.write(
+              `${isTTY ? '\r' : ''}perception '${e.concept}': decoded ${e.done}/${e.total} images${e.done === e.total || !isTTY ? '\n' : ''}`,
+            );
+          }
+        } else if (e.step === 'train') {
+          const text = `epoch ${String(e.epoch).padStart(3)}  loss ${e.loss.toFixed(4)}  val acc ${e.valAccuracy.toFixed(3)}`;
+          if (isTTY) {
+            out.write(`\rperception '${e.concept}': ${text}`);
+            barOpen = true;
+          } else if (e.epoch === 1 || e.epoch % 10 === 0) {
+            out.write(`perception '${e.concept}': ${text}\n`);
+          }
+        } else {
+          if (barOpen) out.write('\n');
+          barOpen = false;
+          out.write(
+            `perception '${e.concept}': ${e.network}, ${e.epochs} epochs, validation accuracy ${e.accuracy.toFixed(3)}\n`,
+          );
+        }
+        break;
       case 'distilling':
         if (barOpen) out.write('\n');
         barOpen = false;

@@ -37,6 +37,10 @@ interface SchemaPlan {
   keys: ReadonlySet<string>;
   /** Per feature (schema order): its levels as a set, or null for a numeric feature. */
   levels: readonly (ReadonlySet<string> | null)[];
+  /** Per feature: any text is a value (`CategoricalFeature.open`). */
+  open: readonly boolean[];
+  /** Per feature: a record may leave it out (`CategoricalFeature.optional`). */
+  optional: readonly boolean[];
   /** A record of the features (schema order) from their values. */
   makeRecord: (values: readonly Value[]) => DataRecord;
 }
@@ -53,6 +57,8 @@ function planOf(schema: Schema): SchemaPlan {
       names,
       keys: new Set([...names, schema.target]),
       levels: schema.features.map((f) => (f.type === 'numeric' ? null : new Set(f.levels))),
+      open: schema.features.map((f) => f.type === 'categorical' && f.open === true),
+      optional: schema.features.map((f) => f.type === 'categorical' && f.optional === true),
       makeRecord: recordMaker(names),
     };
     plans.set(schema, plan);
@@ -166,6 +172,7 @@ export function coerceRecord(
     const name = plan.names[j]!;
     values[j] = null;
     if (!Object.prototype.hasOwnProperty.call(raw, name)) {
+      if (plan.optional[j]) continue;
       (issues ??= []).push({
         code: 'MISSING_FEATURE',
         message: `the record has no value for feature '${name}' (${plan.features[j]!.type}); use null for a missing value`,
@@ -173,7 +180,7 @@ export function coerceRecord(
       });
       continue;
     }
-    const value = acceptValue(plan.levels[j]!, raw[name], keep);
+    const value = acceptValue(plan.levels[j]!, raw[name], keep || plan.open[j]!);
     if (value !== REFUSED) values[j] = value;
     else (issues ??= []).push(valueIssue(plan.features[j]!, raw[name], place, options));
   }
@@ -198,7 +205,7 @@ export function coerceFields(
   const values: Value[] = new Array<Value>(plan.names.length);
   for (let j = 0; j < plan.names.length; j++) {
     const raw = fields[columns[j]!];
-    const value = acceptValue(plan.levels[j]!, raw, keep);
+    const value = acceptValue(plan.levels[j]!, raw, keep || plan.open[j]!);
     values[j] = value === REFUSED ? null : value;
     if (value === REFUSED) (issues ??= []).push(valueIssue(plan.features[j]!, raw, place, options));
   }
@@ -305,8 +312,9 @@ export function checkColumns(
   const issues: Issue[] = [];
   const names = schema.features.map((f) => f.name);
   const present = new Set(header);
-  for (const name of names) {
-    if (!present.has(name)) {
+  for (const f of schema.features) {
+    const name = f.name;
+    if (!present.has(name) && !(f.type === 'categorical' && f.optional)) {
       issues.push({
         code: 'MISSING_FEATURE',
         message: `the header has no column for feature '${name}'`,

@@ -137,7 +137,8 @@ export function createCsvRowReader(
   const file = headerAt.file;
   const columns: Record<string, number> = {};
   header.forEach((name, index) => (columns[name] = index + 1));
-  const featureColumns = schema.features.map((f) => columns[f.name]! - 1);
+  // An optional feature the header lacks reads as missing (index -1: no field).
+  const featureColumns = schema.features.map((f) => (columns[f.name] ?? 0) - 1);
   const targetIndex = header.indexOf(schema.target);
   return (row) => {
     const place =

@@ -26,6 +26,16 @@ export interface CategoricalFeature {
   missing: number;
   /** Set by `build --immutable`: counterfactuals never change this feature. */
   immutable?: boolean;
+  /**
+   * Any text is a value, not only `levels` (a column of image file names a perception
+   * concept reads): never UNKNOWN_CATEGORY.
+   */
+  open?: boolean;
+  /**
+   * A record may leave the column out (a perception concept's label, which deciding does
+   * not need): never MISSING_FEATURE; absent is a missing value.
+   */
+  optional?: boolean;
 }
 
 export type Feature = NumericFeature | CategoricalFeature;

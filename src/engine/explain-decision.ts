@@ -8,6 +8,7 @@ import { type Counterfactual, findCounterfactuals } from './find-counterfactuals
 import { type PrincipalReason, principalReasons } from './principal-reasons';
 import { RuleEngine } from './rule-engine';
 import type { Decision, RuleTrace } from './types';
+import { confidenceFact, describePerceived, type PerceivedFacts } from '../perception/perceived';
 
 /** An evaluator that can show the deciding rule's conditions: json-rules-engine or compiled. */
 export interface Tracer {
@@ -67,6 +68,11 @@ export interface Explanation {
   counterfactuals?: Counterfactual[];
   /** Why reasons or counterfactuals are absent, when they are. */
   notes?: string[];
+  /**
+   * A model with perception concepts: what its networks perceived of the raw inputs (or a
+   * person set). The rules decided on these; counterfactuals change them, never a raw input.
+   */
+  perceived?: PerceivedFacts;
 }
 
 /** Options of {@link explainDecision}. */
@@ -75,6 +81,8 @@ export interface ExplainOptions {
   schema?: Schema;
   /** Most counterfactuals. @defaultValue 3 */
   counterfactuals?: number;
+  /** What perception networks read of the record's raw inputs (see `Explanation.perceived`). */
+  perceived?: PerceivedFacts;
 }
 
 type Decide = (record: DataRecord) => Decision | Promise<Decision>;
@@ -145,6 +153,7 @@ export async function explainDecision(
       confidence: params.confidence ?? null,
       validationFidelity: params.validationFidelity ?? null,
     },
+    ...(options.perceived && { perceived: options.perceived }),
   };
   const decide = decidersFor(engine);
   if (params.source === 'override' && decide.distilled) {
@@ -188,7 +197,11 @@ export async function explainDecision(
         record,
         decision: trace.decision,
         regions,
-        schema: options.schema,
+        // What was perceived can be read otherwise; how sure the network was cannot be
+        // changed by anyone: counterfactuals keep each concept's confidence.
+        schema: options.perceived
+          ? keepConfidences(options.schema, Object.keys(options.perceived))
+          : options.schema,
         decide: decide.merged,
       };
       explanation.reasons = await principalReasons({ ...common, conditionText });
@@ -199,6 +212,15 @@ export async function explainDecision(
     }
   }
   return explanation;
+}
+
+/** The schema with each concept's confidence fact immutable. */
+function keepConfidences(schema: Schema, concepts: readonly string[]): Schema {
+  const facts = new Set(concepts.map(confidenceFact));
+  return {
+    ...schema,
+    features: schema.features.map((f) => (facts.has(f.name) ? { ...f, immutable: true } : f)),
+  };
 }
 
 /** An explanation as text for a terminal. */
@@ -219,6 +241,9 @@ export function formatExplanation(e: Explanation): string {
           `rule:     ${e.rule.text}`,
           `figures:  support ${e.rule.support ?? 'n/a'}, confidence ${fixed(e.rule.confidence)}, validation fidelity ${fixed(e.rule.validationFidelity)}`,
         ];
+  for (const [name, p] of Object.entries(e.perceived ?? {})) {
+    lines.push(`perceived: ${describePerceived(name, p)}`);
+  }
   lines.push(
     'conditions:',
     ...e.rule.conditions.map(
@@ -253,7 +278,11 @@ export function formatExplanation(e: Explanation): string {
     );
     e.counterfactuals.forEach((c, i) => {
       const changes = c.changes
-        .map((x) => `${x.feature} ${formatValue(x.from)} → ${formatValue(x.to)}`)
+        .map((x) =>
+          e.perceived?.[x.feature]
+            ? `had ${x.feature} been read as ${formatValue(x.to)} (not ${formatValue(x.from)})`
+            : `${x.feature} ${formatValue(x.from)} → ${formatValue(x.to)}`,
+        )
         .join(', ');
       lines.push(`  ${i + 1}. ${changes}  ⇒ ${c.class} (rule ${c.ruleId})`);
     });

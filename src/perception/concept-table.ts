@@ -1,8 +1,9 @@
-import { argMax } from '../arg-max';
 import type { CategoricalFeature, DataRecord, Feature, NumericFeature, Table } from '../data/types';
 import { fitSchema } from '../data/fit-schema';
+import { parseNumber } from '../data/parse-value';
 import { type Issue, NeurulesError } from '../errors';
 import type { Concept } from './concepts';
+import { readPerceived } from './perceived';
 
 /** What a perception network learns from: one concept's raw inputs and labels, by row. */
 export interface ConceptData {
@@ -67,8 +68,11 @@ export function separateConcepts(table: Table, concepts: readonly Concept[]): Se
     table.records.forEach((r, i) => {
       for (let j = 0; j < width; j++) {
         const v = r[columns[j]!];
-        if (typeof v === 'number' && Number.isFinite(v)) {
-          values[i * width + j] = v;
+        // Read as text (the build forces raw columns categorical, so a bad cell is named
+        // here with its concept) or as a number.
+        const n = typeof v === 'string' ? parseNumber(v) : v;
+        if (typeof n === 'number' && Number.isFinite(n)) {
+          values[i * width + j] = n;
         } else if (issues.length < MAX_CONCEPT_ISSUES) {
           issues.push({
             code: 'INVALID_NUMBER',
@@ -136,9 +140,9 @@ export function withPerceived(table: Table, perceived: readonly Perceived[]): Ta
       );
     }
     records.forEach((r, i) => {
-      const best = argMax(p.probabilities, i * k, k);
-      r[p.concept] = p.classes[best]!;
-      r[confidence] = p.probabilities[i * k + best]!;
+      const read = readPerceived(p.probabilities, i, p.classes);
+      r[p.concept] = read.value;
+      r[confidence] = read.confidence;
     });
     const category: CategoricalFeature = {
       name: p.concept,

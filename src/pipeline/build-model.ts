@@ -27,6 +27,15 @@ import { compileTree } from '../rules/compile-tree';
 import type { RuleSet } from '../rules/types';
 import { type BackendChoice, selectBackend } from '../teacher/backend';
 import { saveTeacher } from '../teacher/model-io';
+import { savePerceiver } from '../perception/perceiver-io';
+import { inputSchemaFor } from '../perception/perception-front';
+import {
+  conceptMetrics,
+  type LearnedPerception,
+  learnPerception,
+  type PerceptionBuildProgress,
+  planConcepts,
+} from './learn-perception';
 import type { TrainOptions, TrainProgress } from '../teacher/train-teacher';
 import { checkTeacherShaping, type TeacherShaping } from './distill-network';
 import {
@@ -98,6 +107,15 @@ export interface BuildOptions {
   selection?: SelectionMethod;
   /** Folds of k-fold cross-validation. @defaultValue 5 */
   folds?: number;
+  /**
+   * Perception concepts, `NAME=COLUMNS` each (see `parseConceptDeclaration`): a network per
+   * concept learns to read NAME (a column of labels) from COLUMNS (a glob over column
+   * names, a comma list, or one column of image file names); the rules then reason over
+   * what it perceives (`NAME`, `NAME_confidence`), never over the raw columns.
+   */
+  concepts?: string[];
+  /** A concept's image shape, `NAME=HxW` each (pixel columns, or the size images are read at). */
+  conceptShapes?: string[];
   /** Progress of the long steps. */
   onProgress?: (event: BuildProgress) => void;
   /**
@@ -121,6 +139,7 @@ export type BuildProgress =
     }
   | { stage: 'overrides'; count: number; dir: string }
   | { stage: 'backend'; backend: string }
+  | ({ stage: 'perception' } & PerceptionBuildProgress)
   | ({ stage: 'teacher' } & TrainProgress)
   | { stage: 'distilling'; message: string }
   | {
@@ -202,9 +221,7 @@ async function buildLocked(
   lock: ModelLock,
   started: number,
 ): Promise<BuildResult> {
-  const { modelsDir, rulesDir, name } = loc;
   const seed = options.seed ?? 42;
-  const maxRules = options.maxRules ?? 16;
   const progress = options.onProgress ?? (() => {});
 
   const readOptions: ReadTableOptions = {};
@@ -212,13 +229,17 @@ async function buildLocked(
   if (options.types !== undefined) readOptions.types = options.types;
   // One read: the hash is of exactly the bytes the table is parsed from.
   const bytes = readInputFile(options.data);
-  const table = parseTable(bytes, { ...readOptions, file: options.data });
+  // Concepts are checked against the header before the rows are read: every raw input and
+  // label column is then read as text (a bad pixel is named by its concept).
+  const plan = planPerception(bytes, options);
+  if (plan) readOptions.types = { ...readOptions.types, ...plan.types };
+  const rawTable = parseTable(bytes, { ...readOptions, file: options.data });
   // A separate test file takes the place of the test split: every row of the data trains.
   // Small data is judged by k-fold cross-validation instead of a validation split.
   const testFraction = options.test !== undefined ? 0 : SPLIT_DEFAULTS.testFraction;
   const selection = resolveSelection(
     options.selection ?? 'auto',
-    Math.round(table.records.length * SPLIT_DEFAULTS.validationFraction),
+    Math.round(rawTable.records.length * SPLIT_DEFAULTS.validationFraction),
     options.refit ?? 'on',
   );
   if (options.folds !== undefined && (options.selection === 'holdout' || options.refit === 'off')) {
@@ -232,6 +253,86 @@ async function buildLocked(
     testFraction,
     validationFraction: selection === 'kfold' ? 0 : SPLIT_DEFAULTS.validationFraction,
   };
+  const backend = await selectBackend(options.backend ?? 'auto');
+  // With concepts, perception networks learn from the training and validation rows, and
+  // the rules' table is what they perceive (the split depends on the labels alone, so
+  // the perceived table splits into the same rows).
+  let learned: LearnedPerception | undefined;
+  if (plan) {
+    const rawParts = splitTable(rawTable, { seed, ...fractions });
+    progress({ stage: 'backend', backend: backend.name });
+    learned = await learnPerception(rawTable, plan.concepts, {
+      file: options.data,
+      seed,
+      trainLines: new Set([...rawParts.train.lines, ...rawParts.validation.lines]),
+      onProgress: (p) => progress({ stage: 'perception', ...p }),
+    });
+  }
+  const table = learned?.table ?? rawTable;
+  try {
+    return await buildFromTable(options, loc, lock, started, {
+      bytes,
+      rawTable,
+      table,
+      fractions,
+      selection,
+      backend,
+      learned,
+    });
+  } finally {
+    for (const p of learned?.perceivers ?? []) p.dispose();
+  }
+}
+
+/** A build's `--concept` and `--concept-shape` options checked against the data's header. */
+function planPerception(
+  bytes: Buffer,
+  options: BuildOptions,
+): ReturnType<typeof planConcepts> | undefined {
+  const concepts = options.concepts ?? [];
+  if (concepts.length === 0) {
+    if ((options.conceptShapes ?? []).length > 0) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        'a concept shape is given without any concept: declare the concept with --concept NAME=COLUMNS',
+        { field: 'conceptShape' },
+      );
+    }
+    return undefined;
+  }
+  if (options.test !== undefined) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      'a separate test file is not read with perception concepts yet: leave out --test, and the build holds out a test split of --data',
+      { field: 'test' },
+    );
+  }
+  return planConcepts(bytes, concepts, options.conceptShapes ?? [], {
+    file: options.data,
+    ...(options.target !== undefined && { target: options.target }),
+  });
+}
+
+async function buildFromTable(
+  options: BuildOptions,
+  loc: ModelLocation,
+  lock: ModelLock,
+  started: number,
+  read: {
+    bytes: Buffer;
+    rawTable: Table;
+    table: Table;
+    fractions: { testFraction: number; validationFraction: number };
+    selection: 'holdout' | 'kfold';
+    backend: Awaited<ReturnType<typeof selectBackend>>;
+    learned: LearnedPerception | undefined;
+  },
+): Promise<BuildResult> {
+  const { modelsDir, rulesDir, name } = loc;
+  const seed = options.seed ?? 42;
+  const maxRules = options.maxRules ?? 16;
+  const progress = options.onProgress ?? (() => {});
+  const { bytes, rawTable, table, fractions, selection, backend, learned } = read;
   const parts = splitTable(table, { seed, ...fractions });
   // The model's schema: numeric statistics of the training split only (fitSchema), plus
   // the immutable / monotone marks. Every stage below learns from this one.
@@ -259,9 +360,7 @@ async function buildLocked(
   });
   if (overrides.length > 0)
     progress({ stage: 'overrides', count: overrides.length, dir: overridesDir });
-
-  const backend = await selectBackend(options.backend ?? 'auto');
-  progress({ stage: 'backend', backend: backend.name });
+  if (!learned) progress({ stage: 'backend', backend: backend.name });
   // The marks do not change training or distillation: they are for counterfactuals.
   const distilled = await trainAndDistill(schema, split, {
     ...options.distill,
@@ -316,6 +415,7 @@ async function buildLocked(
       backend: backend.name,
       teacherShaping: distilled.shaping,
       majority: majorityClass(split.train.labels.concat(split.validation.labels)),
+      ...(learned && { concepts: conceptMetrics(learned, split.test) }),
       ...(teacher.summary.refit && {
         refit: {
           ...teacher.summary.refit,
@@ -340,8 +440,8 @@ async function buildLocked(
         file: path.basename(options.data),
         path: path.relative(process.cwd(), path.resolve(options.data)).split(path.sep).join('/'),
         sha256: createHash('sha256').update(bytes).digest('hex'),
-        rows: table.records.length,
-        types: Object.fromEntries(table.schema.features.map((f) => [f.name, f.type])),
+        rows: rawTable.records.length,
+        types: Object.fromEntries(rawTable.schema.features.map((f) => [f.name, f.type])),
         split: fractions,
         ...(testFile && { test: testFile.manifest }),
       },
@@ -361,6 +461,19 @@ async function buildLocked(
         metrics,
         ruleSet,
         saveTeacher: (dir) => saveTeacher(teacher, dir),
+        ...(learned && {
+          perception: {
+            spec: {
+              format: 'neurules.perception',
+              version: 1,
+              concepts: learned.concepts,
+              input: inputSchemaFor(rawTable.schema, schema, learned.concepts),
+            },
+            savePerceivers: (dir: string) => {
+              for (const p of learned.perceivers) savePerceiver(p, path.join(dir, p.concept));
+            },
+          },
+        }),
       },
       {
         lock,

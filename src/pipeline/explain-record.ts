@@ -4,6 +4,8 @@ import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { explainDecision, type Explanation } from '../engine/explain-decision';
 import { NeurulesError } from '../errors';
+import { parseInterventions } from '../perception/concepts';
+import type { PerceivedFacts } from '../perception/perceived';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { openModel } from './open-model';
 
@@ -35,7 +37,14 @@ export type RecordSource =
 export async function explainRecord(
   loc: ModelLocation,
   source: RecordSource,
-  options: { backend?: BackendChoice } = {},
+  options: {
+    backend?: BackendChoice;
+    /**
+     * A model with perception concepts: concepts a person fixed, `NAME=VALUE` each (see
+     * `parseInterventions`): decided as if each had been perceived so.
+     */
+    set?: readonly string[];
+  } = {},
 ): Promise<{ record: DataRecord; explanation: Explanation }> {
   const given = source as { record?: unknown; input?: unknown; row?: unknown };
   if ((given.record === undefined) === (given.input === undefined)) {
@@ -54,10 +63,34 @@ export async function explainRecord(
   }
   const model = await openModel(loc, { teacher: true, backend: options.backend ?? 'auto' });
   try {
-    const record = pickRecord(model.schema, source);
+    const front = model.front;
+    if ((options.set?.length ?? 0) > 0 && !front) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `--set fixes a perception concept; model '${loc.name}' has none`,
+        { field: 'set' },
+      );
+    }
+    const picked = pickRecord(front ? front.spec.input : model.schema, source);
+    let record = picked.record;
+    let perceived: PerceivedFacts | undefined;
+    if (front) {
+      const set = parseInterventions(options.set ?? [], front.concepts);
+      const [row] = (
+        await front.perceive([record], {
+          set,
+          ...(picked.file !== undefined && { file: picked.file }),
+          lines: [picked.line],
+        })
+      ).rows;
+      if (!row || 'issues' in row) throw NeurulesError.fromIssues(row ? row.issues : []);
+      record = row.record;
+      perceived = row.perceived;
+    }
     const probabilities = model.teacher!.predictProbaFlat([record]);
     const explanation = await explainDecision(model.engine, record, probabilities, {
       schema: model.schema,
+      ...(perceived && { perceived }),
     });
     return { record, explanation };
   } finally {
@@ -65,7 +98,11 @@ export async function explainRecord(
   }
 }
 
-function pickRecord(schema: Parameters<typeof parseRecord>[0], source: RecordSource): DataRecord {
+/** The record a source names, and where it comes from (a file's line, for perception). */
+function pickRecord(
+  schema: Parameters<typeof parseRecord>[0],
+  source: RecordSource,
+): { record: DataRecord; file?: string; line: number } {
   if ('record' in source) {
     const at = { field: 'record' };
     const parsed =
@@ -73,9 +110,9 @@ function pickRecord(schema: Parameters<typeof parseRecord>[0], source: RecordSou
         ? parseRecordJson(schema, source.record, at)
         : parseRecord(schema, source.record, at);
     if (parsed.issues.length) throw NeurulesError.fromIssues(parsed.issues);
-    return parsed.record;
+    return { record: parsed.record, line: 0 };
   }
-  const { records } = readRecords(source.input, schema);
+  const { records, lines } = readRecords(source.input, schema);
   const record = records[source.row - 1];
   if (!record) {
     throw new NeurulesError(
@@ -84,5 +121,5 @@ function pickRecord(schema: Parameters<typeof parseRecord>[0], source: RecordSou
       { file: source.input, field: 'row' },
     );
   }
-  return record;
+  return { record, file: source.input, line: lines[source.row - 1] ?? 0 };
 }

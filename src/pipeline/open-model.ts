@@ -13,6 +13,7 @@ import { DEFAULT_ENGINE, type RecordEngineName } from '../predict/engines';
 import type { RuleSet } from '../rules/types';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
+import type { PerceptionFront } from '../perception/perception-front';
 
 /** A model ready to decide: its files, its rule set and engine, and optionally its network. */
 export interface OpenModel {
@@ -35,6 +36,12 @@ export interface OpenModel {
    */
   compiled?: CompiledRules;
   teacher?: Teacher;
+  /**
+   * A model with perception concepts: its perception networks in front of the rules, and
+   * the schema raw records are read with (`front.spec.input`). Records go through
+   * `front.perceive` before the rules decide them.
+   */
+  front?: PerceptionFront;
 }
 
 /**
@@ -84,6 +91,22 @@ export async function openModel(
     },
   };
   if (compiled) model.compiled = compileRuleSet(ruleSet);
+  if (files.perception) {
+    // Perception needs TensorFlow.js: loaded here, for models with concepts only.
+    const { selectBackend } = await import('../teacher/backend');
+    const { loadPerceiver } = await import('../perception/perceiver-io');
+    const { PerceptionFront } = await import('../perception/perception-front');
+    await selectBackend(options.backend ?? 'auto');
+    const perceivers = [];
+    try {
+      for (const c of files.perception.concepts)
+        perceivers.push(await loadPerceiver(path.join(files.perceiversDir, c.name)));
+      model.front = new PerceptionFront(files.perception, files.schema, perceivers);
+    } catch (e) {
+      for (const p of perceivers) p.dispose();
+      throw e;
+    }
+  }
   if (options.teacher) {
     // TensorFlow.js loads here, when the network is asked for, and only then: rule-only
     // commands (predict, lint, export) start without it.

@@ -1,6 +1,8 @@
 import type { ModelLocation } from '../artifacts/types';
 import { DEFAULT_ENGINE, type EngineName } from '../predict/engines';
 import { openModel } from './open-model';
+import { NeurulesError } from '../errors';
+import { parseInterventions } from '../perception/concepts';
 import { predictFile, type PredictFileOptions, type PredictSummary } from '../predict/predict-file';
 
 /**
@@ -12,22 +14,50 @@ import { predictFile, type PredictFileOptions, type PredictSummary } from '../pr
  */
 export async function predictModel(
   loc: ModelLocation,
-  options: Omit<PredictFileOptions, 'schema' | 'decider'> & {
+  options: Omit<PredictFileOptions, 'schema' | 'decider' | 'set' | 'front'> & {
     engine?: EngineName;
     /** With the duckdb engine: its threads. @defaultValue every core */
     threads?: number;
     /** With the duckdb engine: told when it reads a file differently (see predictFileDuckDb). */
     onNote?: (note: string) => void;
+    /**
+     * A model with perception concepts: concepts fixed for every record, `NAME=VALUE`
+     * each (see `parseInterventions`).
+     */
+    set?: string[];
   },
 ): Promise<PredictSummary & { ruleSetHash: string; engine: EngineName }> {
   const engine = options.engine ?? DEFAULT_ENGINE;
   const model = await openModel(loc, {
     engine: engine === 'json-rules-engine' ? 'json-rules-engine' : 'compiled',
   });
-  const { engine: _engine, threads, onNote, ...rest } = options;
+  const { engine: _engine, threads, onNote, set: setTexts, ...rest } = options;
   const common = { ...rest, schema: model.schema, decider: model.compiled ?? model.engine };
-  const summary =
-    engine === 'duckdb'
+  const front = model.front;
+  if (setTexts !== undefined && setTexts.length > 0 && !front) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `--set fixes a perception concept; model '${loc.name}' has none`,
+      { field: 'set' },
+    );
+  }
+  if (front && engine === 'duckdb') {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `model '${loc.name}' perceives concepts from raw inputs, which DuckDB cannot run: use the compiled engine, or write the perceived columns with 'neurules perceive' and run the SQL export on them`,
+      { field: 'engine' },
+    );
+  }
+  const summary = front
+    ? await predictFile({
+        ...common,
+        front,
+        ...(setTexts &&
+          setTexts.length > 0 && {
+            set: parseInterventions(setTexts, front.concepts),
+          }),
+      })
+    : engine === 'duckdb'
       ? await (
           await import('../predict/predict-duckdb')
         ).predictFileDuckDb({

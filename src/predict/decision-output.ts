@@ -18,6 +18,7 @@ import {
 import { temporaryFileFailure } from '../files/write-failure';
 import { flushed, ThroughStream } from '../files/write-through';
 import { quoteIdentifier, quoteString } from '../exports/sql-quote';
+import { confidenceFact, type PerceivedFacts } from '../perception/perceived';
 
 /** The formats `predict` writes, named by the output file's extension. */
 export const OUTPUT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
@@ -51,7 +52,11 @@ export interface LineFormat {
   header: string;
   /** What comes before the line number. */
   prefix: string;
-  head(line: number): string;
+  /**
+   * The line number, and (for a model with perception concepts) what was perceived of the
+   * record: a `perceived` object in JSON, `NAME` and `NAME_confidence` columns in CSV.
+   */
+  head(line: number, perceived?: PerceivedFacts): string;
   tail(d: DecisionFields): string;
 }
 
@@ -61,15 +66,32 @@ export interface LineFormat {
  * `probability_CLASS` per class of `classes` (empty where the rule gives none). Parquet is
  * written as JSON lines first and converted (see {@link DecisionOutput}).
  */
-export function lineFormat(format: OutputFormat, classes: readonly string[]): LineFormat {
+export function lineFormat(
+  format: OutputFormat,
+  classes: readonly string[],
+  concepts: readonly string[] = [],
+): LineFormat {
   if (format === 'csv') {
     return {
       header:
-        ['line', 'class', 'ruleId', ...classes.map((c) => `probability_${c}`)]
+        [
+          'line',
+          ...concepts.flatMap((c) => [c, confidenceFact(c)]),
+          'class',
+          'ruleId',
+          ...classes.map((c) => `probability_${c}`),
+        ]
           .map(csvField)
           .join(',') + '\n',
       prefix: '',
-      head: (line) => String(line),
+      head: (line, perceived) =>
+        String(line) +
+        concepts
+          .map((c) => {
+            const p = perceived?.[c];
+            return p ? `,${csvField(p.value)},${p.confidence}` : ',,';
+          })
+          .join(''),
       tail: (d) =>
         ',' +
         [
@@ -86,7 +108,8 @@ export function lineFormat(format: OutputFormat, classes: readonly string[]): Li
   return {
     header: '',
     prefix: '{"line":',
-    head: (line) => '{"line":' + line,
+    head: (line, perceived) =>
+      '{"line":' + line + (perceived ? ',"perceived":' + JSON.stringify(perceived) : ''),
     tail: (d) =>
       ',' +
       JSON.stringify({ class: d.class, ruleId: d.ruleId, probabilities: d.probabilities }).slice(
@@ -97,8 +120,12 @@ export function lineFormat(format: OutputFormat, classes: readonly string[]): Li
 }
 
 /** The text format lines of an output format are written in: JSON lines for Parquet too. */
-export function linesFor(format: OutputFormat, classes: readonly string[]): LineFormat {
-  return lineFormat(format === 'csv' ? 'csv' : 'jsonl', classes);
+export function linesFor(
+  format: OutputFormat,
+  classes: readonly string[],
+  concepts: readonly string[] = [],
+): LineFormat {
+  return lineFormat(format === 'csv' ? 'csv' : 'jsonl', classes, concepts);
 }
 
 /**
@@ -119,7 +146,7 @@ export function tailCache(lines: LineFormat): (d: DecisionFields) => string {
 }
 
 /** A CSV field, quoted (quotes doubled) when it holds a comma, quote, line break or edge space. */
-function csvField(text: string): string {
+export function csvField(text: string): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -151,6 +178,15 @@ export class DecisionOutput {
     output: string | OutputTarget | NodeJS.WritableStream,
     private readonly classes: readonly string[],
     private readonly signal?: AbortSignal,
+    private readonly layout: {
+      /** A model's perception concepts: their perceived values go into every line. */
+      concepts?: readonly string[];
+      /**
+       * The columns of a Parquet output when the lines are not decisions (DuckDB's
+       * `read_json` columns, e.g. `{'line': 'BIGINT', 'digit': 'VARCHAR'}`).
+       */
+      parquetColumns?: string;
+    } = {},
   ) {
     if (typeof output === 'string' || isOutputTarget(output)) {
       this.target = typeof output === 'string' ? outputTarget(output) : output;
@@ -167,7 +203,7 @@ export class DecisionOutput {
 
   /** The text format lines are written in (JSON lines for a Parquet file). */
   lines(): LineFormat {
-    return linesFor(this.format, this.classes);
+    return linesFor(this.format, this.classes, this.layout.concepts);
   }
 
   /** Write text, waiting while the stream is full. */
@@ -210,7 +246,12 @@ export class DecisionOutput {
     if (this.format === 'parquet') {
       ready = `${this.tmp}.parquet`;
       try {
-        await jsonLinesToParquet(this.tmp, ready, this.classes);
+        await jsonLinesToParquet(
+          this.tmp,
+          ready,
+          this.layout.parquetColumns ??
+            decisionColumns(this.classes, (this.layout.concepts ?? []).length > 0),
+        );
       } catch (e) {
         fs.rmSync(ready, { force: true });
         throw writeFailure(e, this.name);
@@ -337,19 +378,20 @@ function isOutputTarget(output: OutputTarget | NodeJS.WritableStream): output is
 }
 
 /**
- * Convert JSON lines of decisions to a Parquet file: `line` BIGINT, `class` and `ruleId`
- * VARCHAR, `probabilities` a STRUCT with a DOUBLE per class.
+ * The columns of decisions in Parquet: `line` BIGINT, `perceived` JSON (a model with
+ * perception concepts), `class` and `ruleId` VARCHAR, `probabilities` a STRUCT with a
+ * DOUBLE per class.
  */
-async function jsonLinesToParquet(
-  jsonl: string,
-  parquet: string,
-  classes: readonly string[],
-): Promise<void> {
+function decisionColumns(classes: readonly string[], perceived: boolean): string {
+  const struct = classes.map((c) => `${quoteIdentifier(c)} DOUBLE`).join(', ');
+  return `{'line': 'BIGINT', ${perceived ? "'perceived': 'JSON', " : ''}'class': 'VARCHAR', 'ruleId': 'VARCHAR', 'probabilities': ${quoteString(`STRUCT(${struct})`)}}`;
+}
+
+/** Convert JSON lines to a Parquet file with `columns` (DuckDB's `read_json` columns). */
+async function jsonLinesToParquet(jsonl: string, parquet: string, columns: string): Promise<void> {
   const { openDuckDb } = await import('./duckdb/connection');
   const connection = await openDuckDb({});
   try {
-    const struct = classes.map((c) => `${quoteIdentifier(c)} DOUBLE`).join(', ');
-    const columns = `{'line': 'BIGINT', 'class': 'VARCHAR', 'ruleId': 'VARCHAR', 'probabilities': ${quoteString(`STRUCT(${struct})`)}}`;
     await connection.run(
       `COPY (SELECT * FROM read_json(${quoteString(jsonl)}, format = 'newline_delimited', columns = ${columns})) TO ${quoteString(parquet)} (FORMAT parquet)`,
     );

@@ -7,6 +7,7 @@ import type { Schema } from '../data/types';
 import type { Decider } from '../engine/types';
 import { type Issue, NeurulesError } from '../errors';
 import { kindOf } from '../files/regular-files';
+import type { PerceptionFront } from '../perception/perception-front';
 import { DecisionOutput, tailCache } from './decision-output';
 
 export type { Decider };
@@ -35,6 +36,14 @@ export interface PredictFileOptions {
    * SIGINT and SIGTERM; library code installs no signal handler of its own.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * A model with perception concepts: records are read with `front.spec.input` (the raw
+   * columns) and perceived a batch at a time before the rules decide them; each output line
+   * carries what was perceived.
+   */
+  front?: PerceptionFront;
+  /** Concepts a person fixed for every record (`predict --set`), with `front`. */
+  set?: ReadonlyMap<string, string>;
 }
 
 /** What a prediction run did. */
@@ -109,31 +118,60 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
       { file: options.input, field: 'engine' },
     );
   }
-  const output = new DecisionOutput(options.output, schema.classes, signal);
+  const front = options.front;
+  const output = new DecisionOutput(
+    options.output,
+    schema.classes,
+    signal,
+    front ? { concepts: front.concepts.map((c) => c.name) } : {},
+  );
   const lines = output.lines();
   // Output goes out a batch at a time; a decision's text after its line number is made once
   // per decision object.
   const tailOf = tailCache(lines);
 
   let nextProgress = PROGRESS_EVERY;
-  try {
+  await writeAll(output, options.input, signal, async () => {
     if (lines.header) await output.write(lines.header);
-    for await (const batch of streamRecords(options.input, schema, { format, signal })) {
+    const readWith = front ? front.spec.input : schema;
+    const reject = (issues: Issue[]): void => {
+      if (options.strict) throw NeurulesError.fromIssues(issues);
+      summary.rejected++;
+      for (const issue of issues)
+        if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(issue);
+    };
+    for await (const batch of streamRecords(options.input, readWith, { format, signal })) {
       signal?.throwIfAborted();
       let text = '';
-      for (const parsed of batch.records) {
-        if (parsed.issues.length > 0) {
-          if (options.strict) throw NeurulesError.fromIssues(parsed.issues);
-          summary.rejected++;
-          for (const issue of parsed.issues)
-            if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(issue);
+      const valid = batch.records.filter((parsed) => {
+        if (parsed.issues.length === 0) return true;
+        reject(parsed.issues);
+        return false;
+      });
+      // Perception runs once per batch, before the rules.
+      const perceived = front
+        ? (
+            await front.perceive(
+              valid.map((p) => p.record),
+              {
+                file: options.input,
+                lines: valid.map((p) => p.line),
+                ...(options.set && { set: options.set }),
+              },
+            )
+          ).rows
+        : undefined;
+      for (const [k, parsed] of valid.entries()) {
+        const row = perceived?.[k];
+        if (row && 'issues' in row) {
+          reject(row.issues);
           continue;
         }
-        const decided = decider.decide(parsed.record);
+        const decided = decider.decide(row ? row.record : parsed.record);
         // Awaited only when the decider is asynchronous (json-rules-engine).
         const d = isPromise(decided) ? await decided : decided;
         countDecisions(summary, schema, d.class, parsed.label);
-        text += lines.head(parsed.line) + tailOf(d);
+        text += lines.head(parsed.line, row?.perceived) + tailOf(d);
       }
       if (text) await output.write(text);
       if (summary.records >= nextProgress) {
@@ -141,18 +179,33 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
         options.onProgress?.({ records: summary.records, bytes: batch.bytesRead, totalBytes });
       }
     }
-    if (summary.records + summary.rejected === 0) {
-      throw new NeurulesError('EMPTY_FILE', `${options.input} has no records`, {
-        file: options.input,
-      });
+    return summary.records + summary.rejected;
+  });
+  options.onProgress?.({ records: summary.records, bytes: totalBytes, totalBytes });
+  return summary;
+}
+
+/**
+ * Run `write`, which writes every record's line to `output` and returns how many records
+ * it read (decided or rejected), then commit the output; a run that read none is
+ * EMPTY_FILE. On any failure (or an abort: the signal's reason) the output is discarded:
+ * a replaced file is left as it was.
+ */
+export async function writeAll(
+  output: DecisionOutput,
+  input: string,
+  signal: AbortSignal | undefined,
+  write: () => Promise<number>,
+): Promise<void> {
+  try {
+    if ((await write()) === 0) {
+      throw new NeurulesError('EMPTY_FILE', `${input} has no records`, { file: input });
     }
     await output.commit();
   } catch (e) {
     await output.discard();
     throw signal?.aborted ? signal.reason : e;
   }
-  options.onProgress?.({ records: summary.records, bytes: totalBytes, totalBytes });
-  return summary;
 }
 
 /** True for a promise (json-rules-engine decides asynchronously, the compiled evaluator not). */

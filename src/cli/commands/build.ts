@@ -7,6 +7,7 @@ import {
   parseList,
   parseMonotone,
   parseTypes,
+  repeatable,
   wholeNumber,
   withDirs,
 } from '../options';
@@ -116,6 +117,16 @@ export function registerBuild(program: Command, io: CliIO): void {
         parseMonotone,
       )
       .option(
+        '--concept <name=columns>',
+        'a concept a perception network reads from raw inputs: NAME is the column of its labels, COLUMNS a glob over column names (px_*), a comma list, or one column of image file names; the rules see NAME and NAME_confidence, never the raw columns (repeatable)',
+        repeatable,
+      )
+      .option(
+        '--concept-shape <name=HxW>',
+        "a concept's image shape: of its pixel columns (when their names do not imply it), or the size its image files are read at (repeatable)",
+        repeatable,
+      )
+      .option(
         '--discard-edits',
         'build even when the distilled rule file holds a hand edit that was not accepted (refused otherwise); the edited file is kept beside the new one',
       ),
@@ -146,6 +157,8 @@ export function registerBuild(program: Command, io: CliIO): void {
         ...given('epochs', o.epochs as number | undefined),
       },
       ...given('test', o.test as string | undefined),
+      ...given('concepts', o.concept as string[] | undefined),
+      ...given('conceptShapes', o.conceptShape as string[] | undefined),
       backend: o.backend as BackendChoice,
       discardEdits: o.discardEdits === true,
       modelsDir: o.modelsDir,

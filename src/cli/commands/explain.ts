@@ -6,6 +6,7 @@ import {
   type CliIO,
   locationOf,
   modelOption,
+  repeatable,
   wholeNumber,
   withDirs,
 } from '../options';
@@ -27,6 +28,11 @@ export function registerExplain(program: Command, io: CliIO): void {
         wholeNumber('--row', 1),
       )
       .option('--json', 'print the explanation as JSON')
+      .option(
+        '--set <concept=value>',
+        'a model with perception concepts: decide with this concept fixed, as a person correcting what was perceived (repeatable)',
+        repeatable,
+      )
       .addOption(backendOption()),
   ).action(async (o) => {
     const { explainRecord } = await import('../../pipeline/explain-record');
@@ -36,6 +42,7 @@ export function registerExplain(program: Command, io: CliIO): void {
     ) as RecordSource;
     const { record, explanation } = await explainRecord(locationOf(o), source, {
       backend: o.backend as BackendChoice,
+      ...(o.set !== undefined && { set: o.set as string[] }),
     });
     if (o.json) {
       io.stdout.write(JSON.stringify({ record, ...explanation }, null, 2) + '\n');

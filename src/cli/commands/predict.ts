@@ -7,6 +7,7 @@ import {
   engineOption,
   locationOf,
   modelOption,
+  repeatable,
   wholeNumber,
   withDirs,
 } from '../options';
@@ -39,7 +40,12 @@ export function registerPredict(program: Command, io: CliIO): void {
         'with --engine duckdb: threads (default: every core)',
         wholeNumber('--threads', 1),
       )
-      .option('--strict', 'stop at the first bad record (default: skip it and report it)'),
+      .option('--strict', 'stop at the first bad record (default: skip it and report it)')
+      .option(
+        '--set <concept=value>',
+        'a model with perception concepts: decide every record with this concept fixed, as a person correcting what was perceived (repeatable)',
+        repeatable,
+      ),
   ).action(async (o) => {
     if (o.threads !== undefined && o.engine !== 'duckdb') {
       throw new NeurulesError(
@@ -57,6 +63,7 @@ export function registerPredict(program: Command, io: CliIO): void {
         input: o.input,
         output: o.output ?? io.stdout,
         strict: Boolean(o.strict),
+        ...(o.set !== undefined && { set: o.set as string[] }),
         ...(o.threads !== undefined && { threads: o.threads as number }),
         onNote: (note: string) => io.stderr.write(`note: ${note}\n`),
         ...(bar && { onProgress: bar }),

@@ -3,7 +3,10 @@ import type { DecisionLogEntry } from '../../audit/decision-log';
 import { parseRecord } from '../../data/parse-record';
 import type { DataRecord } from '../../data/types';
 import { explainDecision } from '../../engine/explain-decision';
-import type { Issue } from '../../errors';
+import { type Issue, isNeurulesError } from '../../errors';
+import { parseInterventions } from '../../perception/concepts';
+import type { PerceivedFacts } from '../../perception/perceived';
+import type { Schema } from '../../data/types';
 import { sendProblem } from '../problems';
 import type { ServiceMetrics } from './metrics';
 import { LOG_FAILED, type ServingModel } from './serving-model';
@@ -55,7 +58,9 @@ export async function decisionsPlugin(
     if (model.logFailed) return refuseUnlogged(reply);
     const current = model.current; // in-flight requests finish on the rule set they started with
     const log = model.log;
-    const body = req.body as unknown;
+    const front = current.model.front;
+    const wrapped = front ? unwrapSet(req.body, front.spec.input) : undefined;
+    const body = wrapped ? wrapped.body : (req.body as unknown);
     const single = !Array.isArray(body);
     const raws = single ? [body] : (body as unknown[]);
     if (raws.length === 0 || raws.length > maxBatch) {
@@ -66,12 +71,35 @@ export async function decisionsPlugin(
       );
     }
     const issues: (Issue & { index?: number })[] = [];
-    const records: DataRecord[] = [];
+    let records: DataRecord[] = [];
     raws.forEach((raw, index) => {
-      const parsed = parseRecord(current.model.schema, raw);
+      const parsed = parseRecord(front ? front.spec.input : current.model.schema, raw);
       for (const issue of parsed.issues) issues.push(single ? issue : { ...issue, index });
       records.push(parsed.record);
     });
+    let set: Map<string, string> | undefined;
+    if (front && issues.length === 0) {
+      try {
+        set = parseInterventions(wrapped?.set ?? [], front.concepts);
+      } catch (e) {
+        if (!isNeurulesError(e)) throw e;
+        return sendProblem(reply, 'INVALID_RECORD', e.message, { issues: e.issues });
+      }
+    }
+    // Perception, batched over the request's records, before the rules.
+    let perceived: PerceivedFacts[] | undefined;
+    if (front && issues.length === 0) {
+      const { rows } = await front.perceive(records, { ...(set && { set }) });
+      perceived = [];
+      records = rows.map((row, index) => {
+        if ('issues' in row) {
+          for (const issue of row.issues) issues.push(single ? issue : { ...issue, index });
+          return {};
+        }
+        perceived!.push(row.perceived);
+        return row.record;
+      });
+    }
     if (issues.length > 0) {
       return sendProblem(reply, 'INVALID_RECORD', `${issues.length} problem(s) in the request`, {
         issues,
@@ -95,9 +123,11 @@ export async function decisionsPlugin(
           ruleId: decision.ruleId,
           class: decision.class,
           inputs: record,
+          ...(perceived && { perceived: perceived[index]! }),
         });
       }
       const answer: Record<string, unknown> = {
+        ...(perceived && { perceived: perceived[index] }),
         class: decision.class,
         ruleId: decision.ruleId,
         probabilities: decision.probabilities,
@@ -108,6 +138,7 @@ export async function decisionsPlugin(
         const network = networkProbabilities?.subarray(index * K, (index + 1) * K);
         answer.explanation = await explainDecision(current.decider, record, network, {
           schema: current.model.schema,
+          ...(perceived && { perceived: perceived[index]! }),
         });
       }
       answers.push(answer);
@@ -125,4 +156,25 @@ export async function decisionsPlugin(
     reply.header('x-rule-set', current.model.ruleSetHash);
     return single ? answers[0] : answers;
   });
+}
+
+/**
+ * A request to a model with perception concepts may fix concepts for its records, the way
+ * a person corrects a perception: `{"set": {"postcode": "3"}, "record": {...}}` or
+ * `{"set": {...}, "records": [...]}`. Recognised only when `set` is not a column of the
+ * raw records, so a record is never taken for a wrapper.
+ */
+function unwrapSet(body: unknown, input: Schema): { body: unknown; set: string[] } | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const o = body as Record<string, unknown>;
+  if (!Object.hasOwn(o, 'set') || input.features.some((f) => f.name === 'set')) return undefined;
+  const set = o.set;
+  const texts =
+    typeof set === 'object' && set !== null && !Array.isArray(set)
+      ? Object.entries(set).map(
+          ([k, v]) =>
+            `${k}=${typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v)}`,
+        )
+      : [`${JSON.stringify(set)}`];
+  return { body: Object.hasOwn(o, 'records') ? o.records : o.record, set: texts };
 }

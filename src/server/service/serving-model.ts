@@ -88,6 +88,7 @@ export class ServingModel {
       const issues = redactIssues(redact, model.schema);
       if (issues.length > 0) {
         model.teacher?.dispose();
+        model.front?.dispose();
         throw NeurulesError.fromIssues(issues);
       }
       const decider = model.compiled ?? model.engine;
@@ -104,6 +105,7 @@ export class ServingModel {
         : undefined;
     } catch (e) {
       serving.model.teacher?.dispose();
+      serving.model.front?.dispose();
       throw e;
     }
     return new ServingModel(loc.name, engine, load, serving, log);
@@ -126,7 +128,10 @@ export class ServingModel {
       const old = this.serving;
       this.serving = next;
       // The old network is freed once requests that captured it are done with it.
-      setTimeout(() => old.model.teacher?.dispose(), 30_000).unref();
+      setTimeout(() => {
+        old.model.teacher?.dispose();
+        old.model.front?.dispose();
+      }, 30_000).unref();
       return { ok: true, value: next.model.ruleSetHash };
     } catch (e) {
       if (isNeurulesError(e)) return { ok: false, issues: e.issues };
@@ -143,5 +148,6 @@ export class ServingModel {
   async close(): Promise<void> {
     await this.log?.close();
     this.serving.model.teacher?.dispose();
+    this.serving.model.front?.dispose();
   }
 }
