@@ -12,6 +12,10 @@ import type { DataRecord, Schema, Table } from '../data/types';
 import { didYouMean, isNeurulesError, NeurulesError } from '../errors';
 import { IssueList } from '../data/issue-list';
 import { isMissingText } from '../data/parse-value';
+import type { Shape } from '../perception/concepts';
+import type { PerceivedConcept, PerceivedFacts } from '../perception/perceived';
+import type { PerceptionFront, PerceptionSpec } from '../perception/perception-front';
+import type { BackendChoice } from '../teacher/backend-choice';
 
 /** Labelled records to measure a model on, and where they come from. */
 export interface ModelData {
@@ -30,6 +34,31 @@ export interface ModelData {
   test: Table;
   /** Words for reports, e.g. "held-out test split (300 of 1000 rows) of data/german-credit.csv". */
   description: string;
+  /**
+   * A model with perception concepts, read by {@link loadModelData}: the tables hold raw
+   * records (read with these types), not yet perceived; {@link loadDecisionData} perceives
+   * them and leaves this out.
+   */
+  raw?: PerceptionSpec;
+  /**
+   * A model with perception concepts, after {@link loadDecisionData}: what each concept's
+   * label column says of every `test` record and what was perceived of it.
+   */
+  concepts?: ConceptReadings[];
+}
+
+/** What the data says of one concept, and what its network perceived, per `test` record. */
+export interface ConceptReadings {
+  name: string;
+  classes: string[];
+  /** The image shape of a concept read from pixels or image files; null for a plain vector. */
+  shape: Shape | null;
+  /** The label column's value per record (null where missing or left out). */
+  labels: (string | null)[];
+  perceived: PerceivedConcept[];
+  /** The raw inputs per record (`width` each, as the network read them: decoded images). */
+  inputs: Float32Array;
+  width: number;
 }
 
 /**
@@ -60,11 +89,14 @@ export function loadModelData(
   loc: ModelLocation,
   options: { data?: string; allowEditedRules?: boolean } = {},
 ): ModelData {
-  const { manifest, schema, manifestFile } = loadModel(
+  const { manifest, schema, manifestFile, perception } = loadModel(
     loc,
     options.allowEditedRules ? { allowEditedRules: true } : {},
   );
-  if (options.data !== undefined) return readLabelledFile(options.data, schema);
+  if (options.data !== undefined) {
+    const labelled = readLabelledFile(options.data, perception ? perception.input : schema);
+    return perception ? { ...labelled, raw: perception } : labelled;
+  }
 
   const data = manifest.data;
   const file = findBuildFile(
@@ -99,9 +131,15 @@ export function loadModelData(
   if (table.records.length !== data.rows) {
     throw changed('data.rows', `it has ${table.records.length} rows, the build read ${data.rows}`);
   }
-  if (!sameShape(table.schema, schema)) {
+  // A model with concepts was built from the raw columns: the rules' schema has the
+  // perceived facts instead, so the file is checked against the columns the build read.
+  const shaped = perception
+    ? sameColumns(table.schema, data.types ?? {}, schema)
+    : sameShape(table.schema, schema);
+  if (!shaped) {
     throw changed('data.types', 'its columns, their types or its classes differ from the schema');
   }
+  const tableSchema = perception ? table.schema : schema;
   const split = splitTable(table, {
     seed: manifest.seed,
     testFraction: data.split?.testFraction ?? SPLIT_DEFAULTS.testFraction,
@@ -110,8 +148,9 @@ export function loadModelData(
   const parts = {
     file,
     source: 'split' as const,
-    train: { ...split.train, schema },
-    validation: { ...split.validation, schema },
+    train: { ...split.train, schema: tableSchema },
+    validation: { ...split.validation, schema: tableSchema },
+    ...(perception && { raw: perception }),
   };
   if (data.test) {
     // The build measured on a test file of its own: that file, checked, is the held-out part.
@@ -140,9 +179,108 @@ export function loadModelData(
   }
   return {
     ...parts,
-    test: { ...split.test, schema },
+    test: { ...split.test, schema: tableSchema },
     description: `held-out test split (${split.test.records.length} of ${table.records.length} rows) of ${file}`,
   };
+}
+
+/**
+ * {@link loadModelData}, with the records of a model with perception concepts perceived:
+ * its perception networks run on every record (batched), so each table holds what the
+ * rules read, carries the rules' schema, and `concepts` says per test record what the
+ * data's label columns say and what was perceived. `front` is a model's perception already
+ * loaded (left open); without it the networks are loaded and freed here. A model without
+ * concepts is read as `loadModelData` reads it.
+ *
+ * Throws what `loadModelData` throws, and the record problems of perception (INVALID_NUMBER,
+ * IMAGE_UNREADABLE) for a raw record it cannot read.
+ *
+ * @example
+ * const data = await loadDecisionData(loc);
+ * data.concepts?.[0]?.perceived[0]?.value; // '7'
+ */
+export async function loadDecisionData(
+  loc: ModelLocation,
+  options: {
+    data?: string;
+    allowEditedRules?: boolean;
+    backend?: BackendChoice;
+    front?: PerceptionFront;
+  } = {},
+): Promise<ModelData> {
+  const { front: given, backend, ...readOptions } = options;
+  const data = loadModelData(loc, readOptions);
+  const spec = data.raw;
+  if (!spec) return data;
+  const front = given ?? (await openPerception(loc, spec, backend, options.allowEditedRules));
+  try {
+    const perceive = async (t: Table, keep: boolean) => {
+      const batch = await front.perceive(t.records, {
+        file: data.file,
+        lines: t.lines,
+        keepInputs: keep,
+      });
+      const issues = batch.rows.flatMap((r) => ('issues' in r ? r.issues : []));
+      if (issues.length > 0) throw NeurulesError.fromIssues(issues);
+      const rows = batch.rows as { record: DataRecord; perceived: PerceivedFacts }[];
+      return {
+        table: { ...t, schema: front.schema, records: rows.map((r) => r.record) },
+        perceived: rows.map((r) => r.perceived),
+        inputs: batch.inputs,
+      };
+    };
+    const train = await perceive(data.train, false);
+    const validation = await perceive(data.validation, false);
+    const test = await perceive(data.test, true);
+    const concepts = spec.concepts.map((c): ConceptReadings => {
+      const input = test.inputs!.get(c.name)!;
+      return {
+        name: c.name,
+        classes: [...c.classes],
+        shape: c.input.shape ?? null,
+        labels: data.test.records.map((r) => {
+          const v = r[c.label];
+          return v === null || v === undefined || String(v).trim() === '' ? null : String(v);
+        }),
+        perceived: test.perceived.map((p) => p[c.name]!),
+        inputs: input.values,
+        width: input.width,
+      };
+    });
+    const { raw: _raw, ...rest } = data;
+    return {
+      ...rest,
+      train: train.table,
+      validation: validation.table,
+      test: test.table,
+      concepts,
+    };
+  } finally {
+    if (!given) front.dispose();
+  }
+}
+
+/** A model's perception networks, loaded on the chosen backend. */
+async function openPerception(
+  loc: ModelLocation,
+  spec: PerceptionSpec,
+  backend: BackendChoice = 'auto',
+  allowEditedRules = false,
+): Promise<PerceptionFront> {
+  const { schema, perceiversDir } = loadModel(loc, allowEditedRules ? { allowEditedRules } : {});
+  const { selectBackend } = await import('../teacher/backend');
+  const { loadPerceiver } = await import('../perception/perceiver-io');
+  const { PerceptionFront } = await import('../perception/perception-front');
+  await selectBackend(backend);
+  const perceivers = [];
+  try {
+    for (const c of spec.concepts)
+      perceivers.push(await loadPerceiver(path.join(perceiversDir, c.name)));
+    return new PerceptionFront(spec, schema, perceivers);
+  } catch (e) {
+    for (const p of perceivers) p.dispose();
+    throw e;
+  }
 }
 
 /**
@@ -152,16 +290,17 @@ export function loadModelData(
  * drift baseline from any other records would be a guess.
  *
  * @example
- * const training = loadTrainingRecords(loc, loadModelData(loc, { data: 'labelled.csv' }));
+ * const training = await loadTrainingRecords(loc, await loadDecisionData(loc, { data: 'labelled.csv' }));
  */
-export function loadTrainingRecords(
+export async function loadTrainingRecords(
   loc: ModelLocation,
   data?: ModelData,
-): { records: DataRecord[]; description: string } | undefined {
-  let split = data?.source === 'split' ? data : undefined;
+  options: { backend?: BackendChoice; front?: PerceptionFront } = {},
+): Promise<{ records: DataRecord[]; description: string } | undefined> {
+  let split = data?.source === 'split' && !data.raw ? data : undefined;
   if (!split) {
     try {
-      split = loadModelData(loc);
+      split = await loadDecisionData(loc, options);
     } catch (e) {
       if (isNeurulesError(e)) return undefined;
       throw e;
@@ -189,6 +328,21 @@ function findBuildFile(
     'FILE_NOT_FOUND',
     `the ${field.startsWith('data.test') ? 'test' : 'data'} file model '${model}' was built with (${manifestFile} ${field}: '${recorded ?? fallback}') is not at ${candidates.map((c) => `'${c}'`).join(' nor at ')}`,
     { file: candidates[0]!, field },
+  );
+}
+
+/** The columns (in order) and types a build read, and the rules' target and classes. */
+function sameColumns(
+  read: Schema,
+  types: Readonly<Record<string, string>>,
+  rules: Schema,
+): boolean {
+  // Compared as sorted lists: an object's keys that look like integers come first.
+  const list = (pairs: string[][]) => JSON.stringify(pairs.map((p) => p.join('\u0000')).sort());
+  return (
+    list(read.features.map((f) => [f.name, f.type])) === list(Object.entries(types)) &&
+    read.target === rules.target &&
+    JSON.stringify(read.classes) === JSON.stringify(rules.classes)
   );
 }
 

@@ -1,3 +1,5 @@
+import { conceptAudit } from './concept-audit';
+import type { ConceptReadings } from '../artifacts/model-data';
 import type { ModelManifest } from '../artifacts/types';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
 import type { Tree } from '../distill/types';
@@ -34,7 +36,12 @@ export interface AuditInput {
   /** The model, opened with its network. */
   model: AuditedModel;
   /** The labelled records to measure on (`loadModelData`), and words for where they come from. */
-  data: { test: Pick<Table, 'records' | 'labels'>; description: string };
+  data: {
+    test: Pick<Table, 'records' | 'labels'> & Partial<Pick<Table, 'lines'>>;
+    description: string;
+    /** A model with perception concepts: what was perceived of `test` (`loadDecisionData`). */
+    concepts?: readonly ConceptReadings[];
+  };
   /** Records the rules' training shares come from (for drift), usually the training split. */
   training?: { records: readonly DataRecord[]; description: string };
   /** The service's decision log, read for this rule set. */
@@ -224,6 +231,14 @@ export function gatherAudit(input: AuditInput): AuditReport {
     },
   };
   if (input.log) report.drift = drift(input, merged);
+  if (data.concepts) {
+    report.perception = conceptAudit(
+      data.concepts,
+      records,
+      data.test.lines ?? records.map((_, i) => i + 1),
+      (r) => merged.decide(r).class,
+    );
+  }
   return report;
 }
 

@@ -64,6 +64,41 @@ export interface AuditReport {
   };
   /** Present with `--log`. */
   drift?: DriftSection;
+  /** A model with perception concepts: how well each is perceived on the evaluated records. */
+  perception?: ConceptAudit[];
+}
+
+/** How well one concept is perceived, judged against its label column. */
+export interface ConceptAudit {
+  name: string;
+  classes: string[];
+  /** The image shape, when the concept is read from an image (its records are drawn). */
+  shape: { height: number; width: number } | null;
+  /** Evaluated records with a label, and the share perceived as labelled (null without any). */
+  accuracy: ProportionInterval | null;
+  /** Rows = labelled class, columns = perceived class, in `classes` order. */
+  confusion: number[][];
+  /** Labelled records perceived as another class. */
+  misperceivedCount: number;
+  /** The first misperceived records (at most {@link MAX_MISPERCEIVED}), lowest confidence first. */
+  misperceived: MisperceivedRecord[];
+}
+
+/** The most misperceived records an audit lists per concept. */
+export const MAX_MISPERCEIVED = 24;
+
+/** A record whose concept was perceived other than its label says. */
+export interface MisperceivedRecord {
+  /** The record's line in the evaluated file. */
+  line: number;
+  label: string;
+  perceived: string;
+  confidence: number;
+  /** The decision the rules made on it, and the one they make with the concept set right. */
+  decision: string;
+  decisionIfRight: string;
+  /** Grey levels 0–255, row-major (`shape`), as the network read them; absent without a shape. */
+  pixels?: number[];
 }
 
 /** A proportion with its 95% confidence interval. */

@@ -101,6 +101,8 @@ export interface PerceiveOptions {
   file?: string;
   /** Each record's line in `file`, for issues. */
   lines?: readonly number[];
+  /** Also return each concept's raw inputs as read (decoded images), to show them. */
+  keepInputs?: boolean;
 }
 
 /** What {@link PerceptionFront.perceive} made of raw records. */
@@ -111,6 +113,8 @@ export interface PerceivedBatch {
    * missing or non-numeric raw input, an unreadable image).
    */
   rows: ({ record: DataRecord; perceived: PerceivedFacts } | { issues: Issue[] })[];
+  /** With `keepInputs`: each concept's inputs, row-major (records × width; zeros where refused). */
+  inputs?: Map<string, { values: Float32Array; width: number }>;
 }
 
 /**
@@ -167,6 +171,7 @@ export class PerceptionFront {
       ...(options.lines?.[i] !== undefined && { line: options.lines[i] }),
     });
     const perceived: PerceivedConcept[][] = [];
+    const kept = new Map<string, { values: Float32Array; width: number }>();
     for (const concept of this.spec.concepts) {
       const perceiver = this.byConcept.get(concept.name)!;
       const width = perceiver.spec.width;
@@ -191,6 +196,7 @@ export class PerceptionFront {
       } else {
         await this.decodeInto(values, records, concept, options, addIssue, place);
       }
+      if (options.keepInputs) kept.set(concept.name, { values, width });
       const probabilities = perceiver.predictProba(values, n);
       perceived.push(records.map((_, i) => readPerceived(probabilities, i, concept.classes)));
     }
@@ -204,7 +210,7 @@ export class PerceptionFront {
       });
       return { record: this.decisionRecord(raw, facts), perceived: facts };
     });
-    return { rows };
+    return options.keepInputs ? { rows, inputs: kept } : { rows };
   }
 
   /** The rules' record of a raw record and what was perceived of it. */

@@ -22,7 +22,7 @@ import { NeurulesError } from '../errors';
 import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData } from '../artifacts/model-data';
+import { loadDecisionData } from '../artifacts/model-data';
 
 /** What `rules accept` found and did. */
 export interface RulesAcceptance {
@@ -94,7 +94,10 @@ export async function acceptRules(
     let impact: EditImpact | undefined;
     let metrics: Metrics | undefined;
     if (before) {
-      const data = loadModelData(loc, { allowEditedRules: true });
+      const data = await loadDecisionData(loc, {
+        allowEditedRules: true,
+        backend: options.backend ?? 'auto',
+      });
       const { selectBackend } = await import('../teacher/backend');
       const { loadTeacher } = await import('../teacher/model-io');
       await selectBackend(options.backend ?? 'auto');

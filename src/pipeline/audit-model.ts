@@ -6,7 +6,7 @@ import { outputTarget } from '../files/output-target';
 import { writeOutputFile } from '../files/write-atomic';
 import { renderReport, reportFormat, type ReportFormat } from '../report/render-report';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData, loadTrainingRecords } from '../artifacts/model-data';
+import { loadDecisionData, loadTrainingRecords } from '../artifacts/model-data';
 import { openModel } from './open-model';
 
 /** Options of {@link auditModel}. */
@@ -46,8 +46,16 @@ export async function auditModel(
   const format = reportFormat(options.out ?? '', options.format);
   // A directory or a socket is refused before minutes of work, not after.
   if (options.out !== undefined) outputTarget(options.out);
-  const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
-  const training = options.log !== undefined ? loadTrainingRecords(loc, data) : undefined;
+  const read = {
+    ...(options.data !== undefined && { data: options.data }),
+    backend: options.backend ?? 'auto',
+  } as const;
+  // Read (and perceive) the data first: a missing or changed file fails before the network loads.
+  const data = await loadDecisionData(loc, read);
+  const training =
+    options.log !== undefined
+      ? await loadTrainingRecords(loc, data, { backend: read.backend })
+      : undefined;
   const model = await openModel(loc, { teacher: true, backend: options.backend ?? 'auto' });
   try {
     const report = gatherAudit({
@@ -62,5 +70,6 @@ export async function auditModel(
     return { report, format, text };
   } finally {
     model.teacher!.dispose();
+    model.front?.dispose();
   }
 }

@@ -5,7 +5,8 @@ import { comparePlaces } from '../errors';
 import { lintOverrides } from '../overrides/lint-overrides';
 import type { OverridesLint } from '../overrides/lint-report';
 import { safeLoadOverrides } from '../overrides/merge-overrides';
-import { loadModelData } from '../artifacts/model-data';
+import { loadDecisionData } from '../artifacts/model-data';
+import type { BackendChoice } from '../teacher/backend-choice';
 
 /**
  * Check a model's override files: first every validation problem, in file order; when
@@ -14,13 +15,13 @@ import { loadModelData } from '../artifacts/model-data';
  * training split, or on `options.data` (every record of a labelled file).
  *
  * @example
- * const lint = lintModelOverrides({ modelsDir: 'models', rulesDir: 'rules', name: 'german-credit' });
+ * const lint = await lintModelOverrides({ modelsDir: 'models', rulesDir: 'rules', name: 'german-credit' });
  * formatLint(lint).join('\n');
  */
-export function lintModelOverrides(
+export async function lintModelOverrides(
   loc: ModelLocation,
-  options: { data?: string } = {},
-): OverridesLint {
+  options: { data?: string; backend?: BackendChoice } = {},
+): Promise<OverridesLint> {
   // One open: every file is read and hashed once.
   const { schema, ruleSet: distilled } = loadModel(loc);
   const dir = path.join(modelPaths(loc).rulesDir, 'overrides');
@@ -28,7 +29,8 @@ export function lintModelOverrides(
   if (!loaded.ok) {
     return { ok: false, dir, problems: [...loaded.issues].sort(comparePlaces), findings: [] };
   }
-  const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
+  // A model with perception concepts: the records are perceived first.
+  const data = await loadDecisionData(loc, options);
   const records = data.source === 'split' ? data.train.records : data.test.records;
   const findings = lintOverrides({
     overrides: loaded.value,

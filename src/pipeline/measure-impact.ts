@@ -1,7 +1,7 @@
 import type { ModelLocation } from '../artifacts/types';
 import { overrideImpact, type OverrideImpact } from '../audit/override-impact';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadModelData } from '../artifacts/model-data';
+import { loadDecisionData } from '../artifacts/model-data';
 import { openModel } from './open-model';
 
 /** What each override of a model does, and on which records it was measured. */
@@ -28,7 +28,10 @@ export async function measureImpact(
   options: { data?: string; backend?: BackendChoice } = {},
 ): Promise<ModelImpact> {
   // Read the data first: a missing or changed file fails before the network loads.
-  const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
+  const data = await loadDecisionData(loc, {
+    ...(options.data !== undefined && { data: options.data }),
+    backend: options.backend ?? 'auto',
+  });
   const model = await openModel(loc, { teacher: true, backend: options.backend ?? 'auto' });
   try {
     const impact = overrideImpact({
@@ -50,5 +53,6 @@ export async function measureImpact(
     };
   } finally {
     model.teacher!.dispose();
+    model.front?.dispose();
   }
 }

@@ -17,6 +17,7 @@ import {
 } from './format-figures';
 import { barChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
+import { greyImageSvg } from './grey-image';
 import type { AuditReport, DriftSection, ProportionInterval } from '../audit/types';
 import { balancedSummary } from '../audit/metrics';
 
@@ -41,6 +42,7 @@ export function renderHtml(report: AuditReport): string {
     page.summary(),
     page.dataSection(),
     page.qualitySection(),
+    page.perceptionSection(),
     page.rulesSection(),
     page.treeSection(),
     page.overridesSection(),
@@ -107,7 +109,7 @@ ${meta('Evaluated on', e(data.evaluatedOn))}
 ${meta('Model built', `<time datetime="${e(model.createdAt)}">${e(formatTime(model.createdAt))}</time> from <code>${e(model.dataFile)}</code>`)}
 ${meta('Backend, seed', `${e(model.backend)}, ${e(String(model.seed))}`)}
 </dl>
-<nav class="toc" aria-label="Sections"><a href="#data">Data</a><a href="#quality">Network vs rules</a><a href="#rule-list">Rules</a><a href="#distilled-tree">Tree</a><a href="#override-impact">Overrides</a><a href="#drift">Drift</a></nav>
+<nav class="toc" aria-label="Sections"><a href="#data">Data</a><a href="#quality">Network vs rules</a>${this.report.perception ? '<a href="#perception">Perception</a>' : ''}<a href="#rule-list">Rules</a><a href="#distilled-tree">Tree</a><a href="#override-impact">Overrides</a><a href="#drift">Drift</a></nav>
 </header>`;
   }
 
@@ -234,6 +236,63 @@ ${this.matrix('confusion-rules', 'Rules with overrides', 'true', 'rules', q.conf
 ${this.matrix('rules-vs-network', 'Rules vs network', 'network', 'rules', q.rulesVsNetwork)}
 </div>
 </section>`;
+  }
+
+  /** Each concept: accuracy, confusion, and the misperceived records drawn from their pixels. */
+  perceptionSection(): string {
+    const concepts = this.report.perception;
+    if (!concepts) return '';
+    const parts = concepts.map((c) => {
+      const acc = c.accuracy
+        ? `${intervalHtml(c.accuracy)} on ${formatCount(c.accuracy.trials)} labelled records`
+        : 'no evaluated record has a label';
+      const gallery = c.misperceived
+        .map((m) => {
+          const words = `line ${m.line}: labelled ${m.label}, perceived ${m.perceived} (${m.confidence})`;
+          const image = m.pixels && c.shape ? greyImageSvg(m.pixels, c.shape, words) : '';
+          const changed =
+            m.decision === m.decisionIfRight
+              ? `decision ${this.classTag(m.decision)} either way`
+              : `decided ${this.classTag(m.decision)}; read right: ${this.classTag(m.decisionIfRight)}`;
+          return `<figure class="misperceived">${image}<figcaption>line ${m.line}<br>labelled <b>${e(m.label)}</b>, perceived <b>${e(m.perceived)}</b> (${e(String(m.confidence))})<br>${changed}</figcaption></figure>`;
+        })
+        .join('\n');
+      const shown =
+        c.misperceivedCount > c.misperceived.length
+          ? ` (the ${c.misperceived.length} of lowest confidence shown)`
+          : '';
+      return `<h3>Concept <code>${e(c.name)}</code></h3>
+<p>Perceived as labelled: ${acc}. Misperceived: ${formatCount(c.misperceivedCount)}${shown}.</p>
+${this.conceptMatrix(c.name, c.classes, c.confusion)}
+${c.misperceived.length > 0 ? `<div class="gallery">\n${gallery}\n</div>` : ''}`;
+    });
+    return `<section id="perception">
+<h2>Perception</h2>
+<p class="note">Each concept is read by a perception network from raw inputs; the rules reason over what it perceives. Accuracy is measured against the concept's label column, where records have one. Images are drawn from their pixels as the network read them.</p>
+${parts.join('\n')}
+</section>`;
+  }
+
+  private conceptMatrix(name: string, classes: string[], m: number[][]): string {
+    const head = classes.map((c) => `<th scope="col" class="num">${e(c)}</th>`).join('');
+    const body = classes
+      .map((c, i) => {
+        const row = m[i] ?? [];
+        const cells = classes
+          .map(
+            (_, j) => `<td class="num${i === j ? ' diag' : ''}">${formatCount(row[j] ?? 0)}</td>`,
+          )
+          .join('');
+        return `<tr><th scope="row">${e(c)}</th>${cells}</tr>`;
+      })
+      .join('\n');
+    return `<table id="concept-${e(name)}" class="matrix">
+<caption>${e(name)}<br><small>rows: labelled, columns: perceived</small></caption>
+<thead><tr><th scope="col">labelled ↓ perceived →</th>${head}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
   }
 
   rulesSection(): string {
@@ -644,6 +703,9 @@ tr.drifted { background: var(--warn); }
 .legend-item { display: inline-flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; background: var(--cls); }
 .matrix td.diag { background: var(--good); font-weight: 600; }
+.gallery { display: flex; flex-wrap: wrap; gap: 12px; }
+.misperceived { margin: 0; font-size: 0.85em; max-width: 12em; }
+.grey-image { display: block; border: 1px solid var(--muted); }
 .matrix .total { color: var(--muted); }
 .note, figcaption { color: var(--muted); font-size: 13px; }
 .warning { padding: 8px 12px; border-left: 4px solid #b45309; background: #fff7ed; }

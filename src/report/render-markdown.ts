@@ -11,6 +11,7 @@ import {
 } from './format-figures';
 import type { AuditReport, TreeView, TreeViewNode } from '../audit/types';
 import { balancedSummary } from '../audit/metrics';
+import { greyImageText } from './grey-image';
 
 /**
  * The audit report as GitHub-flavoured Markdown: the same sections and figures as the
@@ -27,6 +28,7 @@ export function renderMarkdown(report: AuditReport): string {
     summary,
     dataSection,
     qualitySection,
+    perceptionSection,
     rulesSection,
     treeSection,
     overridesSection,
@@ -396,6 +398,34 @@ function matrix(
       }),
     ),
   ];
+}
+
+function perceptionSection({ perception }: AuditReport): string[] {
+  if (!perception) return [];
+  const out = ['## Perception', ''];
+  for (const c of perception) {
+    out.push(
+      `### Concept ${code(c.name)}`,
+      '',
+      c.accuracy
+        ? `Perceived as labelled: ${formatInterval(c.accuracy)} on ${formatCount(c.accuracy.trials)} labelled records; misperceived ${formatCount(c.misperceivedCount)}.`
+        : 'No evaluated record has a label.',
+      '',
+      ...matrix(`${c.name}`, 'labelled', 'perceived', c.classes, c.confusion),
+      '',
+    );
+    for (const m of c.misperceived) {
+      out.push(
+        `- line ${m.line}: labelled ${code(m.label)}, perceived ${code(m.perceived)} (${m.confidence}); ` +
+          (m.decision === m.decisionIfRight
+            ? `decision ${code(m.decision)} either way`
+            : `decided ${code(m.decision)}, read right ${code(m.decisionIfRight)}`),
+      );
+      if (m.pixels && c.shape) out.push('', ...fence(greyImageText(m.pixels, c.shape)), '');
+    }
+    out.push('');
+  }
+  return out;
 }
 
 /** A table cell: one line, `|` escaped (GFM splits cells on unescaped pipes, even in code spans). */

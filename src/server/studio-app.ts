@@ -142,10 +142,10 @@ export function createStudioApp(studio: StudioSession, options: StudioAppOptions
       typeof body.index === 'number'
         ? { index: body.index }
         : { record: objectOf(body.record, 'record') };
-    const { record, explanation, text } = await studio.explain(filesOf(body), source, {
+    const { record, explanation, text, images } = await studio.explain(filesOf(body), source, {
       signal: clientGone(reply),
     });
-    return { record, explanation, text };
+    return { record, explanation, text, ...(images && { images }) };
   });
   app.get('/api/records', async (req) => {
     const q = req.query as Record<string, string | undefined>;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataRecord } from '../data/types';
 import type { Explanation } from '../engine/explain-decision';
+import type { PerceivedFacts } from '../perception/perceived';
 import { type ErrorCode, type Issue, type IssuePath, NeurulesError } from '../errors';
 import type { CheckContext } from './check';
 import type { SavedFile, StudioCheck, StudioFile } from './contract';
@@ -13,7 +14,12 @@ import type { SavedFile, StudioCheck, StudioFile } from './contract';
  */
 type JobBody = { files: StudioFile[]; saved: SavedFile[] } & (
   | { kind: 'check' }
-  | { kind: 'explain'; record: DataRecord; probabilities: Float32Array }
+  | {
+      kind: 'explain';
+      record: DataRecord;
+      probabilities: Float32Array;
+      perceived: PerceivedFacts | undefined;
+    }
   | { kind: 'warm' }
 );
 
@@ -84,8 +90,12 @@ export class StudioCheckThread {
     record: DataRecord,
     probabilities: Float32Array,
     signal?: AbortSignal,
+    perceived?: PerceivedFacts,
   ): Promise<{ explanation: Explanation; text: string[] }> {
-    return this.ask({ kind: 'explain', files, saved, record, probabilities }, signal) as Promise<{
+    return this.ask(
+      { kind: 'explain', files, saved, record, probabilities, perceived },
+      signal,
+    ) as Promise<{
       explanation: Explanation;
       text: string[];
     }>;

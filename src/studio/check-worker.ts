@@ -15,7 +15,13 @@ async function answer(job: CheckJob): Promise<CheckReply> {
       job.kind === 'check'
         ? await checker.check(job.files, job.saved)
         : job.kind === 'explain'
-          ? await checker.explain(job.files, job.saved, job.record, job.probabilities)
+          ? await checker.explain(
+              job.files,
+              job.saved,
+              job.record,
+              job.probabilities,
+              job.perceived,
+            )
           : await checker.warm(job.saved);
     return { id: job.id, ok: true, value };
   } catch (e) {

@@ -1,3 +1,4 @@
+import type { PerceivedFacts } from '../perception/perceived';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { overrideImpact } from '../audit/override-impact';
@@ -137,12 +138,14 @@ export class OverridesChecker {
     saved: readonly SavedFile[],
     record: DataRecord,
     probabilities: ArrayLike<number>,
+    perceived?: PerceivedFacts,
   ): Promise<{ explanation: Explanation; text: string[] }> {
     const compiled =
       this.compiledFor(files) ??
       compileRuleSet(this.savedState(saved).merged ?? this.ctx.distilled);
     const explanation = await explainDecision(compiled, record, probabilities, {
       schema: this.ctx.schema,
+      ...(perceived && { perceived }),
     });
     return { explanation, text: formatExplanation(explanation).split('\n') };
   }

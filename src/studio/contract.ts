@@ -11,6 +11,7 @@
  * Error answers are `ProblemBody` (`src/errors.ts`).
  */
 import type { DataRecord, Schema } from '../data/types';
+import type { PerceivedFacts } from '../perception/perceived';
 
 /** An override file as the studio edits it: a plain name inside the overrides folder. */
 export interface StudioFile {
@@ -141,7 +142,13 @@ export interface StudioModel {
 /** `GET /api/records?offset=&limit=` answers this: held-out records, a page at a time. */
 export interface StudioRecords {
   total: number;
-  records: { index: number; record: DataRecord; label: string }[];
+  records: {
+    index: number;
+    record: DataRecord;
+    label: string;
+    /** A model with perception concepts: what was perceived of the record. */
+    perceived?: PerceivedFacts;
+  }[];
 }
 
 /** A change of one feature that changes the decision (a part of a counterfactual). */
@@ -160,6 +167,8 @@ export interface ExplanationView {
   override?: { id: string; reason: string | null; distilled: { ruleId: string; text: string } };
   network?: { class: string; probabilities: Record<string, number> };
   counterfactuals?: { changes: ChangeOfFeature[]; class: string; ruleId: string }[];
+  /** A model with perception concepts: what was perceived of the record's raw inputs. */
+  perceived?: PerceivedFacts;
 }
 
 /** `POST /api/explain` takes the files and a held-out record's index, or a record. */
@@ -172,6 +181,16 @@ export interface StudioExplained<E extends ExplanationView = ExplanationView> {
   record: DataRecord;
   explanation: E;
   text: string[];
+  /** A held-out record of a model with image concepts: each image, drawn by the page from its pixels. */
+  images?: ConceptImage[];
+}
+
+/** A concept's raw input as an image: grey levels 0–255, row-major. */
+export interface ConceptImage {
+  concept: string;
+  height: number;
+  width: number;
+  pixels: number[];
 }
 
 /** A line of `changes.jsonl` (`readChanges`): what every entry has. */

@@ -1,3 +1,4 @@
+import type { PerceivedFacts } from '../perception/perceived';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { loadModel, modelPaths, type LoadedModel } from '../artifacts/model-store';
@@ -24,10 +25,11 @@ import { renderTreeSvg } from '../report/svg-tree';
 import { describeRule } from '../rules/describe-rule';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
-import { loadModelData, type ModelData } from '../artifacts/model-data';
+import { loadDecisionData, type ModelData } from '../artifacts/model-data';
 import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
 import type {
+  ConceptImage,
   FileToSave,
   SavedFile,
   StudioCheck,
@@ -66,7 +68,10 @@ export async function openStudio(
   options: StudioOptions = {},
 ): Promise<StudioSession> {
   const model = loadModel(loc);
-  const data = loadModelData(loc, options.data !== undefined ? { data: options.data } : {});
+  const data = await loadDecisionData(loc, {
+    ...(options.data !== undefined && { data: options.data }),
+    backend: options.backend ?? 'auto',
+  });
   const { selectBackend } = await import('../teacher/backend');
   const { loadTeacher } = await import('../teacher/model-io');
   await selectBackend(options.backend ?? 'auto');
@@ -211,6 +216,8 @@ export class StudioSession {
     overrideTexts(this.dir, files);
     let record: DataRecord;
     let probabilities: Float32Array;
+    let perceived: PerceivedFacts | undefined;
+    let images: ConceptImage[] | undefined;
     if ('index' in source) {
       const r = this.data.test.records[source.index];
       if (!r) {
@@ -221,6 +228,8 @@ export class StudioSession {
         );
       }
       record = r;
+      perceived = this.perceivedOf(source.index);
+      images = this.imagesOf(source.index);
       const k = this.model.schema.classes.length;
       probabilities = this.probabilities.slice(source.index * k, (source.index + 1) * k);
     } else {
@@ -236,8 +245,34 @@ export class StudioSession {
       record,
       probabilities,
       options.signal,
+      perceived,
     );
-    return { record, explanation, text };
+    return { record, explanation, text, ...(images && images.length > 0 && { images }) };
+  }
+
+  /** What was perceived of held-out record `i` (models with perception concepts). */
+  private perceivedOf(i: number): PerceivedFacts | undefined {
+    const concepts = this.data.concepts;
+    if (!concepts) return undefined;
+    return Object.fromEntries(concepts.map((c) => [c.name, c.perceived[i]!]));
+  }
+
+  /** The images of held-out record `i`: its concepts that have a shape, as read. */
+  private imagesOf(i: number): ConceptImage[] | undefined {
+    return this.data.concepts?.flatMap((c) =>
+      c.shape
+        ? [
+            {
+              concept: c.name,
+              height: c.shape.height,
+              width: c.shape.width,
+              pixels: Array.from(c.inputs.subarray(i * c.width, (i + 1) * c.width), (v) =>
+                Math.round(Math.min(255, Math.max(0, v))),
+              ),
+            },
+          ]
+        : [],
+    );
   }
 
   /** Held-out records, a page at a time. */
@@ -246,7 +281,13 @@ export class StudioSession {
     const end = Math.min(records.length, offset + limit);
     const out = [];
     for (let i = Math.max(0, offset); i < end; i++) {
-      out.push({ index: i, record: records[i]!, label: this.model.schema.classes[labels[i]!]! });
+      const perceived = this.perceivedOf(i);
+      out.push({
+        index: i,
+        record: records[i]!,
+        label: this.model.schema.classes[labels[i]!]!,
+        ...(perceived && { perceived }),
+      });
     }
     return { total: records.length, records: out };
   }

@@ -134,26 +134,26 @@ describe('loadModelData without a file: the build split again', () => {
 });
 
 describe('loadTrainingRecords: the baseline of drift', () => {
-  it("is the build's training split, from the split given or read again", () => {
+  it("is the build's training split, from the split given or read again", async () => {
     const split = loadModelData(built());
-    const fromSplit = loadTrainingRecords(built(), split);
+    const fromSplit = await loadTrainingRecords(built(), split);
     expect(fromSplit?.records).toBe(split.train.records);
     expect(fromSplit?.description).toBe('training split');
     // Measured on another labelled file, the baseline is still the build's training split.
     const other = loadModelData(built(), { data: path.join(root, 'data', 'iris.csv') });
     expect(other.source).toBe('file');
-    const again = loadTrainingRecords(built(), other);
+    const again = await loadTrainingRecords(built(), other);
     expect(JSON.stringify(again?.records)).toBe(JSON.stringify(split.train.records));
-    expect(JSON.stringify(loadTrainingRecords(built())?.records)).toBe(
+    expect(JSON.stringify((await loadTrainingRecords(built()))?.records)).toBe(
       JSON.stringify(split.train.records),
     );
   });
 
-  it('is undefined when the build split cannot be rebuilt (never a guess)', () => {
+  it('is undefined when the build split cannot be rebuilt (never a guess)', async () => {
     const loc = copyWithManifest('gone', (d) => ({ ...d, path: 'nowhere/flowers.csv' }));
-    expect(loadTrainingRecords(loc)).toBeUndefined();
+    expect(await loadTrainingRecords(loc)).toBeUndefined();
     const other = loadModelData(loc, { data: path.join(root, 'data', 'iris.csv') });
-    expect(loadTrainingRecords(loc, other)).toBeUndefined();
+    expect(await loadTrainingRecords(loc, other)).toBeUndefined();
   });
 });
 

@@ -202,9 +202,9 @@ describe('through openModel and rules lint', () => {
 
   withFifo(
     'rules lint reports a FIFO override file as a problem naming it',
-    () => {
+    async () => {
       const file = fifo(path.join(overridesDir, 'x.yaml'));
-      const lint = lintModelOverrides(loc);
+      const lint = await lintModelOverrides(loc);
       expect(lint.ok).toBe(false);
       expect(lint.problems.map((p) => [p.code, p.file])).toEqual([['NOT_A_REGULAR_FILE', file]]);
       expect(released(file)).toBe(false);

@@ -32,7 +32,10 @@ export function registerRules(program: Command, io: CliIO): void {
   ).action(async (o) => {
     const { lintModelOverrides } = await import('../../pipeline/lint-model-overrides');
     const { formatLint, lintErrors } = await import('../../overrides/lint-report');
-    const lint = lintModelOverrides(locationOf(o), given('data', o.data as string | undefined));
+    const lint = await lintModelOverrides(
+      locationOf(o),
+      given('data', o.data as string | undefined),
+    );
     if (o.json) io.stdout.write(JSON.stringify(lint, null, 2) + '\n');
     else for (const line of formatLint(lint)) io.stdout.write(`${line}\n`);
     if (lint.problems.length > 0) {
