@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseNumber } from '../data/parse-value';
 import type { DataRecord, Feature, NumericFeature, Schema } from '../data/types';
@@ -88,6 +89,30 @@ export function inputSchemaFor(
   return { ...decision, features };
 }
 
+/**
+ * Why an image path given from outside may not be read ('' when it may): without a root no
+ * path may; an absolute path, a path out of the root, or a link leading out of it may not.
+ * The answer never says whether a file outside the root exists.
+ */
+function outsideRoot(file: string, confine: { imageRoot?: string | undefined }): string {
+  const root = confine.imageRoot;
+  if (root === undefined) {
+    return 'this service reads no image files (it was started without an image folder, serve --image-root DIR)';
+  }
+  const outside = `expected a path inside the image folder, found '${file}'`;
+  if (path.isAbsolute(file)) return outside;
+  const relative = path.relative(root, path.resolve(root, file));
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return outside;
+  try {
+    const real = fs.realpathSync(path.resolve(root, file));
+    const realRoot = fs.realpathSync(root);
+    if (!real.startsWith(realRoot + path.sep)) return outside;
+  } catch {
+    // Missing inside the root: the decoder says so, with its own words.
+  }
+  return '';
+}
+
 /** A raw input column: a number, no statistics (the perceiver scales its own inputs). */
 function rawNumber(name: string): NumericFeature {
   return { name, type: 'numeric', min: 0, max: 0, mean: 0, std: 0, integer: false, missing: 0 };
@@ -103,6 +128,13 @@ export interface PerceiveOptions {
   lines?: readonly number[];
   /** Also return each concept's raw inputs as read (decoded images), to show them. */
   keepInputs?: boolean;
+  /**
+   * Records from outside (a request to the service) name image files: each must lie inside
+   * `imageRoot`, named by a relative path that stays inside it with links resolved, else
+   * the record is refused (IMAGE_UNREADABLE). Without `imageRoot`, no image file is read:
+   * a request must not make the service open or probe any file it names.
+   */
+  confineImages?: { imageRoot?: string | undefined };
 }
 
 /** What {@link PerceptionFront.perceive} made of raw records. */
@@ -238,12 +270,24 @@ export class PerceptionFront {
   ): Promise<void> {
     if (concept.input.kind !== 'images') return;
     const { column, shape } = concept.input;
-    const baseDir = options.file !== undefined ? path.dirname(options.file) : process.cwd();
+    const confine = options.confineImages;
+    const baseDir =
+      confine?.imageRoot ??
+      (options.file !== undefined ? path.dirname(options.file) : process.cwd());
     const width = shape.height * shape.width;
     const wanted: number[] = [];
     records.forEach((r, i) => {
       const v = r[column];
-      if (typeof v === 'string' && v.trim() !== '') wanted.push(i);
+      const refused =
+        typeof v === 'string' && v.trim() !== '' && confine ? outsideRoot(v.trim(), confine) : '';
+      if (refused) {
+        addIssue(i, {
+          code: 'IMAGE_UNREADABLE',
+          message: `the concept '${concept.name}' reads an image file from '${column}': ${refused}`,
+          ...place(i),
+          field: column,
+        });
+      } else if (typeof v === 'string' && v.trim() !== '') wanted.push(i);
       else {
         addIssue(i, {
           code: 'IMAGE_UNREADABLE',

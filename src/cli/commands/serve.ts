@@ -50,6 +50,10 @@ export function registerServe(program: Command, io: CliIO): void {
         wholeNumber('--headers-timeout', 0),
         10_000,
       )
+      .option(
+        '--image-root <dir>',
+        'a model whose concepts read image files: the folder requests may name image files in (relative paths inside it only); without it such requests are refused',
+      )
       .option('--no-network', 'do not load the network (explanations then lack its probabilities)')
       .addOption(backendOption()),
   ).action(async (o) => {
@@ -83,6 +87,7 @@ export function registerServe(program: Command, io: CliIO): void {
       bodyLimit: o.bodyLimit,
       requestTimeout: o.requestTimeout,
       headersTimeout: o.headersTimeout,
+      ...(o.imageRoot !== undefined && { imageRoot: o.imageRoot as string }),
       ...(adminToken && { adminToken }),
       ...(o.decisionLog && {
         decisionLog: {

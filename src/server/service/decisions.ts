@@ -39,6 +39,8 @@ export async function decisionsPlugin(
       manifest: m.manifest,
       schema: m.schema,
       metrics: m.metrics,
+      // A model with perception concepts: its concepts and the raw records it reads.
+      ...(m.front && { perception: { concepts: m.front.concepts, input: m.front.spec.input } }),
     };
   });
 
@@ -89,7 +91,10 @@ export async function decisionsPlugin(
     // Perception, batched over the request's records, before the rules.
     let perceived: PerceivedFacts[] | undefined;
     if (front && issues.length === 0) {
-      const { rows } = await front.perceive(records, { ...(set && { set }) });
+      const { rows } = await front.perceive(records, {
+        ...(set && { set }),
+        confineImages: { imageRoot: model.imageRoot },
+      });
       perceived = [];
       records = rows.map((row, index) => {
         if ('issues' in row) {

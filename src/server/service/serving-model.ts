@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { DecisionLog, redactIssues } from '../../audit/decision-log';
 import type { DataRecord } from '../../data/types';
 import type { Tracer } from '../../engine/explain-decision';
@@ -30,6 +31,12 @@ export interface ServingModelOptions {
    * made again).
    */
   decisionLog?: { file: string; redact?: string[]; onError?: (error: NeurulesError) => void };
+  /**
+   * A model whose concepts read image files: the folder requests may name files in (by
+   * relative paths that stay inside it). Without it, such requests are refused: a request
+   * never makes the service open or probe a file of its choosing.
+   */
+  imageRoot?: string;
 }
 
 /** The rule set a request is served with: captured once per request. */
@@ -62,6 +69,8 @@ export class ServingModel {
     private serving: Serving,
     /** The decision log, when there is one. */
     readonly log: DecisionLog | undefined,
+    /** Where requests' image files may be (see {@link ServingModelOptions.imageRoot}). */
+    readonly imageRoot: string | undefined,
   ) {}
 
   /**
@@ -108,7 +117,14 @@ export class ServingModel {
       serving.model.front?.dispose();
       throw e;
     }
-    return new ServingModel(loc.name, engine, load, serving, log);
+    return new ServingModel(
+      loc.name,
+      engine,
+      load,
+      serving,
+      log,
+      options.imageRoot !== undefined ? path.resolve(options.imageRoot) : undefined,
+    );
   }
 
   /** The rule set serving now: a request reads it once and keeps it to its answer. */
