@@ -68,13 +68,13 @@ export async function main(): Promise<{
 
     // 1. Lint: every validation problem with its place; a bad file is never partly applied.
     fs.writeFileSync(file, policy(applicant));
-    const problems = lintModelOverrides(location);
+    const problems = await lintModelOverrides(location);
     show(formatLint(problems));
 
     // 2. Fixed, lint analyses the overrides together (warnings here: the shipped
     //    safeguards match no training record). Example records are left out of the print.
     fs.writeFileSync(file, policy(applicant, 'age'));
-    const lint = lintModelOverrides(location);
+    const lint = await lintModelOverrides(location);
     show(formatLint(lint).filter((line) => !line.startsWith('  example: ')));
 
     // 3. Its example, and the others, decide as they expect.

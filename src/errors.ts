@@ -107,7 +107,7 @@ export const ERROR_CATALOGUE = {
   CONCEPT_OVERLAP: {
     area: 'input',
     meaning:
-      "a column is claimed twice: by two concepts, or as a concept's input and as a label or the target",
+      "a column is claimed twice: by two concepts, as a concept's input and as a label or the target, or as a feature named like a concept's fact (`NAME_confidence`)",
   },
   // Records checked against a schema
   UNKNOWN_FEATURE: {

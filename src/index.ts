@@ -78,6 +78,35 @@ export type {
 
 // perception
 export { decodeImages, IMAGE_DECODING, type DecodeImagesOptions } from './perception/decode-images';
+export {
+  checkConceptLabels,
+  parseConceptDeclaration,
+  parseConceptShape,
+  parseInterventions,
+  resolveConcepts,
+  type Concept,
+  type ConceptInput,
+  type Shape,
+} from './perception/concepts';
+export { separateConcepts, withPerceived, type ConceptData } from './perception/concept-table';
+export {
+  describePerceived,
+  readPerceived,
+  type PerceivedConcept,
+  type PerceivedFacts,
+} from './perception/perceived';
+export {
+  PerceptionFront,
+  type ConceptSpec,
+  type PerceiveOptions,
+  type PerceptionSpec,
+} from './perception/perception-front';
+export { loadPerceiver, savePerceiver } from './perception/perceiver-io';
+export {
+  trainPerceiver,
+  type Perceiver,
+  type PerceiverOptions,
+} from './perception/train-perceiver';
 
 // rules
 export { compileTree, DISTILLED_PRIORITY } from './rules/compile-tree';
@@ -194,7 +223,15 @@ export {
   type TrainedAndDistilled,
 } from './pipeline/train-and-distill';
 export { openModel, type OpenModel } from './pipeline/open-model';
-export { loadModelData, loadTrainingRecords, type ModelData } from './artifacts/model-data';
+export {
+  loadDecisionData,
+  loadModelData,
+  loadTrainingRecords,
+  type ConceptReadings,
+  type ModelData,
+} from './artifacts/model-data';
+export { perceiveModel } from './pipeline/perceive-model';
+export { perceiveFile, type PerceiveSummary } from './predict/perceive-file';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
 export { auditModel, type AuditModelOptions } from './pipeline/audit-model';
 export {

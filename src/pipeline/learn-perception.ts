@@ -14,6 +14,8 @@ import {
   type Shape,
 } from '../perception/concepts';
 import { decodeImages } from '../perception/decode-images';
+import { confidenceFact } from '../perception/perceived';
+import { NeurulesError } from '../errors';
 import type { ConceptSpec } from '../perception/perception-front';
 import type { PerceptionProgress } from '../perception/perception-network';
 import { type Perceiver, trainPerceiver } from '../perception/train-perceiver';
@@ -60,6 +62,24 @@ export function planConcepts(
       return undefined;
     },
   });
+  // Each concept becomes the facts NAME and NAME_confidence: a column of the file that
+  // stays a feature must not already hold either name (found now, not after training).
+  const claimed = new Set(
+    concepts.flatMap((c) => [
+      c.label,
+      ...(c.input.kind === 'images' ? [c.input.column] : c.input.columns),
+    ]),
+  );
+  for (const c of concepts) {
+    const fact = confidenceFact(c.name);
+    if (csv.header.includes(fact) && !claimed.has(fact)) {
+      throw new NeurulesError(
+        'CONCEPT_OVERLAP',
+        `the concept '${c.name}' gives the rules the fact '${fact}', and the file already has a column of that name: rename the column or the concept`,
+        { field: c.name, file: options.file },
+      );
+    }
+  }
   const types: Record<string, ColumnType> = {};
   for (const c of concepts) {
     types[c.label] = 'categorical';
