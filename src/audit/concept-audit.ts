@@ -68,8 +68,11 @@ export function conceptAudit(
   });
 }
 
-/** An image's values as whole grey levels 0–255, stretched from its own range. */
-function greyLevels(values: Float32Array): number[] {
+/**
+ * An image's values as whole grey levels 0–255: grey levels already are kept, values of
+ * another scale (0–1, standardised) are stretched from the image's own range.
+ */
+export function greyLevels(values: Float32Array): number[] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {

@@ -155,6 +155,8 @@ export interface PerceivedBatch {
  */
 export class PerceptionFront {
   private readonly byConcept: Map<string, Perceiver>;
+  /** Each concept's confidence fact, to the concept. */
+  private readonly confidences: Map<string, string>;
 
   constructor(
     readonly spec: PerceptionSpec,
@@ -163,6 +165,7 @@ export class PerceptionFront {
     perceivers: readonly Perceiver[],
   ) {
     this.byConcept = new Map(perceivers.map((p) => [p.concept, p]));
+    this.confidences = new Map(spec.concepts.map((c) => [confidenceFact(c.name), c.name]));
     for (const c of spec.concepts) {
       const p = this.byConcept.get(c.name);
       if (!p || JSON.stringify(p.classes) !== JSON.stringify(c.classes)) {
@@ -248,10 +251,9 @@ export class PerceptionFront {
   /** The rules' record of a raw record and what was perceived of it. */
   decisionRecord(raw: DataRecord, facts: PerceivedFacts): DataRecord {
     const record: DataRecord = {};
-    const confidences = new Map(this.spec.concepts.map((c) => [confidenceFact(c.name), c.name]));
     for (const f of this.schema.features) {
-      const concept = facts[f.name];
-      const of = confidences.get(f.name);
+      const concept = Object.hasOwn(facts, f.name) ? facts[f.name] : undefined;
+      const of = this.confidences.get(f.name);
       if (concept) record[f.name] = concept.value;
       else if (of !== undefined) record[f.name] = facts[of]!.confidence;
       else record[f.name] = raw[f.name] ?? null;

@@ -1,3 +1,4 @@
+import { greyLevels } from '../audit/concept-audit';
 import type { PerceivedFacts } from '../perception/perceived';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -266,9 +267,7 @@ export class StudioSession {
               concept: c.name,
               height: c.shape.height,
               width: c.shape.width,
-              pixels: Array.from(c.inputs.subarray(i * c.width, (i + 1) * c.width), (v) =>
-                Math.round(Math.min(255, Math.max(0, v))),
-              ),
+              pixels: greyLevels(c.inputs.subarray(i * c.width, (i + 1) * c.width)),
             },
           ]
         : [],
