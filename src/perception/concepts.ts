@@ -235,15 +235,16 @@ function shaped(
 }
 
 /**
- * The shape column names imply, with the columns in row-major order: `<prefix>R_C` for
- * every row R and column C exactly once (from 0 or from 1), or `<prefix>N` for N = 0..n-1
- * (or 1..n) with n a square. Undefined when the names say nothing.
+ * The shape column names imply, with the columns in row-major order: `<prefix>R_C` (or
+ * `<prefix>RxC`, as some MNIST files name theirs `1x1` ... `28x28`) for every row R and
+ * column C exactly once (from 0 or from 1), or `<prefix>N` for N = 0..n-1 (or 1..n) with n
+ * a square. Undefined when the names say nothing.
  */
 export function impliedShape(
   columns: readonly string[],
 ): { columns: string[]; shape: Shape } | undefined {
   if (columns.length < 4) return undefined;
-  const grid = columns.map((c) => /^(.*?)(\d+)_(\d+)$/.exec(c));
+  const grid = columns.map((c) => /^(.*?)(\d+)[_x](\d+)$/.exec(c));
   if (grid.every((m) => m !== null && m[1] === grid[0]![1])) {
     const rows = grid.map((m) => Number(m![2]));
     const cols = grid.map((m) => Number(m![3]));

@@ -97,6 +97,18 @@ describe('declaring a concept', () => {
     expect(impliedShape(['a0', 'b1', 'c2', 'd3'])).toBeUndefined(); // other prefixes
     expect(impliedShape(pixels(9, (i) => `x${i + 1}`))?.shape).toEqual({ height: 3, width: 3 });
   });
+
+  it('reads MNIST-style names: pixel0..pixel783, and RxC from 1x1 (row-major)', () => {
+    expect(impliedShape(pixels(784, (i) => `pixel${i}`))?.shape).toEqual({
+      height: 28,
+      width: 28,
+    });
+    const names = ['2x1', '1x2', '1x1', '2x2', '1x3', '2x3'];
+    expect(impliedShape(names)).toEqual({
+      columns: ['1x1', '1x2', '1x3', '2x1', '2x2', '2x3'],
+      shape: { height: 2, width: 3 },
+    });
+  });
 });
 
 describe('bad declarations: a coded error naming the concept and the column, before training', () => {
