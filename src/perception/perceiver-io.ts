@@ -169,10 +169,17 @@ function checkManifest(json: Record<string, unknown>, file: string): PerceiverFi
     !isObject(scaling) ||
     !(
       scaling['kind'] === 'divide-255' ||
+      (scaling['kind'] === 'divide' &&
+        typeof scaling['by'] === 'number' &&
+        Number.isFinite(scaling['by']) &&
+        scaling['by'] > 0) ||
       (scaling['kind'] === 'standardise' && columns(scaling['mean']) && columns(scaling['std']))
     )
   )
-    bad('scaling', "{ kind: 'divide-255' } or { kind: 'standardise', mean, std } of width numbers");
+    bad(
+      'scaling',
+      "{ kind: 'divide-255' }, { kind: 'divide', by > 0 } or { kind: 'standardise', mean, std } of width numbers",
+    );
   if (!fitsArchitecture(json['architecture'], width as number, classes as string[]))
     bad(
       'architecture',
