@@ -3,6 +3,7 @@
  *
  *   <!-- tested: test/docs/doc-output.integration.test.ts -->
  *   <!-- tested: test/docs/doc-output.integration.test.ts with FIXTURE in DIR -->  (FIXTURE copied into DIR first)
+ *   <!-- tested: test/docs/doc-output.integration.test.ts after the block before -->
  *
  * holds `$ neurules ...` lines, each followed by what it prints (standard output and
  * standard error, as a terminal shows them), and optionally `$ echo $?` and the exit code
@@ -10,7 +11,10 @@
  * in a line stands for any text, and a line `…` alone for lines left out. The commands run
  * in the CLI in-process, in a temporary directory holding a copy of the committed German
  * credit model (models/, rules/) and data/, so the shown paths are the real ones; commands
- * that load the network get `--backend cpu` unless the block names a backend.
+ * that load the network get `--backend cpu` unless the block names a backend. A block
+ * marked `after the block before` (also with a fixture: `with FIXTURE in DIR after the block
+ * before`) runs in the folder the page's tested block before it left, so a worked example
+ * can build a model once and use it in the blocks that follow, with prose between them.
  *
  * A block marked `<!-- file: PATH -->` must be the content of that file (e.g. a fixture a
  * tested block uses).
@@ -32,7 +36,8 @@ import {
 } from './markdown';
 
 const THIS = 'test/docs/doc-output.integration.test.ts';
-const TESTED = /^tested: (\S+)(?: with (\S+) in (\S+))?$/;
+const BLOCK_TIMEOUT_MS = 300_000;
+const TESTED = /^tested: (\S+)(?: with (\S+) in (\S+))?( after the block before)?$/;
 const blocks = docPages().flatMap((file) => fencedBlocks(file));
 const tested = blocks.filter((b) => TESTED.exec(b.marker ?? '')?.[1] === THIS);
 const files = blocks.filter((b) => b.marker?.startsWith('file: '));
@@ -100,34 +105,61 @@ describe('command output shown in the docs', () => {
     expect(block.lines.join('\n') + '\n').toBe(fs.readFileSync(path.join(ROOT, file), 'utf8'));
   });
 
-  it.each(tested.map((b) => [`${b.file}:${b.line}`, b] as const))('%s', async (_, block) => {
-    const [, , fixture, into] = TESTED.exec(block.marker!)!;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-docs-'));
-    const cwd = process.cwd();
-    try {
-      copyGermanCredit(dir);
-      fs.symlinkSync(path.join(ROOT, 'data'), path.join(dir, 'data'));
-      if (fixture && into)
-        fs.copyFileSync(path.join(ROOT, fixture), path.join(dir, into, path.basename(fixture)));
-      process.chdir(dir);
-      for (const step of stepsOf(block)) {
-        const command = findCommand(program, step.words)?.command;
-        const cpu =
-          command?.options.some((o) => o.long === '--backend') && !step.words.includes('--backend');
-        const out = await runCli(cpu ? [...step.words, '--backend', 'cpu'] : step.words);
-        const problems = missing(step, out);
-        if (out.code !== step.code)
-          problems.push(`exit code ${out.code}, the doc shows ${step.code}`);
-        if (problems.length) {
-          throw new Error(
-            `${block.file}:${step.line}: neurules ${step.words.join(' ')}\n  ${problems.join('\n  ')}\n` +
-              `printed:\n${out.stdout}${out.stderr}`,
-          );
-        }
+  /** The folder the last tested block ran in, kept when the next block continues it. */
+  let kept: { file: string; dir: string } | undefined;
+
+  it.each(tested.map((b, k) => [`${b.file}:${b.line}`, b, tested[k + 1]] as const))(
+    '%s',
+    async (_, block, next) => {
+      const [, , fixture, into, after] = TESTED.exec(block.marker!)!;
+      const from = kept;
+      kept = undefined;
+      if (after && from?.file !== block.file) {
+        throw new Error(
+          `${block.file}:${block.line}: runs after the block before, which failed or did not run`,
+        );
       }
-    } finally {
-      process.chdir(cwd);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      const dir =
+        from && after ? from.dir : fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-docs-'));
+      const cwd = process.cwd();
+      let passed = false;
+      try {
+        if (!after) {
+          copyGermanCredit(dir);
+          fs.symlinkSync(path.join(ROOT, 'data'), path.join(dir, 'data'));
+        }
+        if (fixture && into) {
+          fs.mkdirSync(path.join(dir, into), { recursive: true });
+          fs.copyFileSync(path.join(ROOT, fixture), path.join(dir, into, path.basename(fixture)));
+        }
+        process.chdir(dir);
+        for (const step of stepsOf(block)) {
+          const command = findCommand(program, step.words)?.command;
+          const cpu =
+            command?.options.some((o) => o.long === '--backend') &&
+            !step.words.includes('--backend');
+          const out = await runCli(cpu ? [...step.words, '--backend', 'cpu'] : step.words);
+          const problems = missing(step, out);
+          if (out.code !== step.code)
+            problems.push(`exit code ${out.code}, the doc shows ${step.code}`);
+          if (problems.length) {
+            throw new Error(
+              `${block.file}:${step.line}: neurules ${step.words.join(' ')}\n  ${problems.join('\n  ')}\n` +
+                `printed:\n${out.stdout}${out.stderr}`,
+            );
+          }
+        }
+        passed = true;
+      } finally {
+        process.chdir(cwd);
+        const continues =
+          next !== undefined && next.file === block.file && Boolean(TESTED.exec(next.marker!)?.[4]);
+        if (passed && continues) kept = { file: block.file, dir };
+        else fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    // A block may build a model (perception.md's trains two networks): on a busy 2-core
+    // machine that can take longer than the suite's two minutes a test.
+    BLOCK_TIMEOUT_MS,
+  );
 });

@@ -102,6 +102,36 @@ const CHECKS: Record<string, (result: never, printed: string) => void> = {
     expect(r.same).toBe(r.records);
     expect(printed).toContain('1000 of 1000 records: the same rule and class from both');
   },
+  '06-perception.ts': (
+    r: {
+      conceptAccuracy: number;
+      rules: number;
+      rulesAccuracy: number;
+      routed: { route: string; trueRoute: string }[];
+      explanation: {
+        perceived?: Record<
+          string,
+          { value: string; confidence: number; perceivedAs?: { value: string } }
+        >;
+      };
+    },
+    printed,
+  ) => {
+    expect(r.conceptAccuracy).toBeGreaterThan(0.9);
+    expect(r.rules).toBeGreaterThanOrEqual(5); // the generator's five routes
+    expect(r.rules).toBeLessThanOrEqual(16);
+    expect(r.rulesAccuracy).toBeGreaterThan(0.9);
+    expect(printed).toMatch(/^ {2}R01 {2}.*postcode.* → (air|east|freight|north|south)$/m);
+    // The new parcels, decided from their image files: most as the generator routes them.
+    expect(r.routed).toHaveLength(30);
+    expect(r.routed.filter((p) => p.route === p.trueRoute).length).toBeGreaterThanOrEqual(25);
+    // The explained parcel's postcode was set by a person; what the network read is kept.
+    const postcode = r.explanation.perceived!['postcode']!;
+    expect(postcode.confidence).toBe(1);
+    expect(printed).toContain(
+      `postcode set to ${postcode.value} (perceived as ${postcode.perceivedAs!.value} at `,
+    );
+  },
 };
 
 describe('examples/', () => {
