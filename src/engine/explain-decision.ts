@@ -280,7 +280,7 @@ export function formatExplanation(e: Explanation): string {
       const changes = c.changes
         .map((x) =>
           e.perceived?.[x.feature]
-            ? `had ${x.feature} been read as ${formatValue(x.to)} (not ${formatValue(x.from)})`
+            ? `had ${x.feature} been ${e.perceived[x.feature]!.perceivedAs ? 'set to' : 'read as'} ${formatValue(x.to)} (not ${formatValue(x.from)})`
             : `${x.feature} ${formatValue(x.from)} → ${formatValue(x.to)}`,
         )
         .join(', ');

@@ -308,7 +308,8 @@ export class PerceptionFront {
           concept: concept.name,
           column,
           ...(options.file !== undefined && { file: options.file }),
-          lines: rows.map((i) => options.lines?.[i] ?? 0),
+          // Records without lines (a request's) get issues without one, not line 0.
+          ...(options.lines && { lines: rows.map((i) => options.lines![i] ?? 0) }),
         },
       );
     const put = (rows: readonly number[], decoded: Float32Array) =>

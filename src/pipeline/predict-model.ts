@@ -1,6 +1,7 @@
 import type { ModelLocation } from '../artifacts/types';
 import { DEFAULT_ENGINE, type EngineName } from '../predict/engines';
 import { openModel } from './open-model';
+import type { BackendChoice } from '../teacher/backend-choice';
 import { NeurulesError } from '../errors';
 import { parseInterventions } from '../perception/concepts';
 import { predictFile, type PredictFileOptions, type PredictSummary } from '../predict/predict-file';
@@ -25,13 +26,16 @@ export async function predictModel(
      * each (see `parseInterventions`).
      */
     set?: string[];
+    /** A model with perception concepts: the backend of its networks. @defaultValue 'auto' */
+    backend?: BackendChoice;
   },
 ): Promise<PredictSummary & { ruleSetHash: string; engine: EngineName }> {
   const engine = options.engine ?? DEFAULT_ENGINE;
   const model = await openModel(loc, {
     engine: engine === 'json-rules-engine' ? 'json-rules-engine' : 'compiled',
+    ...(options.backend && { backend: options.backend }),
   });
-  const { engine: _engine, threads, onNote, set: setTexts, ...rest } = options;
+  const { engine: _engine, threads, onNote, set: setTexts, backend: _backend, ...rest } = options;
   const common = { ...rest, schema: model.schema, decider: model.compiled ?? model.engine };
   const front = model.front;
   if (setTexts !== undefined && setTexts.length > 0 && !front) {

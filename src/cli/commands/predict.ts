@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { constants } from 'node:os';
 import { formatIssue, NeurulesError } from '../../errors';
 import { ENGINE_NAMES, type EngineName } from '../../predict/engines';
+import type { BackendChoice } from '../../teacher/backend-choice';
 import {
+  backendOption,
   type CliIO,
   engineOption,
   locationOf,
@@ -41,6 +43,11 @@ export function registerPredict(program: Command, io: CliIO): void {
         wholeNumber('--threads', 1),
       )
       .option('--strict', 'stop at the first bad record (default: skip it and report it)')
+      .addOption(
+        backendOption(
+          'a model with perception concepts: TensorFlow.js backend for its perception networks',
+        ),
+      )
       .option(
         '--set <concept=value>',
         'a model with perception concepts: decide every record with this concept fixed, as a person correcting what was perceived (repeatable)',
@@ -64,6 +71,7 @@ export function registerPredict(program: Command, io: CliIO): void {
         output: o.output ?? io.stdout,
         strict: Boolean(o.strict),
         ...(o.set !== undefined && { set: o.set as string[] }),
+        backend: o.backend as BackendChoice,
         ...(o.threads !== undefined && { threads: o.threads as number }),
         onNote: (note: string) => io.stderr.write(`note: ${note}\n`),
         ...(bar && { onProgress: bar }),

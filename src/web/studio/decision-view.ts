@@ -17,11 +17,14 @@ function shown(value: ChangeOfFeature['from']): string {
  * A counterfactual's changes in words: `age 19 → 25, housing 'rent' → 'own'`; a perceived
  * concept as read otherwise: `had postcode been read as '3' (not '7')`.
  */
-function changesText(changes: readonly ChangeOfFeature[], concepts: ReadonlySet<string>): string {
+function changesText(
+  changes: readonly ChangeOfFeature[],
+  concepts: ReadonlyMap<string, boolean>,
+): string {
   return changes
     .map((x) =>
       concepts.has(x.feature)
-        ? `had ${x.feature} been read as ${shown(x.to)} (not ${shown(x.from)})`
+        ? `had ${x.feature} been ${concepts.get(x.feature) ? 'set to' : 'read as'} ${shown(x.to)} (not ${shown(x.from)})`
         : `${x.feature} ${shown(x.from)} → ${shown(x.to)}`,
     )
     .join(', ');
@@ -81,7 +84,10 @@ export function renderDecision(box: HTMLElement, r: StudioExplained): void {
     ? { id: e.override.distilled.ruleId, sentence: e.override.distilled.text }
     : { id: e.rule.id, sentence: e.rule.text };
   const counterfactuals = e.counterfactuals ?? [];
-  const concepts = new Set(Object.keys(e.perceived ?? {}));
+  // Each concept, and whether a person set it.
+  const concepts = new Map(
+    Object.entries(e.perceived ?? {}).map(([name, p]) => [name, p.perceivedAs !== undefined]),
+  );
   const network = e.network
     ? h(
         'p',
