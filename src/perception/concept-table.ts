@@ -22,6 +22,29 @@ export interface SeparatedTable {
   concepts: ConceptData[];
 }
 
+/** Where a table's rows come from, for the places of its issues. */
+export interface ConceptSource {
+  /** The data file: the `file` of every issue. */
+  file?: string;
+  /** The file's header: a column's 1-based place in it is the `column` of its issues. */
+  header?: readonly string[];
+}
+
+/** The place of a cell: its file, line, column number (where the header is known) and name. */
+export function cellPlace(
+  source: ConceptSource,
+  line: number,
+  field: string,
+): { file?: string; line: number; column?: number; field: string } {
+  const at = source.header?.indexOf(field) ?? -1;
+  return {
+    ...(source.file !== undefined && { file: source.file }),
+    line,
+    ...(at >= 0 && { column: at + 1 }),
+    field,
+  };
+}
+
 /** The most problems one refusal of a concept's inputs lists. */
 export const MAX_CONCEPT_ISSUES = 20;
 
@@ -30,13 +53,18 @@ export const MAX_CONCEPT_ISSUES = 20;
  * an image column categorical): the decision table keeps the other features, the concepts
  * get their inputs as one Float32Array each and their labels as text.
  *
- * @throws NeurulesError INVALID_NUMBER, one issue per cell (line and column, naming the
- *   concept), for a raw input that is missing or not a number; IMAGE_UNREADABLE for a row
- *   of an image concept without a file name
+ * @throws NeurulesError INVALID_NUMBER, one issue per cell (line, column and field,
+ *   naming the concept), for a raw input that is missing or not a number; IMAGE_UNREADABLE
+ *   for a row of an image concept without a file name
  */
-export function separateConcepts(table: Table, concepts: readonly Concept[]): SeparatedTable {
+export function separateConcepts(
+  table: Table,
+  concepts: readonly Concept[],
+  source: ConceptSource = {},
+): SeparatedTable {
   const taken = new Set<string>();
   const issues: Issue[] = [];
+  const at = (line: number, field: string) => cellPlace(source, line, field);
   const data = concepts.map((concept): ConceptData => {
     taken.add(concept.label);
     const labels = table.records.map((r) => {
@@ -52,8 +80,7 @@ export function separateConcepts(table: Table, concepts: readonly Concept[]): Se
           issues.push({
             code: 'IMAGE_UNREADABLE',
             message: `the concept '${concept.name}' needs an image file in '${column}', found none`,
-            line: table.lines[i]!,
-            field: column,
+            ...at(table.lines[i]!, column),
           });
           return '';
         }
@@ -77,8 +104,7 @@ export function separateConcepts(table: Table, concepts: readonly Concept[]): Se
           issues.push({
             code: 'INVALID_NUMBER',
             message: `the concept '${concept.name}' reads numbers from '${columns[j]}', found ${v === null || v === undefined ? 'a missing value' : `'${String(v)}'`}`,
-            line: table.lines[i]!,
-            field: columns[j]!,
+            ...at(table.lines[i]!, columns[j]!),
           });
         }
       }

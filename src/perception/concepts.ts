@@ -1,5 +1,6 @@
 import { sortLabels } from '../data/parse-value';
 import { didYouMean, NeurulesError } from '../errors';
+import { confidenceFact } from './perceived';
 
 /**
  * Concepts: what a perception network reads from raw inputs (pixels, a sensor window, an
@@ -111,7 +112,8 @@ export interface ResolveOptions {
  * square count; columns named `R_C` are put in row-major order).
  *
  * @throws NeurulesError CONCEPT_NO_COLUMNS, CONCEPT_LABEL_MISSING, CONCEPT_SHAPE_MISMATCH,
- *   CONCEPT_OVERLAP (field: the concept), or INVALID_ARGUMENT for a concept declared twice,
+ *   CONCEPT_OVERLAP (field: the concept; also for a fact `NAME_confidence` that is already
+ *   a column of the file), or INVALID_ARGUMENT for a concept declared twice,
  *   a shape given for no declared concept, or an image column without a shape
  */
 export function resolveConcepts(
@@ -162,6 +164,7 @@ export function resolveConcepts(
     return { name: d.name, label: d.name, input: shaped(d.name, columns, shape, place(d.name)) };
   });
   checkOverlap(concepts, options.target, place);
+  checkFacts(concepts, header, options.target, place);
   return concepts;
 }
 
@@ -301,6 +304,40 @@ function checkOverlap(
   for (const c of concepts) {
     const inputs = c.input.kind === 'images' ? [c.input.column] : c.input.columns;
     for (const column of inputs) claim(column, `an input of the concept '${c.name}'`, c.name);
+  }
+}
+
+/**
+ * No fact a concept adds to the rules (`NAME`, `NAME_confidence`) is already a column the
+ * rules read, or the target, or another concept's fact: found now, before any network
+ * trains, rather than when the perceived facts are added to the table.
+ */
+function checkFacts(
+  concepts: readonly Concept[],
+  header: readonly string[],
+  target: string | undefined,
+  place: (name: string) => { field: string; file?: string },
+): void {
+  const taken = new Set(
+    concepts.flatMap((c) => [
+      c.label,
+      ...(c.input.kind === 'images' ? [c.input.column] : c.input.columns),
+    ]),
+  );
+  const facts = new Map<string, string>();
+  for (const c of concepts) {
+    for (const fact of [c.name, confidenceFact(c.name)]) {
+      const before = facts.get(fact);
+      const column = fact !== c.name && header.includes(fact) && !taken.has(fact);
+      if (before !== undefined || column || fact === target) {
+        throw new NeurulesError(
+          'CONCEPT_OVERLAP',
+          `the concept '${c.name}' gives the rules the fact '${fact}', which is already ${before !== undefined ? `a fact of the concept '${before}'` : fact === target ? 'the target' : 'a column of the file'}: rename ${before !== undefined ? 'a concept' : 'the column'}`,
+          place(c.name),
+        );
+      }
+      facts.set(fact, c.name);
+    }
   }
 }
 

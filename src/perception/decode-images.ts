@@ -45,6 +45,8 @@ export interface DecodeImagesOptions {
   concept: string;
   /** The column the paths come from: the `field` of every issue. */
   column: string;
+  /** That column's 1-based place in the data file: the `column` of every issue. */
+  columnNumber?: number;
   /**
    * The data file's line of each path: the `line` of its issue. Without it, issues have no
    * line and their messages count rows from 1.
@@ -72,7 +74,8 @@ export interface DecodeImagesOptions {
  * many are found).
  *
  * @throws NeurulesError IMAGE_UNREADABLE, one issue per row (`field`: the column, `line`:
- *   `lines[i]`, `file`: the data file), naming the concept, the path and what was found:
+ *   `lines[i]`, `column`: `columnNumber`, `file`: the data file), naming the concept, the
+ *   column, the path and what was found:
  *   no file, a directory, FIFO, device or socket (never opened), a file that cannot be
  *   read, a file larger than {@link IMAGE_DECODING}`.maxBytes`, bytes that are not a PNG
  *   or JPEG image, a damaged one, or one over {@link IMAGE_DECODING}`.maxPixels`;
@@ -108,15 +111,15 @@ export async function decodeImages(
       const source = paths[row]!;
       const found = await decodeOne(sharp, source, options.baseDir, shape, out, row * size);
       if (found !== undefined) {
-        const at = lines === undefined ? ` (row ${row + 1})` : '';
-        const image =
-          source.trim() === '' ? `an image file from '${options.column}'` : `the image '${source}'`;
+        const at = lines === undefined ? `, row ${row + 1}` : '';
+        const image = source.trim() === '' ? 'an image file' : `the image '${source}'`;
         issues.push({
           row,
           code: 'IMAGE_UNREADABLE',
-          message: `the concept '${options.concept}' reads ${image}${at}: ${found}`,
+          message: `the concept '${options.concept}' reads ${image} (column '${options.column}'${at}): ${found}`,
           field: options.column,
           ...(lines !== undefined && { line: lines[row]! }),
+          ...(options.columnNumber !== undefined && { column: options.columnNumber }),
           ...(options.file !== undefined && { file: options.file }),
         });
       }

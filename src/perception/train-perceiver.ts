@@ -96,6 +96,14 @@ export interface PerceiverOptions {
   epochs?: number;
   /** Epochs without a lower validation loss before training stops. @defaultValue 4 */
   patience?: number;
+  /**
+   * The concept's classes, in the order of the probabilities, when the rows given may hold
+   * only some of them: a build trains on its training rows, and a class labelled only in
+   * its test rows must still be one the network answers (with no row to learn it from),
+   * so that the model's classes of the concept and its network's are the same. Every label
+   * must be one of them. @defaultValue the labels' classes, sorted (`checkConceptLabels`)
+   */
+  classes?: readonly string[];
   /** Called after every epoch. */
   onProgress?: (progress: PerceptionProgress) => void;
 }
@@ -127,9 +135,10 @@ const PREDICT_BATCH = 1024;
  * The same data, seed and backend give the same weights.
  *
  * @throws NeurulesError CONCEPT_ONE_CLASS (field: the concept) for fewer than two
- *   classes; IMAGES_NOT_DECODED for a concept of image files (decode them to values
- *   first); TOO_FEW_ROWS when no class has two rows to leave one for validation;
- *   INVALID_ARGUMENT for a bad option or an image too small for the CNN
+ *   classes among the labels; IMAGES_NOT_DECODED for a concept of image files (decode them
+ *   to values first); TOO_FEW_ROWS when no class has two rows to leave one for validation;
+ *   INVALID_ARGUMENT for a bad option (`classes` without a label's class, or with one
+ *   twice) or an image too small for the CNN
  * @example
  * ```ts
  * const perceiver = await trainPerceiver(separated.concepts[0], { seed: 7 });
@@ -158,7 +167,16 @@ export async function trainPerceiver(
     );
   }
   const labelled = data.labels.flatMap((l, i) => (l === null ? [] : [i]));
-  const classes = checkConceptLabels(concept, data.labels);
+  const seen = checkConceptLabels(concept, data.labels);
+  const classes = options.classes ? [...options.classes] : seen;
+  const unknown = seen.find((c) => !classes.includes(c));
+  if (unknown !== undefined || new Set(classes).size !== classes.length) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `the classes given for the concept '${concept.name}' (${classes.map((c) => `'${c}'`).join(', ')}) ${unknown !== undefined ? `do not include its label '${unknown}'` : 'name a class twice'}`,
+      { field: 'classes' },
+    );
+  }
   const classOf = new Map(classes.map((c, i) => [c, i]));
   const y = Int32Array.from(labelled, (i) => classOf.get(data.labels[i]!)!);
   const shape = concept.input.kind === 'columns' ? (concept.input.shape ?? null) : null;

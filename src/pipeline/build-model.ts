@@ -263,6 +263,7 @@ async function buildLocked(
     progress({ stage: 'backend', backend: backend.name });
     learned = await learnPerception(rawTable, plan.concepts, {
       file: options.data,
+      header: plan.header,
       seed,
       trainLines: new Set([...rawParts.train.lines, ...rawParts.validation.lines]),
       onProgress: (p) => progress({ stage: 'perception', ...p }),

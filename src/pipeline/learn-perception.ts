@@ -14,8 +14,6 @@ import {
   type Shape,
 } from '../perception/concepts';
 import { decodeImages } from '../perception/decode-images';
-import { confidenceFact } from '../perception/perceived';
-import { NeurulesError } from '../errors';
 import type { ConceptSpec } from '../perception/perception-front';
 import type { PerceptionProgress } from '../perception/perception-network';
 import { type Perceiver, trainPerceiver } from '../perception/train-perceiver';
@@ -30,7 +28,8 @@ export type PerceptionBuildProgress =
  * The concepts a build declares (`--concept NAME=COLUMNS`, `--concept-shape NAME=HxW`),
  * checked against the data file's header before anything is read further, and the column
  * types the file is then read with: every raw input and label column as text, so that a
- * bad pixel is reported by its concept (INVALID_NUMBER) and labels stay labels.
+ * bad pixel is reported by its concept (INVALID_NUMBER) and labels stay labels. The header
+ * comes back too, to place the concepts' issues by column.
  *
  * @throws NeurulesError as `parseConceptDeclaration`, `parseConceptShape` and
  *   `resolveConcepts` do (CONCEPT_NO_COLUMNS, CONCEPT_LABEL_MISSING, CONCEPT_SHAPE_MISMATCH,
@@ -41,7 +40,7 @@ export function planConcepts(
   declarations: readonly string[],
   shapeTexts: readonly string[],
   options: { file: string; target?: string },
-): { concepts: Concept[]; types: Record<string, ColumnType> } {
+): { concepts: Concept[]; types: Record<string, ColumnType>; header: string[] } {
   const declared = declarations.map(parseConceptDeclaration);
   const shapes = new Map<string, Shape>();
   for (const text of shapeTexts) {
@@ -62,31 +61,13 @@ export function planConcepts(
       return undefined;
     },
   });
-  // Each concept becomes the facts NAME and NAME_confidence: a column of the file that
-  // stays a feature must not already hold either name (found now, not after training).
-  const claimed = new Set(
-    concepts.flatMap((c) => [
-      c.label,
-      ...(c.input.kind === 'images' ? [c.input.column] : c.input.columns),
-    ]),
-  );
-  for (const c of concepts) {
-    const fact = confidenceFact(c.name);
-    if (csv.header.includes(fact) && !claimed.has(fact)) {
-      throw new NeurulesError(
-        'CONCEPT_OVERLAP',
-        `the concept '${c.name}' gives the rules the fact '${fact}', and the file already has a column of that name: rename the column or the concept`,
-        { field: c.name, file: options.file },
-      );
-    }
-  }
   const types: Record<string, ColumnType> = {};
   for (const c of concepts) {
     types[c.label] = 'categorical';
     const inputs = c.input.kind === 'images' ? [c.input.column] : c.input.columns;
     for (const column of inputs) types[column] = 'categorical';
   }
-  return { concepts, types };
+  return { concepts, types, header: csv.header };
 }
 
 /** What the perception step of a build learned. */
@@ -111,13 +92,18 @@ export async function learnPerception(
   concepts: readonly Concept[],
   options: {
     file: string;
+    /** The data file's header: the column numbers of the concepts' issues. */
+    header?: readonly string[];
     seed: number;
     /** Lines of the rows perception may learn from. */
     trainLines: ReadonlySet<number>;
     onProgress?: (p: PerceptionBuildProgress) => void;
   },
 ): Promise<LearnedPerception> {
-  const separated = separateConcepts(raw, concepts);
+  const separated = separateConcepts(raw, concepts, {
+    file: options.file,
+    ...(options.header && { header: options.header }),
+  });
   const classesOf = separated.concepts.map((d) =>
     checkConceptLabels(d.concept, d.labels, options.file),
   );
@@ -126,10 +112,13 @@ export async function learnPerception(
   const trainRows = raw.lines.flatMap((line, i) => (options.trainLines.has(line) ? [i] : []));
   const perceivers: Perceiver[] = [];
   try {
-    for (const d of data) {
+    for (const [k, d] of data.entries()) {
       const name = d.concept.name;
+      // Every class of the file, not only the training rows': a class labelled only in
+      // test rows is still one of the concept's, and of its network's.
       const perceiver = await trainPerceiver(subset(d, trainRows), {
         seed: options.seed,
+        classes: classesOf[k]!,
         onProgress: (p) => options.onProgress?.({ step: 'train', concept: name, ...p }),
       });
       perceivers.push(perceiver);
@@ -172,16 +161,22 @@ export async function learnPerception(
 async function decoded(
   d: ConceptData,
   raw: Table,
-  options: { file: string; onProgress?: (p: PerceptionBuildProgress) => void },
+  options: {
+    file: string;
+    header?: readonly string[];
+    onProgress?: (p: PerceptionBuildProgress) => void;
+  },
 ): Promise<ConceptData> {
   if (d.inputs.kind === 'values' || d.concept.input.kind !== 'images') return d;
   const { column, shape } = d.concept.input;
   const name = d.concept.name;
+  const at = options.header?.indexOf(column) ?? -1;
   const values = await decodeImages(d.inputs.paths, {
     baseDir: path.dirname(options.file),
     shape,
     concept: name,
     column,
+    ...(at >= 0 && { columnNumber: at + 1 }),
     file: options.file,
     lines: raw.lines,
     onProgress: (done, total) =>

@@ -54,6 +54,11 @@ describe('separating the concepts from the decision table', () => {
     expect(error?.line).toBe(3);
     expect(error?.field).toBe('px_1');
     expect(error?.message).toContain("the concept 'postcode'");
+    // With the file and its header, the issue has the file and the column's number.
+    const header = ['postcode', 'px_0', 'px_1', 'px_2', 'px_3', 'weight', 'route'];
+    expect(() => separateConcepts(t, concepts, { file: 'parcels.csv', header })).toThrow(
+      expect.objectContaining({ file: 'parcels.csv', line: 3, column: 3, field: 'px_1' }),
+    );
   });
 });
 

@@ -140,6 +140,19 @@ describe('bad declarations: a coded error naming the concept and the column, bef
     expect(failure(() => resolve(['route=x*'], [], h)).code).toBe('CONCEPT_OVERLAP');
   });
 
+  it("a concept's facts are no column the rules read, and no other concept's", () => {
+    const h = ['route', 'a', 'a_confidence', 'x0', 'x1', 'x2', 'x3'];
+    const e = failure(() => resolve(['a=x*'], [], h));
+    expect([e.code, e.field]).toEqual(['CONCEPT_OVERLAP', 'a']);
+    expect(e.message).toContain("the fact 'a_confidence', which is already a column of the file");
+    // Taken as a concept's own column, it is no fact of the rules: the name is free.
+    expect(resolve(['a=x0,x1,x2,a_confidence'], [], h)).toHaveLength(1);
+    // Two concepts claiming one fact.
+    expect(failure(() => resolve(['a=x0,x1', 'a_confidence=x2,x3'], [], h)).message).toContain(
+      "already a fact of the concept 'a'",
+    );
+  });
+
   it.each(['postcode', '=px_*', 'postcode=', 'post code=px_*', '1digit=px_*'])(
     'the declaration %j is INVALID_ARGUMENT',
     (text) => {

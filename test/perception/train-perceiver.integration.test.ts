@@ -172,6 +172,29 @@ describe('trainPerceiver', () => {
     }
   });
 
+  it('answers every class it is given, one without rows included, in their order', async () => {
+    const data = conceptData(generateDigits(100, 5, SIZE), undefined, (d) => String(d % 3));
+    const classes = ['0', '1', '2', 'never'];
+    const p = await trainPerceiver(data, { epochs: 2, classes });
+    try {
+      expect(p.classes).toEqual(classes);
+      expect(p.spec.architecture).toMatchObject({ classes: 4 });
+      const proba = p.predictProba(values, rows);
+      expect(proba).toHaveLength(rows * 4);
+    } finally {
+      p.dispose();
+    }
+    for (const bad of [
+      ['0', '1'],
+      ['0', '1', '2', '1'],
+    ]) {
+      await expect(trainPerceiver(data, { epochs: 1, classes: bad })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        field: 'classes',
+      });
+    }
+  });
+
   it('refuses a concept of one class (CONCEPT_ONE_CLASS)', async () => {
     const data = conceptData(digits, undefined, (d) => (d === 3 ? '3' : null));
     await expect(trainPerceiver(data)).rejects.toMatchObject({

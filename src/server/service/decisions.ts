@@ -3,9 +3,10 @@ import type { DecisionLogEntry } from '../../audit/decision-log';
 import { parseRecord } from '../../data/parse-record';
 import type { DataRecord } from '../../data/types';
 import { explainDecision } from '../../engine/explain-decision';
-import { type Issue, isNeurulesError } from '../../errors';
+import { type Issue, isNeurulesError, type NeurulesError } from '../../errors';
 import { parseInterventions } from '../../perception/concepts';
 import type { PerceivedFacts } from '../../perception/perceived';
+import type { PerceptionFront } from '../../perception/perception-front';
 import type { Schema } from '../../data/types';
 import { sendProblem } from '../problems';
 import type { ServiceMetrics } from './metrics';
@@ -72,43 +73,37 @@ export async function decisionsPlugin(
         `expected one record or an array of 1 to ${maxBatch} records, found ${raws.length}`,
       );
     }
-    const issues: (Issue & { index?: number })[] = [];
-    let records: DataRecord[] = [];
+    let issues: IndexedIssue[] = [];
+    const records: DataRecord[] = [];
+    const parsedRows: number[] = [];
     raws.forEach((raw, index) => {
       const parsed = parseRecord(front ? front.spec.input : current.model.schema, raw);
       for (const issue of parsed.issues) issues.push(single ? issue : { ...issue, index });
+      if (parsed.issues.length === 0) parsedRows.push(index);
       records.push(parsed.record);
     });
-    let set: Map<string, string> | undefined;
-    if (front && issues.length === 0) {
-      try {
-        set = parseInterventions(wrapped?.set ?? [], front.concepts);
-      } catch (e) {
-        if (!isNeurulesError(e)) throw e;
-        return sendProblem(reply, 'INVALID_RECORD', e.message, { issues: e.issues });
-      }
-    }
-    // Perception, batched over the request's records, before the rules.
     let perceived: PerceivedFacts[] | undefined;
-    if (front && issues.length === 0) {
-      const { rows } = await front.perceive(records, {
-        ...(set && { set }),
-        confineImages: { imageRoot: model.imageRoot },
+    let setProblem: NeurulesError | undefined;
+    if (front) {
+      const done = await perceiveRequest(front, records, parsedRows, wrapped?.set ?? [], single, {
+        imageRoot: model.imageRoot,
       });
-      perceived = [];
-      records = rows.map((row, index) => {
-        if ('issues' in row) {
-          for (const issue of row.issues) issues.push(single ? issue : { ...issue, index });
-          return {};
-        }
-        perceived!.push(row.perceived);
-        return row.record;
-      });
+      perceived = done.perceived;
+      setProblem = done.setProblem;
+      // The set's problems first, then each record's in order, whichever step found them.
+      issues = [
+        ...(setProblem?.issues ?? []),
+        ...[...issues, ...done.issues].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)),
+      ];
     }
     if (issues.length > 0) {
-      return sendProblem(reply, 'INVALID_RECORD', `${issues.length} problem(s) in the request`, {
-        issues,
-      });
+      const onlySet = setProblem !== undefined && issues.length === setProblem.issues.length;
+      return sendProblem(
+        reply,
+        'INVALID_RECORD',
+        onlySet ? setProblem!.message : `${issues.length} problem(s) in the request`,
+        { issues },
+      );
     }
     const explain = req.query.explain === 'true' || req.query.explain === '1';
     // The network's probabilities for every record at once: one tensor op per request.
@@ -161,6 +156,53 @@ export async function decisionsPlugin(
     reply.header('x-rule-set', current.model.ruleSetHash);
     return single ? answers[0] : answers;
   });
+}
+
+/** A problem of a request, with the index of its record in a batch. */
+type IndexedIssue = Issue & { index?: number };
+
+/**
+ * Perception of a request's records that parsed (`rows`: their indices), batched, before
+ * the rules, with what a person set (`setTexts`, see `parseInterventions`): each becomes
+ * the rules' record in `records`, in place. Every record that parsed is perceived even when
+ * another did not, or the set is refused, so a request's problems are answered together:
+ * the perception problems (with their index in a batch) and the set's.
+ */
+async function perceiveRequest(
+  front: PerceptionFront,
+  records: DataRecord[],
+  rows: readonly number[],
+  setTexts: readonly string[],
+  single: boolean,
+  confineImages: { imageRoot: string | undefined },
+): Promise<{ perceived: PerceivedFacts[]; issues: IndexedIssue[]; setProblem?: NeurulesError }> {
+  let set: Map<string, string> | undefined;
+  let setProblem: NeurulesError | undefined;
+  try {
+    set = parseInterventions(setTexts, front.concepts);
+  } catch (e) {
+    if (!isNeurulesError(e)) throw e;
+    setProblem = e;
+  }
+  const perceived = new Array<PerceivedFacts>(records.length);
+  const issues: IndexedIssue[] = [];
+  if (rows.length > 0) {
+    // Image files only inside the service's image folder (see PerceiveOptions.confineImages).
+    const batch = await front.perceive(
+      rows.map((i) => records[i]!),
+      { ...(set && { set }), confineImages },
+    );
+    batch.rows.forEach((row, k) => {
+      const index = rows[k]!;
+      if ('issues' in row) {
+        for (const issue of row.issues) issues.push(single ? issue : { ...issue, index });
+      } else {
+        records[index] = row.record;
+        perceived[index] = row.perceived;
+      }
+    });
+  }
+  return { perceived, issues, ...(setProblem && { setProblem }) };
 }
 
 /**
