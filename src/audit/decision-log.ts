@@ -224,6 +224,14 @@ export class DecisionLog {
       for (const [k, v] of Object.entries(inputs)) copy[k] = this.redact.has(k) ? '[redacted]' : v;
       inputs = copy as DataRecord;
     }
+    // What was perceived of a concept that is redacted is redacted too: its value and
+    // what a person set are the same secret as the fact.
+    let perceived: Record<string, unknown> | undefined = entry.perceived;
+    if (perceived && this.redact.size > 0) {
+      perceived = Object.fromEntries(
+        Object.entries(perceived).map(([k, v]) => [k, this.redact.has(k) ? '[redacted]' : v]),
+      );
+    }
     const line = {
       time: entry.time,
       requestId: entry.requestId,
@@ -231,6 +239,7 @@ export class DecisionLog {
       ruleId: entry.ruleId,
       class: entry.class,
       inputs,
+      ...(perceived && { perceived }),
     };
     return JSON.stringify(line) + '\n';
   }

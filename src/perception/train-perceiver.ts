@@ -179,7 +179,8 @@ export async function trainPerceiver(
   }
   const classOf = new Map(classes.map((c, i) => [c, i]));
   const y = Int32Array.from(labelled, (i) => classOf.get(data.labels[i]!)!);
-  const shape = concept.input.kind === 'columns' ? (concept.input.shape ?? null) : null;
+  // Image files are decoded at their concept's shape: a shaped input as pixel columns are.
+  const shape = concept.input.shape ?? null;
 
   const backend = await ensureBackend();
   const random = createRandom(params.seed);

@@ -458,6 +458,8 @@ describe('a concept read from image files (paths relative to the data file, --co
       input: { kind: 'images', column: 'image', shape: SHAPE },
       labelOf: (line) => String(digits.labels[line - 2]),
     });
+    // Decoded images have their shape: the CNN reads them, as it reads pixel columns.
+    expect(result.metrics.concepts!.postcode!.network).toBe('im2col CNN 3×3×8 on 8×8');
 
     // The same records from another folder, their paths relative to that file.
     const elsewhere = path.join(d, 'elsewhere');
