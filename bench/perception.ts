@@ -450,7 +450,8 @@ async function measurePredict(
   };
   if ((await read()) !== records) throw new Error('the fresh file did not read whole');
   const batch = Math.round(records / batches);
-  perceiver.predictProba(fresh.inputs.subarray(0, 1000 * fresh.width), 1000); // warm-up
+  const warm = Math.min(1000, records);
+  perceiver.predictProba(fresh.inputs.subarray(0, warm * fresh.width), warm); // warm-up
 
   const times = Object.fromEntries(CASES.map((c) => [c, [] as number[]])) as Record<Case, number[]>;
   const cases: [Case, () => Promise<unknown>][] = [
