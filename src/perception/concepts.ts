@@ -45,6 +45,13 @@ export interface Concept {
 /** The largest image side neurules reads (a 1024 × 1024 image is a million inputs). */
 export const MAX_SIDE = 1024;
 
+/**
+ * The smallest image side a perception network takes: its 3×3 convolution leaves 2×2,
+ * which its 2×2 pooling halves. Columns whose names imply a smaller image (`s1` … `s4`)
+ * are read as a plain vector.
+ */
+export const MIN_SIDE = 4;
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_PATH = /\.(png|jpe?g)$/i;
 
@@ -53,7 +60,7 @@ const IMAGE_PATH = /\.(png|jpe?g)$/i;
  *
  * @throws NeurulesError INVALID_ARGUMENT (field `concept`) when it is not of that form, or
  *   NAME is not a plain name (letters, digits, `_`: it becomes a fact of the rules, and
- *   `NAME_confidence` another)
+ *   `NAME_confidence` another), or is `__proto__`
  */
 export function parseConceptDeclaration(text: string): ConceptDeclaration {
   const at = text.indexOf('=');
@@ -73,6 +80,15 @@ export function parseConceptDeclaration(text: string): ConceptDeclaration {
       { field: 'concept' },
     );
   }
+  if (name === '__proto__') {
+    // As a key of a plain object (what was perceived, by concept) it would set the
+    // object's prototype rather than name a concept.
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      "a concept cannot be named '__proto__' (it becomes a key of every record): rename its label column",
+      { field: 'concept' },
+    );
+  }
   return { name, columns };
 }
 
@@ -80,16 +96,18 @@ export function parseConceptDeclaration(text: string): ConceptDeclaration {
  * Read one `NAME=HxW` shape (`28x28`, `28×28`).
  *
  * @throws NeurulesError INVALID_ARGUMENT (field `conceptShape`) when it is not of that
- *   form or a side is not a whole number from 1 to {@link MAX_SIDE}
+ *   form or a side is not a whole number from {@link MIN_SIDE} to {@link MAX_SIDE}
  */
 export function parseConceptShape(text: string): { name: string; shape: Shape } {
   const m = /^\s*([^=\s]+)\s*=\s*(\d+)\s*[x×]\s*(\d+)\s*$/.exec(text);
   const height = m ? Number(m[2]) : NaN;
   const width = m ? Number(m[3]) : NaN;
-  if (!m || !(height >= 1 && height <= MAX_SIDE && width >= 1 && width <= MAX_SIDE)) {
+  const side = (n: number) => n >= MIN_SIDE && n <= MAX_SIDE;
+  if (!m || !(side(height) && side(width))) {
+    const small = m !== null && Math.min(height, width) >= 1 && Math.min(height, width) < MIN_SIDE;
     throw new NeurulesError(
       'INVALID_ARGUMENT',
-      `expected a concept's shape as NAME=HxW with sides from 1 to ${MAX_SIDE} (for example postcode=28x28), found '${text}'`,
+      `expected a concept's shape as NAME=HxW with sides from ${MIN_SIDE} to ${MAX_SIDE} (for example postcode=28x28), found '${text}'${small ? `: a perception network's 3×3 convolution needs ${MIN_SIDE} pixels a side; leave the shape out to read the columns as a plain vector` : ''}`,
       { field: 'conceptShape' },
     );
   }
@@ -241,7 +259,8 @@ function shaped(
  * The shape column names imply, with the columns in row-major order: `<prefix>R_C` (or
  * `<prefix>RxC`, as some MNIST files name theirs `1x1` ... `28x28`) for every row R and
  * column C exactly once (from 0 or from 1), or `<prefix>N` for N = 0..n-1 (or 1..n) with n
- * a square. Undefined when the names say nothing.
+ * a square. Undefined when the names say nothing, or imply an image with a side under
+ * {@link MIN_SIDE} (no network of neurules reads one: the columns are a plain vector).
  */
 export function impliedShape(
   columns: readonly string[],
@@ -263,7 +282,9 @@ export function impliedShape(
         if (ordered[at] !== undefined) complete = false;
         ordered[at] = columns[i]!;
       }
-      if (complete) return { columns: ordered, shape: { height, width } };
+      if (complete && Math.min(height, width) >= MIN_SIDE) {
+        return { columns: ordered, shape: { height, width } };
+      }
     }
     return undefined;
   }
@@ -272,7 +293,9 @@ export function impliedShape(
   const numbers = flat.map((m) => Number(m![2]));
   const start = Math.min(...numbers);
   const side = Math.round(Math.sqrt(columns.length));
-  if ((start !== 0 && start !== 1) || side * side !== columns.length) return undefined;
+  if ((start !== 0 && start !== 1) || side * side !== columns.length || side < MIN_SIDE) {
+    return undefined;
+  }
   const ordered: string[] = new Array<string>(columns.length);
   for (let i = 0; i < columns.length; i++) {
     const at = numbers[i]! - start;
@@ -384,12 +407,32 @@ export function parseInterventions(
   texts: readonly string[],
   concepts: readonly ModelConcept[],
 ): Map<string, string> {
+  return checkInterventions(
+    texts.map((text): [string, string | undefined] => {
+      const at = text.indexOf('=');
+      return at < 0
+        ? [text.trim(), undefined]
+        : [text.slice(0, at).trim(), text.slice(at + 1).trim()];
+    }),
+    concepts,
+  );
+}
+
+/**
+ * Check interventions given as pairs of a concept and a class (as a request's `set`
+ * object gives them: a name is taken whole, `=` and all), as {@link parseInterventions}
+ * does; a value `undefined` is "no value".
+ *
+ * @throws NeurulesError INVALID_ARGUMENT (field `set`) as {@link parseInterventions}
+ */
+export function checkInterventions(
+  pairs: readonly (readonly [string, string | undefined])[],
+  concepts: readonly ModelConcept[],
+): Map<string, string> {
   const set = new Map<string, string>();
   const names = concepts.map((c) => c.name);
-  for (const text of texts) {
-    const at = text.indexOf('=');
-    const name = at < 0 ? text.trim() : text.slice(0, at).trim();
-    const value = at < 0 ? '' : text.slice(at + 1).trim();
+  for (const [name, given] of pairs) {
+    const value = given ?? '';
     const concept = concepts.find((c) => c.name === name);
     if (!concept) {
       throw new NeurulesError(
@@ -401,7 +444,7 @@ export function parseInterventions(
     if (!concept.classes.includes(value)) {
       throw new NeurulesError(
         'INVALID_ARGUMENT',
-        `the concept '${name}' can be set to ${concept.classes.map((c) => `'${c}'`).join(', ')}; found ${at < 0 ? 'no value' : `'${value}'`}`,
+        `the concept '${name}' can be set to ${concept.classes.map((c) => `'${c}'`).join(', ')}; found ${given === undefined ? 'no value' : `'${value}'`}`,
         { field: 'set' },
       );
     }

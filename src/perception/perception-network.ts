@@ -69,8 +69,8 @@ function weight(shape: number[], seed: number): tf.Variable {
  * A network of `architecture`, its weights drawn with `seed` (and `seed + 1` for the
  * second layer).
  *
- * @throws NeurulesError INVALID_ARGUMENT for a CNN whose convolution's output cannot be
- *   pooled by 2 (an odd side after a valid k×k convolution) or has no pixel left
+ * @throws NeurulesError INVALID_ARGUMENT for a CNN whose convolution's output is less than
+ *   2×2, which 2×2 pooling cannot take (an image side under 4, `MIN_SIDE` of concepts.ts)
  */
 export function createNetwork(
   architecture: PerceptionArchitecture,
@@ -147,17 +147,19 @@ export function createIm2colCnn(
   const { height: h, width: w, kernel: k, filters, classes } = architecture;
   const oh = h - k + 1;
   const ow = w - k + 1;
-  if (oh < 2 || ow < 2 || oh % 2 !== 0 || ow % 2 !== 0) {
+  if (oh < 2 || ow < 2) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
-      `a ${k}×${k} convolution of a ${h}×${w} image leaves ${oh}×${ow}, which 2×2 pooling cannot halve`,
+      `a ${k}×${k} convolution of a ${h}×${w} image leaves ${oh}×${ow}, too small for 2×2 pooling`,
       { field: 'shape' },
     );
   }
   const index = tf.tensor1d(patchIndex(h, w, k), 'int32');
   const kernel = weight([k * k, filters], seed);
   const bias = tf.variable(tf.zeros([filters]));
-  const flat = (oh / 2) * (ow / 2) * filters;
+  // 2×2 pooling (valid) of an odd side drops its last row or column, as the weights'
+  // shapes say (architectureWeightShapes).
+  const flat = Math.floor(oh / 2) * Math.floor(ow / 2) * filters;
   const dense = weight([flat, classes], seed + 1);
   const denseBias = tf.variable(tf.zeros([classes]));
   const head = (conv: tf.Tensor4D): tf.Tensor2D => {

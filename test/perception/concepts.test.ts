@@ -46,12 +46,13 @@ describe('declaring a concept', () => {
   });
 
   it('columns named R_C are put in row-major order, whatever their file order', () => {
-    const grid = ['p1_0', 'p0_1', 'p1_1', 'p0_0'];
+    const ordered = pixels(20, (i) => `p${Math.floor(i / 5)}_${i % 5}`);
+    const grid = [...ordered].reverse();
     const [c] = resolve(['d=p*'], [], ['d', ...grid]);
     expect(c!.input).toEqual({
       kind: 'columns',
-      columns: ['p0_0', 'p0_1', 'p1_0', 'p1_1'],
-      shape: { height: 2, width: 2 },
+      columns: ordered,
+      shape: { height: 4, width: 5 },
     });
   });
 
@@ -61,9 +62,10 @@ describe('declaring a concept', () => {
       kind: 'columns',
       columns: ['a', 'b', 'c', 'd', 'e', 'f'],
     });
-    expect(resolve(['sensor=a,b,c,d,e,f'], ['sensor=2x3'], h)[0]!.input).toMatchObject({
-      shape: { height: 2, width: 3 },
-    });
+    const twenty = 'abcdefghijklmnopqrst'.split('');
+    expect(
+      resolve([`sensor=${twenty.join(',')}`], ['sensor=4x5'], ['sensor', ...twenty])[0]!.input,
+    ).toMatchObject({ shape: { height: 4, width: 5 } });
     const e = failure(() => resolve(['sensor=a,b,c,d,e,f'], ['sensor=4x4'], h));
     expect(e.code).toBe('CONCEPT_SHAPE_MISMATCH');
     expect(e.field).toBe('sensor');
@@ -95,7 +97,32 @@ describe('declaring a concept', () => {
     expect(impliedShape(['q0', 'q1', 'q2', 'q2'])).toBeUndefined(); // a repeat
     expect(impliedShape(['p0_0', 'p0_1', 'p1_0', 'p0_0'])).toBeUndefined();
     expect(impliedShape(['a0', 'b1', 'c2', 'd3'])).toBeUndefined(); // other prefixes
-    expect(impliedShape(pixels(9, (i) => `x${i + 1}`))?.shape).toEqual({ height: 3, width: 3 });
+    expect(impliedShape(pixels(16, (i) => `x${i + 1}`))?.shape).toEqual({ height: 4, width: 4 });
+  });
+
+  it('implies no image smaller than a network reads (a side under 4): a plain vector', () => {
+    // Four sensors s1..s4 are not a 2×2 image: a 3×3 convolution leaves nothing to pool,
+    // and a given shape could not say otherwise (it must agree with the names).
+    expect(impliedShape(['s1', 's2', 's3', 's4'])).toBeUndefined();
+    expect(impliedShape(pixels(9, (i) => `x${i + 1}`))).toBeUndefined();
+    expect(impliedShape(pixels(64, (i) => `p0_${i}`))).toBeUndefined(); // 1×64
+    expect(impliedShape(pixels(12, (i) => `p${i % 3}_${Math.floor(i / 3)}`))).toBeUndefined();
+    const h = ['route', 'd', 's1', 's2', 's3', 's4'];
+    expect(resolve(['d=s*'], [], h)[0]!.input).toEqual({
+      kind: 'columns',
+      columns: ['s1', 's2', 's3', 's4'],
+    });
+  });
+
+  it('refuses a given shape with a side under 4, before any data is read', () => {
+    for (const text of ['d=2x2', 'd=1x64', 'd=64x3', 'd=0x8']) {
+      const e = failure(() => parseConceptShape(text));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.field).toBe('conceptShape');
+      expect(e.message).toContain('sides from 4 to 1024');
+    }
+    expect(failure(() => parseConceptShape('d=1x64')).message).toContain('plain vector');
+    expect(parseConceptShape('d=4x4').shape).toEqual({ height: 4, width: 4 });
   });
 
   it('reads MNIST-style names: pixel0..pixel783, and RxC from 1x1 (row-major)', () => {
@@ -103,10 +130,10 @@ describe('declaring a concept', () => {
       height: 28,
       width: 28,
     });
-    const names = ['2x1', '1x2', '1x1', '2x2', '1x3', '2x3'];
-    expect(impliedShape(names)).toEqual({
-      columns: ['1x1', '1x2', '1x3', '2x1', '2x2', '2x3'],
-      shape: { height: 2, width: 3 },
+    const ordered = pixels(20, (i) => `${Math.floor(i / 5) + 1}x${(i % 5) + 1}`);
+    expect(impliedShape([...ordered].reverse())).toEqual({
+      columns: ordered,
+      shape: { height: 4, width: 5 },
     });
   });
 });
@@ -153,7 +180,7 @@ describe('bad declarations: a coded error naming the concept and the column, bef
     );
   });
 
-  it.each(['postcode', '=px_*', 'postcode=', 'post code=px_*', '1digit=px_*'])(
+  it.each(['postcode', '=px_*', 'postcode=', 'post code=px_*', '1digit=px_*', '__proto__=px_*'])(
     'the declaration %j is INVALID_ARGUMENT',
     (text) => {
       const e = failure(() => parseConceptDeclaration(text));

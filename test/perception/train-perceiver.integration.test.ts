@@ -110,6 +110,45 @@ describe('trainPerceiver', () => {
     expect(heldOutAccuracy(image)).toBeGreaterThanOrEqual(0.85);
   });
 
+  it('learns an image of odd sides (7×9): pooling drops the last row, and it saves and loads', async () => {
+    // The first 63 pixels of each 8×8 digit as a 7×9 image: the convolution leaves 5×7.
+    const width = 63;
+    const odd = (images: typeof digits): ConceptData => {
+      const data = conceptData(images);
+      const all = data.inputs.kind === 'values' ? data.inputs.values : new Float32Array();
+      const values = new Float32Array(images.labels.length * width);
+      images.labels.forEach((_, i) => values.set(all.subarray(i * 64, i * 64 + width), i * width));
+      return {
+        ...data,
+        concept: {
+          ...data.concept,
+          input: {
+            kind: 'columns',
+            columns: Array.from({ length: width }, (_, i) => `px_${i}`),
+            shape: { height: 7, width: 9 },
+          },
+        },
+        inputs: { kind: 'values', values, width },
+      };
+    };
+    const p = await trainPerceiver(odd(digits), { epochs: 10 });
+    try {
+      expect(p.spec.architecture).toMatchObject({ kind: 'cnn-im2col', height: 7, width: 9 });
+      expect(p.accuracy).toBeGreaterThan(0.5);
+      const heldOutValues = odd(heldOut).inputs;
+      const x = heldOutValues.kind === 'values' ? heldOutValues.values : new Float32Array();
+      savePerceiver(p, dir);
+      const loaded = await loadPerceiver(dir);
+      try {
+        expect(loaded.predictProba(x, rows)).toEqual(p.predictProba(x, rows));
+      } finally {
+        loaded.dispose();
+      }
+    } finally {
+      p.dispose();
+    }
+  });
+
   it('gives probabilities that sum to 1 per row, in batches', () => {
     const proba = image.predictProba(values, rows);
     expect(proba).toHaveLength(rows * 10);

@@ -47,6 +47,8 @@ function raw(i: number, label = false): Record<string, unknown> {
   return record;
 }
 
+type Raw = Record<string, unknown>;
+
 const predict = (payload: unknown, query = '') =>
   app.inject({ method: 'POST', url: `/v1/predict${query}`, payload: payload as object });
 
@@ -147,6 +149,51 @@ describe('POST /v1/predict on a model with a concept', () => {
     expect(body.error).toBe('INVALID_RECORD');
     expect(body.issues.map((i) => i.field)).toEqual(['set']);
     expect(body.message).toMatch(listed);
+  });
+
+  it.each([
+    ['set an array', (r: Raw) => ({ set: ['postcode=3'], record: r }), 'set', /'set' as an object/],
+    ['set null', (r: Raw) => ({ set: null, record: r }), 'set', /'set' as an object.*found null/],
+    [
+      'a class that is an object',
+      (r: Raw) => ({ set: { postcode: { v: 3 } }, record: r }),
+      'set.postcode',
+      /as a string/,
+    ],
+    ['neither record nor records', () => ({ set: { postcode: '3' } }), 'record', /found neither/],
+    [
+      'both record and records',
+      (r: Raw) => ({ set: { postcode: '3' }, record: r, records: [r] }),
+      'records',
+      /not both/,
+    ],
+    [
+      'records not an array',
+      (r: Raw) => ({ set: { postcode: '3' }, records: r }),
+      'records',
+      /an array of records, found an object/,
+    ],
+  ])(
+    'a set wrapper with %s is 400 INVALID_RECORD saying what the wrapper must be',
+    async (_what, body, field, said) => {
+      const r = await predict(body(raw(0)));
+      expect(r.statusCode).toBe(400);
+      const answer = r.json<{ error: string; message: string; issues: { field: string }[] }>();
+      expect(answer.error).toBe('INVALID_RECORD');
+      expect(answer.message).toMatch(said);
+      expect(answer.issues.map((i) => i.field)).toEqual([field]);
+    },
+  );
+
+  it("a concept named in set is taken whole: 'postcode=3' is not the concept postcode", async () => {
+    const r = await predict({ set: { 'postcode=3': '3' }, record: raw(0) });
+    expect(r.statusCode).toBe(400);
+    expect(r.json<{ message: string }>().message).toContain(
+      "'postcode=3' is not a concept of this model",
+    );
+    // A number is the class it writes.
+    const ok = await predict({ set: { postcode: 3 }, record: raw(0) });
+    expect(ok.json<Answer>().perceived.postcode).toMatchObject({ value: '3', confidence: 1 });
   });
 
   it('a batch with one bad pixel row is 400 INVALID_RECORD with that row index and column', async () => {

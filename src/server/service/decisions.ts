@@ -4,7 +4,7 @@ import { parseRecord } from '../../data/parse-record';
 import type { DataRecord } from '../../data/types';
 import { explainDecision } from '../../engine/explain-decision';
 import { type Issue, isNeurulesError, type NeurulesError } from '../../errors';
-import { parseInterventions } from '../../perception/concepts';
+import { checkInterventions } from '../../perception/concepts';
 import type { PerceivedFacts } from '../../perception/perceived';
 import type { PerceptionFront } from '../../perception/perception-front';
 import type { Schema } from '../../data/types';
@@ -63,6 +63,11 @@ export async function decisionsPlugin(
     const log = model.log;
     const front = current.model.front;
     const wrapped = front ? unwrapSet(req.body, front.spec.input) : undefined;
+    if (wrapped && 'problem' in wrapped) {
+      return sendProblem(reply, 'INVALID_RECORD', wrapped.problem, {
+        issues: [{ code: 'INVALID_ARGUMENT', message: wrapped.problem, field: wrapped.field }],
+      });
+    }
     const body = wrapped ? wrapped.body : (req.body as unknown);
     const single = !Array.isArray(body);
     const raws = single ? [body] : (body as unknown[]);
@@ -163,7 +168,7 @@ type IndexedIssue = Issue & { index?: number };
 
 /**
  * Perception of a request's records that parsed (`rows`: their indices), batched, before
- * the rules, with what a person set (`setTexts`, see `parseInterventions`): each becomes
+ * the rules, with what a person set (`setPairs`, see `checkInterventions`): each becomes
  * the rules' record in `records`, in place. Every record that parsed is perceived even when
  * another did not, or the set is refused, so a request's problems are answered together:
  * the perception problems (with their index in a batch) and the set's.
@@ -172,14 +177,14 @@ async function perceiveRequest(
   front: PerceptionFront,
   records: DataRecord[],
   rows: readonly number[],
-  setTexts: readonly string[],
+  setPairs: readonly (readonly [string, string])[],
   single: boolean,
   confineImages: { imageRoot: string | undefined },
 ): Promise<{ perceived: PerceivedFacts[]; issues: IndexedIssue[]; setProblem?: NeurulesError }> {
   let set: Map<string, string> | undefined;
   let setProblem: NeurulesError | undefined;
   try {
-    set = parseInterventions(setTexts, front.concepts);
+    set = checkInterventions(setPairs, front.concepts);
   } catch (e) {
     if (!isNeurulesError(e)) throw e;
     setProblem = e;
@@ -209,19 +214,56 @@ async function perceiveRequest(
  * A request to a model with perception concepts may fix concepts for its records, the way
  * a person corrects a perception: `{"set": {"postcode": "3"}, "record": {...}}` or
  * `{"set": {...}, "records": [...]}`. Recognised only when `set` is not a column of the
- * raw records, so a record is never taken for a wrapper.
+ * raw records, so a record is never taken for a wrapper. A wrapper that is not of that form
+ * (`set` not an object of class names, neither or both of `record` and `records`,
+ * `records` not an array) is a problem, with its field.
  */
-function unwrapSet(body: unknown, input: Schema): { body: unknown; set: string[] } | undefined {
+function unwrapSet(
+  body: unknown,
+  input: Schema,
+): { body: unknown; set: [string, string][] } | { problem: string; field: string } | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const o = body as Record<string, unknown>;
   if (!Object.hasOwn(o, 'set') || input.features.some((f) => f.name === 'set')) return undefined;
   const set = o.set;
-  const texts =
-    typeof set === 'object' && set !== null && !Array.isArray(set)
-      ? Object.entries(set).map(
-          ([k, v]) =>
-            `${k}=${typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v)}`,
-        )
-      : [`${JSON.stringify(set)}`];
-  return { body: Object.hasOwn(o, 'records') ? o.records : o.record, set: texts };
+  if (typeof set !== 'object' || set === null || Array.isArray(set)) {
+    return {
+      problem: `expected 'set' as an object of concepts and their classes (for example {"postcode": "3"}), found ${describe(set)}`,
+      field: 'set',
+    };
+  }
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(set)) {
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return {
+        problem: `expected the class of the concept '${name}' in 'set' as a string, found ${describe(value)}`,
+        field: `set.${name}`,
+      };
+    }
+    pairs.push([name, String(value)]);
+  }
+  const one = Object.hasOwn(o, 'record');
+  const many = Object.hasOwn(o, 'records');
+  if (one === many) {
+    return {
+      problem: `a request with 'set' gives its records as 'record' (one) or 'records' (an array), ${one ? 'not both' : 'found neither'}`,
+      field: one ? 'records' : 'record',
+    };
+  }
+  if (many && !Array.isArray(o.records)) {
+    return {
+      problem: `expected 'records' as an array of records, found ${describe(o.records)}`,
+      field: 'records',
+    };
+  }
+  return { body: many ? o.records : o.record, set: pairs };
+}
+
+/** A JSON value's kind in words, for a problem. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object'
+    ? 'an object'
+    : `${typeof v === 'string' ? 'a string' : `a ${typeof v}`}`;
 }
