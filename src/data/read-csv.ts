@@ -5,6 +5,7 @@ import { parseCsv, type CsvText } from './parse-csv';
 import { NumericStats } from './numeric-stats';
 import { isMissingText, parseNumber, sortLabels, whyNotANumber } from './parse-value';
 import { readInputFile } from './read-input-file';
+import { recordMaker } from './record-maker';
 import type { DataRecord, Feature, Schema, Table } from './types';
 
 /** A column type that {@link ReadTableOptions.types} can force. */
@@ -279,11 +280,12 @@ function inferTable(csv: CsvText, options: ReadTableOptions, file: ErrorPlace): 
     );
   }
   const classOf = new Map(classes.map((c, index) => [c, index]));
-  const records: DataRecord[] = rows.map((row) => {
-    const record: DataRecord = {};
-    for (const builder of builders) record[builder.name] = builder.add(row.fields[builder.index]!);
-    return record;
-  });
+  // One record maker for every reader (a column named `__proto__` is an own key, as
+  // record-maker.ts makes sure, not the record's prototype).
+  const makeRecord = recordMaker(builders.map((b) => b.name));
+  const records: DataRecord[] = rows.map((row) =>
+    makeRecord(builders.map((builder) => builder.add(row.fields[builder.index]!))),
+  );
   const schema: Schema = {
     format: 'neurules.schema',
     version: 1,

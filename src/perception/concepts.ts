@@ -201,7 +201,7 @@ function selectColumns(d: ConceptDeclaration, header: readonly string[], file?: 
     if (matched.length === 0) {
       throw new NeurulesError(
         'CONCEPT_NO_COLUMNS',
-        `the concept '${d.name}' reads the columns '${d.columns}', which match no column of the file`,
+        `the concept '${d.name}' reads the columns '${d.columns}', which match no column of the file${d.columns.includes(',') ? ' (a glob is one pattern: it cannot be mixed with a comma list)' : ''}`,
         place,
       );
     }

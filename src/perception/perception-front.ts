@@ -101,16 +101,29 @@ function outsideRoot(file: string, confine: { imageRoot?: string | undefined }):
   }
   const outside = `expected a path inside the image folder, found '${file}'`;
   if (path.isAbsolute(file)) return outside;
-  const relative = path.relative(root, path.resolve(root, file));
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return outside;
+  const target = path.resolve(root, file);
+  const relative = path.relative(root, target);
+  if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`)) return outside;
+  let realRoot: string;
   try {
-    const real = fs.realpathSync(path.resolve(root, file));
-    const realRoot = fs.realpathSync(root);
-    if (!real.startsWith(realRoot + path.sep)) return outside;
+    realRoot = fs.realpathSync(root);
   } catch {
-    // Missing inside the root: the decoder says so, with its own words.
+    return outside;
   }
-  return '';
+  // The nearest part of the path that exists, links resolved, must lie in the folder:
+  // whether the rest exists is then the decoder's to say, and a link out of the folder
+  // is refused alike whether or not anything is behind it.
+  for (let probe = target; ; probe = path.dirname(probe)) {
+    let real: string;
+    try {
+      real = fs.realpathSync(probe);
+    } catch {
+      if (path.dirname(probe) === probe) return outside;
+      continue;
+    }
+    const inside = real.startsWith(realRoot + path.sep) || (real === realRoot && probe !== target);
+    return inside ? '' : outside;
+  }
 }
 
 /** A raw input column: a number, no statistics (the perceiver scales its own inputs). */

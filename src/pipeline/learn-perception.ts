@@ -14,6 +14,7 @@ import {
   type Shape,
 } from '../perception/concepts';
 import { decodeImages } from '../perception/decode-images';
+import { NeurulesError } from '../errors';
 import type { ConceptSpec } from '../perception/perception-front';
 import type { PerceptionProgress } from '../perception/perception-network';
 import { type Perceiver, trainPerceiver } from '../perception/train-perceiver';
@@ -45,6 +46,15 @@ export function planConcepts(
   const shapes = new Map<string, Shape>();
   for (const text of shapeTexts) {
     const { name, shape } = parseConceptShape(text);
+    if (shapes.has(name)) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `the shape of the concept '${name}' is given twice`,
+        {
+          field: 'conceptShape',
+        },
+      );
+    }
     shapes.set(name, shape);
   }
   const csv = parseCsv(bytes, options.file);

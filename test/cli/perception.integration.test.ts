@@ -243,6 +243,20 @@ describe('neurules build --concept: refused before training, with the code and p
       expect.stringMatching(/^error INVALID_ARGUMENT \[conceptShape\] .*--concept/),
     ]);
   });
+
+  it('a concept shape given twice is INVALID_ARGUMENT, not the last one silently', async () => {
+    const errors = await refusedBuild(parcelsCsv, [
+      '--concept',
+      'postcode=px_*',
+      '--concept-shape',
+      'postcode=8x8',
+      '--concept-shape',
+      'postcode=4x16',
+    ]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^error INVALID_ARGUMENT \[conceptShape\] .*'postcode'.*twice/),
+    ]);
+  });
 });
 
 describe('--set on predict and explain', () => {

@@ -73,6 +73,19 @@ describe('readTable on the bundled data sets', () => {
 });
 
 describe('readTable parsing', () => {
+  test('a column named __proto__ is read into an own key of each record, not its prototype', () => {
+    const table = parseTable('__proto__,colour,class\n3,red,a\n5,blue,b\n', {});
+    expect(table.schema.features[0]).toMatchObject({
+      name: '__proto__',
+      type: 'numeric',
+      missing: 0,
+    });
+    expect(
+      table.records.map((r) => Object.getOwnPropertyDescriptor(r, '__proto__')?.value),
+    ).toEqual([3, 5]);
+    expect(Object.getPrototypeOf(table.records[0])).toBe(Object.prototype);
+  });
+
   test('quoted fields with commas and newlines, blank and empty rows, true line numbers', () => {
     const table = readTable(fixture('quoted.csv'));
     expect(table.schema.features.map((f) => [f.name, f.type])).toEqual([

@@ -144,6 +144,7 @@ describe('image paths from outside (a request to the service)', () => {
     fs.mkdirSync(root);
     fs.writeFileSync(outside, 'not for requests');
     fs.symlinkSync(outside, path.join(root, 'link.png'));
+    fs.symlinkSync(path.dirname(root), path.join(root, 'up'));
   });
   afterAll(() => fs.rmSync(path.dirname(root), { recursive: true, force: true }));
 
@@ -164,9 +165,20 @@ describe('image paths from outside (a request to the service)', () => {
     ['a path out of the folder', () => '../secret.png'],
     ['a link out of the folder', () => 'link.png'],
     ['the folder itself', () => '.'],
+    // Through a link to a folder outside: refused alike whether the file there exists.
+    ['a file through a linked folder outside', () => 'up/secret.png'],
+    ['a missing file through a linked folder outside', () => 'up/missing.png'],
   ])('refuse %s, without saying whether it exists', async (_what, file) => {
     const row = await refusal(file(), root);
     expect(row.issues?.map((i) => i.code)).toEqual(['IMAGE_UNREADABLE']);
     expect(row.issues?.[0]?.message).toMatch(/inside the image folder/);
+  });
+
+  it('read a file inside the folder whose name starts with two dots', async () => {
+    // Not refused as outside: the decoder is reached, and says it is not an image.
+    fs.writeFileSync(path.join(root, '..x.png'), 'not an image');
+    const row = await refusal('..x.png', root);
+    expect(row.issues?.map((i) => i.code)).toEqual(['IMAGE_UNREADABLE']);
+    expect(row.issues?.[0]?.message).not.toMatch(/inside the image folder/);
   });
 });
