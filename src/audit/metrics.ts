@@ -166,6 +166,28 @@ export function formatMetricsTable(m: Metrics): string {
   return [line, ...rows.map(([k, v]) => ` ${k.padEnd(w)} | ${v}`), line].join('\n');
 }
 
+/**
+ * Each concept's confusion matrix on the test split (models with perception concepts), as
+ * text under the metrics table: rows the labelled class, columns the perceived one.
+ */
+export function formatConceptConfusion(m: Metrics): string {
+  return Object.entries(m.concepts ?? {})
+    .map(([name, c]) => {
+      const cells = [['labelled ↓ perceived →', ...c.classes]].concat(
+        c.classes.map((cls, i) => [cls, ...c.confusion[i]!.map(String)]),
+      );
+      const widths = cells[0]!.map((_, j) => Math.max(...cells.map((row) => row[j]!.length)));
+      const lines = cells.map((row) =>
+        row.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join('  '),
+      );
+      return [
+        `concept '${name}' confusion (test, ${c.network}):`,
+        ...lines.map((l) => ` ${l}`),
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
 /** Each concept's accuracy on the test split (models with perception concepts). */
 function conceptRows(m: Metrics): [string, string][] {
   return Object.entries(m.concepts ?? {}).map(([name, c]) => [

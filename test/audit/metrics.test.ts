@@ -4,8 +4,10 @@ import {
   balancedSummary,
   classFidelity,
   computeMetrics,
+  formatConceptConfusion,
   formatMetricsTable,
 } from '../../src/audit/metrics';
+import type { Metrics } from '../../src/artifacts/types';
 
 describe('classFidelity (issue 13: balanced fidelity)', () => {
   it("is the mean of the network's classes' shares: the issue's German credit figures", () => {
@@ -109,5 +111,33 @@ describe('computeMetrics: the majority baseline and the refit', () => {
     expect(plain.majority).toBeUndefined();
     expect(plain.refit).toBeUndefined();
     expect(formatMetricsTable(plain)).not.toMatch(/majority|refit/);
+  });
+});
+
+describe('the concept confusion under the build table', () => {
+  it('is a matrix per concept, labelled rows and perceived columns, aligned', () => {
+    const text = formatConceptConfusion({
+      concepts: {
+        digit: {
+          accuracy: 0.9,
+          rows: 10,
+          validationAccuracy: 0.9,
+          classes: ['1', '7'],
+          confusion: [
+            [5, 0],
+            [1, 4],
+          ],
+          network: 'MLP 4-64-2',
+          epochs: 3,
+        },
+      },
+    } as unknown as Metrics);
+    expect(text.split('\n')).toEqual([
+      "concept 'digit' confusion (test, MLP 4-64-2):",
+      ' labelled ↓ perceived →  1  7',
+      ' 1                       5  0',
+      ' 7                       1  4',
+    ]);
+    expect(formatConceptConfusion({} as Metrics)).toBe('');
   });
 });

@@ -132,7 +132,7 @@ export function registerBuild(program: Command, io: CliIO): void {
       ),
   ).action(async (o) => {
     const { buildModel } = await import('../../pipeline/build-model');
-    const { formatMetricsTable } = await import('../../audit/metrics');
+    const { formatConceptConfusion, formatMetricsTable } = await import('../../audit/metrics');
     const result = await buildModel({
       data: o.data,
       ...given('target', o.target as string | undefined),
@@ -168,6 +168,8 @@ export function registerBuild(program: Command, io: CliIO): void {
     io.stdout.write(
       `\nmodel '${result.name}' (${result.seconds.toFixed(1)} s)\n${formatMetricsTable(result.metrics)}\n`,
     );
+    const confusion = formatConceptConfusion(result.metrics);
+    if (confusion) io.stdout.write(`\n${confusion}\n`);
     if (result.keptEditedRules) {
       io.stderr.write(
         `warning: ${result.rulesFile} held rules other than those committed with the model (a hand edit that was not accepted, or a file that could not be checked); the build replaced it and kept it as ${result.keptEditedRules}\n`,
