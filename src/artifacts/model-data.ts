@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from './model-store';
+import { type LoadedModel, loadModel } from './model-store';
 import type { ModelLocation } from './types';
 import { listLevels } from '../data/coerce-record';
 import { parseTable, parseTestTable } from '../data/read-csv';
@@ -89,10 +89,15 @@ export function loadModelData(
   loc: ModelLocation,
   options: { data?: string; allowEditedRules?: boolean } = {},
 ): ModelData {
-  const { manifest, schema, manifestFile, perception } = loadModel(
-    loc,
-    options.allowEditedRules ? { allowEditedRules: true } : {},
+  return readModelData(
+    loadModel(loc, options.allowEditedRules ? { allowEditedRules: true } : {}),
+    options,
   );
+}
+
+/** {@link loadModelData} of a model already loaded. */
+function readModelData(model: LoadedModel, options: { data?: string }): ModelData {
+  const { manifest, schema, manifestFile, perception } = model;
   if (options.data !== undefined) {
     const labelled = readLabelledFile(options.data, perception ? perception.input : schema);
     return perception ? { ...labelled, raw: perception } : labelled;
@@ -209,10 +214,16 @@ export async function loadDecisionData(
   } = {},
 ): Promise<ModelData> {
   const { front: given, backend, ...readOptions } = options;
-  const data = loadModelData(loc, readOptions);
+  // One load: its files are read and checked once, for the data and the networks alike.
+  const model = loadModel(loc, options.allowEditedRules ? { allowEditedRules: true } : {});
+  const data = readModelData(model, readOptions);
   const spec = data.raw;
   if (!spec) return data;
-  const front = given ?? (await openPerception(loc, spec, backend, options.allowEditedRules));
+  const front =
+    given ??
+    (await (
+      await import('../perception/open-front')
+    ).openPerceptionFront(spec, model.schema, model.perceiversDir, backend));
   try {
     const perceive = async (t: Table, keep: boolean) => {
       const batch = await front.perceive(t.records, {
@@ -257,29 +268,6 @@ export async function loadDecisionData(
     };
   } finally {
     if (!given) front.dispose();
-  }
-}
-
-/** A model's perception networks, loaded on the chosen backend. */
-async function openPerception(
-  loc: ModelLocation,
-  spec: PerceptionSpec,
-  backend: BackendChoice = 'auto',
-  allowEditedRules = false,
-): Promise<PerceptionFront> {
-  const { schema, perceiversDir } = loadModel(loc, allowEditedRules ? { allowEditedRules } : {});
-  const { selectBackend } = await import('../teacher/backend');
-  const { loadPerceiver } = await import('../perception/perceiver-io');
-  const { PerceptionFront } = await import('../perception/perception-front');
-  await selectBackend(backend);
-  const perceivers = [];
-  try {
-    for (const c of spec.concepts)
-      perceivers.push(await loadPerceiver(path.join(perceiversDir, c.name)));
-    return new PerceptionFront(spec, schema, perceivers);
-  } catch (e) {
-    for (const p of perceivers) p.dispose();
-    throw e;
   }
 }
 

@@ -3,7 +3,7 @@ import { fitSchema } from '../data/fit-schema';
 import { parseNumber } from '../data/parse-value';
 import { type Issue, NeurulesError } from '../errors';
 import type { Concept } from './concepts';
-import { readPerceived } from './perceived';
+import { confidenceFact, readPerceived } from './perceived';
 
 /** What a perception network learns from: one concept's raw inputs and labels, by row. */
 export interface ConceptData {
@@ -146,7 +146,7 @@ export function withPerceived(table: Table, perceived: readonly Perceived[]): Ta
   const added: Feature[] = [];
   const records = table.records.map((r) => ({ ...r }));
   for (const p of perceived) {
-    const confidence = `${p.concept}_confidence`;
+    const confidence = confidenceFact(p.concept);
     for (const name of [p.concept, confidence]) {
       if (names.has(name) || name === table.schema.target) {
         throw new NeurulesError(

@@ -93,19 +93,13 @@ export async function openModel(
   if (compiled) model.compiled = compileRuleSet(ruleSet);
   if (files.perception) {
     // Perception needs TensorFlow.js: loaded here, for models with concepts only.
-    const { selectBackend } = await import('../teacher/backend');
-    const { loadPerceiver } = await import('../perception/perceiver-io');
-    const { PerceptionFront } = await import('../perception/perception-front');
-    await selectBackend(options.backend ?? 'auto');
-    const perceivers = [];
-    try {
-      for (const c of files.perception.concepts)
-        perceivers.push(await loadPerceiver(path.join(files.perceiversDir, c.name)));
-      model.front = new PerceptionFront(files.perception, files.schema, perceivers);
-    } catch (e) {
-      for (const p of perceivers) p.dispose();
-      throw e;
-    }
+    const { openPerceptionFront } = await import('../perception/open-front');
+    model.front = await openPerceptionFront(
+      files.perception,
+      files.schema,
+      files.perceiversDir,
+      options.backend ?? 'auto',
+    );
   }
   if (options.teacher) {
     // TensorFlow.js loads here, when the network is asked for, and only then: rule-only

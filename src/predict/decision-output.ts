@@ -84,14 +84,18 @@ export function lineFormat(
           .map(csvField)
           .join(',') + '\n',
       prefix: '',
-      head: (line, perceived) =>
-        String(line) +
-        concepts
-          .map((c) => {
-            const p = perceived?.[c];
-            return p ? `,${csvField(p.value)},${p.confidence}` : ',,';
-          })
-          .join(''),
+      // Without concepts, the line number alone (the hot path of every other model).
+      head:
+        concepts.length === 0
+          ? (line) => String(line)
+          : (line, perceived) =>
+              String(line) +
+              concepts
+                .map((c) => {
+                  const p = perceived?.[c];
+                  return p ? `,${csvField(p.value)},${p.confidence}` : ',,';
+                })
+                .join(''),
       tail: (d) =>
         ',' +
         [

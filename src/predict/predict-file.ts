@@ -161,7 +161,9 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictS
             )
           ).rows
         : undefined;
-      for (const [k, parsed] of valid.entries()) {
+      // An index loop: no entry array per record on the hot path.
+      for (let k = 0; k < valid.length; k++) {
+        const parsed = valid[k]!;
         const row = perceived?.[k];
         if (row && 'issues' in row) {
           reject(row.issues);
