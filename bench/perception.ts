@@ -3,7 +3,7 @@
  * builds and runs them, measured against the tasks' true logic.
  *
  *   npm run bench:perception [-- --tasks parcels-8,parcels-28,machines --seeds 1,2
- *     --records 20000 --reps 5 --keep DIR]
+ *     --records 20000 --reps 5 --keep DIR --max-rules N]
  *
  * Tasks (seeded generators, bench/tasks/): parcels with an 8×8 postcode digit, the same at
  * 28×28 (an im2col CNN reads those; a 3-minute build target), and machines with a 40-sample
@@ -251,6 +251,8 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '20000' },
     reps: { type: 'string', default: '5' },
     keep: { type: 'string' },
+    /** The build's rule cap (`neurules build --max-rules N`); without it, the default 16. */
+    'max-rules': { type: 'string' },
   },
 });
 
@@ -308,6 +310,7 @@ async function buildAndScore(
     target: task.target,
     concepts: [task.declaration],
     backend: 'wasm',
+    ...(args['max-rules'] !== undefined && { maxRules: Number(args['max-rules']) }),
     ...loc,
     onProgress: (e) => {
       if (e.stage === 'data') split = e.split;
@@ -687,7 +690,7 @@ async function main(): Promise<void> {
   const reps = Number(args.reps);
   const root = args.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-perception-'));
   process.stdout.write(
-    `${machineLine()}\ncommand: npm run bench:perception -- --tasks ${args.tasks} --seeds ${args.seeds} --records ${records} --reps ${reps}\n`,
+    `${machineLine()}\ncommand: npm run bench:perception -- --tasks ${args.tasks} --seeds ${args.seeds} --records ${records} --reps ${reps}${args['max-rules'] !== undefined ? ` --max-rules ${args['max-rules']}` : ''}\n`,
   );
   const runs: Run[] = [];
   try {
