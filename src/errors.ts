@@ -159,6 +159,25 @@ export const ERROR_CATALOGUE = {
     meaning:
       'the distilled rule file differs from the rules committed with the model (`neurules rules accept` takes a deliberate edit)',
   },
+  ARCHIVE_MODIFIED: {
+    area: 'artifact',
+    meaning:
+      "an archived rule set's content does not match the hash it is filed under (`RULES_DIR/NAME/archive/`)",
+  },
+  RULE_SET_NOT_FOUND: {
+    area: 'artifact',
+    meaning:
+      'a rule set named by hash, hash prefix or generation (`--from`, `--to`, a log line) is in neither the archive nor the current model',
+  },
+  LOG_LINE_INVALID: {
+    area: 'artifact',
+    meaning:
+      'a decision-log line is not JSON, or not a decision (time, rule set, rule id, class and inputs)',
+  },
+  LOG_OTHER_MODEL: {
+    area: 'artifact',
+    meaning: 'a decision-log line names a model other than the one given with `--model`',
+  },
   RULE_UNKNOWN_CLASS: {
     area: 'artifact',
     meaning:
@@ -257,6 +276,11 @@ export const ERROR_CATALOGUE = {
   INVALID_ARGUMENT: {
     area: 'option',
     meaning: 'a command-line option or API option has an invalid value',
+  },
+  INVALID_BANDS: {
+    area: 'option',
+    meaning:
+      '`--bands` names a feature that is not numeric or not protected, or bounds that are not increasing numbers',
   },
   BACKEND_UNAVAILABLE: {
     area: 'option',
