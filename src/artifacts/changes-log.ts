@@ -49,6 +49,8 @@ export interface RulesAcceptEntry extends EntryBase {
   from: string;
   to: string;
   changes: RuleChanges;
+  /** Why, as given to `rules accept --reason` (absent when none was given). */
+  reason?: string;
   /** Absent for a model of the old single-folder layout, which keeps no committed copy. */
   impact?: EditImpact;
 }

@@ -9,7 +9,9 @@ import { kindOf } from '../files/regular-files';
 export interface DecisionLogEntry {
   time: string;
   requestId: string;
-  /** Content hash of the rule set that decided. */
+  /** The model's name (lines written before it was logged have none). */
+  model?: string;
+  /** Content hash of the rule set that decided: its archive entry (`neurules history`). */
   ruleSet: string;
   ruleId: string;
   class: string;

@@ -23,6 +23,8 @@ import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { loadDecisionData } from '../artifacts/model-data';
+import { recordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
+import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
 
 /** What `rules accept` found and did. */
 export interface RulesAcceptance {
@@ -48,6 +50,8 @@ export interface AcceptOptions {
   dryRun?: boolean;
   /** TensorFlow.js backend that measures the network. @defaultValue 'auto' */
   backend?: BackendChoice;
+  /** Why the edit is made: recorded in `changes.jsonl` and the archive's history. */
+  reason?: string;
   /** Test hook of the commit (see `saveModel`): runs after each of its steps. */
   afterSaveStep?: SaveOptions['afterStep'];
 }
@@ -93,6 +97,9 @@ export async function acceptRules(
     const changes = before ? ruleChanges(before, m.ruleSet) : none;
     let impact: EditImpact | undefined;
     let metrics: Metrics | undefined;
+    // The rule set that comes into force is the accepted rules with the overrides above them.
+    const overrides = safeLoadOverrides(p.overrides, m.schema);
+    let figures: RuleSetFigures | undefined;
     if (before) {
       const data = await loadDecisionData(loc, {
         allowEditedRules: true,
@@ -110,6 +117,17 @@ export async function acceptRules(
           records.map((r) => classIndex.get(rules.decide(r).class)!);
         const old = decide(compileRuleSet(before));
         const now = decide(after);
+        if (overrides.ok && overrides.value.length > 0) {
+          const merged = decide(
+            compileRuleSet(mergeOverrides(m.ruleSet, overrides.value, m.schema)),
+          );
+          figures = {
+            on: data.description,
+            records: records.length,
+            accuracy: agreement(merged, labels),
+            fidelity: agreement(merged, network),
+          };
+        }
         impact = {
           description: data.description,
           records: records.length,
@@ -169,8 +187,30 @@ export async function acceptRules(
       from,
       to,
       changes,
+      ...(options.reason !== undefined && { reason: options.reason }),
       ...(impact && { impact }),
     });
+    // Filed in the archive once committed; when the overrides do not load, no service can
+    // serve this rule set, and the one that does (after they are mended) files it.
+    if (overrides.ok) {
+      const distilled = { ...ruleSet, version: 2 as const, generation: saved.generation };
+      recordRuleSet(loc, {
+        ruleSet: mergeOverrides(distilled, overrides.value, m.schema),
+        distilled,
+        schema: m.schema,
+        made: 'rules accept',
+        generation: saved.generation,
+        ...(options.reason !== undefined && { reason: options.reason }),
+        ...((figures ?? impact) && {
+          figures: figures ?? {
+            on: impact!.description,
+            records: impact!.records,
+            accuracy: impact!.accuracy.after,
+            fidelity: impact!.fidelity.after,
+          },
+        }),
+      });
+    }
     return { ...result, generation: saved.generation };
   } finally {
     lock.release();

@@ -22,6 +22,7 @@ import type { Tree } from '../distill/types';
 import { compileRuleSet } from '../engine/compiled-rules';
 import { didYouMean, type Issue, NeurulesError } from '../errors';
 import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
+import { recordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
 import type { Override } from '../overrides/parse-overrides';
 import { compileTree } from '../rules/compile-tree';
 import type { RuleSet } from '../rules/types';
@@ -482,6 +483,21 @@ async function buildFromTable(
         ...(options.afterSaveStep && { afterStep: options.afterSaveStep }),
       },
     );
+    archiveBuild(
+      loc,
+      { ...ruleSet, version: 2, generation: saved.generation },
+      overrides,
+      schema,
+      {
+        on: testFile
+          ? `test file ${path.basename(options.test!)}`
+          : `held-out test split of ${path.basename(options.data)}`,
+        records: metrics.testRows,
+        accuracy: metrics.overrides?.rulesAccuracy ?? metrics.rulesAccuracy,
+        fidelity: metrics.overrides?.fidelity ?? metrics.fidelity,
+      },
+      progress,
+    );
     const modelDir = path.join(modelsDir, name);
     const rulesFile = path.join(rulesDir, name, 'distilled.rules.json');
     progress({ stage: 'save', modelDir, rulesFile });
@@ -598,4 +614,34 @@ function markFeatures(
       return mark ? { ...f, ...mark } : f;
     }),
   };
+}
+
+/**
+ * File the rule set a build made current (its distilled rules with the overrides found
+ * above them) in the model's archive, with a history line. The build is committed already:
+ * a failure here is a warning, and `neurules serve` files the rule set when it starts.
+ */
+function archiveBuild(
+  loc: ModelLocation,
+  distilled: RuleSet,
+  overrides: readonly Override[],
+  schema: Schema,
+  figures: RuleSetFigures,
+  progress: (p: BuildProgress) => void,
+): void {
+  try {
+    recordRuleSet(loc, {
+      ruleSet: mergeOverrides(distilled, overrides, schema),
+      distilled,
+      schema,
+      made: 'build',
+      ...(distilled.generation !== undefined && { generation: distilled.generation }),
+      figures,
+    });
+  } catch (e) {
+    progress({
+      stage: 'warning',
+      message: `the new rule set was not archived (${(e as Error).message}); neurules serve archives it when it starts`,
+    });
+  }
 }

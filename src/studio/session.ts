@@ -27,6 +27,7 @@ import { describeRule } from '../rules/describe-rule';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
 import { loadDecisionData, type ModelData } from '../artifacts/model-data';
+import { recordRuleSet } from '../artifacts/rule-archive';
 import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
 import type {
@@ -359,6 +360,33 @@ export class StudioSession {
         changed: checked.impact?.changedRecords.length ?? 0,
         diff,
       }) as OverridesSaveEntry;
+      // The saved overrides come into force with the next (re)load of a service: the rule
+      // set they make is filed in the archive now, with who saved it and why.
+      const saved = checkOverrideTexts(
+        overrideTexts(this.dir, folderAfter(disk, files)),
+        this.model.schema,
+      );
+      if (saved.ok) {
+        const impact = checked.impact;
+        recordRuleSet(this.loc, {
+          ruleSet: mergeOverrides(this.model.ruleSet, saved.value, this.model.schema),
+          distilled: this.model.ruleSet,
+          schema: this.model.schema,
+          made: 'studio save',
+          ...(this.model.manifest.generation !== undefined && {
+            generation: this.model.manifest.generation,
+          }),
+          reason,
+          ...(impact && {
+            figures: {
+              on: impact.description,
+              records: impact.records,
+              accuracy: impact.after.accuracy,
+              fidelity: impact.after.fidelity,
+            },
+          }),
+        });
+      }
       return { saved: entry.files, entry };
     } finally {
       lock.release();

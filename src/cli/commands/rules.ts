@@ -118,6 +118,10 @@ export function registerRules(program: Command, io: CliIO): void {
       )
       .addOption(modelOption())
       .option('--dry-run', 'check and measure the edit, record nothing')
+      .option(
+        '--reason <text>',
+        "why the edit is made (recorded in changes.jsonl and shown by 'neurules history')",
+      )
       .option('--json', 'print what was found and done as JSON')
       .addOption(backendOption()),
   ).action(async (o) => {
@@ -125,6 +129,7 @@ export function registerRules(program: Command, io: CliIO): void {
     const result = await acceptRules(locationOf(o), {
       backend: o.backend as BackendChoice,
       dryRun: o.dryRun === true,
+      ...given('reason', o.reason as string | undefined),
     });
     if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else io.stdout.write(formatAcceptance(result).join('\n') + '\n');

@@ -124,6 +124,7 @@ export async function decisionsPlugin(
         entries.push({
           time,
           requestId: String(req.id),
+          model: model.name,
           ruleSet: current.model.ruleSetHash,
           ruleId: decision.ruleId,
           class: decision.class,

@@ -5,6 +5,7 @@ import type { Tracer } from '../../engine/explain-decision';
 import type { Decision } from '../../engine/types';
 import { isNeurulesError, NeurulesError, type Result } from '../../errors';
 import { openModel, type OpenModel } from '../../pipeline/open-model';
+import { recordRuleSet } from '../../artifacts/rule-archive';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../../predict/engines';
 import type { BackendChoice } from '../../teacher/backend-choice';
 
@@ -99,6 +100,23 @@ export class ServingModel {
         model.teacher?.dispose();
         model.front?.dispose();
         throw NeurulesError.fromIssues(issues);
+      }
+      // Every rule set that decides is in the model's archive first, so each logged
+      // decision can be replayed by the hash its line names (a no-op when it is there).
+      try {
+        recordRuleSet(loc, {
+          ruleSet: model.ruleSet,
+          distilled: model.distilled,
+          schema: model.schema,
+          made: 'serve',
+          ...(model.manifest.generation !== undefined && {
+            generation: model.manifest.generation,
+          }),
+        });
+      } catch (e) {
+        model.teacher?.dispose();
+        model.front?.dispose();
+        throw e;
       }
       const decider = model.compiled ?? model.engine;
       return { model, decider, loadedAt: new Date().toISOString() };
