@@ -237,6 +237,7 @@ export class DecisionLog {
     const line = {
       time: entry.time,
       requestId: entry.requestId,
+      ...(entry.model !== undefined && { model: entry.model }),
       ruleSet: entry.ruleSet,
       ruleId: entry.ruleId,
       class: entry.class,

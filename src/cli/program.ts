@@ -3,6 +3,7 @@ import { registerAudit } from './commands/audit';
 import { registerBuild } from './commands/build';
 import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
+import { registerHistory } from './commands/history';
 import { registerPerceive } from './commands/perceive';
 import { registerPredict } from './commands/predict';
 import { registerRules } from './commands/rules';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIO): Command {
   registerRules(program, io);
   registerAudit(program, io);
   registerStudio(program, io);
+  registerHistory(program, io);
   return program;
 }
 

@@ -5,6 +5,7 @@ import { EXIT } from '../../src/cli/main';
 import type { ModelManifest } from '../../src/artifacts/types';
 import { runCli } from '../helpers/run-cli';
 import { loadModel } from '../../src/artifacts/model-store';
+import { readHistory } from '../../src/artifacts/rule-archive';
 
 const IRIS = path.join(__dirname, '..', '..', 'data', 'iris.csv');
 
@@ -43,6 +44,7 @@ async function build(extra: string[]) {
       ...r,
       manifest,
       metrics: model?.metrics,
+      history: readHistory(loc).entries,
       written: fs.existsSync(path.join(dir, 'models', 'iris')),
     };
   } finally {
@@ -56,6 +58,18 @@ describe('neurules build: the learner, sampling and simplification options', () 
     expect(r.code).toBe(EXIT.ok);
     expect(r.stderr).toMatch(/distilled: \d+ rules \(learner ml-cart, sampling none/);
     expect(r.manifest?.distill).toMatchObject({ learner: 'ml-cart', sampling: 'none' });
+    // The rule set the build made current is in the archive, with its held-out figures.
+    expect(r.history).toEqual([
+      expect.objectContaining({
+        made: 'build',
+        generation: r.manifest?.generation,
+        figures: expect.objectContaining({
+          records: r.metrics?.testRows,
+          fidelity: r.metrics?.fidelity,
+          accuracy: r.metrics?.rulesAccuracy,
+        }),
+      }),
+    ]);
   });
 
   it('--sampling perturb --samples N draws exactly N synthetic records', async () => {

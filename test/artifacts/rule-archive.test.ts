@@ -1,0 +1,170 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { appendChange } from '../../src/artifacts/changes-log';
+import { loadModel, modelPaths } from '../../src/artifacts/model-store';
+import {
+  archivedHashes,
+  archivePaths,
+  modelHistory,
+  readArchivedRuleSet,
+  readHistory,
+  recordRuleSet,
+  resolveRuleSetRef,
+} from '../../src/artifacts/rule-archive';
+import { ruleSetHash } from '../../src/artifacts/rule-set-hash';
+import type { ModelLocation } from '../../src/artifacts/types';
+import type { RuleSet } from '../../src/rules/types';
+import { catchError } from '../data/catch-error';
+import { GERMAN_CREDIT, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
+import { loadOverrides, mergeOverrides } from '../../src/overrides/merge-overrides';
+
+const model = loadModel(GERMAN_CREDIT_FROZEN);
+/** The frozen rules with rule `i`'s class flipped: another rule set of the same schema. */
+const flipped = (i: number): RuleSet => ({
+  ...model.ruleSet,
+  rules: model.ruleSet.rules.map((r, j) =>
+    j === i
+      ? {
+          ...r,
+          event: {
+            ...r.event,
+            params: {
+              ...r.event.params,
+              class: r.event.params.class === 'good' ? 'bad' : 'good',
+            },
+          },
+        }
+      : r,
+  ),
+});
+
+let dir: string;
+let loc: ModelLocation;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-archive-'));
+  loc = { modelsDir: path.join(dir, 'models'), rulesDir: path.join(dir, 'rules'), name: 'm' };
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const record = (ruleSet: RuleSet, made: 'build' | 'serve' | 'studio save', extra = {}) =>
+  recordRuleSet(loc, {
+    ruleSet,
+    distilled: model.ruleSet,
+    schema: model.schema,
+    made,
+    generation: '20261207T100000Z-abcdef',
+    ...extra,
+  });
+
+describe('the rule-set archive', () => {
+  it('files a rule set by its hash once, and a history line each time one comes into force', () => {
+    const a = record(model.ruleSet, 'build');
+    expect(a).toEqual({ hash: ruleSetHash(model.ruleSet), added: true });
+    const file = path.join(archivePaths(loc).dir, `${a.hash}.json`);
+    const inode = fs.statSync(file).ino;
+    // A service restarted on the rules in force adds nothing.
+    expect(record(model.ruleSet, 'serve')).toEqual({ hash: a.hash, added: false });
+    const b = record(flipped(0), 'studio save', { reason: 'flip' });
+    expect(b.added).toBe(true);
+    // Back to the first rule set (overrides edited by hand, then served): a new line, the same file.
+    expect(record(model.ruleSet, 'serve').added).toBe(true);
+    expect(fs.statSync(file).ino).toBe(inode);
+    expect(archivedHashes(loc)).toEqual([a.hash, b.hash].sort());
+    const history = readHistory(loc);
+    expect(history.unreadable).toEqual([]);
+    expect(history.entries.map((e) => [e.made, e.hash])).toEqual([
+      ['build', a.hash],
+      ['studio save', b.hash],
+      ['serve', a.hash],
+    ]);
+    expect(history.entries[1]).toMatchObject({ reason: 'flip', model: 'm', v: 1 });
+    const archived = readArchivedRuleSet(loc, b.hash)!;
+    expect(archived.ruleSet).toEqual(flipped(0));
+    expect(archived.schema).toEqual(model.schema);
+    expect(archived.distilledHash).toBe(ruleSetHash(model.ruleSet));
+  });
+
+  it('refuses an entry whose rules or schema do not match its hash', () => {
+    const { hash } = record(model.ruleSet, 'build');
+    const file = path.join(archivePaths(loc).dir, `${hash}.json`);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...entry, ruleSet: flipped(1) }));
+    const rules = catchError(() => readArchivedRuleSet(loc, hash));
+    expect(rules).toMatchObject({ code: 'ARCHIVE_MODIFIED', file, field: 'ruleSet' });
+    // Recording the same rule set again does not paper over the tampered file.
+    expect(catchError(() => record(model.ruleSet, 'serve'))).toMatchObject({
+      code: 'ARCHIVE_MODIFIED',
+    });
+    const schema = { ...model.schema, classes: ['bad', 'good', 'ugly'] };
+    fs.writeFileSync(file, JSON.stringify({ ...entry, schema }));
+    expect(catchError(() => readArchivedRuleSet(loc, hash))).toMatchObject({
+      code: 'ARCHIVE_MODIFIED',
+      field: 'schema',
+    });
+    expect(readArchivedRuleSet(loc, 'f'.repeat(64))).toBeUndefined();
+  });
+
+  it('resolves a hash, a prefix or a generation, and says what there is otherwise', () => {
+    const a = record(model.ruleSet, 'build');
+    const b = recordRuleSet(loc, {
+      ruleSet: flipped(2),
+      distilled: model.ruleSet,
+      schema: model.schema,
+      made: 'build',
+      generation: '20261208T100000Z-fedcba',
+    });
+    expect(resolveRuleSetRef(loc, a.hash, '--from')).toBe(a.hash);
+    expect(resolveRuleSetRef(loc, b.hash.slice(0, 8), '--from')).toBe(b.hash);
+    expect(resolveRuleSetRef(loc, '20261208T100000Z-fedcba', '--to')).toBe(b.hash);
+    expect(resolveRuleSetRef(loc, '20261207T100000Z-abcdef', '--to')).toBe(a.hash);
+    const none = catchError(() => resolveRuleSetRef(loc, 'nosuch', '--from'));
+    expect(none).toMatchObject({ code: 'RULE_SET_NOT_FOUND', field: '--from' });
+    expect(none.message).toContain(a.hash.slice(0, 12));
+    expect(catchError(() => resolveRuleSetRef(loc, 'abcdef', '--from'))).toMatchObject({
+      code: 'RULE_SET_NOT_FOUND',
+    });
+  });
+
+  it("takes each step's author and reason from changes.jsonl", () => {
+    const changes = modelPaths(loc).changes;
+    const a = record(model.ruleSet, 'build');
+    const b = record(flipped(0), 'studio save', { reason: 'flip' });
+    fs.mkdirSync(path.dirname(changes), { recursive: true });
+    appendChange(changes, {
+      kind: 'overrides',
+      by: 'ann@host',
+      reason: 'minimum age of 21',
+      files: ['policy.yaml'],
+      before: a.hash,
+      after: b.hash,
+      changed: 3,
+      diff: '',
+    });
+    const items = modelHistory(loc, changes);
+    expect(items[0]!.change).toBeUndefined();
+    expect(items[1]).toMatchObject({ by: 'ann@host', reason: 'minimum age of 21' });
+    expect(items[1]!.change).toMatchObject({ kind: 'overrides', changed: 3 });
+  });
+
+  it('reports a history line it cannot read by its number', () => {
+    record(model.ruleSet, 'build');
+    fs.appendFileSync(archivePaths(loc).history, '{"v":1,"torn\n{"v":9}\n');
+    expect(readHistory(loc).unreadable).toEqual([
+      { line: 2, reason: 'not JSON' },
+      { line: 3, reason: 'not a history entry of version 1' },
+    ]);
+  });
+});
+
+describe('the bundled model', () => {
+  it('has the rule set in force in its archive, so serving it writes nothing', () => {
+    // Tests serve the committed model: were its rule set not archived, they would write to
+    // the repository.
+    const m = loadModel(GERMAN_CREDIT);
+    const overrides = loadOverrides(modelPaths(GERMAN_CREDIT).overrides, m.schema);
+    const hash = ruleSetHash(mergeOverrides(m.ruleSet, overrides, m.schema));
+    expect(readHistory(GERMAN_CREDIT).entries.at(-1)?.hash).toBe(hash);
+    expect(readArchivedRuleSet(GERMAN_CREDIT, hash)!.distilledHash).toBe(ruleSetHash(m.ruleSet));
+  });
+});
