@@ -166,6 +166,20 @@ export function recordRuleSet(
 }
 
 /**
+ * {@link recordRuleSet} for a step that is committed already (a studio save, an accepted
+ * edit): a failure to file the rule set is returned as its message rather than thrown, for
+ * the step to report; the service files the rule set when it loads it.
+ */
+export function tryRecordRuleSet(loc: ModelLocation, request: RecordRequest): string | undefined {
+  try {
+    recordRuleSet(loc, request);
+    return undefined;
+  } catch (e) {
+    return `the rule set was not archived: ${(e as Error).message}; neurules serve archives it when it starts`;
+  }
+}
+
+/**
  * The archived rule set filed under `hash`, checked (its rules' hash is its name, its
  * schema's hash the one recorded), or undefined when the archive holds none.
  * ARCHIVE_MODIFIED when the file does not match; NOT_A_REGULAR_FILE for a FIFO or folder.
@@ -299,7 +313,7 @@ export function modelHistory(loc: ModelLocation, changesFile: string): HistoryIt
   return readHistory(loc).entries.map((e) => {
     const change = changes.find((c) =>
       c.kind === 'overrides'
-        ? e.made === 'studio save' && c.after === e.hash
+        ? (e.made === 'studio save' || e.made === 'serve') && c.after === e.hash
         : e.made === 'rules accept' && c.generation === e.generation,
     );
     if (!change) return e;

@@ -23,7 +23,7 @@ import { checkPartition, partitionIssues } from '../regions/check-partition';
 import { checkRuleSet } from '../rules/verify-rules';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { loadDecisionData } from '../artifacts/model-data';
-import { recordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
+import { tryRecordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
 import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
 
 /** What `rules accept` found and did. */
@@ -42,6 +42,8 @@ export interface RulesAcceptance {
   impact?: EditImpact;
   /** The generation the accepted rules were committed with (when accepted). */
   generation?: string;
+  /** Why the accepted rule set could not be filed in the archive, when it could not. */
+  archiveWarning?: string;
 }
 
 /** Options of {@link acceptRules}. */
@@ -192,9 +194,10 @@ export async function acceptRules(
     });
     // Filed in the archive once committed; when the overrides do not load, no service can
     // serve this rule set, and the one that does (after they are mended) files it.
+    let archiveWarning: string | undefined;
     if (overrides.ok) {
       const distilled = { ...ruleSet, version: 2 as const, generation: saved.generation };
-      recordRuleSet(loc, {
+      archiveWarning = tryRecordRuleSet(loc, {
         ruleSet: mergeOverrides(distilled, overrides.value, m.schema),
         distilled,
         schema: m.schema,
@@ -211,7 +214,11 @@ export async function acceptRules(
         }),
       });
     }
-    return { ...result, generation: saved.generation };
+    return {
+      ...result,
+      generation: saved.generation,
+      ...(archiveWarning !== undefined && { archiveWarning }),
+    };
   } finally {
     lock.release();
   }
@@ -253,5 +260,6 @@ export function formatAcceptance(r: RulesAcceptance): string[] {
       ? `accepted: committed as generation ${r.generation ?? '?'}; logged in changes.jsonl beside the rule file`
       : 'not accepted (dry run): nothing was recorded',
   );
+  if (r.archiveWarning) lines.push(`warning: ${r.archiveWarning}`);
   return lines;
 }

@@ -22,7 +22,7 @@ import type { Tree } from '../distill/types';
 import { compileRuleSet } from '../engine/compiled-rules';
 import { didYouMean, type Issue, NeurulesError } from '../errors';
 import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
-import { recordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
+import { tryRecordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
 import type { Override } from '../overrides/parse-overrides';
 import { compileTree } from '../rules/compile-tree';
 import type { RuleSet } from '../rules/types';
@@ -629,19 +629,13 @@ function archiveBuild(
   figures: RuleSetFigures,
   progress: (p: BuildProgress) => void,
 ): void {
-  try {
-    recordRuleSet(loc, {
-      ruleSet: mergeOverrides(distilled, overrides, schema),
-      distilled,
-      schema,
-      made: 'build',
-      ...(distilled.generation !== undefined && { generation: distilled.generation }),
-      figures,
-    });
-  } catch (e) {
-    progress({
-      stage: 'warning',
-      message: `the new rule set was not archived (${(e as Error).message}); neurules serve archives it when it starts`,
-    });
-  }
+  const warning = tryRecordRuleSet(loc, {
+    ruleSet: mergeOverrides(distilled, overrides, schema),
+    distilled,
+    schema,
+    made: 'build',
+    ...(distilled.generation !== undefined && { generation: distilled.generation }),
+    figures,
+  });
+  if (warning) progress({ stage: 'warning', message: warning });
 }

@@ -93,7 +93,7 @@ export function historyReport(loc: ModelLocation): HistoryReport {
 /** `neurules history`'s table, line by line. */
 export function formatHistory(r: HistoryReport): string[] {
   const lines = [
-    `history of model '${r.model}' (${r.archive}): ${r.entries.length} time(s) a rule set came into force, ${new Set(r.entries.map((e) => e.hash)).size} rule set(s), oldest first`,
+    `history of model '${r.model}' (${r.archive}): ${r.entries.length} step(s) put a rule set in force (${new Set(r.entries.map((e) => e.hash)).size} distinct), oldest first`,
   ];
   const figure = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(3));
   const rows = r.entries.map((e) => [

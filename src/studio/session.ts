@@ -27,7 +27,7 @@ import { describeRule } from '../rules/describe-rule';
 import type { BackendChoice } from '../teacher/backend-choice';
 import type { Teacher } from '../teacher/create-teacher';
 import { loadDecisionData, type ModelData } from '../artifacts/model-data';
-import { recordRuleSet } from '../artifacts/rule-archive';
+import { tryRecordRuleSet as tryRecord } from '../artifacts/rule-archive';
 import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
 import type {
@@ -366,9 +366,11 @@ export class StudioSession {
         overrideTexts(this.dir, folderAfter(disk, files)),
         this.model.schema,
       );
+      // Saved already: a failure to file it is not the save's (the service files it when it
+      // loads the overrides, and the history finds this save's reason by the hash).
       if (saved.ok) {
         const impact = checked.impact;
-        recordRuleSet(this.loc, {
+        tryRecord(this.loc, {
           ruleSet: mergeOverrides(this.model.ruleSet, saved.value, this.model.schema),
           distilled: this.model.ruleSet,
           schema: this.model.schema,
