@@ -316,6 +316,16 @@ export { lintOverrides, exampleRecord, type LintFinding } from './overrides/lint
 export { gatherAudit, type AuditInput, type AuditedModel } from './audit/gather-audit';
 export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log';
 export { wilsonInterval } from './audit/wilson-interval';
+export {
+  fairnessByGroup,
+  findDisparities,
+  planFairness,
+  FOUR_FIFTHS,
+  type FairnessInput,
+  type FairnessOptions,
+  type FairnessPlan,
+} from './audit/fairness';
+export { bandList, quartileBands, type Bands } from './audit/bands';
 export { renderHtml } from './report/render-html';
 export { renderMarkdown } from './report/render-markdown';
 export {

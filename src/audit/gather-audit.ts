@@ -1,4 +1,5 @@
 import { conceptAudit } from './concept-audit';
+import { fairnessByGroup, type FairnessPlan } from './fairness';
 import type { ConceptReadings } from '../artifacts/model-data';
 import type { ModelManifest } from '../artifacts/types';
 import type { DataRecord, Feature, Schema, Table } from '../data/types';
@@ -46,6 +47,8 @@ export interface AuditInput {
   training?: { records: readonly DataRecord[]; description: string };
   /** The service's decision log, read for this rule set. */
   log?: DecisionLogRead;
+  /** Protected features to report fairness by group of (see `planFairness`). */
+  fairness?: FairnessPlan;
   /** @defaultValue new Date() */
   now?: Date;
 }
@@ -65,9 +68,10 @@ function interval(successes: number, trials: number): ProportionInterval {
 }
 
 function summarise(f: Feature): FeatureSummary {
-  const marks: Pick<FeatureSummary, 'immutable' | 'monotone'> = {
+  const marks: Pick<FeatureSummary, 'immutable' | 'monotone' | 'protected'> = {
     immutable: Boolean(f.immutable),
     ...(f.type === 'numeric' && f.monotone && { monotone: f.monotone }),
+    ...(f.protected && { protected: true }),
   };
   if (f.type === 'numeric') {
     const missing = f.missing ? `, ${f.missing} missing` : '';
@@ -95,8 +99,9 @@ function square(k: number): number[][] {
  * Everything an auditor's report shows, measured now from the model's files, its rules
  * (compiled; identical to json-rules-engine) and its network on labelled records: quality
  * with confidence intervals and confusion matrices, every rule's figures and hits, the
- * tree, each override's impact, and, given a decision log, how the rules' shares of live
- * decisions moved against their shares of the training records.
+ * tree, each override's impact, given a decision log, how the rules' shares of live
+ * decisions moved against their shares of the training records, and given protected
+ * features, the rules' decisions by group of each (see `fairnessByGroup`).
  */
 export function gatherAudit(input: AuditInput): AuditReport {
   const { model, data } = input;
@@ -231,6 +236,17 @@ export function gatherAudit(input: AuditInput): AuditReport {
     },
   };
   if (input.log) report.drift = drift(input, merged);
+  if (input.fairness) {
+    report.fairness = fairnessByGroup({
+      plan: input.fairness,
+      schema,
+      records,
+      decided: rules,
+      network,
+      labels,
+      ruleSet: model.ruleSet,
+    });
+  }
   if (data.concepts) {
     report.perception = conceptAudit(
       data.concepts,

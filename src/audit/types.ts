@@ -66,6 +66,98 @@ export interface AuditReport {
   drift?: DriftSection;
   /** A model with perception concepts: how well each is perceived on the evaluated records. */
   perception?: ConceptAudit[];
+  /**
+   * Present with protected features (`audit --protected`, or the schema's `protected`
+   * marks from `build --protected`): the rules' decisions by group of each.
+   */
+  fairness?: FairnessSection;
+}
+
+/**
+ * Fairness by group, as Fairlearn's MetricFrame and Aequitas report it: for each protected
+ * feature, its groups (levels, or bands of a numeric feature, and the records missing it),
+ * the share of each group the rules (with overrides, as served) decide as each class, and
+ * that share over the most favoured group's (the four-fifths rule reads these ratios).
+ * Every group with a record is listed, however small: its `records` say how far to trust it.
+ */
+export interface FairnessSection {
+  /** The class whose share is the selection rate (`--favourable`); null when none was named. */
+  favourable: string | null;
+  /** The classes whose ratios the disparity check reads: the favourable one, else every class. */
+  checked: string[];
+  /** Where the protected features were named: by the audit's option, or by the schema's marks. */
+  from: 'option' | 'schema';
+  /** The four-fifths reference line: ratios below it are marked in the report (0.8). */
+  reference: number;
+  features: FairnessFeature[];
+  /** The lowest ratio of a checked class over every feature and group; null when none is defined. */
+  lowest: FairnessRatio | null;
+}
+
+/** One protected feature and its groups. */
+export interface FairnessFeature {
+  name: string;
+  type: 'numeric' | 'categorical';
+  /**
+   * How its groups were made: `levels` (a categorical feature's values), `bands` (a numeric
+   * feature cut at the bounds `--bands` gave) or `quartiles` (a numeric feature cut at the
+   * quartiles of the audited records).
+   */
+  grouping: 'levels' | 'bands' | 'quartiles';
+  /** A numeric feature's cut points, ascending: a band holds lower ≤ value < upper. */
+  cuts?: number[];
+  /** Groups with at least one audited record, in level or band order, `missing` last. */
+  groups: FairnessGroup[];
+  /** Levels and bands no audited record falls in: named, not measured (a group has a record). */
+  empty: string[];
+  /** Per class, the group with the highest share of it (the first such); null when no group has it. */
+  favoured: Record<string, string | null>;
+  /** The rules that read the feature directly: distilled rule names and override ids whose conditions name it. */
+  readBy: { rules: string[]; overrides: string[] };
+}
+
+/** The figures of one group of a protected feature. */
+export interface FairnessGroup {
+  /** The level, the band's name (`< 25`, `25 to < 35`, `≥ 50`) or `missing`. */
+  name: string;
+  kind: 'level' | 'band' | 'missing';
+  /** A band's bounds: lower inclusive, upper exclusive, null where it is open. */
+  lower?: number | null;
+  upper?: number | null;
+  /** Audited records in the group (at least one). */
+  records: number;
+  /** Records the rules decide as each class. */
+  decided: Record<string, number>;
+  /** `decided / records`, per class: the selection rate of each class. */
+  shares: Record<string, number>;
+  /**
+   * Per class, the group's share over the most favoured group's share (1 for that group);
+   * null when no group is decided as the class.
+   */
+  ratios: Record<string, number | null>;
+  /** Records with a true label. */
+  labelled: number;
+  /** Share of the labelled records the rules decide right; null without any. */
+  accuracy: number | null;
+  /**
+   * Per class, of the group's records labelled with it, the share the rules decide as it
+   * (recall; for the favourable class, the true-positive rate); null without any.
+   */
+  recall: Record<string, number | null>;
+  /** Share of the group's records where the rules decide the network's class. */
+  fidelity: number;
+  /** The mean over the network's classes in the group of the rules' agreement on each. */
+  balancedFidelity: number;
+}
+
+/** A ratio of a class's share at one group of a protected feature. */
+export interface FairnessRatio {
+  feature: string;
+  group: string;
+  class: string;
+  ratio: number;
+  /** Records in the group. */
+  records: number;
 }
 
 /** How well one concept is perceived, judged against its label column. */
@@ -122,6 +214,8 @@ export interface FeatureSummary {
   immutable: boolean;
   /** Marked in the schema: counterfactuals may only move it this way. */
   monotone?: 'increasing' | 'decreasing';
+  /** Marked in the schema (`build --protected`): the audit reports fairness by its groups. */
+  protected?: true;
 }
 
 export interface RuleRow {

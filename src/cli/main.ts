@@ -3,15 +3,16 @@ import { formatIssue, isNeurulesError } from '../errors';
 import { streamName } from '../files/output-target';
 import { isClosedPipe, writeFailure } from '../files/write-failure';
 import { flushed } from '../files/write-through';
+import { CheckFailed } from './check-failed';
 import { type CommandContext, hintFor } from './hints';
-import { CheckFailed, type CliIO } from './options';
+import type { CliIO } from './options';
 import { createProgram } from './program';
 
 export { createProgram };
 
 /**
  * Exit codes: 0 success, 1 a check failed (`replay` found differences, `audit
- * --fail-on-disparity`; see {@link CheckFailed}) or an unexpected failure, 2 bad input or usage.
+ * --fail-on-disparity`: see {@link CheckFailed}) or an unexpected failure, 2 bad input or usage.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -111,10 +112,8 @@ export function reportError(
   }
   // The reader of standard output closed it (`neurules predict ... | head`): it wanted no more.
   if (isClosedPipe(e)) return EXIT.ok;
-  if (e instanceof CheckFailed) {
-    if (e.message) err.write(`${e.message}\n`);
-    return EXIT.failure;
-  }
+  // The command has printed what failed.
+  if (e instanceof CheckFailed) return EXIT.failure;
   if (isNeurulesError(e)) {
     const issues = e.issues.length ? e.issues : [{ code: e.code, message: e.message }];
     for (const issue of issues) err.write(`error ${formatIssue(issue)}\n`);

@@ -96,10 +96,3 @@ export function locationOf(o: {
 export function given<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
-
-/**
- * Thrown by a command whose check found what it looks for (replay's differences, audit's
- * disparity below `--fail-on-disparity`) after printing its findings: `message` is printed
- * on standard error, and the exit code is 1, as `diff` and `grep` answer "found".
- */
-export class CheckFailed extends Error {}

@@ -13,6 +13,8 @@ export interface NumericFeature {
   missing: number;
   /** Set by `build --immutable`: counterfactuals never change this feature. */
   immutable?: boolean;
+  /** Set by `build --protected`: `audit` reports fairness by this feature's groups. */
+  protected?: boolean;
   /** Set by `build --monotone`: counterfactuals may only move this feature this way. */
   monotone?: 'increasing' | 'decreasing';
 }
@@ -26,6 +28,8 @@ export interface CategoricalFeature {
   missing: number;
   /** Set by `build --immutable`: counterfactuals never change this feature. */
   immutable?: boolean;
+  /** Set by `build --protected`: `audit` reports fairness by this feature's groups. */
+  protected?: boolean;
   /**
    * Any text is a value, not only `levels` (a column of image file names a perception
    * concept reads): never UNKNOWN_CATEGORY.

@@ -1,7 +1,8 @@
 import type { ModelLocation } from '../artifacts/types';
+import { type FairnessOptions, findDisparities, planFairness } from '../audit/fairness';
 import { gatherAudit } from '../audit/gather-audit';
 import { readDecisionLog } from '../audit/read-decision-log';
-import type { AuditReport } from '../audit/types';
+import type { AuditReport, FairnessRatio } from '../audit/types';
 import { outputTarget } from '../files/output-target';
 import { writeOutputFile } from '../files/write-atomic';
 import { renderReport, reportFormat, type ReportFormat } from '../report/render-report';
@@ -9,8 +10,11 @@ import type { BackendChoice } from '../teacher/backend-choice';
 import { loadDecisionData, loadTrainingRecords } from '../artifacts/model-data';
 import { openModel } from './open-model';
 
-/** Options of {@link auditModel}. */
-export interface AuditModelOptions {
+/**
+ * Options of {@link auditModel}. The fairness options (`protected`, `bands`, `favourable`,
+ * `failOnDisparity`) are checked against the model's schema before the network loads.
+ */
+export interface AuditModelOptions extends FairnessOptions {
   /** A labelled .csv or .jsonl file to measure on. @defaultValue the build's held-out test split */
   data?: string;
   /** The service's decision log, for drift (`neurules serve --decision-log`). */
@@ -33,16 +37,25 @@ export interface AuditModelOptions {
 /**
  * Audit a model: measure it on labelled records (see `loadModelData`), with drift from a
  * decision log when one is given (against the build's training split, when it can be
- * rebuilt), and render the report; with `out`, write it there.
+ * rebuilt), and fairness by group of its protected features (given, or marked in the
+ * schema), and render the report; with `out`, write it there. With `failOnDisparity`,
+ * `disparities` lists the ratios of the checked classes below it (see `findDisparities`);
+ * it is empty otherwise.
  *
  * @example
- * const { report } = await auditModel(loc, { out: 'audit.html' });
+ * const { report } = await auditModel(loc, { out: 'audit.html', protected: ['age'] });
  * report.quality.fidelity.value;
+ * report.fairness?.lowest;
  */
 export async function auditModel(
   loc: ModelLocation,
   options: AuditModelOptions = {},
-): Promise<{ report: AuditReport; format: ReportFormat; text: string }> {
+): Promise<{
+  report: AuditReport;
+  format: ReportFormat;
+  text: string;
+  disparities: FairnessRatio[];
+}> {
   const format = reportFormat(options.out ?? '', options.format);
   // A directory or a socket is refused before minutes of work, not after.
   if (options.out !== undefined) outputTarget(options.out);
@@ -52,6 +65,8 @@ export async function auditModel(
   } as const;
   // Read (and perceive) the data first: a missing or changed file fails before the network loads.
   const data = await loadDecisionData(loc, read);
+  // The rules' schema (perceived facts included): a bad fairness option fails before the network loads.
+  const fairness = planFairness(data.test.schema, options);
   const training =
     options.log !== undefined
       ? await loadTrainingRecords(loc, data, { backend: read.backend })
@@ -64,10 +79,15 @@ export async function auditModel(
       ...(training && { training }),
       ...(options.log !== undefined && { log: readDecisionLog(options.log, model.ruleSetHash) }),
       ...(options.now && { now: options.now }),
+      ...(fairness && { fairness }),
     });
     const text = renderReport(report, format);
     if (options.out !== undefined) await writeOutputFile(options.out, text);
-    return { report, format, text };
+    const disparities =
+      report.fairness && options.failOnDisparity !== undefined
+        ? findDisparities(report.fairness, options.failOnDisparity)
+        : [];
+    return { report, format, text, disparities };
   } finally {
     model.teacher!.dispose();
     model.front?.dispose();

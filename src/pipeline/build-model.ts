@@ -77,6 +77,12 @@ export interface BuildOptions {
    * move them this way). They do not change training or distillation.
    */
   monotone?: Record<string, 'increasing' | 'decreasing'>;
+  /**
+   * Features marked `protected: true` in the written schema: `audit` reports fairness by
+   * their groups when it is not given features of its own. They do not change training or
+   * distillation.
+   */
+  protected?: string[];
   /** Network training options (seed and progress are set by the build). */
   training?: Omit<TrainOptions, 'seed' | 'onProgress'>;
   /** Distillation options (learner, sampling, simplification). */
@@ -337,11 +343,12 @@ async function buildFromTable(
   const { bytes, rawTable, table, fractions, selection, backend, learned } = read;
   const parts = splitTable(table, { seed, ...fractions });
   // The model's schema: numeric statistics of the training split only (fitSchema), plus
-  // the immutable / monotone marks. Every stage below learns from this one.
+  // the immutable / monotone / protected marks. Every stage below learns from this one.
   const schema = markFeatures(
     fitSchema(table.schema, parts.train.records),
     options.immutable,
     options.monotone,
+    options.protected,
   );
   const testFile = options.test !== undefined ? readTestFile(options.test, schema) : undefined;
   const split = {
@@ -557,7 +564,8 @@ function neverPredicted(metrics: Metrics): { class: string; rows: number }[] {
 }
 
 /**
- * The schema with `immutable: true` and `monotone` set on the features the options name.
+ * The schema with `immutable: true`, `monotone` and `protected: true` set on the features
+ * the options name.
  * Every problem is reported together: a name that is not a feature is UNKNOWN_FEATURE
  * (with a did-you-mean), `monotone` on a categorical feature or with a direction other
  * than 'increasing' / 'decreasing' is INVALID_ARGUMENT; each issue's field is the name.
@@ -566,6 +574,7 @@ function markFeatures(
   schema: Schema,
   immutable: readonly string[] = [],
   monotone: Readonly<Record<string, 'increasing' | 'decreasing'>> = {},
+  protectedNames: readonly string[] = [],
 ): Schema {
   const names = schema.features.map((f) => f.name);
   const byName = new Map(schema.features.map((f) => [f.name, f]));
@@ -584,9 +593,15 @@ function markFeatures(
     }
     return feature;
   };
-  const marks = new Map<string, { immutable?: true; monotone?: 'increasing' | 'decreasing' }>();
+  const marks = new Map<
+    string,
+    { immutable?: true; monotone?: 'increasing' | 'decreasing'; protected?: true }
+  >();
   for (const name of immutable) {
     if (lookUp('immutable', name)) marks.set(name, { ...marks.get(name), immutable: true });
+  }
+  for (const name of protectedNames) {
+    if (lookUp('protected', name)) marks.set(name, { ...marks.get(name), protected: true });
   }
   for (const [name, direction] of Object.entries(monotone)) {
     const feature = lookUp('monotone', name);

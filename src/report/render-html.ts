@@ -15,10 +15,16 @@ import {
   needsSeconds,
   shortHash,
 } from './format-figures';
-import { barChartSvg, stackedBarChartSvg } from './svg-charts';
+import { barChartSvg, groupSharesChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
 import { greyImageSvg } from './grey-image';
-import type { AuditReport, DriftSection, ProportionInterval } from '../audit/types';
+import type {
+  AuditReport,
+  DriftSection,
+  FairnessFeature,
+  FairnessSection,
+  ProportionInterval,
+} from '../audit/types';
 import { balancedSummary } from '../audit/metrics';
 
 /**
@@ -29,7 +35,9 @@ import { balancedSummary } from '../audit/metrics';
  *
  * Elements a reader or a test can address: `table#rules`, `table#overrides`,
  * `svg#tree`, `svg#chart-fidelity`, `svg#chart-coverage`, `section#drift` (with
- * `svg#chart-drift` and `table#drift-rules` when the report has a decision log).
+ * `svg#chart-drift` and `table#drift-rules` when the report has a decision log), and with
+ * protected features `section#fairness` (`svg#chart-fairness`, a `table#fairness-N` per
+ * feature, N from 1).
  *
  * @example
  * writeFileSync('audit.html', renderHtml(report));
@@ -46,6 +54,7 @@ export function renderHtml(report: AuditReport): string {
     page.rulesSection(),
     page.treeSection(),
     page.overridesSection(),
+    page.fairnessSection(),
     page.driftSection(),
     page.footer(),
   ].join('\n');
@@ -109,7 +118,7 @@ ${meta('Evaluated on', e(data.evaluatedOn))}
 ${meta('Model built', `<time datetime="${e(model.createdAt)}">${e(formatTime(model.createdAt))}</time> from <code>${e(model.dataFile)}</code>`)}
 ${meta('Backend, seed', `${e(model.backend)}, ${e(String(model.seed))}`)}
 </dl>
-<nav class="toc" aria-label="Sections"><a href="#data">Data</a><a href="#quality">Network vs rules</a>${this.report.perception ? '<a href="#perception">Perception</a>' : ''}<a href="#rule-list">Rules</a><a href="#distilled-tree">Tree</a><a href="#override-impact">Overrides</a><a href="#drift">Drift</a></nav>
+<nav class="toc" aria-label="Sections"><a href="#data">Data</a><a href="#quality">Network vs rules</a>${this.report.perception ? '<a href="#perception">Perception</a>' : ''}<a href="#rule-list">Rules</a><a href="#distilled-tree">Tree</a><a href="#override-impact">Overrides</a>${this.report.fairness ? '<a href="#fairness">Fairness</a>' : ''}<a href="#drift">Drift</a></nav>
 </header>`;
   }
 
@@ -146,6 +155,7 @@ ${card('Records', formatCount(this.records), 'evaluated')}
       .map((f) => {
         const marks: string[] = [];
         if (f.immutable) marks.push('<span class="mark">immutable</span>');
+        if (f.protected) marks.push('<span class="mark">protected</span>');
         if (f.monotone)
           marks.push(
             `<span class="mark">monotone ${f.monotone === 'increasing' ? '↑' : '↓'} ${e(f.monotone)}</span>`,
@@ -162,7 +172,7 @@ ${card('Records', formatCount(this.records), 'evaluated')}
       .join('\n');
     return `<section id="data">
 <h2>Data and schema</h2>
-<p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features, their ranges from ${e(data.schemaFrom)}; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>).</p>
+<p>${formatCount(data.records)} records: ${e(data.evaluatedOn)}. ${data.features.length} features, their ranges from ${e(data.schemaFrom)}; marks show what counterfactuals may not change (<em>immutable</em>) or may only move one way (<em>monotone</em>), and what the audit reports fairness by when it is given no features of its own (<em>protected</em>).</p>
 <div class="grid">
 <div class="grow">
 ${sortableTable('features', [th('Feature', 'name', 'text'), th('Type', 'type', 'text'), th('Values', 'summary', 'text'), th('Marks', 'marks', 'text')], features, 'Features')}
@@ -385,6 +395,132 @@ ${summary}
 ${sortableTable('overrides', [th('Override', 'id', 'text'), th('Defined in', 'file', 'text'), th('Class', 'class', 'text'), th('Priority', 'priority', 'number'), th('Conditions', 'text', 'text'), th('Reason', 'reason', 'text'), th('Owner', 'owner', 'text'), th('Fires', 'fires', 'number', 'evaluated records the override decided'), th('Changed', 'changed', 'number', 'of those, records the distilled rules alone would decide differently'), th('Δ accuracy', 'accuracyDelta', 'number', 'change in accuracy over all evaluated records from this override alone'), th('Δ fidelity', 'fidelityDelta', 'number', 'change in fidelity over all evaluated records from this override alone')], rows, 'Impact of each override alone')}
 </div>
 </section>`;
+  }
+
+  /** Fairness by group: the small multiples, then a table per protected feature. */
+  fairnessSection(): string {
+    const fair = this.report.fairness;
+    if (!fair) return '';
+    const chart = groupSharesChartSvg({
+      id: 'chart-fairness',
+      title:
+        'Share of each class decided, by group of each protected feature, and its ratio to the most favoured group',
+      reference: fair.reference,
+      legend: this.classes.map((c) => ({ label: c, colour: classColour(this.classes, c) })),
+      panels: fair.features.map((f) => ({
+        title: f.name,
+        rows: f.groups.map((g) => ({
+          label: `${g.name} (${formatCount(g.records)})`,
+          title: `${f.name} ${g.name}: ${formatCount(g.records)} record(s)`,
+          shares: this.classes.map((c) => ({
+            key: c,
+            label: c,
+            colour: classColour(this.classes, c),
+            value: g.shares[c] ?? 0,
+          })),
+          ratios: fair.checked.map((c) => ({
+            key: c,
+            label: c,
+            colour: classColour(this.classes, c),
+            value: g.ratios[c] ?? null,
+          })),
+        })),
+      })),
+    });
+    const checked =
+      fair.favourable !== null
+        ? `The favourable class is ${this.classTag(fair.favourable)}: its share is the selection rate, and only its ratios are checked.`
+        : 'No favourable class was named: every class’s ratios are shown and checked.';
+    return `<section id="fairness">
+<h2>Fairness by group</h2>
+<p>Protected features ${fair.from === 'option' ? 'given to the audit' : 'marked in the schema'}: ${fair.features.map((f) => `<code>${e(f.name)}</code>`).join(', ')}. For each group, the share of its records the rules (with overrides, as served) decide as each class, and that share over the share of the group with the most of it: the <em>four-fifths rule</em> flags a ratio under ${e(String(fair.reference))}. ${checked}</p>
+<p class="note">Numeric features are cut into bands, each from its lower bound up to but not including the next (given, or the quartiles of the audited records); records without a value form the group <em>missing</em>. Every group with a record is listed, however small: its records say how far its figures can be trusted. Accuracy and recall are against the true labels; fidelity is agreement with the network, balanced fidelity its mean over the network's classes in the group.</p>
+<figure>
+<div class="scroll">
+${chart}
+</div>
+<figcaption>Per protected feature: the share of each group (its records in brackets) decided as each class, stacked, and each checked class's ratio to the most favoured group, with the ${e(String(fair.reference))} line.</figcaption>
+</figure>
+${fair.features.map((f, i) => this.fairnessTable(fair, f, i + 1)).join('\n')}
+</section>`;
+  }
+
+  private fairnessTable(fair: FairnessSection, f: FairnessFeature, n: number): string {
+    const grouping = {
+      levels: 'by level',
+      bands: 'in the bands given',
+      quartiles: 'in quartile bands of the audited records',
+    }[f.grouping];
+    const names = (ids: string[]) => ids.map((id) => `<code>${e(id)}</code>`).join(', ');
+    const readers = [
+      f.readBy.rules.length ? `distilled rules ${names(f.readBy.rules)}` : '',
+      f.readBy.overrides.length ? `overrides ${names(f.readBy.overrides)}` : '',
+    ].filter(Boolean);
+    const readBy = readers.length
+      ? `Read directly by ${readers.join(' and ')}.`
+      : 'No rule or override reads it directly: any difference between its groups comes through other features.';
+    const empty = f.empty.length
+      ? ` No audited record falls in ${f.empty.map((g) => `<em>${e(g)}</em>`).join(', ')}.`
+      : '';
+    const recallOf = fair.favourable !== null ? [fair.favourable] : this.classes;
+    const recallLabel = (c: string) => (fair.favourable !== null ? `TPR ${c}` : `Recall ${c}`);
+    const headings = [
+      th('Group', 'group', 'text'),
+      th('Records', 'records', 'number'),
+      ...this.classes.map((c) =>
+        th(`Share ${c}`, `share-${c}`, 'number', `share of the group decided as ${c}`),
+      ),
+      ...fair.checked.map((c) =>
+        th(
+          `Ratio ${c}`,
+          `ratio-${c}`,
+          'number',
+          `share of ${c} over the most favoured group's (${f.favoured[c] ?? 'none'})`,
+        ),
+      ),
+      th('Accuracy', 'accuracy', 'number', 'on the labelled records of the group'),
+      ...recallOf.map((c) =>
+        th(
+          recallLabel(c),
+          `recall-${c}`,
+          'number',
+          `of the group's records labelled ${c}, the share decided ${c}`,
+        ),
+      ),
+      th('Fidelity', 'fidelity', 'number', 'agreement with the network'),
+      th(
+        'Balanced fidelity',
+        'balancedFidelity',
+        'number',
+        "mean agreement over the network's classes in the group",
+      ),
+    ];
+    const rows = f.groups
+      .map((g) => {
+        const ratioCells = fair.checked
+          .map((c) => {
+            const r = g.ratios[c] ?? null;
+            const below = r !== null && r < fair.reference;
+            return `<td class="num${below ? ' below' : ''}" data-value="${r === null ? '' : r}">${e(formatRate(r))}</td>`;
+          })
+          .join('');
+        return (
+          `<tr data-group="${e(g.name)}"><th scope="row">${e(g.name)}</th>${num(g.records, formatCount(g.records))}` +
+          this.classes
+            .map((c) => num(g.shares[c] ?? null, formatShare(g.shares[c] ?? null)))
+            .join('') +
+          ratioCells +
+          num(g.accuracy, formatRate(g.accuracy)) +
+          recallOf.map((c) => num(g.recall[c] ?? null, formatRate(g.recall[c] ?? null))).join('') +
+          `${num(g.fidelity, formatRate(g.fidelity))}${num(g.balancedFidelity, formatRate(g.balancedFidelity))}</tr>`
+        );
+      })
+      .join('\n');
+    return `<h3>Protected feature <code>${e(f.name)}</code> <small>${e(f.type)}, ${e(grouping)}</small></h3>
+<p>${readBy}${empty}</p>
+<div class="scroll">
+${sortableTable(`fairness-${n}`, headings, rows, `${f.name}: ${f.groups.length} group(s)`)}
+</div>`;
   }
 
   driftSection(): string {
@@ -696,6 +832,8 @@ tbody th code, .nowrap { white-space: nowrap; }
 #overrides .rule-text { min-width: 200px; }
 tr.override { background: #fbf8ef; }
 tr.drifted { background: var(--warn); }
+td.below { background: var(--warn); font-weight: 600; }
+h3 small { font-weight: 400; color: var(--muted); }
 .badge { display: inline-block; padding: 0 6px; border-radius: 3px; background: #b35900; color: #fff; font-size: 12px; font-weight: 600; }
 .mark { display: inline-block; padding: 0 6px; border: 1px solid var(--line); border-radius: 3px; font-size: 12px; background: var(--soft); white-space: nowrap; }
 .class-tag { display: inline-block; padding: 0 6px; border-left: 4px solid var(--cls); background: var(--soft); white-space: nowrap; }

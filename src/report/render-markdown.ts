@@ -32,6 +32,7 @@ export function renderMarkdown(report: AuditReport): string {
     rulesSection,
     treeSection,
     overridesSection,
+    fairnessSection,
     driftSection,
   ];
   return sections
@@ -79,7 +80,11 @@ function dataSection({ data }: AuditReport): string[] {
         code(f.name),
         f.type,
         text(f.summary),
-        [f.immutable ? 'immutable' : '', f.monotone ? `monotone ${f.monotone}` : '']
+        [
+          f.immutable ? 'immutable' : '',
+          f.monotone ? `monotone ${f.monotone}` : '',
+          f.protected ? 'protected' : '',
+        ]
           .filter(Boolean)
           .join(', ') || '—',
       ]),
@@ -277,6 +282,76 @@ function overridesSection({ overrides: o, data: { records } }: AuditReport): str
     ),
     '',
   ];
+}
+
+function fairnessSection({ fairness: fair, quality: { classes } }: AuditReport): string[] {
+  if (!fair) return [];
+  const recallOf = fair.favourable !== null ? [fair.favourable] : classes;
+  const out = [
+    '## Fairness by group',
+    '',
+    `Protected features ${fair.from === 'option' ? 'given to the audit' : 'marked in the schema'}: ` +
+      `${fair.features.map((f) => code(f.name)).join(', ')}. For each group, the share of its records the rules ` +
+      '(with overrides, as served) decide as each class, and that share over the share of the group with the most of it: ' +
+      `the four-fifths rule flags a ratio under ${fair.reference} (**bold** below). ` +
+      (fair.favourable !== null
+        ? `The favourable class is ${text(fair.favourable)}: its share is the selection rate, and only its ratios are checked.`
+        : 'No favourable class was named: every class’s ratios are shown and checked.'),
+    '',
+    'Numeric features are cut into bands, each from its lower bound up to but not including the next ' +
+      '(given, or the quartiles of the audited records); records without a value form the group *missing*. ' +
+      'Every group with a record is listed, however small: its records say how far its figures can be trusted.',
+    '',
+  ];
+  for (const f of fair.features) {
+    const grouping = {
+      levels: 'by level',
+      bands: 'in the bands given',
+      quartiles: 'in quartile bands of the audited records',
+    }[f.grouping];
+    const readers = [
+      f.readBy.rules.length ? `distilled rules ${f.readBy.rules.map(code).join(', ')}` : '',
+      f.readBy.overrides.length ? `overrides ${f.readBy.overrides.map(code).join(', ')}` : '',
+    ].filter(Boolean);
+    out.push(
+      `### ${code(f.name)} (${f.type}, ${grouping})`,
+      '',
+      (readers.length
+        ? `Read directly by ${readers.join(' and ')}.`
+        : 'No rule or override reads it directly: any difference between its groups comes through other features.') +
+        (f.empty.length
+          ? ` No audited record falls in ${f.empty.map((g) => `*${text(g)}*`).join(', ')}.`
+          : ''),
+      '',
+      ...table(
+        [
+          'Group',
+          'Records',
+          ...classes.map((c) => `Share ${text(c)}`),
+          ...fair.checked.map((c) => `Ratio ${text(c)}`),
+          'Accuracy',
+          ...recallOf.map((c) => `${fair.favourable !== null ? 'TPR' : 'Recall'} ${text(c)}`),
+          'Fidelity',
+          'Balanced fidelity',
+        ],
+        f.groups.map((g) => [
+          text(g.name),
+          formatCount(g.records),
+          ...classes.map((c) => formatShare(g.shares[c] ?? null)),
+          ...fair.checked.map((c) => {
+            const r = g.ratios[c] ?? null;
+            return r !== null && r < fair.reference ? `**${formatRate(r)}**` : formatRate(r);
+          }),
+          formatRate(g.accuracy),
+          ...recallOf.map((c) => formatRate(g.recall[c] ?? null)),
+          formatRate(g.fidelity),
+          formatRate(g.balancedFidelity),
+        ]),
+      ),
+      '',
+    );
+  }
+  return out;
 }
 
 function driftSection(report: AuditReport): string[] {

@@ -9,6 +9,8 @@ const AXIS_COLOUR = '#8a8f98';
 const GRID_COLOUR = '#e3e5e8';
 const TEXT_COLOUR = '#1f2328';
 const MUTED_COLOUR = '#5b616b';
+/** Figures under a reference line (the report's badge colour). */
+const WARN_COLOUR = '#b35900';
 
 /** One bar of a horizontal bar chart. */
 export interface Bar {
@@ -174,6 +176,136 @@ export function stackedBarChartSvg(options: StackedBarChartOptions): string {
     .join('');
   const axis = `<line x1="${axisWidth}" y1="${top + plotHeight}" x2="${axisWidth + plotWidth}" y2="${top + plotHeight}" stroke="${AXIS_COLOUR}"/>`;
   return svgRoot(id, options.title, width, height, grid + columns + axis + legend.svg);
+}
+
+/** One row of a {@link groupSharesChartSvg} panel: a group of a protected feature. */
+export interface GroupSharesRow {
+  label: string;
+  /** Tooltip of the row. */
+  title: string;
+  /** Shares of the group (summing to 1), stacked left to right, one per class. */
+  shares: { key: string; label: string; colour: string; value: number }[];
+  /** Ratios to the most favoured group, one bar each; null where undefined. */
+  ratios: { key: string; label: string; colour: string; value: number | null }[];
+}
+
+export interface GroupSharesChartOptions {
+  id: string;
+  title: string;
+  /** One small chart per panel (a protected feature), laid out two abreast. */
+  panels: { title: string; rows: GroupSharesRow[] }[];
+  /** Where the dashed reference line crosses the ratio axis (the four-fifths rule's 0.8). */
+  reference: number;
+  legend: LegendItem[];
+}
+
+/**
+ * Small multiples as inline SVG: one small chart per panel, each a row per group with a
+ * 100%-stacked bar of its shares (`rect.bar.share` with `data-series` and `data-value`)
+ * and, beside it, a bar per ratio on a 0–1 axis (`rect.bar.ratio`) with a dashed reference
+ * line; a ratio under the reference is printed in the warning colour. The legend is on top.
+ */
+export function groupSharesChartSvg(options: GroupSharesChartOptions): string {
+  const { panels, reference } = options;
+  const allRows = panels.flatMap((p) => p.rows);
+  const labelWidth =
+    Math.ceil(Math.max(4, ...allRows.map((r) => r.label.length)) * CHAR_WIDTH) + 12;
+  const shareWidth = 160;
+  const ratioWidth = 120;
+  const gap = 30;
+  const valueWidth = 44;
+  const panelWidth = labelWidth + shareWidth + gap + ratioWidth + valueWidth;
+  const columns = Math.min(2, Math.max(1, panels.length));
+  const width = columns * panelWidth + (columns - 1) * 28 + 8;
+  const legend = legendSvg(options.legend, 0, width);
+  const ratioBar = 8;
+  const rowHeight = (r: GroupSharesRow): number =>
+    Math.max(22, 6 + r.ratios.length * (ratioBar + 2));
+  const panelHeight = (p: { rows: GroupSharesRow[] }): number =>
+    48 + p.rows.reduce((h, r) => h + rowHeight(r), 0) + 22;
+
+  let top = legend.height + 8;
+  const drawn: string[] = [];
+  for (let first = 0; first < panels.length; first += columns) {
+    const line = panels.slice(first, first + columns);
+    line.forEach((panel, c) => {
+      drawn.push(panelSvg(panel, c * (panelWidth + 28), top));
+    });
+    top += Math.max(...line.map(panelHeight)) + 12;
+  }
+
+  function panelSvg(
+    panel: { title: string; rows: GroupSharesRow[] },
+    left: number,
+    y0: number,
+  ): string {
+    const shareX = left + labelWidth;
+    const ratioX = shareX + shareWidth + gap;
+    const plotTop = y0 + 48;
+    const plotBottom = plotTop + panel.rows.reduce((h, r) => h + rowHeight(r), 0);
+    const head =
+      `<text x="${left + 4}" y="${y0 + 14}" fill="${TEXT_COLOUR}" font-weight="600">${escapeXml(panel.title)}</text>` +
+      `<text x="${shareX}" y="${y0 + 30}" fill="${MUTED_COLOUR}" font-size="11">share decided</text>` +
+      `<text x="${ratioX}" y="${y0 + 30}" fill="${MUTED_COLOUR}" font-size="11">ratio to the most favoured</text>`;
+    let y = plotTop;
+    const rows = panel.rows
+      .map((row) => {
+        const h = rowHeight(row);
+        const middle = y + h / 2;
+        let offset = 0;
+        const segments = row.shares
+          .map((s) => {
+            const w = round1(s.value * shareWidth);
+            const x = round1(shareX + offset);
+            offset += s.value * shareWidth;
+            return s.value > 0
+              ? `<rect class="bar share" data-series="${escapeXml(s.key)}" data-value="${s.value}" x="${x}" y="${middle - 7}" width="${Math.max(0.5, w)}" height="14" fill="${s.colour}"><title>${escapeXml(`${row.label}: ${s.label} ${(s.value * 100).toFixed(1)}%`)}</title></rect>`
+              : '';
+          })
+          .join('');
+        const barsTop = middle - (row.ratios.length * (ratioBar + 2) - 2) / 2;
+        const ratios = row.ratios
+          .map((r, i) => {
+            const by = round1(barsTop + i * (ratioBar + 2));
+            const w =
+              r.value === null ? 0 : r.value > 0 ? Math.max(1, round1(r.value * ratioWidth)) : 0;
+            const below = r.value !== null && r.value < reference;
+            const text = r.value === null ? '—' : r.value.toFixed(2);
+            return (
+              (r.value === null
+                ? ''
+                : `<rect class="bar ratio" data-series="${escapeXml(r.key)}" data-value="${r.value}" x="${ratioX}" y="${by}" width="${w}" height="${ratioBar}" fill="${r.colour}"><title>${escapeXml(`${row.label}: ratio of ${r.label} ${text}`)}</title></rect>`) +
+              `<text x="${ratioX + ratioWidth + 4}" y="${by + ratioBar}" font-size="10" fill="${below ? WARN_COLOUR : MUTED_COLOUR}"${below ? ' font-weight="600"' : ''}>${escapeXml(text)}</text>`
+            );
+          })
+          .join('');
+        y += h;
+        return (
+          `<g class="row"><title>${escapeXml(row.title)}</title>` +
+          `<text x="${shareX - 8}" y="${middle + 4}" text-anchor="end" fill="${TEXT_COLOUR}">${escapeXml(row.label)}</text>` +
+          segments +
+          ratios +
+          '</g>'
+        );
+      })
+      .join('');
+    const refX = round1(ratioX + reference * ratioWidth);
+    const axes =
+      [0, 0.5, 1]
+        .map(
+          (t) =>
+            `<line x1="${round1(shareX + t * shareWidth)}" y1="${plotTop}" x2="${round1(shareX + t * shareWidth)}" y2="${plotBottom}" stroke="${GRID_COLOUR}"/>` +
+            `<text x="${round1(shareX + t * shareWidth)}" y="${plotBottom + 14}" text-anchor="middle" fill="${MUTED_COLOUR}" font-size="10">${t * 100}%</text>` +
+            `<line x1="${round1(ratioX + t * ratioWidth)}" y1="${plotTop}" x2="${round1(ratioX + t * ratioWidth)}" y2="${plotBottom}" stroke="${GRID_COLOUR}"/>` +
+            `<text x="${round1(ratioX + t * ratioWidth)}" y="${plotBottom + 14}" text-anchor="middle" fill="${MUTED_COLOUR}" font-size="10">${t}</text>`,
+        )
+        .join('') +
+      `<line class="reference" x1="${refX}" y1="${plotTop - 2}" x2="${refX}" y2="${plotBottom}" stroke="${WARN_COLOUR}" stroke-dasharray="3 2"/>` +
+      `<text x="${refX}" y="${plotTop - 4}" text-anchor="middle" fill="${WARN_COLOUR}" font-size="10">${reference}</text>`;
+    return `<g class="panel">${head}${axes}${rows}</g>`;
+  }
+
+  return svgRoot(options.id, options.title, width, top, legend.svg + drawn.join(''));
 }
 
 /**

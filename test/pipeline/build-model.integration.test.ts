@@ -207,6 +207,7 @@ describe('buildModel with overrides and feature marks', () => {
       training: { hidden: [16], epochs: 60, patience: 15, learningRate: 0.01 },
       immutable: ['sepal_width'],
       monotone: { petal_length: 'increasing', petal_width: 'decreasing' },
+      protected: ['sepal_length', 'sepal_width'],
     });
   });
 
@@ -252,7 +253,7 @@ describe('buildModel with overrides and feature marks', () => {
     expect(formatMetricsTable(result.metrics)).not.toContain('overrides');
   });
 
-  it('writes the immutable and monotone marks into schema.json', () => {
+  it('writes the immutable, monotone and protected marks into schema.json', () => {
     const schema = JSON.parse(
       fs.readFileSync(
         path.join(loadModel({ ...locOf(other), name: 'iris' }).dir, 'schema.json'),
@@ -263,12 +264,13 @@ describe('buildModel with overrides and feature marks', () => {
       f.name,
       f.immutable ?? false,
       f.type === 'numeric' ? (f.monotone ?? null) : null,
+      f.protected ?? false,
     ]);
     expect(marks).toEqual([
-      ['sepal_length', false, null],
-      ['sepal_width', true, null],
-      ['petal_length', false, 'increasing'],
-      ['petal_width', false, 'decreasing'],
+      ['sepal_length', false, null, true],
+      ['sepal_width', true, null, true],
+      ['petal_length', false, 'increasing', false],
+      ['petal_width', false, 'decreasing', false],
     ]);
     expect(marked.schema).toEqual(schema);
   });

@@ -31,7 +31,8 @@ async function fixtureReport(): Promise<AuditReport> {
 
 /**
  * The real thing: `neurules audit` on the committed German credit model, with a decision
- * log of its own test records (the second half with loans 24 months longer, so rules drift).
+ * log of its own test records (the second half with loans 24 months longer, so rules drift),
+ * and fairness by age and personal status.
  */
 async function germanReport(dir: string): Promise<AuditReport> {
   const root = join(__dirname, '..', '..');
@@ -58,6 +59,8 @@ async function germanReport(dir: string): Promise<AuditReport> {
     'cpu',
     '--log',
     log,
+    '--protected',
+    'age,personal_status',
     '--out',
     out,
     ...dirs,
@@ -217,7 +220,8 @@ if (!executablePath && process.env.CI) {
     test(
       'the chart SVGs have bars of non-zero size for non-zero values',
       async () => {
-        for (const id of ['chart-fidelity', 'chart-coverage', 'chart-drift']) {
+        const fairness = report.fairness ? ['chart-fairness'] : [];
+        for (const id of ['chart-fidelity', 'chart-coverage', 'chart-drift', ...fairness]) {
           const bars = await page.$$eval(`svg#${id} rect.bar`, (rects) =>
             rects.map((r) => {
               const b = r.getBoundingClientRect();
@@ -235,6 +239,23 @@ if (!executablePath && process.env.CI) {
             expect(bar.width).toBeGreaterThan(0);
             expect(bar.height).toBeGreaterThan(0);
           }
+        }
+      },
+      TIMEOUT,
+    );
+
+    test(
+      'section#fairness, when the report has one: a table per protected feature, a row per group',
+      async () => {
+        const features = report.fairness?.features ?? [];
+        expect(await page.locator('section#fairness').count()).toBe(features.length ? 1 : 0);
+        for (const [i, f] of features.entries()) {
+          const rows = page.locator(`table#fairness-${i + 1} tbody tr`);
+          expect(await rows.count()).toBe(f.groups.length);
+        }
+        if (features.length > 0) {
+          const box = await page.locator('svg#chart-fairness').boundingBox();
+          expect(box!.height).toBeGreaterThan(0);
         }
       },
       TIMEOUT,

@@ -112,6 +112,11 @@ export function registerBuild(program: Command, io: CliIO): void {
         parseList,
       )
       .option(
+        '--protected <feature,...>',
+        'mark features protected in the schema (audit reports fairness by their groups)',
+        parseList,
+      )
+      .option(
         '--monotone <feature=increasing|decreasing,...>',
         'mark numeric features monotone in the schema (counterfactuals only move them this way)',
         parseMonotone,
@@ -139,6 +144,7 @@ export function registerBuild(program: Command, io: CliIO): void {
       ...given('name', o.name as string | undefined),
       ...given('types', o.type as Record<string, 'numeric' | 'categorical'> | undefined),
       ...given('immutable', o.immutable as string[] | undefined),
+      ...given('protected', o.protected as string[] | undefined),
       ...given('monotone', o.monotone as Record<string, 'increasing' | 'decreasing'> | undefined),
       maxRules: o.maxRules,
       seed: o.seed,
