@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit';
 import { registerBuild } from './commands/build';
+import { registerDiff } from './commands/diff';
 import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
 import { registerPerceive } from './commands/perceive';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIO): Command {
   registerRules(program, io);
   registerAudit(program, io);
   registerStudio(program, io);
+  registerDiff(program, io);
   return program;
 }
 
