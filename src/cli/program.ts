@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit';
 import { registerBuild } from './commands/build';
+import { registerDiff } from './commands/diff';
 import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
 import { registerHistory } from './commands/history';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIO): Command {
   registerAudit(program, io);
   registerStudio(program, io);
   registerHistory(program, io);
+  registerDiff(program, io);
   return program;
 }
 

@@ -1,17 +1,9 @@
-import type { DataRecord, Feature, Schema, Value } from '../data/types';
+import type { DataRecord, Schema } from '../data/types';
 import type { Issue } from '../errors';
 import type { NeurulesRule, RuleSet } from '../rules/types';
-import { nearestValue } from './nearest-value';
 import { coverRegions } from './cover-regions';
-import {
-  boxContains,
-  type Box,
-  intersectRegions,
-  mergeBoxes,
-  type Region,
-  regionOf,
-} from './region';
-import { setContains, type Interval, type ValueSet } from './value-set';
+import { ExampleMaker, UNSEEN_LEVEL } from './example-record';
+import { intersectRegions, mergeFewBoxes, type Region, regionOf } from './region';
 
 /** One place where the distilled rules are not a partition of the record space. */
 export interface PartitionFinding {
@@ -44,8 +36,8 @@ export interface PartitionOptions {
   limit?: number;
 }
 
-/** The level an example record holds for "a level never seen in training". */
-export const UNSEEN_LEVEL = '(unseen level)';
+/** The level an example record holds for "a level never seen in training" (see `example-record`). */
+export { UNSEEN_LEVEL };
 
 /**
  * Whether the distilled rules partition the record space: every possible record —
@@ -124,7 +116,8 @@ export function checkPartition(
   }
   const gaps: PartitionFinding[] = [];
   let moreGaps = 0;
-  for (const box of mergeGaps(cover.uncovered, schema)) {
+  // Boxes that differ in one feature only are merged: fewer, larger gaps to report.
+  for (const box of mergeFewBoxes(cover.uncovered, schema)) {
     if (gaps.length >= limit) {
       moreGaps++;
       continue;
@@ -173,83 +166,4 @@ function firstExample(region: Region, examples: ExampleMaker): DataRecord | null
     if (example) return example;
   }
   return null;
-}
-
-/**
- * Merge boxes that differ in one feature only (fewer, larger gaps to report). Quadratic per
- * pass: only worth it (and only cheap) for the few gaps of a real rule set.
- */
-function mergeGaps(boxes: Region, schema: Schema): Box[] {
-  return boxes.length > 200 ? [...boxes] : mergeBoxes([...boxes], schema);
-}
-
-/** Makes example records: one typical value per feature, moved into each box. */
-class ExampleMaker {
-  private readonly typical: DataRecord = {};
-  private readonly unseen = new Map<string, string>();
-
-  constructor(private readonly schema: Schema) {
-    for (const f of schema.features) {
-      if (f.type === 'numeric') {
-        const centre = Number.isFinite(f.mean) ? f.mean : 0;
-        this.typical[f.name] = f.integer ? Math.round(centre) : Number(centre.toPrecision(3));
-      } else {
-        this.typical[f.name] = f.levels[0] ?? this.unseenLevel(f.levels, f.name);
-      }
-    }
-  }
-
-  /**
-   * A record in `box`, every feature of the schema set; null when the box holds no record
-   * a number can express (an open interval between two adjacent doubles, such as
-   * `x > 1 && x < 1.0000000000000002`: not empty for the set algebra, empty for records).
-   */
-  of(box: Box): DataRecord | null {
-    const record: DataRecord = {};
-    for (const f of this.schema.features) {
-      const set = box[f.name];
-      record[f.name] = set ? this.valueIn(f, set) : this.typical[f.name]!;
-    }
-    return boxContains(box, record, this.schema) ? record : null;
-  }
-
-  private valueIn(feature: Feature, set: ValueSet): Value {
-    const typical = this.typical[feature.name]!;
-    if (set.kind === 'numeric' && feature.type === 'numeric') {
-      if (!set.intervals.length) return null;
-      const move =
-        nearestValue(feature, set, typical, { actionable: false }) ??
-        nearestValue(feature, set, typical, { actionable: false, withinRange: false });
-      if (move && move.value !== null && setContains(set, move.value)) return move.value;
-      // A whole-number feature whose interval holds no whole number: any number in it.
-      return pointIn(set.intervals[0]!);
-    }
-    if (set.kind === 'categorical' && feature.type === 'categorical') {
-      if (typeof typical === 'string' && set.levels.includes(typical)) return typical;
-      if (set.levels.length) return set.levels[0]!;
-      if (set.other) return this.unseenLevel(feature.levels, feature.name);
-      return null;
-    }
-    return null;
-  }
-
-  private unseenLevel(levels: readonly string[], name: string): string {
-    let level = this.unseen.get(name);
-    if (level === undefined) {
-      level = UNSEEN_LEVEL;
-      for (let k = 2; levels.includes(level); k++) level = `${UNSEEN_LEVEL} ${k}`;
-      this.unseen.set(name, level);
-    }
-    return level;
-  }
-}
-
-/** A finite number inside a non-empty interval (if there is one; the caller checks). */
-function pointIn(i: Interval): number {
-  if (i.loClosed) return i.lo;
-  if (i.hiClosed) return i.hi;
-  if (i.lo === -Infinity && i.hi === Infinity) return 0;
-  if (i.lo === -Infinity) return i.hi - Math.max(1, Math.abs(i.hi));
-  if (i.hi === Infinity) return i.lo + Math.max(1, Math.abs(i.lo));
-  return i.lo + (i.hi - i.lo) / 2;
 }

@@ -244,6 +244,15 @@ export function mergeBoxes(boxes: Box[], schema: Schema): Box[] {
   return out;
 }
 
+/**
+ * {@link mergeBoxes} for a few boxes: at most `most` are merged, more are returned as they
+ * are, since merging is quadratic per pass (worth it, and cheap, for the few boxes of a
+ * finding one reports; not for thousands).
+ */
+export function mergeFewBoxes(boxes: Region, schema: Schema, most = 200): Box[] {
+  return boxes.length > most ? [...boxes] : mergeBoxes([...boxes], schema);
+}
+
 function mergePair(a: Box, b: Box, schema: Schema): Box | null {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   let differing: string | null = null;

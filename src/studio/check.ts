@@ -12,8 +12,7 @@ import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
 import { checkOverrideTexts, mergeOverrides } from '../overrides/merge-overrides';
 import type { Override } from '../overrides/parse-overrides';
 import { describeBox } from '../regions/describe-region';
-import { intersectRegions } from '../regions/region';
-import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
+import { changedRegions } from '../regions/changed-regions';
 import type { RuleSet } from '../rules/types';
 import { formatLint, type OverridesLint } from '../overrides/lint-report';
 import type {
@@ -317,33 +316,14 @@ export class OverridesChecker {
     };
   }
 
-  /** Exact regions whose class differs between two rule sets, as readable conditions. */
+  /** Exact regions whose class differs between two rule sets (up to 100), as readable conditions. */
   private regions(saved: RuleSet, edited: RuleSet): StudioRegion[] {
     const schema = this.ctx.schema;
-    // A rule that decides the same records for the same class in both sets changes nothing
-    // there, and (the decided regions of a set being disjoint) meets no other rule of the
-    // other set on them: only the rules an edit moved are paired, not every rule with every
-    // rule, which for a thousand overrides is a million intersections per keystroke.
-    const same = (r: RuleRegion) => `${r.rule.event.params.class}\0${JSON.stringify(r.decides)}`;
-    const before = ruleRegions(saved, schema);
-    const after = ruleRegions(edited, schema);
-    const kept = new Set(before.map(same));
-    const unmoved = new Set(after.map(same).filter((k) => kept.has(k)));
-    const a = before.filter((r) => !unmoved.has(same(r)));
-    const b = after.filter((r) => !unmoved.has(same(r)));
-    const out: StudioRegion[] = [];
-    for (const x of a) {
-      for (const y of b) {
-        const from = x.rule.event.params.class;
-        const to = y.rule.event.params.class;
-        if (from === to) continue;
-        for (const box of intersectRegions(x.decides, y.decides, schema)) {
-          out.push({ from, to, conditions: describeBox(box, schema) });
-          if (out.length >= 100) return out;
-        }
-      }
-    }
-    return out;
+    return changedRegions(saved, edited, schema, { limit: 100 }).regions.map((r) => ({
+      from: r.from,
+      to: r.to,
+      conditions: describeBox(r.box, schema),
+    }));
   }
 }
 
