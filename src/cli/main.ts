@@ -3,14 +3,18 @@ import { formatIssue, isNeurulesError } from '../errors';
 import { streamName } from '../files/output-target';
 import { isClosedPipe, writeFailure } from '../files/write-failure';
 import { flushed } from '../files/write-through';
+import { ExitStatus } from './exit-status';
 import { type CommandContext, hintFor } from './hints';
 import type { CliIO } from './options';
 import { createProgram } from './program';
 
 export { createProgram };
 
-/** Exit codes: 0 success, 1 unexpected failure, 2 bad input or usage. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 unexpected failure (or `differ`: a command that ran to its end
+ * found what it checks not as it should be, see {@link ExitStatus}), 2 bad input or usage.
+ */
+export const EXIT = { ok: 0, failure: 1, differ: 1, usage: 2 } as const;
 
 /**
  * Run the CLI on `argv` with `io`; resolves to the exit code. `from: 'node'` takes argv
@@ -39,15 +43,18 @@ export async function run(
   io.stdout.on('error', onError);
   try {
     let code: number;
+    let differed = false;
     try {
       await program.parseAsync([...argv], { from });
       code = EXIT.ok;
     } catch (e) {
+      differed = e instanceof ExitStatus;
       code = reportError(e, io.stderr, active && contextOf(active));
     }
     // What the command printed last may fail only now (a pipe writes it later).
     await flushed(io.stdout);
-    if (code === EXIT.ok && failed) {
+    // A command that found differences has printed them: they must have been written too.
+    if ((code === EXIT.ok || differed) && failed) {
       code = reportError(
         writeFailure(failed, streamName(io.stdout), {
           wroteInto: true,
@@ -91,7 +98,8 @@ function contextOf(command: Command): CommandContext {
  * `error FILE:LINE:COLUMN CODE message` line per problem, then a `hint:` line where the
  * CLI knows what to do next; anything else as an internal error with its stack. A
  * WRITE_FAILED of standard output whose reader closed it (EPIPE, see `isClosedPipe`) is no
- * error: nothing is printed, exit 0.
+ * error: nothing is printed, exit 0. An {@link ExitStatus} prints nothing either: its
+ * status is the exit code.
  */
 export function reportError(
   e: unknown,
@@ -108,6 +116,8 @@ export function reportError(
   }
   // The reader of standard output closed it (`neurules predict ... | head`): it wanted no more.
   if (isClosedPipe(e)) return EXIT.ok;
+  // The command printed what it found; its status says that it found differences.
+  if (e instanceof ExitStatus) return e.status;
   if (isNeurulesError(e)) {
     const issues = e.issues.length ? e.issues : [{ code: e.code, message: e.message }];
     for (const issue of issues) err.write(`error ${formatIssue(issue)}\n`);

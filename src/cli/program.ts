@@ -5,6 +5,7 @@ import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
 import { registerPerceive } from './commands/perceive';
 import { registerPredict } from './commands/predict';
+import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
 import { registerServe } from './commands/serve';
 import { registerStudio } from './commands/studio';
@@ -36,6 +37,7 @@ export function createProgram(io: CliIO): Command {
   registerExport(program, io);
   registerRules(program, io);
   registerAudit(program, io);
+  registerReplay(program, io);
   registerStudio(program, io);
   return program;
 }
