@@ -129,6 +129,7 @@ export { RuleEngine } from './engine/rule-engine';
 export type { ConditionResult, Decider, Decision, RuleTrace } from './engine/types';
 export { runExamples, type ExampleResult, type ExamplesRun } from './engine/run-examples';
 export {
+  evaluatorOf,
   explainDecision,
   formatExplanation,
   type Explanation,
@@ -152,6 +153,7 @@ export {
 export { ruleRegions, type RuleRegion } from './regions/rule-regions';
 export { nearestValue, type Move, type MoveRules } from './regions/nearest-value';
 export { enterBox, type BoxEntry, type FeatureChange } from './regions/enter-box';
+export { decisiveFields } from './regions/decisive-fields';
 export type { Interval as ValueInterval, ValueSet } from './regions/value-set';
 
 // audit
@@ -233,6 +235,8 @@ export {
 export { perceiveModel } from './pipeline/perceive-model';
 export { perceiveFile, type PerceiveSummary } from './predict/perceive-file';
 export { explainRecord, type RecordSource } from './pipeline/explain-record';
+export { explainLogged, formatLogged, type LoggedContext } from './pipeline/explain-logged';
+export { replayDecisions } from './pipeline/replay-decisions';
 export { auditModel, type AuditModelOptions } from './pipeline/audit-model';
 export {
   exportModel,
@@ -301,7 +305,12 @@ export {
 } from './predict/engines';
 export { OUTPUT_FORMATS, type OutputFormat } from './predict/decision-output';
 export { createApp, type AppOptions, type NeurulesApp } from './server/create-app';
-export { DecisionLog, type DecisionLogEntry, type DecisionLogOptions } from './audit/decision-log';
+export {
+  DecisionLog,
+  REDACTED,
+  type DecisionLogEntry,
+  type DecisionLogOptions,
+} from './audit/decision-log';
 export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';
 export {
   loadOverrides,
@@ -315,6 +324,28 @@ export {
 export { lintOverrides, exampleRecord, type LintFinding } from './overrides/lint-overrides';
 export { gatherAudit, type AuditInput, type AuditedModel } from './audit/gather-audit';
 export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log';
+export {
+  logLines,
+  parseLogLine,
+  loggedRecord,
+  readLoggedDecision,
+  type LinePlace,
+  type LoggedDecision,
+} from './audit/log-lines';
+export {
+  allReproduced,
+  formatReplay,
+  replayLog,
+  replaySummary,
+  type NotReplayableLine,
+  type Outcome,
+  type ReplayDifference,
+  type ReplayedRuleSet,
+  type ReplayReport,
+  type ReplayRequest,
+  type RuleSetInForce,
+  type UnknownRuleSetLine,
+} from './audit/replay-log';
 export { wilsonInterval } from './audit/wilson-interval';
 export {
   fairnessByGroup,

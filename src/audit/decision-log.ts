@@ -5,6 +5,9 @@ import type { DataRecord, Schema } from '../data/types';
 import { didYouMean, type Issue, NeurulesError } from '../errors';
 import { kindOf } from '../files/regular-files';
 
+/** What the decision log writes in place of a redacted field's value. */
+export const REDACTED = '[redacted]';
+
 /** One line of the decision log. */
 export interface DecisionLogEntry {
   time: string;
@@ -223,7 +226,7 @@ export class DecisionLog {
     let inputs: DataRecord = entry.inputs;
     if (this.redact.size > 0) {
       const copy: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(inputs)) copy[k] = this.redact.has(k) ? '[redacted]' : v;
+      for (const [k, v] of Object.entries(inputs)) copy[k] = this.redact.has(k) ? REDACTED : v;
       inputs = copy as DataRecord;
     }
     // What was perceived of a concept that is redacted is redacted too: its value and
@@ -231,7 +234,7 @@ export class DecisionLog {
     let perceived: Record<string, unknown> | undefined = entry.perceived;
     if (perceived && this.redact.size > 0) {
       perceived = Object.fromEntries(
-        Object.entries(perceived).map(([k, v]) => [k, this.redact.has(k) ? '[redacted]' : v]),
+        Object.entries(perceived).map(([k, v]) => [k, this.redact.has(k) ? REDACTED : v]),
       );
     }
     const line = {

@@ -59,8 +59,13 @@ export function hintFor(issue: Issue, command?: CommandContext): string | undefi
     return "--log takes the decision log of the service serving this model's rule set (neurules serve --decision-log FILE)";
   if (code === 'UNKNOWN_FEATURE' && has('--redact'))
     return "--redact takes the model's features, spelt as its schema spells them (case matters)";
-  if (command?.name === 'explain' && (issue.field === 'record' || issue.field === 'row'))
-    return 'give --record JSON, or --input FILE with --row N';
+  if (code === 'LOG_OTHER_MODEL' && has('--log'))
+    return '--model names the model whose decisions --log holds; give the other model its own run';
+  if (
+    command?.name === 'explain' &&
+    (issue.field === 'record' || issue.field === 'row' || issue.field === 'line')
+  )
+    return 'give --record JSON, --input FILE with --row N, or --log FILE with --line N';
   return undefined;
 }
 

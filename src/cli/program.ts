@@ -7,6 +7,7 @@ import { registerExport } from './commands/export';
 import { registerHistory } from './commands/history';
 import { registerPerceive } from './commands/perceive';
 import { registerPredict } from './commands/predict';
+import { registerReplay } from './commands/replay';
 import { registerRules } from './commands/rules';
 import { registerServe } from './commands/serve';
 import { registerStudio } from './commands/studio';
@@ -38,6 +39,7 @@ export function createProgram(io: CliIO): Command {
   registerExport(program, io);
   registerRules(program, io);
   registerAudit(program, io);
+  registerReplay(program, io);
   registerStudio(program, io);
   registerHistory(program, io);
   registerDiff(program, io);

@@ -87,6 +87,27 @@ export interface ExplainOptions {
 
 type Decide = (record: DataRecord) => Decision | Promise<Decision>;
 
+/**
+ * The fastest exact evaluator of a rule set, to decide and trace with: the compiled
+ * evaluator (deciding synchronously), or json-rules-engine itself for a rule set outside
+ * the compiled subset. INVALID_RULES when json-rules-engine refuses the rule set too.
+ *
+ * @example
+ * const decision = await evaluatorOf(ruleSet).decide(record); // as RuleEngine.decide
+ */
+export function evaluatorOf(
+  rules: RuleSet,
+): Tracer & { decide(record: DataRecord): Decision | Promise<Decision> } {
+  const compiled = safeCompileRuleSet(rules);
+  return compiled.ok ? compiled.value : new RuleEngine(rules);
+}
+
+/** {@link evaluatorOf}'s decisions as a function. */
+function deciderOf(rules: RuleSet): Decide {
+  const evaluator = evaluatorOf(rules);
+  return (r) => evaluator.decide(r);
+}
+
 const deciders = new WeakMap<RuleSet, { merged: Decide; distilled: Decide | null }>();
 
 /** Fast deciders for a rule set and its distilled rules alone (compiled where possible). */
@@ -94,19 +115,13 @@ function decidersFor(tracer: Tracer): { merged: Decide; distilled: Decide | null
   const ruleSet = tracer.ruleSet;
   const hit = deciders.get(ruleSet);
   if (hit) return hit;
-  const make = (rules: RuleSet): Decide => {
-    const compiled = safeCompileRuleSet(rules);
-    if (compiled.ok) return (r) => compiled.value.decide(r);
-    const engine = new RuleEngine(rules);
-    return (r) => engine.decide(r);
-  };
   const distilledRules = ruleSet.rules.filter((r) => r.event.params.source !== 'override');
   const out = {
-    merged: make(ruleSet),
+    merged: deciderOf(ruleSet),
     distilled:
       distilledRules.length === ruleSet.rules.length || distilledRules.length === 0
         ? null
-        : make({ ...ruleSet, rules: distilledRules }),
+        : deciderOf({ ...ruleSet, rules: distilledRules }),
   };
   deciders.set(ruleSet, out);
   return out;

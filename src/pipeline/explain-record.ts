@@ -7,6 +7,7 @@ import { NeurulesError } from '../errors';
 import { parseInterventions } from '../perception/concepts';
 import type { PerceivedFacts } from '../perception/perceived';
 import type { BackendChoice } from '../teacher/backend-choice';
+import { explainLogged, type LoggedContext } from './explain-logged';
 import { openModel } from './open-model';
 
 /** Which record {@link explainRecord} explains: given whole, or a data row of a file. */
@@ -20,15 +21,24 @@ export type RecordSource =
       input: string;
       /** 1-based data row of `input` (a CSV header is not a row). */
       row: number;
+    }
+  | {
+      /** A decision log of the model (`neurules serve --decision-log`). */
+      log: string;
+      /** 1-based line of `log`: the decision explained as it was made (see `explainLogged`). */
+      line: number;
     };
 
 /**
  * Explain one decision of a model with its network's opinion: the rule that fired, its
- * conditions against the record, principal reasons and counterfactuals.
+ * conditions against the record, principal reasons and counterfactuals. A logged decision
+ * (`log` with `line`) is explained as it was made, with the rules then in force, and
+ * `logged` says how they compare with today's (see {@link explainLogged}).
  *
- * Throws INVALID_ARGUMENT (field `record` or `row`) unless exactly one of `record` or
- * `input` with `row` is given; INVALID_JSON and the record checks for a bad record;
- * ROW_OUT_OF_RANGE when `input` has fewer rows than `row`.
+ * Throws INVALID_ARGUMENT (field `record`, `row`, `line` or `set`) unless exactly one of
+ * `record`, `input` with `row`, or `log` with `line` is given (`set` does not go with a
+ * log, whose inputs are what was perceived already); INVALID_JSON and the record checks
+ * for a bad record; ROW_OUT_OF_RANGE when `input` has fewer rows than `row`.
  *
  * @example
  * const { explanation } = await explainRecord(loc, { input: 'data/german-credit.csv', row: 2 });
@@ -45,14 +55,44 @@ export async function explainRecord(
      */
     set?: readonly string[];
   } = {},
-): Promise<{ record: DataRecord; explanation: Explanation }> {
-  const given = source as { record?: unknown; input?: unknown; row?: unknown };
-  if ((given.record === undefined) === (given.input === undefined)) {
+): Promise<{ record: DataRecord; explanation: Explanation; logged?: LoggedContext }> {
+  const given = source as {
+    record?: unknown;
+    input?: unknown;
+    row?: unknown;
+    log?: unknown;
+    line?: unknown;
+  };
+  if ((given.log === undefined) !== (given.line === undefined)) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
-      `expected exactly one of a record or an input file with a row, found ${given.record === undefined ? 'neither' : 'both'}`,
+      given.log === undefined
+        ? `a line is a line of a decision log; expected a log with line ${String(given.line)}, found none`
+        : `expected the line of ${String(given.log)} to explain, found none`,
+      { field: 'line' },
+    );
+  }
+  const sources = [
+    given.record !== undefined && 'a record',
+    given.input !== undefined && 'an input file',
+    given.log !== undefined && 'a decision log',
+  ].filter((s) => s !== false);
+  if (sources.length !== 1) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected exactly one of a record, an input file with a row, or a decision log with a line, found ${sources.length === 0 ? 'none' : sources.join(' and ')}`,
       { field: 'record' },
     );
+  }
+  if (given.log !== undefined) {
+    if ((options.set?.length ?? 0) > 0) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        'a set concept changes what was perceived; a logged decision is explained as it was made, from the facts its line holds',
+        { field: 'set' },
+      );
+    }
+    return explainLogged(loc, { log: given.log as string, line: given.line as number }, options);
   }
   if (given.input !== undefined && !(Number.isInteger(given.row) && (given.row as number) >= 1)) {
     throw new NeurulesError(
@@ -71,7 +111,7 @@ export async function explainRecord(
         { field: 'set' },
       );
     }
-    const picked = pickRecord(front ? front.spec.input : model.schema, source);
+    const picked = pickRecord(front ? front.spec.input : model.schema, source as RecordFileSource);
     let record = picked.record;
     let perceived: PerceivedFacts | undefined;
     if (front) {
@@ -98,10 +138,13 @@ export async function explainRecord(
   }
 }
 
+/** The sources {@link pickRecord} reads a record from. */
+type RecordFileSource = Exclude<RecordSource, { log: string }>;
+
 /** The record a source names, and where it comes from (a file's line, for perception). */
 function pickRecord(
   schema: Parameters<typeof parseRecord>[0],
-  source: RecordSource,
+  source: RecordFileSource,
 ): { record: DataRecord; file?: string; line: number } {
   if ('record' in source) {
     const at = { field: 'record' };

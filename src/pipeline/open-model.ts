@@ -47,6 +47,9 @@ export interface OpenModel {
 /**
  * Open a model by name: check and read its files and rule set, and (with `teacher`) load
  * its network on the chosen backend. The rule set must belong to the model (same classes).
+ * `front: false` leaves a model's perception networks unloaded (`front` is then absent):
+ * for callers that decide facts already perceived (a decision log's inputs), without
+ * TensorFlow.js.
  */
 export async function openModel(
   loc: ModelLocation,
@@ -54,6 +57,8 @@ export async function openModel(
     teacher?: boolean;
     backend?: BackendChoice;
     engine?: RecordEngineName;
+    /** @defaultValue true */
+    front?: boolean;
   } = {},
 ): Promise<OpenModel> {
   const { ruleSet: distilled, ...files } = loadModel(loc);
@@ -91,7 +96,7 @@ export async function openModel(
     },
   };
   if (compiled) model.compiled = compileRuleSet(ruleSet);
-  if (files.perception) {
+  if (files.perception && options.front !== false) {
     // Perception needs TensorFlow.js: loaded here, for models with concepts only.
     const { openPerceptionFront } = await import('../perception/open-front');
     model.front = await openPerceptionFront(

@@ -82,7 +82,9 @@ describe('neurules CLI', () => {
     expect(r.stderr).toMatch(/^hint: build it with `neurules build/m);
     const lost = await run(['explain', '--model', 'german-credit', ...committed]);
     expect(lost.stderr).toMatch(/^error INVALID_ARGUMENT \[record\]/m);
-    expect(lost.stderr).toMatch(/^hint: give --record JSON, or --input FILE with --row N$/m);
+    expect(lost.stderr).toMatch(
+      /^hint: give --record JSON, --input FILE with --row N, or --log FILE with --line N$/m,
+    );
   });
 });
 

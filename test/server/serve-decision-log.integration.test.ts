@@ -6,28 +6,15 @@ import { HAS_MKFIFO } from '../helpers/fifo';
 import { fifoForWriters, releasedWriter } from '../helpers/fifo-writers';
 import { fullDisk } from '../helpers/full-disk';
 import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { serveInProcess, waitFor } from '../helpers/serve-in-process';
 import { sink } from '../helpers/sink';
 import { applicant } from './applicant';
-
-// `neurules serve` in this process (the signal handlers it adds are called directly and
-// removed afterwards), so it runs the TypeScript sources rather than the built `dist/`.
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-type Signal = (typeof SIGNALS)[number];
 
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-serve-log-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function waitFor(text: () => string, pattern: RegExp): Promise<RegExpMatchArray> {
-  for (let waited = 0; waited < 60_000; waited += 50) {
-    const m = text().match(pattern);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${pattern}; stderr: ${text()}`);
-}
 
 /** `neurules serve` on the committed model, without the network, on a free port, with `args`. */
 const serveArgs = (args: string[]) => [
@@ -44,40 +31,9 @@ const serveArgs = (args: string[]) => [
   ...args,
 ];
 
-/**
- * Run `neurules serve` on the committed model with `args`, and `body` with the URL it
- * listens on and a way to send it a signal; then SIGTERM, and the exit code.
- */
-async function serving(
-  args: string[],
-  body: (
-    url: string,
-    signal: (s: Signal) => void,
-    stderr: ReturnType<typeof sink>,
-  ) => Promise<void>,
-): Promise<{ code: number; stderr: string }> {
-  const before = new Map(SIGNALS.map((s) => [s, process.rawListeners(s)]));
-  const added = (s: Signal) => process.rawListeners(s).filter((l) => !before.get(s)!.includes(l));
-  const signal = (s: Signal) => {
-    for (const l of added(s)) (l as (name: string) => void)(s);
-  };
-  const stderr = sink();
-  const exited = run(serveArgs(args), { stdout: sink(), stderr, isTTY: false }, 'user');
-  try {
-    const [, url] = await waitFor(stderr.text, /on (http:\/\/\S+)/);
-    // The service is stopped whatever the body found, so no server outlives the test.
-    const failure = await body(url!, signal, stderr).then(
-      () => undefined,
-      (e: unknown) => ({ e }),
-    );
-    signal('SIGTERM');
-    const code = await exited;
-    if (failure) throw failure.e;
-    return { code, stderr: stderr.text() };
-  } finally {
-    for (const s of SIGNALS) for (const l of added(s)) process.removeListener(s, l as () => void);
-  }
-}
+/** Run `neurules serve` on the committed model with `args` (see {@link serveInProcess}). */
+const serving = (args: string[], body: Parameters<typeof serveInProcess>[1]) =>
+  serveInProcess(serveArgs(args), body);
 
 const predict = (url: string, id: string) =>
   fetch(`${url}/v1/predict`, {
