@@ -89,10 +89,19 @@ export function appendChange(
   entry: DistributiveOmit<ChangeEntry, 'v' | 'time'> & { time?: string },
 ): ChangeEntry {
   const full = { v: CHANGES_VERSION, time: new Date().toISOString(), ...entry } as ChangeEntry;
+  appendJsonLine(file, full);
+  return full;
+}
+
+/**
+ * Append `value` as one JSON line to `file` (created when absent): written in one call on
+ * a file opened for appending, then flushed to disk. WRITE_FAILED naming the file.
+ */
+export function appendJsonLine(file: string, value: unknown): void {
   try {
     const fd = fs.openSync(file, 'a');
     try {
-      fs.writeSync(fd, JSON.stringify(full) + '\n');
+      fs.writeSync(fd, JSON.stringify(value) + '\n');
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -100,7 +109,6 @@ export function appendChange(
   } catch (e) {
     throw writeFailure(e, file);
   }
-  return full;
 }
 
 /**

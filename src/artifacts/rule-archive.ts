@@ -7,7 +7,7 @@ import { readRegularFile } from '../files/regular-files';
 import { writeFileAtomic } from '../files/write-atomic';
 import { writeFailure } from '../files/write-failure';
 import type { RuleSet } from '../rules/types';
-import { changeAuthor, readChanges, type ChangeEntry } from './changes-log';
+import { appendJsonLine, changeAuthor, readChanges, type ChangeEntry } from './changes-log';
 import { parseArtifact } from './read-artifact';
 import { canonicalJson, ruleSetHash } from './rule-set-hash';
 import type { ModelLocation } from './types';
@@ -151,17 +151,7 @@ export function recordRuleSet(
     overrides: request.ruleSet.rules.filter((r) => r.event.params.source === 'override').length,
     ...(request.figures && { figures: request.figures }),
   };
-  try {
-    const fd = fs.openSync(p.history, 'a');
-    try {
-      fs.writeSync(fd, JSON.stringify(line) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw writeFailure(e, p.history);
-  }
+  appendJsonLine(p.history, line);
   return { hash, added: true };
 }
 

@@ -4,6 +4,7 @@ import { inputFileError, statInputFile } from '../data/read-input-file';
 import type { DataRecord, Schema } from '../data/types';
 import { describeType } from '../engine/compile-conditions';
 import { NeurulesError, type Result } from '../errors';
+import { IssueList } from '../data/issue-list';
 import { REDACTED } from './decision-log';
 
 /**
@@ -213,4 +214,25 @@ export async function readLoggedDecision(
       : `expected a line from 1 to ${count} of the decision log, found ${line}`,
     { file, field: 'line' },
   );
+}
+
+/**
+ * Every decision of a log file, strictly read (see {@link parseLogLine}), in file order.
+ * Every line at fault is reported at once (LOG_LINE_INVALID, LOG_OTHER_MODEL, with the file
+ * and line); a log without a decision is NO_DECISIONS.
+ */
+export async function readLoggedDecisions(file: string, model: string): Promise<LoggedDecision[]> {
+  const issues = new IssueList();
+  const out: LoggedDecision[] = [];
+  for await (const { line, text } of logLines(file)) {
+    const read = parseLogLine(text, { file, line }, model);
+    if (read.ok) out.push(read.value);
+    else issues.addAll(read.issues);
+  }
+  issues.throwIfAny();
+  if (out.length === 0)
+    throw new NeurulesError('NO_DECISIONS', `expected decisions in ${file}, found no line`, {
+      file,
+    });
+  return out;
 }

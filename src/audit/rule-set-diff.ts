@@ -1,6 +1,6 @@
+import { loggedRecord, type LoggedDecision } from './log-lines';
 import { ruleChanges } from '../artifacts/model-store';
-import { IssueList } from '../data/issue-list';
-import type { DataRecord, Schema, Value } from '../data/types';
+import type { DataRecord, Schema } from '../data/types';
 import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
 import { isNeurulesError, NeurulesError } from '../errors';
 import { changedRegions, type ChangedRegions, comparableSchema } from '../regions/changed-regions';
@@ -306,99 +306,6 @@ export function diffDecisions(input: {
   };
 }
 
-/** One line of a decision log, as {@link parseDecisionLog} reads it. */
-export interface LoggedDecision {
-  /** 1-based line in the log. */
-  line: number;
-  /** The hash of the rule set that decided. */
-  ruleSet: string;
-  /** The class it decided. */
-  class: string;
-  /** The facts it decided on; redacted values (`"[redacted]"`) are missing (`null`). */
-  inputs: DataRecord;
-  /** Some of its inputs were redacted. */
-  redacted: boolean;
-}
-
-/** The value a decision log writes for a redacted field. */
-const REDACTED = '[redacted]';
-
-/**
- * The decisions of a decision log's text (`neurules serve --decision-log`), one a line,
- * blank lines skipped. A line that is not JSON, or not a decision (a time, a rule-set hash,
- * a rule id, a class, an object of inputs whose values are numbers, strings or null), is
- * LOG_LINE_INVALID, and a line naming another model than `model` is LOG_OTHER_MODEL; every
- * such line is reported, with the file and its line. A log without a decision is
- * NO_DECISIONS. Redacted inputs read as missing, which is what the rules saw of them
- * nowhere: a decision that needed one may come out otherwise.
- *
- * (A small reader of its own: `neurules replay` reads logs strictly too; the two are to be
- * one.)
- */
-export function parseDecisionLog(text: string, file: string, model: string): LoggedDecision[] {
-  const issues = new IssueList();
-  const out: LoggedDecision[] = [];
-  text.split('\n').forEach((raw, i) => {
-    if (!raw.trim()) return;
-    const line = i + 1;
-    const invalid = (what: string) =>
-      issues.add({
-        code: 'LOG_LINE_INVALID',
-        message: `expected a decision-log line (a JSON object with time, ruleSet, ruleId, class and inputs), found ${what}`,
-        file,
-        line,
-      });
-    let e: unknown;
-    try {
-      e = JSON.parse(raw);
-    } catch {
-      return invalid(`text that is not JSON: ${JSON.stringify(raw.slice(0, 60))}`);
-    }
-    if (e === null || typeof e !== 'object' || Array.isArray(e))
-      return invalid(`${Array.isArray(e) ? 'an array' : `JSON ${JSON.stringify(e)}`}`);
-    const o = e as Record<string, unknown>;
-    const inputs = o.inputs;
-    const isObject = inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs);
-    const missing = ['time', 'ruleSet', 'ruleId', 'class']
-      .filter((k) => typeof o[k] !== 'string')
-      .concat(isObject ? [] : ['inputs']);
-    if (missing.length)
-      return invalid(
-        `an object without ${missing.join(', ')} (texts; inputs an object of the facts)`,
-      );
-    if (o.model !== undefined && o.model !== model) {
-      return issues.add({
-        code: 'LOG_OTHER_MODEL',
-        message: `expected lines of model '${model}', found a line of model ${JSON.stringify(o.model)}`,
-        file,
-        line,
-        field: 'model',
-      });
-    }
-    const record: DataRecord = {};
-    let redacted = false;
-    for (const [k, v] of Object.entries(inputs as Record<string, unknown>)) {
-      if (v !== null && typeof v !== 'string' && typeof v !== 'number')
-        return invalid(`inputs.${k} = ${JSON.stringify(v)} (expected a number, a string or null)`);
-      if (v === REDACTED) redacted = true;
-      record[k] = v === REDACTED ? null : (v as Value);
-    }
-    out.push({
-      line,
-      ruleSet: o.ruleSet as string,
-      class: o.class as string,
-      inputs: record,
-      redacted,
-    });
-  });
-  issues.throwIfAny();
-  if (!out.length)
-    throw new NeurulesError('NO_DECISIONS', `expected decisions in ${file}, found no line`, {
-      file,
-    });
-  return out;
-}
-
 /** What the new rules make of logged decisions. */
 export interface LogDiff {
   file: string;
@@ -416,22 +323,27 @@ export interface LogDiff {
 }
 
 /**
- * Decide every logged decision's inputs with `rules` and compare with the logged class.
+ * Decide every logged decision's inputs (read by `schema`'s features, redacted values as
+ * missing) with `rules` and compare with the logged class.
  *
  * @example
- * diffLog(parseDecisionLog(text, file, 'german-credit'), compileRuleSet(after), schema.classes, file);
+ * diffLog(await readLoggedDecisions(file, 'german-credit'), compileRuleSet(after), schema, file);
  */
 export function diffLog(
   entries: readonly LoggedDecision[],
   rules: CompiledRules,
-  classes: readonly string[],
+  schema: Pick<Schema, 'features' | 'classes'>,
   file: string,
 ): LogDiff {
   const logged = entries.map((e) => e.class);
-  const now = entries.map((e) => rules.decide(e.inputs).class);
-  const { total, changed, flow } = compareDecisions(logged, now, classes);
+  let redacted = 0;
+  const now = entries.map((e) => {
+    const read = loggedRecord(e, schema);
+    if (read.redacted.length > 0) redacted++;
+    return rules.decide(read.record).class;
+  });
+  const { total, changed, flow } = compareDecisions(logged, now, schema.classes);
   const ruleSets: Record<string, number> = {};
   for (const e of entries) ruleSets[e.ruleSet] = (ruleSets[e.ruleSet] ?? 0) + 1;
-  const redacted = entries.filter((e) => e.redacted).length;
   return { file, decisions: { total, changed }, flow, ruleSets, redacted };
 }

@@ -1,3 +1,4 @@
+import { readLoggedDecisions } from '../audit/log-lines';
 import { loadDecisionData } from '../artifacts/model-data';
 import {
   archivedHashes,
@@ -15,14 +16,12 @@ import {
   diffLog,
   diffRegions,
   type LogDiff,
-  parseDecisionLog,
   type RecordsDiff,
   type RegionDiff,
   type RuleSetChanges,
   ruleSetChanges,
   type RuleSetWithSchema,
 } from '../audit/rule-set-diff';
-import { readInputFile } from '../data/read-input-file';
 import { readRecords } from '../data/read-records';
 import type { DataRecord } from '../data/types';
 import { compileRuleSet } from '../engine/compiled-rules';
@@ -143,9 +142,8 @@ export async function diffRuleSets(
       ...(measured.notMeasured !== undefined && { notMeasured: measured.notMeasured }),
     };
     if (options.log !== undefined) {
-      const text = readInputFile(options.log).toString('utf8');
-      const entries = parseDecisionLog(text, options.log, loc.name);
-      diff.log = diffLog(entries, compileRuleSet(after.ruleSet), after.schema.classes, options.log);
+      const entries = await readLoggedDecisions(options.log, loc.name);
+      diff.log = diffLog(entries, compileRuleSet(after.ruleSet), after.schema, options.log);
     }
     return diff;
   } finally {

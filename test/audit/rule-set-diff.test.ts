@@ -1,10 +1,13 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { DataRecord, Schema } from '../../src/data/types';
+import { readLoggedDecisions } from '../../src/audit/log-lines';
 import {
   compareDecisions,
   diffDecisions,
   diffLog,
   diffRegions,
-  parseDecisionLog,
   ruleSetChanges,
 } from '../../src/audit/rule-set-diff';
 import { compileRuleSet } from '../../src/engine/compiled-rules';
@@ -155,7 +158,17 @@ describe('diffRegions', () => {
   });
 });
 
-describe('parseDecisionLog and diffLog', () => {
+describe('diffLog over a strictly read log', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-difflog-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (lines: string[]): string => {
+    const file = path.join(dir, 'log.jsonl');
+    fs.writeFileSync(file, lines.join('\n'));
+    return file;
+  };
   const line = (o: Record<string, unknown>) =>
     JSON.stringify({
       time: '2026-12-07T18:00:00Z',
@@ -168,20 +181,16 @@ describe('parseDecisionLog and diffLog', () => {
       ...o,
     });
 
-  it('reads decisions, redacted values as missing, and counts what the rules decide otherwise', () => {
-    const text = [
+  it('decides redacted values as missing, and counts what the rules decide otherwise', async () => {
+    const file = write([
       line({}),
       '',
       line({ inputs: { age: '[redacted]', job: 'clerk' } }),
       line({ class: 'bad', ruleId: 'R2', inputs: { age: 60, job: 'chef' } }),
-    ].join('\n');
-    const entries = parseDecisionLog(text, 'log.jsonl', 'm');
-    expect(entries.map((e) => [e.line, e.inputs['age'], e.redacted])).toEqual([
-      [1, 20, false],
-      [3, null, true],
-      [4, 60, false],
     ]);
-    const d = diffLog(entries, compileRuleSet(after), ['good', 'bad'], 'log.jsonl');
+    const entries = await readLoggedDecisions(file, 'm');
+    expect(entries.map((e) => e.line)).toEqual([1, 3, 4]);
+    const d = diffLog(entries, compileRuleSet(after), schema, file);
     expect(d.decisions).toEqual({ total: 3, changed: 1 });
     expect(d.flow.counts).toEqual([
       [1, 1],
@@ -191,27 +200,22 @@ describe('parseDecisionLog and diffLog', () => {
     expect(d.ruleSets).toEqual({ ['a'.repeat(64)]: 3 });
   });
 
-  it('reports every line that is not a decision with its file and line, and lines of another model', () => {
-    const text = [line({}), 'not json', '[1]', line({ class: 7 }), line({ model: 'other' })].join(
-      '\n',
-    );
-    let error: NeurulesError | undefined;
-    try {
-      parseDecisionLog(text, 'log.jsonl', 'm');
-    } catch (e) {
-      error = e as NeurulesError;
-    }
-    expect(error?.issues.map((i) => [i.code, i.file, i.line])).toEqual([
-      ['LOG_LINE_INVALID', 'log.jsonl', 2],
-      ['LOG_LINE_INVALID', 'log.jsonl', 3],
-      ['LOG_LINE_INVALID', 'log.jsonl', 4],
-      ['LOG_OTHER_MODEL', 'log.jsonl', 5],
+  it('reports every line that is not a decision with its file and line, and lines of another model', async () => {
+    const file = write([line({}), 'not json', '[1]', line({ class: 7 }), line({ model: 'other' })]);
+    const error = await readLoggedDecisions(file, 'm').catch((e: NeurulesError) => e);
+    expect((error as NeurulesError).issues.map((i) => [i.code, i.file, i.line])).toEqual([
+      ['LOG_LINE_INVALID', file, 2],
+      ['LOG_LINE_INVALID', file, 3],
+      ['LOG_LINE_INVALID', file, 4],
+      ['LOG_OTHER_MODEL', file, 5],
     ]);
   });
 
-  it('is NO_DECISIONS for a log without a line', () => {
-    expect(() => parseDecisionLog('\n\n', 'log.jsonl', 'm')).toThrow(
-      expect.objectContaining({ code: 'NO_DECISIONS', file: 'log.jsonl' }),
-    );
+  it('is NO_DECISIONS for a log without a line', async () => {
+    const file = write(['', '']);
+    await expect(readLoggedDecisions(file, 'm')).rejects.toMatchObject({
+      code: 'NO_DECISIONS',
+      file,
+    });
   });
 });
