@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { readRegularFile } from '../files/regular-files';
+import { kindOf, readRegularFile } from '../files/regular-files';
+import { NeurulesError } from '../errors';
 import { writeFailure } from '../files/write-atomic';
 
 /**
@@ -98,6 +99,20 @@ export function appendChange(
  * a file opened for appending, then flushed to disk. WRITE_FAILED naming the file.
  */
 export function appendJsonLine(file: string, value: unknown): void {
+  // Appended to a regular file only, never through a link or into a FIFO.
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isFile()) {
+    throw new NeurulesError(
+      'NOT_A_REGULAR_FILE',
+      `expected ${file} to be a regular file to append to, found ${kindOf(st)}`,
+      { file },
+    );
+  }
   try {
     const fd = fs.openSync(file, 'a');
     try {

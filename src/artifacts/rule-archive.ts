@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Schema } from '../data/types';
 import { NeurulesError } from '../errors';
-import { readRegularFile } from '../files/regular-files';
+import { kindOf, readRegularFile } from '../files/regular-files';
+import { inputFileError } from '../data/read-input-file';
 import { writeFileAtomic } from '../files/write-atomic';
 import { writeFailure } from '../files/write-failure';
 import type { RuleSet } from '../rules/types';
+import { verifyRuleSet } from '../rules/verify-rules';
 import { appendJsonLine, changeAuthor, readChanges, type ChangeEntry } from './changes-log';
 import { parseArtifact } from './read-artifact';
 import { canonicalJson, ruleSetHash } from './rule-set-hash';
@@ -112,7 +114,8 @@ export function recordRuleSet(
   const hash = ruleSetHash(request.ruleSet);
   const p = archivePaths(loc);
   const file = path.join(p.dir, `${hash}.json`);
-  if (!fs.existsSync(file)) {
+  archiveFolder(p.dir);
+  if (!archiveFile(file)) {
     const entry: ArchivedRuleSet = {
       format: 'neurules.archived-rules',
       version: ARCHIVE_VERSION,
@@ -136,6 +139,7 @@ export function recordRuleSet(
   } else {
     readArchivedFile(file, hash);
   }
+  archiveFile(p.history);
   const last = readHistory(loc).entries.at(-1);
   if (last?.hash === hash && request.made === 'serve') return { hash, added: false };
   const line: HistoryEntry = {
@@ -176,8 +180,9 @@ export function tryRecordRuleSet(loc: ModelLocation, request: RecordRequest): st
  */
 export function readArchivedRuleSet(loc: ModelLocation, hash: string): ArchivedRuleSet | undefined {
   if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
-  const file = path.join(archivePaths(loc).dir, `${hash}.json`);
-  if (!fs.existsSync(file)) return undefined;
+  const { dir } = archivePaths(loc);
+  const file = path.join(dir, `${hash}.json`);
+  if (!archiveFolder(dir) || !archiveFile(file)) return undefined;
   return readArchivedFile(file, hash);
 }
 
@@ -201,16 +206,28 @@ function readArchivedFile(file: string, hash: string): ArchivedRuleSet {
   }
   if (!entry.schema || sha256(canonicalJson(entry.schema)) !== entry.schemaSha256)
     throw modified('expected the schema whose SHA-256 the entry recorded, found another', 'schema');
+  // The distilled rules must fit the schema as the live rules must (overrides were checked
+  // against it when they were parsed, and are YAML's, not this file's).
+  const distilled = entry.ruleSet.rules.filter((r) => r.event?.params?.source !== 'override');
+  const issues = verifyRuleSet({ ...entry.ruleSet, rules: distilled }, entry.schema, file);
+  if (issues.length > 0) {
+    throw modified(
+      `expected rules that fit the archived schema, found: ${issues[0]!.message}`,
+      'ruleSet',
+    );
+  }
   return entry;
 }
 
 /** The hashes of every rule set in the archive, sorted. */
 export function archivedHashes(loc: ModelLocation): string[] {
+  const { dir } = archivePaths(loc);
+  if (!archiveFolder(dir)) return [];
   let names: string[];
   try {
-    names = fs.readdirSync(archivePaths(loc).dir);
-  } catch {
-    return [];
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    throw inputFileError(dir, e);
   }
   return names
     .map((n) => HASH_FILE.exec(n)?.[1])
@@ -226,8 +243,8 @@ export interface HistoryRead {
 
 /** Every line of the model's `archive/history.jsonl` (none when there is no such file). */
 export function readHistory(loc: ModelLocation): HistoryRead {
-  const file = archivePaths(loc).history;
-  if (!fs.existsSync(file)) return { entries: [], unreadable: [] };
+  const { dir, history: file } = archivePaths(loc);
+  if (!archiveFolder(dir) || !archiveFile(file)) return { entries: [], unreadable: [] };
   const out: HistoryRead = { entries: [], unreadable: [] };
   readRegularFile(file, { encoding: 'utf8' })
     .split('\n')
@@ -240,18 +257,52 @@ export function readHistory(loc: ModelLocation): HistoryRead {
         out.unreadable.push({ line: i + 1, reason: 'not JSON' });
         return;
       }
-      const ok =
-        e !== null &&
-        typeof e === 'object' &&
-        e.v === ARCHIVE_VERSION &&
-        typeof e.time === 'string' &&
-        typeof e.hash === 'string' &&
-        /^[0-9a-f]{64}$/.test(e.hash) &&
-        typeof e.made === 'string';
-      if (ok) out.entries.push(e as HistoryEntry);
-      else out.unreadable.push({ line: i + 1, reason: 'not a history entry of version 1' });
+      const problem = historyProblem(e);
+      if (problem === undefined) out.entries.push(e as HistoryEntry);
+      else out.unreadable.push({ line: i + 1, reason: problem });
     });
   return out;
+}
+
+const MADE: readonly string[] = ['build', 'rules accept', 'studio save', 'serve'];
+
+/** Why a parsed history line is not an entry of this version, or undefined when it is one. */
+function historyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const e = value as Record<string, unknown>;
+  if (e.v !== ARCHIVE_VERSION) return `v must be ${ARCHIVE_VERSION}, found ${JSON.stringify(e.v)}`;
+  const text = (k: string, optional = false): string | undefined =>
+    (optional && e[k] === undefined) || typeof e[k] === 'string' ? undefined : `${k} must be text`;
+  const problem =
+    text('time') ??
+    text('model') ??
+    text('by') ??
+    text('reason', true) ??
+    (typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash)
+      ? undefined
+      : 'hash must be 64 hex digits') ??
+    (typeof e.made === 'string' && MADE.includes(e.made)
+      ? undefined
+      : `made must be one of ${MADE.join(', ')}`) ??
+    (e.generation === undefined ||
+    (typeof e.generation === 'string' && /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(e.generation))
+      ? undefined
+      : 'generation must name a generation folder') ??
+    (Number.isInteger(e.rules) && Number.isInteger(e.overrides)
+      ? undefined
+      : 'rules and overrides must be counts');
+  if (problem) return problem;
+  if (e.figures === undefined) return undefined;
+  const f = e.figures as Record<string, unknown> | null;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  return f !== null &&
+    typeof f === 'object' &&
+    typeof f.on === 'string' &&
+    finite(f.records) &&
+    finite(f.accuracy) &&
+    finite(f.fidelity)
+    ? undefined
+    : 'figures must hold on, records, accuracy and fidelity';
 }
 
 /**
@@ -260,7 +311,9 @@ export function readHistory(loc: ModelLocation): HistoryRead {
  * force with it). RULE_SET_NOT_FOUND (naming `field` and what there is) otherwise, also for
  * a prefix that names more than one.
  */
-export function resolveRuleSetRef(loc: ModelLocation, ref: string, field: string): string {
+export function resolveRuleSetRef(loc: ModelLocation, given: string, field: string): string {
+  // Hex digits as a person may copy them, in capitals.
+  const ref = /^[0-9A-Fa-f]+$/.test(given) ? given.toLowerCase() : given;
   const hashes = archivedHashes(loc);
   const history = readHistory(loc).entries;
   if (/^[0-9a-f]{6,64}$/.test(ref)) {
@@ -314,4 +367,45 @@ export function modelHistory(loc: ModelLocation, changesFile: string): HistoryIt
       change,
     };
   });
+}
+
+/**
+ * What is at `file` in the archive, not following a link: undefined when nothing is there,
+ * its stats when it is a regular file. Anything else (a symbolic link, a FIFO, a folder) is
+ * NOT_A_REGULAR_FILE: the archive is never read or written through a link.
+ */
+function archiveFile(file: string): fs.Stats | undefined {
+  const st = lstatQuietly(file);
+  if (st && !st.isFile()) {
+    throw new NeurulesError(
+      'NOT_A_REGULAR_FILE',
+      `expected ${file} to be a regular file of the rule-set archive, found ${kindOf(st)}`,
+      { file },
+    );
+  }
+  return st;
+}
+
+/**
+ * Whether the model's archive folder is there; NOT_A_DIRECTORY when the path is a file, a
+ * link or anything but a folder (the archive is never read or written through a link).
+ */
+function archiveFolder(dir: string): boolean {
+  const st = lstatQuietly(dir);
+  if (st && !st.isDirectory()) {
+    throw new NeurulesError(
+      'NOT_A_DIRECTORY',
+      `expected the rule-set archive ${dir} to be a folder, found ${kindOf(st)}`,
+      { file: dir },
+    );
+  }
+  return st !== undefined;
+}
+
+function lstatQuietly(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@ export function ruleSetHash(ruleSet: Pick<RuleSet, 'rules'>): string {
   return createHash('sha256').update(canonicalJson(ruleSet.rules)).digest('hex');
 }
 
-/** JSON with object keys sorted at every level. */
+/** JSON with object keys sorted at every level (a number that is not finite as `Infinity`, `NaN`). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -19,5 +19,8 @@ export function canonicalJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
+  // JSON writes a number that is not finite as null: such a number (1e400 read from a file)
+  // must not hash as the null it is not.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return JSON.stringify(value) ?? 'null';
 }

@@ -152,8 +152,78 @@ describe('the rule-set archive', () => {
     fs.appendFileSync(archivePaths(loc).history, '{"v":1,"torn\n{"v":9}\n');
     expect(readHistory(loc).unreadable).toEqual([
       { line: 2, reason: 'not JSON' },
-      { line: 3, reason: 'not a history entry of version 1' },
+      { line: 3, reason: 'v must be 1, found 9' },
     ]);
+  });
+});
+
+describe('the archive against attacks', () => {
+  it('refuses a number JSON cannot hold (1e400) where the rules had another value', () => {
+    const { hash } = record(model.ruleSet, 'build');
+    const file = path.join(archivePaths(loc).dir, `${hash}.json`);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const rule = entry.ruleSet.rules.find((r: { conditions: object }) =>
+      JSON.stringify(r.conditions).includes('"value":null'),
+    );
+    // A null of an "or missing" alternative, as the text a person could type instead.
+    expect(rule).toBeDefined();
+    const text = fs.readFileSync(file, 'utf8').replace('"value": null', '"value": 1e400');
+    expect(text).not.toBe(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, text);
+    expect(catchError(() => readArchivedRuleSet(loc, hash))).toMatchObject({
+      code: 'ARCHIVE_MODIFIED',
+      file,
+    });
+  });
+
+  it('never writes through a link, and says so', () => {
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(outside);
+    fs.mkdirSync(archivePaths(loc).dir, { recursive: true });
+    const hash = ruleSetHash(model.ruleSet);
+    const link = path.join(archivePaths(loc).dir, `${hash}.json`);
+    fs.symlinkSync(path.join(outside, 'stolen.json'), link);
+    expect(catchError(() => record(model.ruleSet, 'serve'))).toMatchObject({
+      code: 'NOT_A_REGULAR_FILE',
+      file: link,
+    });
+    fs.unlinkSync(link);
+    fs.symlinkSync(path.join(outside, 'history.jsonl'), archivePaths(loc).history);
+    expect(catchError(() => record(model.ruleSet, 'serve'))).toMatchObject({
+      code: 'NOT_A_REGULAR_FILE',
+      file: archivePaths(loc).history,
+    });
+    expect(fs.readdirSync(outside)).toEqual([]);
+  });
+
+  it('is NOT_A_DIRECTORY when the archive is a file, not an empty archive', () => {
+    fs.mkdirSync(path.dirname(archivePaths(loc).dir), { recursive: true });
+    fs.writeFileSync(archivePaths(loc).dir, 'not a folder');
+    for (const read of [
+      () => archivedHashes(loc),
+      () => readHistory(loc),
+      () => readArchivedRuleSet(loc, ruleSetHash(model.ruleSet)),
+    ])
+      expect(catchError(read)).toMatchObject({ code: 'NOT_A_DIRECTORY' });
+  });
+
+  it('reads a history line only when every field is what it should be', () => {
+    const { hash } = record(model.ruleSet, 'build');
+    const good = readHistory(loc).entries[0]!;
+    const bad = [
+      { ...good, made: 'evil\u001b[2J' },
+      { ...good, figures: { on: 'x', records: 3, accuracy: 'x', fidelity: 1 } },
+      { ...good, generation: 7 },
+      { ...good, rules: 'many' },
+    ];
+    fs.appendFileSync(
+      archivePaths(loc).history,
+      bad.map((b) => JSON.stringify(b)).join('\n') + '\n',
+    );
+    const read = readHistory(loc);
+    expect(read.entries.map((e) => e.hash)).toEqual([hash]);
+    expect(read.unreadable.map((u) => u.line)).toEqual([2, 3, 4, 5]);
+    expect(resolveRuleSetRef(loc, hash.slice(0, 10).toUpperCase(), '--from')).toBe(hash);
   });
 });
 
