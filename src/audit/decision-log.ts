@@ -224,9 +224,14 @@ export class DecisionLog {
   /** One JSON line; the keys in the order the log documents. */
   private line(entry: DecisionLogEntry): string {
     let inputs: DataRecord = entry.inputs;
+    // The names redacted, so that a reader never takes a level spelt "[redacted]" for one.
+    const redacted: string[] = [];
     if (this.redact.size > 0) {
       const copy: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(inputs)) copy[k] = this.redact.has(k) ? REDACTED : v;
+      for (const [k, v] of Object.entries(inputs)) {
+        if (this.redact.has(k)) redacted.push(k);
+        copy[k] = this.redact.has(k) ? REDACTED : v;
+      }
       inputs = copy as DataRecord;
     }
     // What was perceived of a concept that is redacted is redacted too: its value and
@@ -245,6 +250,8 @@ export class DecisionLog {
       ruleId: entry.ruleId,
       class: entry.class,
       inputs,
+      // Listed whenever the line holds the marker, even as a level no one redacted.
+      ...((redacted.length > 0 || Object.values(inputs).includes(REDACTED)) && { redacted }),
       ...(perceived && { perceived }),
     };
     return JSON.stringify(line) + '\n';

@@ -3,7 +3,7 @@ import * as readline from 'node:readline';
 import { inputFileError, statInputFile } from '../data/read-input-file';
 import type { DataRecord, Schema } from '../data/types';
 import { describeType } from '../engine/compile-conditions';
-import { NeurulesError, type Result } from '../errors';
+import { type Issue, NeurulesError, type Result } from '../errors';
 import { IssueList } from '../data/issue-list';
 import { REDACTED } from './decision-log';
 
@@ -28,6 +28,12 @@ export interface LoggedDecision {
   class: string;
   /** The facts the rules decided on; a redacted field is the string {@link REDACTED}. */
   inputs: DataRecord;
+  /**
+   * The fields the service redacted, listed whenever a line holds the marker "[redacted]":
+   * a value spelt so that is not listed is a level. Lines without the list (older logs)
+   * take every such value as a redaction.
+   */
+  redacted?: string[];
   /** A model with perception concepts: what was perceived, as logged (not checked here). */
   perceived?: unknown;
 }
@@ -75,6 +81,14 @@ export function parseLogLine(text: string, at: LinePlace, model: string): Result
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       wrong.push([k, `${k}: expected text, found ${v === '' ? 'empty text' : describeType(v)}`]);
   }
+  if (
+    o.redacted !== undefined &&
+    (!Array.isArray(o.redacted) || !o.redacted.every((n) => typeof n === 'string'))
+  )
+    wrong.push([
+      'redacted',
+      `redacted: expected a list of feature names, found ${describeType(o.redacted)}`,
+    ]);
   if (o.time !== undefined && (typeof o.time !== 'string' || Number.isNaN(Date.parse(o.time))))
     wrong.push(['time', `time: expected a date and time, found ${describeType(o.time)}`]);
   if (o.inputs !== undefined) {
@@ -129,6 +143,7 @@ export function parseLogLine(text: string, at: LinePlace, model: string): Result
       ruleId: o.ruleId as string,
       class: o.class as string,
       inputs: o.inputs as DataRecord,
+      ...(o.redacted !== undefined && { redacted: o.redacted as string[] }),
       ...(o.perceived !== undefined && { perceived: o.perceived }),
     },
   };
@@ -140,17 +155,67 @@ export function parseLogLine(text: string, at: LinePlace, model: string): Result
  * and the redacted features.
  */
 export function loggedRecord(
-  d: Pick<LoggedDecision, 'inputs'>,
+  d: Pick<LoggedDecision, 'inputs' | 'redacted'>,
   schema: Pick<Schema, 'features'>,
 ): { record: DataRecord; redacted: string[] } {
   const record: DataRecord = {};
   const redacted: string[] = [];
+  const named = redactedNames(d);
   for (const f of schema.features) {
     const v = d.inputs[f.name];
-    if (v === REDACTED) redacted.push(f.name);
-    record[f.name] = v === undefined || v === REDACTED ? null : v;
+    const hidden = v === REDACTED && (named === undefined || named.has(f.name));
+    if (hidden) redacted.push(f.name);
+    record[f.name] = v === undefined || hidden ? null : v;
   }
   return { record, redacted };
+}
+
+/**
+ * The fields a line says were redacted; undefined when it does not say, where every value
+ * "[redacted]" is a redaction (the log lists them whenever a line holds the marker).
+ */
+function redactedNames(d: Pick<LoggedDecision, 'redacted'>): ReadonlySet<string> | undefined {
+  return d.redacted && new Set(d.redacted);
+}
+
+/**
+ * LOG_LINE_INVALID when a line's inputs do not fit `schema`, the schema of the rule set it
+ * names `hash` (what the rules then read would not be what the service decided on, since
+ * the service refuses such a record): a feature absent, a numeric feature holding text, a
+ * categorical one holding a number or a text that is not one of its levels. A redacted
+ * field fits.
+ */
+export function inputsIssue(
+  d: LoggedDecision,
+  schema: Pick<Schema, 'features'>,
+  hash: string,
+): Issue | undefined {
+  const absent: string[] = [];
+  const wrong: string[] = [];
+  const { redacted } = loggedRecord(d, schema);
+  for (const f of schema.features) {
+    const v = d.inputs[f.name];
+    if (v === undefined) {
+      if (!(f.type === 'categorical' && f.optional)) absent.push(f.name);
+    } else if (v !== null && !redacted.includes(f.name)) {
+      const found = typeof v === 'string' ? `the text ${JSON.stringify(v)}` : `the number ${v}`;
+      if (f.type === 'numeric' ? typeof v !== 'number' : typeof v !== 'string')
+        wrong.push(
+          `inputs.${f.name}: expected ${f.type === 'numeric' ? 'a number' : 'a level'} or null, found ${found}`,
+        );
+      else if (f.type === 'categorical' && !f.levels.includes(v as string))
+        wrong.push(`inputs.${f.name}: expected one of its levels or null, found ${found}`);
+    }
+  }
+  if (absent.length === 0 && wrong.length === 0) return undefined;
+  const says = [...(absent.length > 0 ? [`no ${absent.join(', ')}`] : []), ...wrong];
+  return {
+    code: 'LOG_LINE_INVALID',
+    message: `expected inputs with every feature of the schema of rule set ${hash.slice(0, 12)}, found ${says.join('; ')}`,
+    file: d.file,
+    line: d.line,
+    field: absent.length > 0 ? `inputs.${absent[0]}` : wrong[0]!.slice(0, wrong[0]!.indexOf(':')),
+  };
 }
 
 /**
@@ -169,11 +234,21 @@ export async function* logLines(
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       n++;
+      // A byte-order mark an editor put at the start is not part of the first line.
+      const text = n === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
       if (options.blank || text.trim() !== '') yield { line: n, text };
     }
   } catch (e) {
+    // A line longer than a string can be (about 512 MB: no decision is): said, not a crash.
+    if (e instanceof RangeError) {
+      throw new NeurulesError(
+        'LOG_LINE_INVALID',
+        `expected decision-log lines, found a line longer than this process can hold (${e.message})`,
+        { file, line: n + 1 },
+      );
+    }
     throw inputFileError(file, failure ?? e);
   } finally {
     lines.close();

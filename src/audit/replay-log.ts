@@ -4,14 +4,14 @@ import { IssueList } from '../data/issue-list';
 import type { DataRecord, Schema } from '../data/types';
 import { evaluatorOf } from '../engine/explain-decision';
 import type { Decision } from '../engine/types';
-import { type Issue, isNeurulesError } from '../errors';
+import { isNeurulesError } from '../errors';
 import { decisiveFields } from '../regions/decisive-fields';
 import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import type { RuleSet } from '../rules/types';
-import { REDACTED } from './decision-log';
 import {
   type LinePlace,
   type LoggedDecision,
+  inputsIssue,
   loggedRecord,
   logLines,
   parseLogLine,
@@ -188,7 +188,7 @@ export async function replayLog(request: ReplayRequest): Promise<ReplayReport> {
         report.unknown.push({ ...placeOf(d), ruleSet: d.ruleSet });
         continue;
       }
-      const problem = inputsIssue(d, rules);
+      const problem = inputsIssue(d, rules.schema, rules.hash);
       if (problem) {
         issues.add(problem);
         continue;
@@ -271,39 +271,6 @@ function placeOf(d: LoggedDecision): LinePlace & { requestId?: string } {
     file: d.file,
     line: d.line,
     ...(d.requestId !== undefined && { requestId: d.requestId }),
-  };
-}
-
-/**
- * LOG_LINE_INVALID when a line's inputs do not fit the schema of the rule set it names
- * (what the rules then read would not be what the service decided on): a feature absent,
- * a numeric feature holding text, a categorical one holding a number. A redacted field fits.
- */
-export function inputsIssue(
-  d: LoggedDecision,
-  rules: Pick<RuleSetInForce, 'hash' | 'schema'>,
-): Issue | undefined {
-  const absent: string[] = [];
-  const wrong: string[] = [];
-  for (const f of rules.schema.features) {
-    const v = d.inputs[f.name];
-    if (v === undefined) {
-      if (!(f.type === 'categorical' && f.optional)) absent.push(f.name);
-    } else if (v !== null && v !== REDACTED) {
-      if (f.type === 'numeric' ? typeof v !== 'number' : typeof v !== 'string')
-        wrong.push(
-          `inputs.${f.name}: expected ${f.type === 'numeric' ? 'a number' : 'a level'} or null, found ${typeof v === 'string' ? `the text ${JSON.stringify(v)}` : `the number ${v}`}`,
-        );
-    }
-  }
-  if (absent.length === 0 && wrong.length === 0) return undefined;
-  const says = [...(absent.length > 0 ? [`no ${absent.join(', ')}`] : []), ...wrong];
-  return {
-    code: 'LOG_LINE_INVALID',
-    message: `expected inputs with every feature of the schema of rule set ${rules.hash.slice(0, 12)}, found ${says.join('; ')}`,
-    file: d.file,
-    line: d.line,
-    field: absent.length > 0 ? `inputs.${absent[0]}` : wrong[0]!.slice(0, wrong[0]!.indexOf(':')),
   };
 }
 

@@ -2,6 +2,8 @@ import { loggedRecord, type LoggedDecision } from './log-lines';
 import { ruleChanges } from '../artifacts/model-store';
 import type { DataRecord, Schema } from '../data/types';
 import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
+import { decisiveFields } from '../regions/decisive-fields';
+import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import { isNeurulesError, NeurulesError } from '../errors';
 import { changedRegions, type ChangedRegions, comparableSchema } from '../regions/changed-regions';
 import { describeBox } from '../regions/describe-region';
@@ -320,30 +322,61 @@ export interface LogDiff {
    * them may differ from what was logged even where no rule changed.
    */
   redacted: number;
+  /**
+   * Of those, the lines whose decision by the rule set depends on the redacted values
+   * (exactly: some value of them would let another rule decide; see `decisiveFields`):
+   * left out of `decisions` and `flow`, since what it decides of them is not known.
+   */
+  undetermined: number;
 }
 
 /**
- * Decide every logged decision's inputs (read by `schema`'s features, redacted values as
- * missing) with `rules` and compare with the logged class.
+ * Decide every logged decision's inputs (read by the schema's features) with the rule set
+ * `after` and compare with the logged class. A line with redacted inputs is decided with
+ * them missing when the decision does not depend on them, and left out (`undetermined`)
+ * when it does.
  *
  * @example
- * diffLog(await readLoggedDecisions(file, 'german-credit'), compileRuleSet(after), schema, file);
+ * diffLog(await readLoggedDecisions(file, 'german-credit'), { ruleSet, schema }, file);
  */
 export function diffLog(
   entries: readonly LoggedDecision[],
-  rules: CompiledRules,
-  schema: Pick<Schema, 'features' | 'classes'>,
+  after: RuleSetWithSchema,
   file: string,
 ): LogDiff {
-  const logged = entries.map((e) => e.class);
+  const rules = compileRuleSet(after.ruleSet);
+  // The regions, for lines with redacted inputs only: computed once, when first needed.
+  let regions: RuleRegion[] | null | undefined;
+  const logged: string[] = [];
+  const now: string[] = [];
   let redacted = 0;
-  const now = entries.map((e) => {
-    const read = loggedRecord(e, schema);
-    if (read.redacted.length > 0) redacted++;
-    return rules.decide(read.record).class;
-  });
-  const { total, changed, flow } = compareDecisions(logged, now, schema.classes);
+  let undetermined = 0;
+  for (const e of entries) {
+    const read = loggedRecord(e, after.schema);
+    if (read.redacted.length > 0) {
+      redacted++;
+      if (regions === undefined) {
+        try {
+          regions = ruleRegions(after.ruleSet, after.schema);
+        } catch (err) {
+          if (!isNeurulesError(err)) throw err;
+          regions = null;
+        }
+      }
+      // What the rules decide of it depends on what was redacted: not a decision to count.
+      if (
+        regions === null ||
+        decisiveFields(regions, after.schema, read.record, read.redacted).length > 0
+      ) {
+        undetermined++;
+        continue;
+      }
+    }
+    logged.push(e.class);
+    now.push(rules.decide(read.record).class);
+  }
+  const { total, changed, flow } = compareDecisions(logged, now, after.schema.classes);
   const ruleSets: Record<string, number> = {};
   for (const e of entries) ruleSets[e.ruleSet] = (ruleSets[e.ruleSet] ?? 0) + 1;
-  return { file, decisions: { total, changed }, flow, ruleSets, redacted };
+  return { file, decisions: { total, changed }, flow, ruleSets, redacted, undetermined };
 }

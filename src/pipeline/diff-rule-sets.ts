@@ -143,7 +143,7 @@ export async function diffRuleSets(
     };
     if (options.log !== undefined) {
       const entries = await readLoggedDecisions(options.log, loc.name);
-      diff.log = diffLog(entries, compileRuleSet(after.ruleSet), after.schema, options.log);
+      diff.log = diffLog(entries, after, options.log);
     }
     return diff;
   } finally {
@@ -407,7 +407,9 @@ export function formatRuleSetDiff(d: RuleSetDiff): string[] {
       `log: ${l.file}: ${l.decisions.total} logged decisions (${by})`,
       `  ${l.decisions.changed} of ${l.decisions.total} would be decided otherwise by ${d.to.hash.slice(0, 12)}`,
       ...(l.redacted
-        ? [`  ${l.redacted} of the lines have redacted inputs, decided as missing`]
+        ? [
+            `  ${l.redacted} of the lines have redacted inputs: ${l.redacted - l.undetermined} decided with them missing (the deciding rule does not depend on them), ${l.undetermined} left out (the deciding rule depends on them)`,
+          ]
         : []),
       ...flowLines(l.flow, 'logged', 'now'),
     );

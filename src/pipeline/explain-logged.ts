@@ -3,8 +3,13 @@ import * as path from 'node:path';
 import { modelPaths } from '../artifacts/model-store';
 import { readArchivedRuleSet } from '../artifacts/rule-archive';
 import type { ModelLocation } from '../artifacts/types';
-import { type LoggedDecision, loggedRecord, readLoggedDecision } from '../audit/log-lines';
-import { inputsIssue, type Outcome, type RuleSetInForce, shortHash } from '../audit/replay-log';
+import {
+  inputsIssue,
+  type LoggedDecision,
+  loggedRecord,
+  readLoggedDecision,
+} from '../audit/log-lines';
+import { type Outcome, type RuleSetInForce, shortHash } from '../audit/replay-log';
 import type { DataRecord } from '../data/types';
 import { evaluatorOf, explainDecision, type Explanation } from '../engine/explain-decision';
 import { isNeurulesError, NeurulesError } from '../errors';
@@ -79,7 +84,7 @@ export async function explainLogged(
   const d = await readLoggedDecision(source.log, source.line, loc.name);
   const today = await openModel(loc, { front: false });
   const inForce = rulesInForce(loc, d, today);
-  const problem = inputsIssue(d, inForce);
+  const problem = inputsIssue(d, inForce.schema, inForce.hash);
   if (problem) throw NeurulesError.fromIssues([problem]);
   const { record, redacted } = loggedRecord(d, inForce.schema);
   const dependsOn = dependence(inForce, record, redacted);

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { ModelLocation } from '../artifacts/types';
 import { statInputFile } from '../data/read-input-file';
 import { type ReplayReport, replayLog } from '../audit/replay-log';
@@ -27,6 +28,16 @@ export async function replayDecisions(
       { field: 'log' },
     );
   }
+  const twice = files.filter(
+    (f, i) => files.findIndex((g) => path.resolve(g) === path.resolve(f)) !== i,
+  );
+  if (twice.length > 0) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected each decision log once, found ${twice.map((f) => `'${f}'`).join(', ')} given twice (its decisions would count twice)`,
+      { field: 'log' },
+    );
+  }
   const missing: Issue[] = [];
   for (const file of files) {
     try {
@@ -38,7 +49,7 @@ export async function replayDecisions(
   }
   if (missing.length > 0) throw NeurulesError.fromIssues(missing);
   const model = await openModel(loc, { front: false });
-  return replayLog({
+  const report = await replayLog({
     loc,
     files,
     current: {
@@ -48,4 +59,13 @@ export async function replayDecisions(
       ...(model.manifest.generation !== undefined && { generation: model.manifest.generation }),
     },
   });
+  // An empty or truncated log reproduces nothing: a check that passed on it would lie.
+  if (report.decisions === 0) {
+    throw new NeurulesError(
+      'NO_DECISIONS',
+      `expected decisions to replay, found none in ${files.join(', ')}`,
+      { file: files[0]! },
+    );
+  }
+  return report;
 }

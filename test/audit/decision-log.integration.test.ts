@@ -65,6 +65,7 @@ describe('DecisionLog', () => {
     expect(JSON.parse(text(file).split('\n')[0]!)).toEqual({
       ...entry('a'),
       inputs: { age: 30, city: '[redacted]' },
+      redacted: ['city'],
     });
     await log.close();
     await expect(log.append([entry('d')])).rejects.toMatchObject({ code: 'DECISION_LOG_FAILED' });

@@ -10,7 +10,6 @@ import {
   diffRegions,
   ruleSetChanges,
 } from '../../src/audit/rule-set-diff';
-import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { NeurulesError } from '../../src/errors';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import { age } from '../helpers/override-form-model';
@@ -181,23 +180,32 @@ describe('diffLog over a strictly read log', () => {
       ...o,
     });
 
-  it('decides redacted values as missing, and counts what the rules decide otherwise', async () => {
+  it('counts what the rules decide otherwise, leaving out lines whose decision depends on a redacted value', async () => {
     const file = write([
       line({}),
       '',
+      // young (age < 25) decides bad, else R1 good: the redacted age decides.
       line({ inputs: { age: '[redacted]', job: 'clerk' } }),
+      // bad either way, but by young or by R2: the deciding rule depends on the age.
+      line({ class: 'bad', ruleId: 'R2', inputs: { age: '[redacted]', job: 'chef' } }),
       line({ class: 'bad', ruleId: 'R2', inputs: { age: 60, job: 'chef' } }),
     ]);
     const entries = await readLoggedDecisions(file, 'm');
-    expect(entries.map((e) => e.line)).toEqual([1, 3, 4]);
-    const d = diffLog(entries, compileRuleSet(after), schema, file);
-    expect(d.decisions).toEqual({ total: 3, changed: 1 });
+    expect(entries.map((e) => e.line)).toEqual([1, 3, 4, 5]);
+    const d = diffLog(entries, { ruleSet: after, schema }, file);
+    expect(d.decisions).toEqual({ total: 2, changed: 1 });
     expect(d.flow.counts).toEqual([
-      [1, 1],
+      [0, 1],
       [0, 1],
     ]);
-    expect(d.redacted).toBe(1);
-    expect(d.ruleSets).toEqual({ ['a'.repeat(64)]: 3 });
+    expect(d).toMatchObject({ redacted: 2, undetermined: 2 });
+    expect(d.ruleSets).toEqual({ ['a'.repeat(64)]: 4 });
+    const plain = diffLog(entries, { ruleSet: before, schema }, file);
+    expect(plain).toMatchObject({ redacted: 2, undetermined: 0, decisions: { total: 4 } });
+    // A level spelt as the marker, not listed as redacted, is a level (here: not one of job's).
+    const level = write([line({ inputs: { age: 30, job: '[redacted]' }, redacted: [] })]);
+    const read = diffLog(await readLoggedDecisions(level, 'm'), { ruleSet: after, schema }, level);
+    expect(read).toMatchObject({ redacted: 0, undetermined: 0 });
   });
 
   it('reports every line that is not a decision with its file and line, and lines of another model', async () => {
