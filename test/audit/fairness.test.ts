@@ -1,5 +1,6 @@
 import { bandList, quartileBands } from '../../src/audit/bands';
 import {
+  disparityLine,
   type FairnessInput,
   fairnessByGroup,
   findDisparities,
@@ -183,6 +184,53 @@ describe('fairnessByGroup: a categorical feature, by hand', () => {
       ratio: 0,
       records: 1,
     });
+  });
+});
+
+describe('fairnessByGroup: levels spelt like the missing group, or holding a newline', () => {
+  const levels = ['missing', '(no value)', 'a\nb'];
+  const odd: Schema = {
+    ...schema,
+    features: [{ name: 'sex', type: 'categorical', levels, missing: 1 }],
+  };
+  const values = ['missing', 'missing', '(no value)', 'a\nb', 'a\nb', null, null, null];
+  const section = fairnessByGroup({
+    plan: { features: [{ name: 'sex' }], favourable: 'yes', from: 'option' },
+    schema: odd,
+    records: values.map((sex) => ({ sex })),
+    decided: [YES, YES, YES, YES, NO, NO, NO, YES],
+    network: values.map(() => YES),
+    ruleSet: { rules: [] },
+  });
+  const sex = section.features[0]!;
+
+  it('the group without a value is named apart from every level', () => {
+    expect(sex.groups.map((g) => [g.name, g.kind, g.records])).toEqual([
+      ['missing', 'level', 2],
+      ['(no value)', 'level', 1],
+      ['a\nb', 'level', 2],
+      ['(no value) 2', 'missing', 3],
+    ]);
+    expect(new Set(sex.groups.map((g) => g.name)).size).toBe(4);
+  });
+
+  it('disparity lines tell the groups apart, one line each, names escaped', () => {
+    const lines = findDisparities(section, 0.8).map((d) => disparityLine(d, 0.8));
+    expect(lines).toEqual([
+      `disparity: sex "a\\nb", class yes: ratio 0.500 below 0.8 (2 record(s))`,
+      `disparity: sex '(no value) 2', class yes: ratio 0.333 below 0.8 (3 record(s))`,
+    ]);
+    for (const l of lines) expect(l).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(section.lowest).toMatchObject({ group: '(no value) 2' });
+  });
+
+  it("a name with a quote or backslash is quoted as JSON; a plain one in ''", () => {
+    const d = { feature: 'f\u2028', group: "it's", class: 'c\r', ratio: 0.5, records: 1 };
+    expect(disparityLine(d, 0.8)).toBe(
+      `disparity: f\\u2028 "it's", class c\\r: ratio 0.500 below 0.8 (1 record(s))`,
+    );
+    expect(disparityLine({ ...d, group: 'x\\y' }, 0.8)).toContain(' "x\\\\y", ');
+    expect(disparityLine({ ...d, group: '< 25' }, 0.8)).toContain(" '< 25', ");
   });
 });
 

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { FairnessRatio, FairnessSection } from '../../audit/types';
+import { disparityLine, printableName } from '../../audit/fairness';
+import type { FairnessSection } from '../../audit/types';
 import type { BackendChoice } from '../../teacher/backend-choice';
 import { CheckFailed } from '../check-failed';
 import {
@@ -89,14 +90,9 @@ function fairnessSummary(s: FairnessSection): string {
   return (
     `; fairness: ${s.features.length} protected feature(s), ` +
     (low
-      ? `lowest ratio ${low.ratio.toFixed(3)} (${low.feature} ${low.group}, ${low.class})`
+      ? `lowest ratio ${low.ratio.toFixed(3)} (${printableName(low.feature)} ${printableName(low.group)}, ${printableName(low.class)})`
       : 'no ratio defined')
   );
-}
-
-/** `disparity: age '19 to < 27', class good: ratio 0.742 below 0.8 (52 records)` */
-function disparityLine(d: FairnessRatio, threshold: number): string {
-  return `disparity: ${d.feature} '${d.group}', class ${d.class}: ratio ${d.ratio.toFixed(3)} below ${threshold} (${d.records} record(s))`;
 }
 
 /** A commander parser for a number (its range is the library's to check). */
