@@ -2,7 +2,7 @@ import type { DataRecord, Feature, Schema } from '../data/types';
 import { checkChoice, didYouMean, type Issue, isNeurulesError, NeurulesError } from '../errors';
 import { classFidelity } from '../fidelity';
 import type { RuleSet } from '../rules/types';
-import { bandList, bandOf, type Bands, quartileBands } from './bands';
+import { bandList, bandOf, type Bands, quartileBands, readDecimal } from './bands';
 import { agreement } from './metrics';
 import type { FairnessFeature, FairnessGroup, FairnessRatio, FairnessSection } from './types';
 
@@ -166,9 +166,10 @@ function parseBands(
       }
       const bounds: number[] = [];
       for (const text of part.slice(eq + 1).split(',')) {
-        const bound = text.trim() === '' ? NaN : Number(text);
-        if (!Number.isFinite(bound)) {
-          bad(`bands of '${name}': expected numbers as bounds, found '${text.trim()}'`);
+        const read = readDecimal(text);
+        const bound = read.ok ? read.value : NaN;
+        if (!read.ok) {
+          bad(`bands of '${name}': bound: ${read.reason}`);
         } else if (bounds.length > 0 && bound <= bounds[bounds.length - 1]!) {
           bad(
             `bands of '${name}': expected strictly increasing bounds, found ${bound} after ${bounds[bounds.length - 1]}`,

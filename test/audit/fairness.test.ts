@@ -396,8 +396,13 @@ describe('planFairness', () => {
     ['a categorical feature', ['sex=1,2'], /expected a numeric feature, found a categorical one/],
     ['a feature not protected', ['income=3'], /found a feature that is not protected/],
     ['no such feature', ['agge=3'], /found no feature of that name; did you mean 'age'\?/],
-    ['a bound that is not a number', ['age=25,x'], /expected numbers as bounds, found 'x'/],
-    ['an empty bound', ['age=25,,40'], /expected numbers as bounds, found ''/],
+    ['a bound that is not a number', ['age=25,x'], /expected a decimal number, found 'x'/],
+    ['an empty bound', ['age=25,,40'], /expected a decimal number, found ''/],
+    ['a hexadecimal bound', ['age=0x10'], /expected a decimal number, found '0x10'/],
+    ['an infinite bound', ['age=25,Infinity'], /expected a decimal number, found 'Infinity'/],
+    ['a bound that overflows', ['age=1e400'], /found '1e400' \(too large\)/],
+    ['a bound that overflows below', ['age=-1e309'], /found '-1e309' \(too large\)/],
+    ['a bound that underflows to 0', ['age=1e-400'], /found '1e-400' \(too small/],
     ['decreasing bounds', ['age=40,25'], /strictly increasing bounds, found 25 after 40/],
     ['equal bounds', ['age=25,25'], /strictly increasing bounds, found 25 after 25/],
     ['no =', ['age'], /expected FEATURE=BOUND,BOUND,\.\.\., found 'age'/],
@@ -407,6 +412,14 @@ describe('planFairness', () => {
     const run = () => planFairness(schema, { protected: ['age', 'sex'], bands });
     expect(issuesOf(run)).toEqual([['INVALID_BANDS', '--bands']]);
     expect(messagesOf(run)[0]).toMatch(message);
+  });
+
+  it('reads plain decimal bounds: signs, fractions, exponents, a zero spelt any way', () => {
+    const plan = planFairness(schema, {
+      protected: ['age'],
+      bands: ['age=-1.5e1, 0.000e-999 ,+.5,2.,3e1,4E+1'],
+    });
+    expect(plan!.features[0]!.cuts).toEqual([-15, 0, 0.5, 2, 30, 40]);
   });
 
   it('reports every problem together', () => {

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { readDecimal } from '../../audit/bands';
 import { disparityLine, printableName } from '../../audit/fairness';
 import type { FairnessSection } from '../../audit/types';
 import type { BackendChoice } from '../../teacher/backend-choice';
@@ -10,6 +11,7 @@ import {
   locationOf,
   MEASURE_ON,
   modelOption,
+  once,
   parseList,
   repeatable,
   withDirs,
@@ -46,6 +48,7 @@ export function registerAudit(program: Command, io: CliIO): void {
       .option(
         '--favourable <class>',
         'the class whose share is the selection rate of the four-fifths rule (default: every class is checked)',
+        once('--favourable'),
       )
       .option(
         '--fail-on-disparity <ratio>',
@@ -95,9 +98,9 @@ function fairnessSummary(s: FairnessSection): string {
   );
 }
 
-/** A commander parser for a number (its range is the library's to check). */
+/** A commander parser for a plain decimal number (its range is the library's to check). */
 function aNumber(value: string): number {
-  const n = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, found '${value}'`);
-  return n;
+  const read = readDecimal(value);
+  if (!read.ok) throw new InvalidArgumentError(read.reason);
+  return read.value;
 }
