@@ -16,6 +16,34 @@ export interface Bands {
   from?: number;
 }
 
+/** A plain decimal number: optional sign, digits with an optional fraction, optional exponent. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * `text` (trimmed) as a plain decimal number (`25`, `-1.5`, `2.5e3`), or why it is not one:
+ * the other spellings `Number` reads (`0x10`, `Infinity`, an empty text) are refused, and so
+ * are a number too large for a double (it would read as ±Infinity) and a non-zero one too
+ * small for it (`1e-400` would read as 0).
+ */
+export function readDecimal(
+  text: string,
+): { ok: true; value: number } | { ok: false; reason: string } {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) return { ok: false, reason: `expected a decimal number, found '${t}'` };
+  const value = Number(t);
+  if (!Number.isFinite(value)) {
+    return { ok: false, reason: `expected a number a double can hold, found '${t}' (too large)` };
+  }
+  const mantissa = t.split(/[eE]/)[0]!;
+  if (value === 0 && /[1-9]/.test(mantissa)) {
+    return {
+      ok: false,
+      reason: `expected a number a double can hold, found '${t}' (too small: it would read as 0)`,
+    };
+  }
+  return { ok: true, value };
+}
+
 /** The name of the one band of a feature with no cut point (all its values alike). */
 export const ALL_VALUES = 'all values';
 

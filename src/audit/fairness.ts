@@ -2,7 +2,7 @@ import type { DataRecord, Feature, Schema } from '../data/types';
 import { checkChoice, didYouMean, type Issue, isNeurulesError, NeurulesError } from '../errors';
 import { classFidelity } from '../fidelity';
 import type { RuleSet } from '../rules/types';
-import { bandList, bandOf, type Bands, quartileBands } from './bands';
+import { bandList, bandOf, type Bands, quartileBands, readDecimal } from './bands';
 import { agreement } from './metrics';
 import type { FairnessFeature, FairnessGroup, FairnessRatio, FairnessSection } from './types';
 
@@ -166,9 +166,10 @@ function parseBands(
       }
       const bounds: number[] = [];
       for (const text of part.slice(eq + 1).split(',')) {
-        const bound = text.trim() === '' ? NaN : Number(text);
-        if (!Number.isFinite(bound)) {
-          bad(`bands of '${name}': expected numbers as bounds, found '${text.trim()}'`);
+        const read = readDecimal(text);
+        const bound = read.ok ? read.value : NaN;
+        if (!read.ok) {
+          bad(`bands of '${name}': bound: ${read.reason}`);
         } else if (bounds.length > 0 && bound <= bounds[bounds.length - 1]!) {
           bad(
             `bands of '${name}': expected strictly increasing bounds, found ${bound} after ${bounds[bounds.length - 1]}`,
@@ -199,7 +200,8 @@ export interface FairnessInput {
 /**
  * Fairness by group of each protected feature of `plan`: its groups (a categorical
  * feature's levels, with values outside them after; a numeric feature's bands, cut at the
- * plan's bounds or at the quartiles of these records; `missing` last), and for each group
+ * plan's bounds or at the quartiles of these records; `missing` last, named so unless a
+ * level is: see {@link missingGroupName}), and for each group
  * with a record the share of it the rules decide as each class, that share over the most
  * favoured group's, accuracy and recall on its labelled records, and fidelity and balanced
  * fidelity to the network; with the rules and overrides whose conditions name the feature.
@@ -251,6 +253,57 @@ function checkedRatios(section: FairnessSection): FairnessRatio[] {
   );
 }
 
+/** The name of the group of records without a value, when no level is spelt so. */
+export const MISSING_GROUP = 'missing';
+
+/**
+ * The name of the group of records without a value: {@link MISSING_GROUP}, or where a
+ * level (or a value outside the levels) is spelt so, `(no value)`, `(no value) 2`, ...:
+ * never a name of another group, so the report's rows and the disparities tell them apart.
+ */
+export function missingGroupName(taken: ReadonlySet<string>): string {
+  if (!taken.has(MISSING_GROUP)) return MISSING_GROUP;
+  let name = '(no value)';
+  for (let k = 2; taken.has(name); k++) name = `(no value) ${k}`;
+  return name;
+}
+
+/**
+ * A group's (or feature's, or class's) name as one line of text: control characters and
+ * line or paragraph separators escaped as in JSON (`\n`, `\u2028`), everything else as
+ * it is. For names printed in a line or a table cell, where a newline would break it.
+ */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * `disparity: age '19 to < 27', class good: ratio 0.742 below 0.8 (52 record(s))`, as
+ * `audit --fail-on-disparity` prints it: always one line, the group's name in single
+ * quotes, or as a JSON string where it holds a quote, a backslash or a character that
+ * would break the line; the feature and class as {@link printableName} gives them.
+ */
+export function disparityLine(d: FairnessRatio, threshold: number): string {
+  return `disparity: ${printableName(d.feature)} ${quotedName(d.group)}, class ${printableName(d.class)}: ratio ${d.ratio.toFixed(3)} below ${threshold} (${d.records} record(s))`;
+}
+
+/** `'name'`, or the name as a JSON string (line separators escaped too) where it is not plain. */
+function quotedName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /['\\\u0000-\u001f\u007f\u2028\u2029]/.test(name)
+    ? JSON.stringify(name).replace(/[\u007f\u2028\u2029]/g, (c) => printableName(c))
+    : `'${name}'`;
+}
+
 /** A group as defined before it is measured: its name, kind, bounds and records. */
 interface GroupDefinition {
   name: string;
@@ -264,8 +317,11 @@ function featureFairness(
   feature: Feature,
   cuts: number[] | undefined,
 ): FairnessFeature {
-  const values = input.records.map((r) => r[feature.name] ?? null);
-  const missing: GroupDefinition = { name: 'missing', kind: 'missing', members: [] };
+  // Own values only: a feature may be named `constructor`.
+  const values = input.records.map((r) =>
+    Object.hasOwn(r, feature.name) ? (r[feature.name] ?? null) : null,
+  );
+  const missing: GroupDefinition = { name: MISSING_GROUP, kind: 'missing', members: [] };
   let groups: GroupDefinition[];
   let bands: Bands | undefined;
   if (feature.type === 'numeric') {
@@ -290,6 +346,7 @@ function featureFairness(
     // Values outside the levels (kept from JSONL data) are groups of their own, after them.
     values.forEach((v, i) => (v === null ? missing : level(String(v))).members.push(i));
     groups = [...byLevel.values()];
+    missing.name = missingGroupName(new Set(byLevel.keys()));
   }
   const measured = [...groups, missing]
     .filter((g) => g.members.length > 0)

@@ -10,13 +10,32 @@ export interface CliIO {
   isTTY: boolean;
 }
 
-/** A commander parser for whole numbers of at least `min`. */
+/**
+ * A commander parser for whole numbers of at least `min`, in decimal digits only (`Number`
+ * would also read `0x2`, `1e0`, ` 2 `), and no larger than a double holds exactly.
+ */
 export function wholeNumber(name: string, min: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}, found '${value}'`);
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(
+        `${name}: expected a whole number ≥ ${min} in decimal digits, found '${value}'`,
+      );
     return n;
+  };
+}
+
+/**
+ * A commander parser for an option that may be given once: a second one is refused rather
+ * than silently winning.
+ */
+export function once(name: string) {
+  return (value: string, previous: string | undefined): string => {
+    if (previous !== undefined)
+      throw new InvalidArgumentError(
+        `${name}: expected it once, found it given twice ('${previous}', then '${value}')`,
+      );
+    return value;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { DataRecord, Schema } from '../data/types';
 import { type BoxEntry, enterBox, type FeatureChange } from '../regions/enter-box';
+import { setOwn } from '../regions/region';
 import type { RuleRegion } from '../regions/rule-regions';
 import type { Decision } from './types';
 
@@ -54,7 +55,7 @@ export async function findCounterfactuals(input: {
     const names = new Set(c.changes.map((x) => x.feature));
     if (shown.some((s) => [...s].every((f) => names.has(f)))) continue;
     const changed = { ...record };
-    for (const x of c.changes) changed[x.feature] = x.to;
+    for (const x of c.changes) setOwn(changed, x.feature, x.to);
     const verified = await input.decide(changed);
     // Regions are exact, so this holds; it is checked rather than assumed.
     if (verified.class === decision.class) continue;

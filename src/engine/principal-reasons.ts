@@ -1,5 +1,5 @@
 import type { DataRecord, Schema, Value } from '../data/types';
-import { boxContains } from '../regions/region';
+import { boxContains, ownValue } from '../regions/region';
 import type { RuleRegion } from '../regions/rule-regions';
 import { enterBox } from '../regions/enter-box';
 import type { Decision } from './types';
@@ -68,7 +68,7 @@ export async function principalReasons(input: {
     reasons.push({
       feature,
       condition: input.conditionText.get(feature) ?? feature,
-      recordValue: record[feature] ?? null,
+      recordValue: ownValue(record, feature) ?? null,
       flip,
     });
   }

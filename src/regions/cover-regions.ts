@@ -1,6 +1,6 @@
 import type { Schema } from '../data/types';
 import { NeurulesError } from '../errors';
-import type { Box, Region } from './region';
+import { type Box, ownValue, type Region, setOwn } from './region';
 import {
   allLevels,
   allNumbers,
@@ -112,17 +112,17 @@ function split(part: Box, items: readonly Item[], ctx: Context): void {
   const cut = chooseCut(part, items, ctx);
   const name = cut.feature;
   const levels = ctx.levels.get(name) ?? [];
-  const current = part[name] ?? ctx.domains.get(name)!;
+  const current = ownValue(part, name) ?? ctx.domains.get(name)!;
   for (const side of [
     intersectSets(current, cut.set),
     intersectSets(current, complementSet(cut.set, levels)),
   ]) {
     const child: Record<string, ValueSet> = { ...part };
     if (isFullSet(side, levels)) delete child[name];
-    else child[name] = side;
+    else setOwn(child, name, side);
     // The child differs from `part` in one feature: an item reaches into it when it meets that.
     const reaching = items.filter((it) => {
-      const s = it.box[name];
+      const s = ownValue(it.box, name);
       return !s || !setsDisjoint(s, side);
     });
     split(child, reaching, ctx);
@@ -158,11 +158,11 @@ function chooseCut(
   let best: { feature: string; set: ValueSet; crossing: number; balance: number } | null = null;
   for (const [name, count] of counts) {
     if (count !== most) continue;
-    const current = part[name] ?? ctx.domains.get(name)!;
+    const current = ownValue(part, name) ?? ctx.domains.get(name)!;
     const seen = new Set<string>();
     let from = 0;
     for (const it of items) {
-      const own = it.box[name];
+      const own = ownValue(it.box, name);
       if (!own) continue;
       if (from++ >= CANDIDATE_BOXES) break;
       for (const set of candidateSets(own)) {
@@ -174,7 +174,7 @@ function chooseCut(
         let crossing = 0;
         let inside = 0;
         for (const other of items) {
-          const s = other.box[name];
+          const s = ownValue(other.box, name);
           if (!s || (!setsDisjoint(s, set) && !setWithin(s, set))) crossing++;
           else if (!setsDisjoint(s, set)) inside++;
         }
@@ -195,7 +195,7 @@ function chooseCut(
   // some feature, where its own set cuts it.
   const first = items[0]!.box;
   for (const name in first) {
-    const current = part[name] ?? ctx.domains.get(name)!;
+    const current = ownValue(part, name) ?? ctx.domains.get(name)!;
     if (!setWithin(current, first[name]!)) return { feature: name, set: first[name]! };
   }
   throw new NeurulesError('INTERNAL', 'coverRegions: no cut for a part no box holds');
@@ -222,7 +222,7 @@ function candidateSets(set: ValueSet): ValueSet[] {
 /** Whether every record of `inner` is in `outer` (a feature not named is unconstrained). */
 export function boxWithin(inner: Box, outer: Box, domains: ReadonlyMap<string, ValueSet>): boolean {
   for (const name in outer) {
-    const own = inner[name] ?? domains.get(name);
+    const own = ownValue(inner, name) ?? domains.get(name);
     if (!own || !setWithin(own, outer[name]!)) return false;
   }
   return true;
@@ -231,7 +231,7 @@ export function boxWithin(inner: Box, outer: Box, domains: ReadonlyMap<string, V
 /** Whether the two boxes share no record (some feature's sets share no value). */
 export function boxesDisjoint(a: Box, b: Box): boolean {
   for (const name in a) {
-    const y = b[name];
+    const y = ownValue(b, name);
     if (y && setsDisjoint(a[name]!, y)) return true;
   }
   return false;

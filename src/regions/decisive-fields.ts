@@ -1,6 +1,14 @@
 import type { DataRecord, Feature, Schema } from '../data/types';
 import { NeurulesError } from '../errors';
-import { type Box, intersectBoxes, intersectRegions, type Region, subtractRegions } from './region';
+import {
+  type Box,
+  intersectBoxes,
+  intersectRegions,
+  ownValue,
+  type Region,
+  setOwn,
+  subtractRegions,
+} from './region';
 import type { RuleRegion } from './rule-regions';
 import { allLevels, allNumbers, levelPoints, setContains, type ValueSet } from './value-set';
 
@@ -89,7 +97,7 @@ export function decisiveFields(
         { field: name },
       );
     }
-    domain[name] = domainOf(feature);
+    setOwn(domain, name, domainOf(feature));
   }
   // A feature no rule's region constrains cannot change the deciding rule.
   const tested = testedFeatures(regions);
@@ -103,14 +111,17 @@ export function decisiveFields(
       let holds = true;
       for (const name in box) {
         if (freeSet.has(name)) continue;
-        if (!setContains(box[name]!, record[name] ?? null, levels.get(name) ?? [])) {
+        if (!setContains(box[name]!, ownValue(record, name) ?? null, levels.get(name) ?? [])) {
           holds = false;
           break;
         }
       }
       if (!holds) continue;
       const rest: Record<string, ValueSet> = {};
-      for (const name of free) if (box[name]) rest[name] = box[name];
+      for (const name of free) {
+        const set = ownValue(box, name);
+        if (set) setOwn(rest, name, set);
+      }
       const cut = intersectBoxes(rest, domain, schema);
       if (cut) slice.push(cut);
     }

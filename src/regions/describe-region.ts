@@ -1,5 +1,5 @@
 import type { Schema } from '../data/types';
-import type { Box } from './region';
+import { type Box, ownValue } from './region';
 import { isFullSet, type Interval, type ValueSet } from './value-set';
 
 const show = (v: number): string => String(v);
@@ -40,7 +40,7 @@ export function describeSet(name: string, set: ValueSet): string {
 export function describeBox(box: Box, schema: Schema): string {
   const parts: string[] = [];
   for (const f of schema.features) {
-    const set = box[f.name];
+    const set = ownValue(box, f.name);
     if (!set || isFullSet(set, f.type === 'categorical' ? f.levels : [])) continue;
     const text = describeSet(f.name, set);
     parts.push(text.includes(' or ') ? `(${text})` : text);

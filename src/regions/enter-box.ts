@@ -1,6 +1,6 @@
 import type { DataRecord, Feature, Value } from '../data/types';
 import { nearestValue, type MoveRules } from './nearest-value';
-import type { Box } from './region';
+import { type Box, ownValue } from './region';
 
 /** One feature's change in a counterfactual. */
 export interface FeatureChange {
@@ -31,7 +31,7 @@ export function enterBox(
   for (const [name, set] of Object.entries(box)) {
     const feature = features.get(name);
     if (!feature) return null;
-    const from = record[name] ?? null;
+    const from = ownValue(record, name) ?? null;
     const move = nearestValue(feature, set, from, rules);
     if (!move) return null;
     if (move.value !== from) {

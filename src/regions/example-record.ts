@@ -1,6 +1,6 @@
 import type { DataRecord, Feature, Schema, Value } from '../data/types';
 import { nearestValue } from './nearest-value';
-import { boxContains, type Box } from './region';
+import { boxContains, type Box, ownValue } from './region';
 import { setContains, type Interval, type ValueSet } from './value-set';
 
 /** The level an example record holds for "a level never seen in training". */
@@ -18,16 +18,17 @@ export const UNSEEN_LEVEL = '(unseen level)';
  * // { checking_status: '<0', duration: 41, ... }
  */
 export class ExampleMaker {
-  private readonly typical: DataRecord = {};
+  /** Each feature's typical value, by name (a map: a feature may be named `__proto__`). */
+  private readonly typical = new Map<string, Value>();
   private readonly unseen = new Map<string, string>();
 
   constructor(private readonly schema: Schema) {
     for (const f of schema.features) {
       if (f.type === 'numeric') {
         const centre = Number.isFinite(f.mean) ? f.mean : 0;
-        this.typical[f.name] = f.integer ? Math.round(centre) : Number(centre.toPrecision(3));
+        this.typical.set(f.name, f.integer ? Math.round(centre) : Number(centre.toPrecision(3)));
       } else {
-        this.typical[f.name] = f.levels[0] ?? this.unseenLevel(f.levels, f.name);
+        this.typical.set(f.name, f.levels[0] ?? this.unseenLevel(f.levels, f.name));
       }
     }
   }
@@ -38,16 +39,18 @@ export class ExampleMaker {
    * `x > 1 && x < 1.0000000000000002`: not empty for the set algebra, empty for records).
    */
   of(box: Box): DataRecord | null {
-    const record: DataRecord = {};
-    for (const f of this.schema.features) {
-      const set = box[f.name];
-      record[f.name] = set ? this.valueIn(f, set) : this.typical[f.name]!;
-    }
+    // Built from entries: each name an own property, `__proto__` included.
+    const record: DataRecord = Object.fromEntries(
+      this.schema.features.map((f) => {
+        const set = ownValue(box, f.name);
+        return [f.name, set ? this.valueIn(f, set) : this.typical.get(f.name)!];
+      }),
+    );
     return boxContains(box, record, this.schema) ? record : null;
   }
 
   private valueIn(feature: Feature, set: ValueSet): Value {
-    const typical = this.typical[feature.name]!;
+    const typical = this.typical.get(feature.name)!;
     if (set.kind === 'numeric' && feature.type === 'numeric') {
       if (!set.intervals.length) return null;
       const move =

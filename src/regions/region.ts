@@ -32,6 +32,25 @@ export type Box = Readonly<Record<string, ValueSet>>;
  */
 export type Region = readonly Box[];
 
+/**
+ * The value an object holds under `key` as its own property, else undefined. Boxes and
+ * records are plain objects keyed by feature names, and a feature may be named
+ * `constructor`, `toString` or `__proto__`: `box[name]` would find Object.prototype's.
+ */
+export function ownValue<T>(o: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+/**
+ * Set `o[key] = value` as an own property: for `__proto__`, an assignment would replace
+ * the object's prototype unless it already has one of its own.
+ */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__' && !Object.hasOwn(o, key)) {
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  } else o[key] = value;
+}
+
 /** The region of every record. */
 export const EVERYTHING: Region = [{}];
 
@@ -151,7 +170,7 @@ export function intersectRegions(a: Region, b: Region, schema: Schema): Region {
  */
 export function boxesMeet(a: Box, b: Box): boolean {
   for (const name in b) {
-    const mine = a[name];
+    const mine = ownValue(a, name);
     const set = b[name]!;
     if (mine ? setsDisjoint(mine, set) : isEmptySet(set)) return false;
   }
@@ -163,10 +182,10 @@ export function intersectBoxes(a: Box, b: Box, schema: Schema): Box | null {
   if (!boxesMeet(a, b)) return null;
   const out: Record<string, ValueSet> = { ...a };
   for (const [name, set] of Object.entries(b)) {
-    const mine = out[name];
+    const mine = ownValue(out, name);
     const next = mine ? intersectSets(mine, set) : set;
     if (isEmptySet(next)) return null;
-    out[name] = next;
+    setOwn(out, name, next);
   }
   return simplifyBox(out, schema);
 }
@@ -190,7 +209,7 @@ export function subtractBox(a: Box, b: Box, schema: Schema): Box[] {
   let inside: Record<string, ValueSet> = { ...a };
   for (const [name, set] of Object.entries(b)) {
     const feature = featureOf(schema, name, 'region');
-    const mine = inside[name] ?? fullSet(feature);
+    const mine = ownValue(inside, name) ?? fullSet(feature);
     const outside = intersectSets(mine, complementSet(set, levelsOf(feature)));
     if (!isEmptySet(outside)) pieces.push(simplifyBox({ ...inside, [name]: outside }, schema));
     const within = intersectSets(mine, set);
@@ -257,15 +276,15 @@ function mergePair(a: Box, b: Box, schema: Schema): Box | null {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   let differing: string | null = null;
   for (const name of names) {
-    const x = a[name];
-    const y = b[name];
+    const x = ownValue(a, name);
+    const y = ownValue(b, name);
     if (x && y && sameSet(x, y)) continue;
     if (differing !== null) return null;
     differing = name;
   }
   if (differing === null) return a;
-  const x = a[differing];
-  const y = b[differing];
+  const x = ownValue(a, differing);
+  const y = ownValue(b, differing);
   if (!x || !y)
     return simplifyBox(
       Object.fromEntries(Object.entries(a).filter(([k]) => k !== differing)),
@@ -334,7 +353,8 @@ export function regionOf(
 export function boxContains(box: Box, record: DataRecord, schema: Schema): boolean {
   for (const [name, set] of Object.entries(box)) {
     const feature = featureNamed(schema, name);
-    if (!setContains(set, record[name] ?? null, feature ? levelsOf(feature) : [])) return false;
+    if (!setContains(set, ownValue(record, name) ?? null, feature ? levelsOf(feature) : []))
+      return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { printableName } from '../audit/fairness';
 import { classColour, seriesColour } from './colour-palette';
 import { escapeXml as e } from './escape-xml';
 import {
@@ -410,8 +411,8 @@ ${sortableTable('overrides', [th('Override', 'id', 'text'), th('Defined in', 'fi
       panels: fair.features.map((f) => ({
         title: f.name,
         rows: f.groups.map((g) => ({
-          label: `${g.name} (${formatCount(g.records)})`,
-          title: `${f.name} ${g.name}: ${formatCount(g.records)} record(s)`,
+          label: `${printableName(g.name)} (${formatCount(g.records)})`,
+          title: `${f.name} ${printableName(g.name)}: ${formatCount(g.records)} record(s)`,
           shares: this.classes.map((c) => ({
             key: c,
             label: c,
@@ -460,7 +461,7 @@ ${fair.features.map((f, i) => this.fairnessTable(fair, f, i + 1)).join('\n')}
       ? `Read directly by ${readers.join(' and ')}.`
       : 'No rule or override reads it directly: any difference between its groups comes through other features.';
     const empty = f.empty.length
-      ? ` No audited record falls in ${f.empty.map((g) => `<em>${e(g)}</em>`).join(', ')}.`
+      ? ` No audited record falls in ${f.empty.map((g) => `<em>${e(printableName(g))}</em>`).join(', ')}.`
       : '';
     const recallOf = fair.favourable !== null ? [fair.favourable] : this.classes;
     const recallLabel = (c: string) => (fair.favourable !== null ? `TPR ${c}` : `Recall ${c}`);
@@ -505,7 +506,7 @@ ${fair.features.map((f, i) => this.fairnessTable(fair, f, i + 1)).join('\n')}
           })
           .join('');
         return (
-          `<tr data-group="${e(g.name)}"><th scope="row">${e(g.name)}</th>${num(g.records, formatCount(g.records))}` +
+          `<tr data-group="${e(g.name)}"><th scope="row">${e(printableName(g.name))}</th>${num(g.records, formatCount(g.records))}` +
           this.classes
             .map((c) => num(g.shares[c] ?? null, formatShare(g.shares[c] ?? null)))
             .join('') +

@@ -10,6 +10,7 @@ import {
   shortHash,
 } from './format-figures';
 import type { AuditReport, TreeView, TreeViewNode } from '../audit/types';
+import { printableName } from '../audit/fairness';
 import { balancedSummary } from '../audit/metrics';
 import { greyImageText } from './grey-image';
 
@@ -320,7 +321,7 @@ function fairnessSection({ fairness: fair, quality: { classes } }: AuditReport):
         ? `Read directly by ${readers.join(' and ')}.`
         : 'No rule or override reads it directly: any difference between its groups comes through other features.') +
         (f.empty.length
-          ? ` No audited record falls in ${f.empty.map((g) => `*${text(g)}*`).join(', ')}.`
+          ? ` No audited record falls in ${f.empty.map((g) => `*${text(printableName(g))}*`).join(', ')}.`
           : ''),
       '',
       ...table(
@@ -335,7 +336,7 @@ function fairnessSection({ fairness: fair, quality: { classes } }: AuditReport):
           'Balanced fidelity',
         ],
         f.groups.map((g) => [
-          text(g.name),
+          text(printableName(g.name)),
           formatCount(g.records),
           ...classes.map((c) => formatShare(g.shares[c] ?? null)),
           ...fair.checked.map((c) => {

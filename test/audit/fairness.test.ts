@@ -1,5 +1,6 @@
 import { bandList, quartileBands } from '../../src/audit/bands';
 import {
+  disparityLine,
   type FairnessInput,
   fairnessByGroup,
   findDisparities,
@@ -186,6 +187,53 @@ describe('fairnessByGroup: a categorical feature, by hand', () => {
   });
 });
 
+describe('fairnessByGroup: levels spelt like the missing group, or holding a newline', () => {
+  const levels = ['missing', '(no value)', 'a\nb'];
+  const odd: Schema = {
+    ...schema,
+    features: [{ name: 'sex', type: 'categorical', levels, missing: 1 }],
+  };
+  const values = ['missing', 'missing', '(no value)', 'a\nb', 'a\nb', null, null, null];
+  const section = fairnessByGroup({
+    plan: { features: [{ name: 'sex' }], favourable: 'yes', from: 'option' },
+    schema: odd,
+    records: values.map((sex) => ({ sex })),
+    decided: [YES, YES, YES, YES, NO, NO, NO, YES],
+    network: values.map(() => YES),
+    ruleSet: { rules: [] },
+  });
+  const sex = section.features[0]!;
+
+  it('the group without a value is named apart from every level', () => {
+    expect(sex.groups.map((g) => [g.name, g.kind, g.records])).toEqual([
+      ['missing', 'level', 2],
+      ['(no value)', 'level', 1],
+      ['a\nb', 'level', 2],
+      ['(no value) 2', 'missing', 3],
+    ]);
+    expect(new Set(sex.groups.map((g) => g.name)).size).toBe(4);
+  });
+
+  it('disparity lines tell the groups apart, one line each, names escaped', () => {
+    const lines = findDisparities(section, 0.8).map((d) => disparityLine(d, 0.8));
+    expect(lines).toEqual([
+      `disparity: sex "a\\nb", class yes: ratio 0.500 below 0.8 (2 record(s))`,
+      `disparity: sex '(no value) 2', class yes: ratio 0.333 below 0.8 (3 record(s))`,
+    ]);
+    for (const l of lines) expect(l).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(section.lowest).toMatchObject({ group: '(no value) 2' });
+  });
+
+  it("a name with a quote or backslash is quoted as JSON; a plain one in ''", () => {
+    const d = { feature: 'f\u2028', group: "it's", class: 'c\r', ratio: 0.5, records: 1 };
+    expect(disparityLine(d, 0.8)).toBe(
+      `disparity: f\\u2028 "it's", class c\\r: ratio 0.500 below 0.8 (1 record(s))`,
+    );
+    expect(disparityLine({ ...d, group: 'x\\y' }, 0.8)).toContain(' "x\\\\y", ');
+    expect(disparityLine({ ...d, group: '< 25' }, 0.8)).toContain(" '< 25', ");
+  });
+});
+
 describe('fairnessByGroup: a numeric feature in bands', () => {
   it('bands from bounds: half-open, named by their bounds, missing its own group', () => {
     const section = fairnessByGroup(
@@ -348,8 +396,13 @@ describe('planFairness', () => {
     ['a categorical feature', ['sex=1,2'], /expected a numeric feature, found a categorical one/],
     ['a feature not protected', ['income=3'], /found a feature that is not protected/],
     ['no such feature', ['agge=3'], /found no feature of that name; did you mean 'age'\?/],
-    ['a bound that is not a number', ['age=25,x'], /expected numbers as bounds, found 'x'/],
-    ['an empty bound', ['age=25,,40'], /expected numbers as bounds, found ''/],
+    ['a bound that is not a number', ['age=25,x'], /expected a decimal number, found 'x'/],
+    ['an empty bound', ['age=25,,40'], /expected a decimal number, found ''/],
+    ['a hexadecimal bound', ['age=0x10'], /expected a decimal number, found '0x10'/],
+    ['an infinite bound', ['age=25,Infinity'], /expected a decimal number, found 'Infinity'/],
+    ['a bound that overflows', ['age=1e400'], /found '1e400' \(too large\)/],
+    ['a bound that overflows below', ['age=-1e309'], /found '-1e309' \(too large\)/],
+    ['a bound that underflows to 0', ['age=1e-400'], /found '1e-400' \(too small/],
     ['decreasing bounds', ['age=40,25'], /strictly increasing bounds, found 25 after 40/],
     ['equal bounds', ['age=25,25'], /strictly increasing bounds, found 25 after 25/],
     ['no =', ['age'], /expected FEATURE=BOUND,BOUND,\.\.\., found 'age'/],
@@ -359,6 +412,14 @@ describe('planFairness', () => {
     const run = () => planFairness(schema, { protected: ['age', 'sex'], bands });
     expect(issuesOf(run)).toEqual([['INVALID_BANDS', '--bands']]);
     expect(messagesOf(run)[0]).toMatch(message);
+  });
+
+  it('reads plain decimal bounds: signs, fractions, exponents, a zero spelt any way', () => {
+    const plan = planFairness(schema, {
+      protected: ['age'],
+      bands: ['age=-1.5e1, 0.000e-999 ,+.5,2.,3e1,4E+1'],
+    });
+    expect(plan!.features[0]!.cuts).toEqual([-15, 0, 0.5, 2, 30, 40]);
   });
 
   it('reports every problem together', () => {

@@ -142,6 +142,22 @@ describe('neurules audit --protected', () => {
         ['--favourable', 'good'],
         /^error INVALID_ARGUMENT \[--favourable\] .*expected protected features/m,
       ],
+      [
+        ['--protected', 'age', '--favourable', 'good', '--favourable', 'bad'],
+        /^error INVALID_ARGUMENT \[--favourable\] .*given twice/m,
+      ],
+      [
+        ['--protected', 'age', '--fail-on-disparity', '0x1'],
+        /^error INVALID_ARGUMENT \[--fail-on-disparity\] .*found '0x1'/m,
+      ],
+      [
+        ['--protected', 'age', '--fail-on-disparity', '1e-400'],
+        /^error INVALID_ARGUMENT \[--fail-on-disparity\] .*found '1e-400'/m,
+      ],
+      [
+        ['--protected', 'age', '--bands', 'age=25,Infinity'],
+        /^error INVALID_BANDS \[--bands\] .*found 'Infinity'/m,
+      ],
     ];
     for (const [options, message] of cases) {
       const r = await audit(...options, '--out', out);

@@ -111,4 +111,30 @@ describe('the fairness section of the report', () => {
     );
     expect(md).toContain('| missing | 3 | 30.0% | 70.0% | 0.875 | 0.700 | 0.900 | 0.850 | 0.750 |');
   });
+
+  it('a group name with a newline or | stays in its one table row, the newline shown as \\n', () => {
+    const odd: AuditReport = {
+      ...report,
+      fairness: {
+        ...fairness,
+        features: [
+          {
+            ...fairness.features[1]!,
+            groups: [
+              group('a\nb|c', 'level', 10, 0.8, 1),
+              group('(no value)', 'missing', 3, 0.7, 0.875),
+            ],
+            empty: ['x\ny'],
+          },
+        ],
+      },
+    };
+    const oddMd = renderMarkdown(odd);
+    expect(oddMd).toContain('| a\\\\nb\\|c | 10 | 20.0% | 80.0% |'); // renders a\nb|c
+    expect(oddMd).toContain('| (no value) | 3 |');
+    expect(oddMd).toContain('No audited record falls in *x\\\\ny*.');
+    const oddHtml = renderHtml(odd);
+    expect(oddHtml).toContain('<th scope="row">a\\nb|c</th>');
+    expect(oddHtml).toContain('<em>x\\ny</em>');
+  });
 });

@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { FairnessRatio, FairnessSection } from '../../audit/types';
+import { readDecimal } from '../../audit/bands';
+import { disparityLine, printableName } from '../../audit/fairness';
+import type { FairnessSection } from '../../audit/types';
 import type { BackendChoice } from '../../teacher/backend-choice';
 import { CheckFailed } from '../check-failed';
 import {
@@ -9,6 +11,7 @@ import {
   locationOf,
   MEASURE_ON,
   modelOption,
+  once,
   parseList,
   repeatable,
   withDirs,
@@ -45,6 +48,7 @@ export function registerAudit(program: Command, io: CliIO): void {
       .option(
         '--favourable <class>',
         'the class whose share is the selection rate of the four-fifths rule (default: every class is checked)',
+        once('--favourable'),
       )
       .option(
         '--fail-on-disparity <ratio>',
@@ -89,19 +93,14 @@ function fairnessSummary(s: FairnessSection): string {
   return (
     `; fairness: ${s.features.length} protected feature(s), ` +
     (low
-      ? `lowest ratio ${low.ratio.toFixed(3)} (${low.feature} ${low.group}, ${low.class})`
+      ? `lowest ratio ${low.ratio.toFixed(3)} (${printableName(low.feature)} ${printableName(low.group)}, ${printableName(low.class)})`
       : 'no ratio defined')
   );
 }
 
-/** `disparity: age '19 to < 27', class good: ratio 0.742 below 0.8 (52 records)` */
-function disparityLine(d: FairnessRatio, threshold: number): string {
-  return `disparity: ${d.feature} '${d.group}', class ${d.class}: ratio ${d.ratio.toFixed(3)} below ${threshold} (${d.records} record(s))`;
-}
-
-/** A commander parser for a number (its range is the library's to check). */
+/** A commander parser for a plain decimal number (its range is the library's to check). */
 function aNumber(value: string): number {
-  const n = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, found '${value}'`);
-  return n;
+  const read = readDecimal(value);
+  if (!read.ok) throw new InvalidArgumentError(read.reason);
+  return read.value;
 }
