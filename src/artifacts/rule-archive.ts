@@ -85,8 +85,6 @@ export function archivePaths(loc: ModelLocation): { dir: string; history: string
 export interface RecordRequest {
   /** The merged rule set (distilled rules with overrides above them). */
   ruleSet: RuleSet;
-  /** The distilled rules alone. */
-  distilled: RuleSet;
   schema: Schema;
   made: MadeBy;
   generation?: string;
@@ -98,6 +96,7 @@ export interface RecordRequest {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const HASH_FILE = /^([0-9a-f]{64})\.json$/;
+const GENERATION = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
 /**
  * File a merged rule set in the model's archive (written whole, then renamed; kept as it is
@@ -122,7 +121,9 @@ export function recordRuleSet(
       model: loc.name,
       hash,
       ...(request.generation !== undefined && { generation: request.generation }),
-      distilledHash: ruleSetHash(request.distilled),
+      distilledHash: ruleSetHash({
+        rules: request.ruleSet.rules.filter((r) => r.event.params.source !== 'override'),
+      }),
       overrides: request.ruleSet.rules
         .filter((r) => r.event.params.source === 'override')
         .map((r) => String(r.name)),
@@ -137,7 +138,7 @@ export function recordRuleSet(
     }
     writeFileAtomic(file, JSON.stringify(entry, null, 2) + '\n');
   } else {
-    readArchivedFile(file, hash);
+    readArchivedFile(file, hash, loc.name);
   }
   archiveFile(p.history);
   const last = readHistory(loc).entries.at(-1);
@@ -183,10 +184,10 @@ export function readArchivedRuleSet(loc: ModelLocation, hash: string): ArchivedR
   const { dir } = archivePaths(loc);
   const file = path.join(dir, `${hash}.json`);
   if (!archiveFolder(dir) || !archiveFile(file)) return undefined;
-  return readArchivedFile(file, hash);
+  return readArchivedFile(file, hash, loc.name);
 }
 
-function readArchivedFile(file: string, hash: string): ArchivedRuleSet {
+function readArchivedFile(file: string, hash: string, model: string): ArchivedRuleSet {
   const modified = (what: string, field: string): NeurulesError =>
     new NeurulesError('ARCHIVE_MODIFIED', `${file}: ${what}`, { file, field });
   const entry = parseArtifact<ArchivedRuleSet>(
@@ -214,6 +215,28 @@ function readArchivedFile(file: string, hash: string): ArchivedRuleSet {
     throw modified(
       `expected rules that fit the archived schema, found: ${issues[0]!.message}`,
       'ruleSet',
+    );
+  }
+  // What the entry says of its rules must be what its rules are.
+  const overrides = entry.ruleSet.rules.filter((r) => r.event?.params?.source === 'override');
+  const says: [string, boolean][] = [
+    ['model', entry.model === model],
+    [
+      'generation',
+      entry.generation === undefined ||
+        (typeof entry.generation === 'string' && GENERATION.test(entry.generation)),
+    ],
+    ['distilledHash', entry.distilledHash === ruleSetHash({ rules: distilled })],
+    [
+      'overrides',
+      JSON.stringify(entry.overrides) === JSON.stringify(overrides.map((r) => String(r.name))),
+    ],
+  ];
+  const wrong = says.find(([, ok]) => !ok);
+  if (wrong) {
+    throw modified(
+      `expected '${wrong[0]}' to be what the archived rules are (model '${model}', their distilled rules' hash, their overrides), found ${JSON.stringify(entry[wrong[0] as keyof ArchivedRuleSet])}`,
+      wrong[0],
     );
   }
   return entry;
@@ -285,7 +308,7 @@ function historyProblem(value: unknown): string | undefined {
       ? undefined
       : `made must be one of ${MADE.join(', ')}`) ??
     (e.generation === undefined ||
-    (typeof e.generation === 'string' && /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(e.generation))
+    (typeof e.generation === 'string' && GENERATION.test(e.generation))
       ? undefined
       : 'generation must name a generation folder') ??
     (Number.isInteger(e.rules) && Number.isInteger(e.overrides)

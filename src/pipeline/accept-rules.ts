@@ -199,7 +199,6 @@ export async function acceptRules(
       const distilled = { ...ruleSet, version: 2 as const, generation: saved.generation };
       archiveWarning = tryRecordRuleSet(loc, {
         ruleSet: mergeOverrides(distilled, overrides.value, m.schema),
-        distilled,
         schema: m.schema,
         made: 'rules accept',
         generation: saved.generation,

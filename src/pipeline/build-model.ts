@@ -646,7 +646,6 @@ function archiveBuild(
 ): void {
   const warning = tryRecordRuleSet(loc, {
     ruleSet: mergeOverrides(distilled, overrides, schema),
-    distilled,
     schema,
     made: 'build',
     ...(distilled.generation !== undefined && { generation: distilled.generation }),

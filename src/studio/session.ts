@@ -372,7 +372,6 @@ export class StudioSession {
         const impact = checked.impact;
         tryRecord(this.loc, {
           ruleSet: mergeOverrides(this.model.ruleSet, saved.value, this.model.schema),
-          distilled: this.model.ruleSet,
           schema: this.model.schema,
           made: 'studio save',
           ...(this.model.manifest.generation !== undefined && {

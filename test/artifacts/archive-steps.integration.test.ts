@@ -139,7 +139,6 @@ describe('every rule set that decides is archived', () => {
       const m = await openModel(loc);
       recordRuleSet(loc, {
         ruleSet: m.ruleSet,
-        distilled: m.distilled,
         schema: m.schema,
         made: 'build',
         generation: saved.generation,

@@ -50,7 +50,6 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const record = (ruleSet: RuleSet, made: 'build' | 'serve' | 'studio save', extra = {}) =>
   recordRuleSet(loc, {
     ruleSet,
-    distilled: model.ruleSet,
     schema: model.schema,
     made,
     generation: '20261207T100000Z-abcdef',
@@ -82,7 +81,7 @@ describe('the rule-set archive', () => {
     const archived = readArchivedRuleSet(loc, b.hash)!;
     expect(archived.ruleSet).toEqual(flipped(0));
     expect(archived.schema).toEqual(model.schema);
-    expect(archived.distilledHash).toBe(ruleSetHash(model.ruleSet));
+    expect(archived.distilledHash).toBe(ruleSetHash(flipped(0)));
   });
 
   it('refuses an entry whose rules or schema do not match its hash', () => {
@@ -102,6 +101,18 @@ describe('the rule-set archive', () => {
       code: 'ARCHIVE_MODIFIED',
       field: 'schema',
     });
+    for (const [field, value] of [
+      ['model', 'another-model'],
+      ['generation', '../../etc'],
+      ['distilledHash', 'a'.repeat(64)],
+      ['overrides', ['made-up']],
+    ] as const) {
+      fs.writeFileSync(file, JSON.stringify({ ...entry, [field]: value }));
+      expect(catchError(() => readArchivedRuleSet(loc, hash))).toMatchObject({
+        code: 'ARCHIVE_MODIFIED',
+        field,
+      });
+    }
     expect(readArchivedRuleSet(loc, 'f'.repeat(64))).toBeUndefined();
   });
 
@@ -109,7 +120,6 @@ describe('the rule-set archive', () => {
     const a = record(model.ruleSet, 'build');
     const b = recordRuleSet(loc, {
       ruleSet: flipped(2),
-      distilled: model.ruleSet,
       schema: model.schema,
       made: 'build',
       generation: '20261208T100000Z-fedcba',

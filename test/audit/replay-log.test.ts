@@ -40,7 +40,7 @@ const inForce = (rules: RuleSet): RuleSetInForce => ({
   schema: TINY_SCHEMA,
 });
 const archive = (rules: RuleSet) =>
-  recordRuleSet(loc, { ruleSet: rules, distilled: rules, schema: TINY_SCHEMA, made: 'build' });
+  recordRuleSet(loc, { ruleSet: rules, schema: TINY_SCHEMA, made: 'build' });
 
 /** A log line as the service writes it: `rules` decided `inputs`. */
 function line(rules: RuleSet, inputs: DataRecord, extra: Record<string, unknown> = {}): string {

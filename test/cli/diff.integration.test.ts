@@ -85,7 +85,6 @@ async function archiveNow(made: 'build' | 'studio save', time: string): Promise<
   const m = await openModel(loc);
   return recordRuleSet(loc, {
     ruleSet: m.ruleSet,
-    distilled: m.distilled,
     schema: m.schema,
     made,
     generation: m.manifest.generation!,

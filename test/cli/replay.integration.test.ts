@@ -75,7 +75,6 @@ async function fileCurrent(
   const generation = m.manifest.generation!;
   const { hash } = recordRuleSet(loc, {
     ruleSet,
-    distilled: m.distilled,
     schema: m.schema,
     made,
     generation,

@@ -106,7 +106,6 @@ export class ServingModel {
       try {
         recordRuleSet(loc, {
           ruleSet: model.ruleSet,
-          distilled: model.distilled,
           schema: model.schema,
           made: 'serve',
           ...(model.manifest.generation !== undefined && {
