@@ -73,7 +73,7 @@ describe('every rule set that decides is archived', () => {
   it('a service that cannot archive the rule set does not start', async () => {
     fs.writeFileSync(archivePaths(loc).dir, 'a file where the archive folder goes');
     await expect(createApp({ ...loc, model: loc.name, network: false })).rejects.toMatchObject({
-      code: 'WRITE_FAILED',
+      code: 'NOT_A_DIRECTORY',
     });
   });
 

@@ -1,3 +1,4 @@
+import { readHistory } from '../../src/artifacts/rule-archive';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -110,7 +111,12 @@ describe('build over a hand-edited rule file', () => {
     // The old model is still the one the rule file names, and the refused one is gone.
     expect(generation()).toBe(before);
     expect(fs.readdirSync(modelPaths(loc).dir)).toEqual([before]);
-    expect(fs.readdirSync(modelPaths(loc).rulesDir).sort()).toEqual(['distilled.rules.json']);
+    // The archive holds the first build's rule set only.
+    expect(fs.readdirSync(modelPaths(loc).rulesDir).sort()).toEqual([
+      'archive',
+      'distilled.rules.json',
+    ]);
+    expect(readHistory(loc).entries.map((e) => e.generation)).toEqual([before]);
   });
 
   it('--discard-edits builds, keeps the edited file beside the new one and says so', async () => {
