@@ -647,6 +647,37 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
 }
 
 /**
+ * A model generation still on disk (the current one or a kept older one), every file
+ * checked against its manifest as {@link loadModel} checks the current one: its folder, its
+ * schema and its network's folder. Undefined when the folder is gone (pruned). Throws as
+ * `loadModel` does for a damaged generation (MODEL_FILE_MODIFIED, INVALID_ARTIFACT, ...).
+ */
+export function openGeneration(
+  loc: ModelLocation,
+  generation: string,
+): { dir: string; schema: Schema; teacherDir: string } | undefined {
+  if (!GENERATION_PATTERN.test(generation)) return undefined;
+  const dir = path.join(modelPaths(loc).dir, generation);
+  if (!statQuietly(dir)?.isDirectory()) return undefined;
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = readArtifact<ModelManifest>(
+    manifestFile,
+    'neurules.model',
+    FORMAT_VERSIONS.model,
+  );
+  const texts = new Map<string, string>();
+  checkFiles(dir, manifestFile, manifest, texts);
+  const schemaFile = path.join(dir, 'schema.json');
+  const schema = parseArtifact<Schema>(
+    texts.get('schema.json')!,
+    schemaFile,
+    'neurules.schema',
+    FORMAT_VERSIONS.schema,
+  );
+  return { dir, schema, teacherDir: path.join(dir, 'teacher') };
+}
+
+/**
  * INVALID_ARTIFACT unless `perception.json` fits the rules' schema: a list of concepts,
  * each a fact of the rules with its confidence, and an input schema with the same target
  * and classes.

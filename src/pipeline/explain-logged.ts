@@ -1,6 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { modelPaths } from '../artifacts/model-store';
+import { openGeneration } from '../artifacts/model-store';
 import { readArchivedRuleSet } from '../artifacts/rule-archive';
 import type { ModelLocation } from '../artifacts/types';
 import {
@@ -55,9 +53,9 @@ export interface LoggedContext {
  * Explain a logged decision as it was made: with the rule set its line names (the archived
  * one, or today's when the archive lacks it and the hash is theirs) and that rule set's
  * schema, the logged inputs as the record (redacted fields as missing). The network's view
- * is added only when the generation that made the decision is today's (the archived
- * `generation` is the current manifest's): another generation's network is not loaded, or
- * pruned, and is not stood in for by today's. Today's merged rules re-decide the record
+ * is that of the generation that made the decision (the archived `generation`), while its
+ * folder is on disk: a pruned generation's is not stood in for by today's network, and the
+ * explanation is the rules' alone. Today's merged rules re-decide the record
  * when they are not the rules then in force, to say what they decide now.
  *
  * Throws ROW_OUT_OF_RANGE (field `line`) for a line past the end; LOG_LINE_INVALID for a
@@ -88,7 +86,7 @@ export async function explainLogged(
   if (problem) throw NeurulesError.fromIssues([problem]);
   const { record, redacted } = loggedRecord(d, inForce.schema);
   const dependsOn = dependence(inForce, record, redacted);
-  const view = await networkView(loc, inForce, today, record, options);
+  const view = await networkView(loc, inForce, record, options);
   const { probabilities, dispose } = view;
   // The network reads every feature: what it says of a record whose redacted fields are
   // missing is not what it said of the record decided.
@@ -180,35 +178,30 @@ function dependence(
 }
 
 /**
- * The network's probabilities when the generation that made the decision is today's (its
- * network is loaded then, and freed by `dispose`); otherwise why it is not shown.
+ * The network's probabilities for the record, by the network of the generation that made
+ * the decision, while its folder is on disk (checked as every open checks a model; loaded
+ * then, and freed by `dispose`); otherwise why it is not shown.
  */
 async function networkView(
   loc: ModelLocation,
   inForce: RuleSetInForce,
-  today: OpenModel,
   record: DataRecord,
   options: { backend?: BackendChoice },
 ): Promise<{ probabilities?: Float32Array; networkNote?: string; dispose: () => void }> {
-  const current = today.manifest.generation;
   const made = inForce.generation;
-  if (made === undefined || made !== current) {
+  const generation = made === undefined ? undefined : openGeneration(loc, made);
+  if (!generation) {
     const networkNote =
       made === undefined
         ? 'not shown: the archive does not say which generation made this decision'
-        : fs.existsSync(path.join(modelPaths(loc).dir, made))
-          ? `not shown: generation ${made}, which made this decision, is not today's (${current ?? 'none'}), and its network is not loaded`
-          : `not shown: generation ${made}, which made this decision, is pruned`;
+        : `not shown: generation ${made}, which made this decision, is pruned`;
     return { networkNote, dispose: () => undefined };
   }
-  // Opened again, with the network: the first open needed none to find out whether it is
-  // the one that decided (a network not shown is not loaded, nor TensorFlow.js).
-  const withNetwork = await openModel(loc, {
-    teacher: true,
-    front: false,
-    backend: options.backend ?? 'auto',
-  });
-  const teacher = withNetwork.teacher!;
+  // TensorFlow.js loads here, when a network is to be shown, and only then.
+  const { selectBackend } = await import('../teacher/backend');
+  const { loadTeacher } = await import('../teacher/model-io');
+  await selectBackend(options.backend ?? 'auto');
+  const teacher = await loadTeacher(generation.teacherDir, generation.schema);
   return {
     probabilities: teacher.predictProbaFlat([record]),
     dispose: () => teacher.dispose(),

@@ -18,6 +18,7 @@ import type { RuleSet } from '../../src/rules/types';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { germanCreditArtifacts } from '../helpers/model-artifacts';
 import { runCli } from '../helpers/run-cli';
+import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { applicant } from '../server/applicant';
 
 let dir: string;
@@ -152,6 +153,49 @@ describe('every rule set that decides is archived', () => {
     expect(readArchivedRuleSet(loc, hashes[0]!)).toBeDefined();
     const text = await runCli(['history', '--model', 'german-credit', ...dirs]);
     expect(text.stdout).toContain('(pruned)');
+
+    // A decision of each: explained with the network of the generation that made it while
+    // that generation is kept, with the rules alone once it is pruned.
+    const log = path.join(dir, 'decisions.jsonl');
+    fs.writeFileSync(
+      log,
+      hashes
+        .map((hash, i) => {
+          const d = compileRuleSet(readArchivedRuleSet(loc, hash)!.ruleSet).decide(applicant);
+          const time = '2026-12-07T12:00:00.000Z';
+          const inputs = applicant;
+          return JSON.stringify({
+            time,
+            requestId: `r${i}`,
+            model: 'german-credit',
+            ruleSet: hash,
+            ruleId: d.ruleId,
+            class: d.class,
+            inputs,
+          });
+        })
+        .join('\n') + '\n',
+    );
+    const explain = (line: number) =>
+      runCli([
+        'explain',
+        '--model',
+        'german-credit',
+        '--log',
+        log,
+        '--line',
+        String(line),
+        '--backend',
+        'cpu',
+        ...dirs,
+      ]);
+    const pruned = await explain(1);
+    expect(pruned.stdout).toContain(
+      `network:  not shown: generation ${h.entries[0]!.generation}, which made this decision, is pruned`,
+    );
+    const kept = await explain(2);
+    expect(kept.stdout).toContain(`differ from today's`);
+    expect(kept.stdout).toMatch(/^network: {2}(good|bad) {2}\(bad [\d.]+%, good [\d.]+%\)/m);
 
     const first = path.join(archivePaths(loc).dir, `${hashes[0]}.json`);
     const entry = JSON.parse(fs.readFileSync(first, 'utf8'));
