@@ -1,4 +1,4 @@
-import { readInputFile } from '../data/read-input-file';
+import { logLines } from './log-lines';
 import type { DecisionLogEntry } from './decision-log';
 
 /** The usable lines of a decision log, and what was left out. */
@@ -15,15 +15,14 @@ export interface DecisionLogRead {
  * Read a decision log written by `neurules serve --decision-log`, keeping the entries of
  * one rule set (by its hash). A damaged line (a crash mid-write, a foreign line) is
  * skipped and counted, not fatal: a log is evidence to report on, not an input to refuse.
+ * The file is read a line at a time (memory holds the entries kept, not the file).
  */
-export function readDecisionLog(file: string, ruleSetHash: string): DecisionLogRead {
-  const text = readInputFile(file).toString('utf8');
+export async function readDecisionLog(file: string, ruleSetHash: string): Promise<DecisionLogRead> {
   const out: DecisionLogRead = { file, entries: [], badLines: [], otherRuleSets: 0 };
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  for await (const { line, text } of logLines(file)) {
     let e: Record<string, unknown> | null = null;
     try {
-      const parsed: unknown = JSON.parse(line);
+      const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
         e = parsed as Record<string, unknown>;
     } catch {
@@ -37,12 +36,12 @@ export function readDecisionLog(file: string, ruleSetHash: string): DecisionLogR
       typeof e.ruleId === 'string' &&
       typeof e.class === 'string';
     if (!ok) {
-      out.badLines.push(i + 1);
-      return;
+      out.badLines.push(line);
+      continue;
     }
     if (e!.ruleSet !== ruleSetHash) {
       out.otherRuleSets++;
-      return;
+      continue;
     }
     out.entries.push({
       time: e!.time as string,
@@ -50,6 +49,6 @@ export function readDecisionLog(file: string, ruleSetHash: string): DecisionLogR
       ruleId: e!.ruleId as string,
       class: e!.class as string,
     });
-  });
+  }
   return out;
 }

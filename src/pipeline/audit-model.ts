@@ -77,7 +77,9 @@ export async function auditModel(
       model,
       data,
       ...(training && { training }),
-      ...(options.log !== undefined && { log: readDecisionLog(options.log, model.ruleSetHash) }),
+      ...(options.log !== undefined && {
+        log: await readDecisionLog(options.log, model.ruleSetHash),
+      }),
       ...(options.now && { now: options.now }),
       ...(fairness && { fairness }),
     });
