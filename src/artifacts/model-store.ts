@@ -573,14 +573,7 @@ export function loadModel(loc: ModelLocation, options: LoadOptions = {}): Loaded
       );
     }
   }
-  const manifestFile = path.join(dir, 'manifest.json');
-  const manifest = readArtifact<ModelManifest>(
-    manifestFile,
-    'neurules.model',
-    FORMAT_VERSIONS.model,
-  );
-  const texts = new Map<string, string>();
-  if (manifest.version >= 2) checkFiles(dir, manifestFile, manifest, texts);
+  const { manifestFile, manifest, texts } = readCheckedManifest(dir);
   const read = <T extends { format: string; version: number }>(
     rel: string,
     format: T['format'],
@@ -659,21 +652,13 @@ export function openGeneration(
   if (!GENERATION_PATTERN.test(generation)) return undefined;
   const dir = path.join(modelPaths(loc).dir, generation);
   if (!statQuietly(dir)?.isDirectory()) return undefined;
-  const manifestFile = path.join(dir, 'manifest.json');
-  const manifest = readArtifact<ModelManifest>(
-    manifestFile,
-    'neurules.model',
-    FORMAT_VERSIONS.model,
-  );
-  const texts = new Map<string, string>();
-  checkFiles(dir, manifestFile, manifest, texts);
+  const { texts } = readCheckedManifest(dir);
   const schemaFile = path.join(dir, 'schema.json');
-  const schema = parseArtifact<Schema>(
-    texts.get('schema.json')!,
-    schemaFile,
-    'neurules.schema',
-    FORMAT_VERSIONS.schema,
-  );
+  const text = texts.get('schema.json');
+  const schema =
+    text === undefined
+      ? readArtifact<Schema>(schemaFile, 'neurules.schema', FORMAT_VERSIONS.schema)
+      : parseArtifact<Schema>(text, schemaFile, 'neurules.schema', FORMAT_VERSIONS.schema);
   return { dir, schema, teacherDir: path.join(dir, 'teacher') };
 }
 
@@ -705,6 +690,26 @@ function checkPerception(p: PerceptionSpec, schema: Schema, file: string): void 
     )
       throw bad('concepts', `expected each concept to be a fact of the rules, found '${name}'`);
   }
+}
+
+/**
+ * A generation folder's manifest, and (for a generation folder, version 2) every file it
+ * names checked against its hash, with the JSON files' text (see {@link checkFiles}).
+ */
+function readCheckedManifest(dir: string): {
+  manifestFile: string;
+  manifest: ModelManifest;
+  texts: Map<string, string>;
+} {
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = readArtifact<ModelManifest>(
+    manifestFile,
+    'neurules.model',
+    FORMAT_VERSIONS.model,
+  );
+  const texts = new Map<string, string>();
+  if (manifest.version >= 2) checkFiles(dir, manifestFile, manifest, texts);
+  return { manifestFile, manifest, texts };
 }
 
 /** Check every file the manifest names against its hash; keep the JSON files' text. */
