@@ -7,7 +7,7 @@ import { kindOf, readRegularFile } from '../files/regular-files';
 import { inputFileError } from '../data/read-input-file';
 import { writeFileAtomic } from '../files/write-atomic';
 import { writeFailure } from '../files/write-failure';
-import type { RuleSet } from '../rules/types';
+import type { NeurulesRule, RuleSet } from '../rules/types';
 import { verifyRuleSet } from '../rules/verify-rules';
 import { appendJsonLine, changeAuthor, readChanges, type ChangeEntry } from './changes-log';
 import { parseArtifact } from './read-artifact';
@@ -114,6 +114,7 @@ export function recordRuleSet(
   const p = archivePaths(loc);
   const file = path.join(p.dir, `${hash}.json`);
   archiveFolder(p.dir);
+  const { distilled, overrides } = splitRules(request.ruleSet);
   if (!archiveFile(file)) {
     const entry: ArchivedRuleSet = {
       format: 'neurules.archived-rules',
@@ -121,12 +122,8 @@ export function recordRuleSet(
       model: loc.name,
       hash,
       ...(request.generation !== undefined && { generation: request.generation }),
-      distilledHash: ruleSetHash({
-        rules: request.ruleSet.rules.filter((r) => r.event.params.source !== 'override'),
-      }),
-      overrides: request.ruleSet.rules
-        .filter((r) => r.event.params.source === 'override')
-        .map((r) => String(r.name)),
+      distilledHash: ruleSetHash({ rules: distilled }),
+      overrides: overrides.map((r) => String(r.name)),
       schemaSha256: sha256(canonicalJson(request.schema)),
       schema: request.schema,
       ruleSet: request.ruleSet,
@@ -140,7 +137,7 @@ export function recordRuleSet(
   } else {
     readArchivedFile(file, hash, loc.name);
   }
-  archiveFile(p.history);
+  // Read (and so checked to be a regular file, never a link) before it is appended to.
   const last = readHistory(loc).entries.at(-1);
   if (last?.hash === hash && request.made === 'serve') return { hash, added: false };
   const line: HistoryEntry = {
@@ -153,7 +150,7 @@ export function recordRuleSet(
     by: changeAuthor(),
     ...(request.reason !== undefined && { reason: request.reason }),
     rules: request.ruleSet.rules.length,
-    overrides: request.ruleSet.rules.filter((r) => r.event.params.source === 'override').length,
+    overrides: overrides.length,
     ...(request.figures && { figures: request.figures }),
   };
   appendJsonLine(p.history, line);
@@ -209,7 +206,7 @@ function readArchivedFile(file: string, hash: string, model: string): ArchivedRu
     throw modified('expected the schema whose SHA-256 the entry recorded, found another', 'schema');
   // The distilled rules must fit the schema as the live rules must (overrides were checked
   // against it when they were parsed, and are YAML's, not this file's).
-  const distilled = entry.ruleSet.rules.filter((r) => r.event?.params?.source !== 'override');
+  const { distilled, overrides } = splitRules(entry.ruleSet);
   const issues = verifyRuleSet({ ...entry.ruleSet, rules: distilled }, entry.schema, file);
   if (issues.length > 0) {
     throw modified(
@@ -218,7 +215,6 @@ function readArchivedFile(file: string, hash: string, model: string): ArchivedRu
     );
   }
   // What the entry says of its rules must be what its rules are.
-  const overrides = entry.ruleSet.rules.filter((r) => r.event?.params?.source === 'override');
   const says: [string, boolean][] = [
     ['model', entry.model === model],
     [
@@ -240,6 +236,15 @@ function readArchivedFile(file: string, hash: string, model: string): ArchivedRu
     );
   }
   return entry;
+}
+
+/** A merged rule set's distilled rules and its overrides, each in their order. */
+function splitRules(ruleSet: RuleSet): { distilled: NeurulesRule[]; overrides: NeurulesRule[] } {
+  const isOverride = (r: NeurulesRule) => r.event?.params?.source === 'override';
+  return {
+    distilled: ruleSet.rules.filter((r) => !isOverride(r)),
+    overrides: ruleSet.rules.filter(isOverride),
+  };
 }
 
 /** The hashes of every rule set in the archive, sorted. */
@@ -330,17 +335,25 @@ function historyProblem(value: unknown): string | undefined {
 
 /**
  * Find the rule set a reference names (`--from`, `--to`): a full hash or a prefix of at
- * least 6 hex digits of an archived one, or a generation (the last rule set that came into
+ * least 6 hex digits of an archived one (or of `current`, the model's rule set now, when no
+ * archived one has it), or a generation (the last rule set that came into
  * force with it). RULE_SET_NOT_FOUND (naming `field` and what there is) otherwise, also for
  * a prefix that names more than one.
  */
-export function resolveRuleSetRef(loc: ModelLocation, given: string, field: string): string {
+export function resolveRuleSetRef(
+  loc: ModelLocation,
+  given: string,
+  field: string,
+  current?: string,
+): string {
   // Hex digits as a person may copy them, in capitals.
   const ref = /^[0-9A-Fa-f]+$/.test(given) ? given.toLowerCase() : given;
   const hashes = archivedHashes(loc);
   const history = readHistory(loc).entries;
   if (/^[0-9a-f]{6,64}$/.test(ref)) {
-    const hits = hashes.filter((h) => h.startsWith(ref));
+    let hits = hashes.filter((h) => h.startsWith(ref));
+    // The model's rule set now, before it is archived (a service files it when it starts).
+    if (hits.length === 0 && current?.startsWith(ref)) hits = [current];
     if (hits.length === 1) return hits[0]!;
     if (hits.length > 1) {
       throw new NeurulesError(

@@ -5,8 +5,7 @@ import type { DataRecord, Schema } from '../data/types';
 import { evaluatorOf } from '../engine/explain-decision';
 import type { Decision } from '../engine/types';
 import { isNeurulesError } from '../errors';
-import { decisiveFields } from '../regions/decisive-fields';
-import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
+import { dependenceOn } from '../regions/decisive-fields';
 import type { RuleSet } from '../rules/types';
 import {
   type LinePlace,
@@ -98,7 +97,6 @@ export interface ReplayRequest {
 interface Known extends RuleSetInForce {
   from: ReplayedRuleSet['from'];
   evaluator: ReturnType<typeof evaluatorOf>;
-  regions?: RuleRegion[] | { refused: string };
   count: ReplayedRuleSet;
 }
 
@@ -146,18 +144,7 @@ export async function replayLog(request: ReplayRequest): Promise<ReplayReport> {
   const resolve = (hash: string): Known | null => {
     let k = known.get(hash);
     if (k !== undefined) return k;
-    const archived = readArchivedRuleSet(loc, hash);
-    const found: (RuleSetInForce & { from: Known['from'] }) | undefined = archived
-      ? {
-          hash,
-          ruleSet: archived.ruleSet,
-          schema: archived.schema,
-          ...(archived.generation !== undefined && { generation: archived.generation }),
-          from: 'archive',
-        }
-      : hash === current.hash
-        ? { ...current, from: 'today' }
-        : undefined;
+    const found = findRuleSet(loc, hash, current);
     k = null;
     if (found) {
       const count: ReplayedRuleSet = {
@@ -205,24 +192,21 @@ export async function replayLog(request: ReplayRequest): Promise<ReplayReport> {
 /** Replay one line whose inputs fit its rule set's schema, and count what it gives. */
 async function replayLine(d: LoggedDecision, rules: Known, report: ReplayReport): Promise<void> {
   const { record, redacted } = loggedRecord(d, rules.schema);
-  if (redacted.length > 0) {
-    const regions = regionsOf(rules);
-    if ('refused' in regions) {
-      report.notReplayable++;
-      report.notReplayableLines.push({
-        ...placeOf(d),
-        ruleSet: d.ruleSet,
-        redacted,
-        reason: regions.refused,
-      });
-      return;
-    }
-    const depends = decisiveFields(regions, rules.schema, record, redacted);
-    if (depends.length > 0) {
-      report.notReplayable++;
-      report.notReplayableLines.push({ ...placeOf(d), ruleSet: d.ruleSet, redacted: depends });
-      return;
-    }
+  const depends = dependenceOn(rules, record, redacted);
+  if ('refused' in depends) {
+    report.notReplayable++;
+    report.notReplayableLines.push({
+      ...placeOf(d),
+      ruleSet: d.ruleSet,
+      redacted,
+      reason: depends.refused,
+    });
+    return;
+  }
+  if (depends.length > 0) {
+    report.notReplayable++;
+    report.notReplayableLines.push({ ...placeOf(d), ruleSet: d.ruleSet, redacted: depends });
+    return;
   }
   const replayed = await outcomeOf(rules, record);
   if (replayed.class === d.class && replayed.ruleId === d.ruleId) {
@@ -239,19 +223,30 @@ async function replayLine(d: LoggedDecision, rules: Known, report: ReplayReport)
   });
 }
 
-/** The rule regions of a rule set, computed once; or why region analysis refuses it. */
-function regionsOf(rules: Known): RuleRegion[] | { refused: string } {
-  if (!rules.regions) {
-    try {
-      rules.regions = ruleRegions(rules.ruleSet, rules.schema);
-    } catch (e) {
-      if (!isNeurulesError(e)) throw e;
-      rules.regions = {
-        refused: `whether the decision depended on the redacted fields cannot be told exactly: ${e.code} ${e.message}`,
-      };
-    }
+/** A rule set a line names, and where it was found. */
+export type FoundRuleSet = RuleSetInForce & { from: 'archive' | 'today' };
+
+/**
+ * The rule set of `hash`: the archive's (checked: ARCHIVE_MODIFIED when it does not match),
+ * or `today`'s (the model's merged rules now) when the archive lacks it and the hash is
+ * theirs; undefined when neither has it.
+ */
+export function findRuleSet(
+  loc: ModelLocation,
+  hash: string,
+  today: RuleSetInForce,
+): FoundRuleSet | undefined {
+  const archived = readArchivedRuleSet(loc, hash);
+  if (archived) {
+    return {
+      hash,
+      ruleSet: archived.ruleSet,
+      schema: archived.schema,
+      ...(archived.generation !== undefined && { generation: archived.generation }),
+      from: 'archive',
+    };
   }
-  return rules.regions;
+  return hash === today.hash ? { ...today, from: 'today' } : undefined;
 }
 
 /** The class and rule a rule set decides a record with; nulls when no rule fires. */

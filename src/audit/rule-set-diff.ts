@@ -2,8 +2,7 @@ import { loggedRecord, type LoggedDecision } from './log-lines';
 import { ruleChanges } from '../artifacts/model-store';
 import type { DataRecord, Schema } from '../data/types';
 import { compileRuleSet, type CompiledRules } from '../engine/compiled-rules';
-import { decisiveFields } from '../regions/decisive-fields';
-import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
+import { dependenceOn } from '../regions/decisive-fields';
 import { isNeurulesError, NeurulesError } from '../errors';
 import { changedRegions, type ChangedRegions, comparableSchema } from '../regions/changed-regions';
 import { describeBox } from '../regions/describe-region';
@@ -345,8 +344,6 @@ export function diffLog(
   file: string,
 ): LogDiff {
   const rules = compileRuleSet(after.ruleSet);
-  // The regions, for lines with redacted inputs only: computed once, when first needed.
-  let regions: RuleRegion[] | null | undefined;
   const logged: string[] = [];
   const now: string[] = [];
   let redacted = 0;
@@ -355,19 +352,9 @@ export function diffLog(
     const read = loggedRecord(e, after.schema);
     if (read.redacted.length > 0) {
       redacted++;
-      if (regions === undefined) {
-        try {
-          regions = ruleRegions(after.ruleSet, after.schema);
-        } catch (err) {
-          if (!isNeurulesError(err)) throw err;
-          regions = null;
-        }
-      }
       // What the rules decide of it depends on what was redacted: not a decision to count.
-      if (
-        regions === null ||
-        decisiveFields(regions, after.schema, read.record, read.redacted).length > 0
-      ) {
+      const depends = dependenceOn(after, read.record, read.redacted);
+      if ('refused' in depends || depends.length > 0) {
         undetermined++;
         continue;
       }

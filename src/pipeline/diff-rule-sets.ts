@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import { readLoggedDecisions } from '../audit/log-lines';
+import { findRuleSet } from '../audit/replay-log';
 import { loadDecisionData } from '../artifacts/model-data';
 import {
-  archivedHashes,
+  archivePaths,
   type HistoryEntry,
   type MadeBy,
-  readArchivedRuleSet,
   readHistory,
   resolveRuleSetRef,
 } from '../artifacts/rule-archive';
@@ -120,10 +121,12 @@ export async function diffRuleSets(
   try {
     const history = readHistory(loc).entries;
     const toHash =
-      options.to !== undefined ? resolveRef(loc, model, options.to, '--to') : model.ruleSetHash;
+      options.to !== undefined
+        ? resolveRuleSetRef(loc, options.to, '--to', model.ruleSetHash)
+        : model.ruleSetHash;
     const fromHash =
       options.from !== undefined
-        ? resolveRef(loc, model, options.from, '--from')
+        ? resolveRuleSetRef(loc, options.from, '--from', model.ruleSetHash)
         : previousHash(loc, history, toHash, model.ruleSetHash);
     const before = ruleSetOf(loc, model, fromHash, '--from');
     const after = ruleSetOf(loc, model, toHash, '--to');
@@ -153,23 +156,6 @@ export async function diffRuleSets(
 }
 
 /**
- * The rule set `ref` names (`resolveRuleSetRef`), or the current one by its hash or a
- * prefix of it even when it is not archived yet.
- */
-function resolveRef(loc: ModelLocation, model: OpenModel, ref: string, field: string): string {
-  try {
-    return resolveRuleSetRef(loc, ref, field);
-  } catch (e) {
-    const current =
-      /^[0-9a-f]{6,64}$/.test(ref) &&
-      model.ruleSetHash.startsWith(ref) &&
-      !archivedHashes(loc).some((h) => h.startsWith(ref));
-    if (current && isNeurulesError(e) && e.code === 'RULE_SET_NOT_FOUND') return model.ruleSetHash;
-    throw e;
-  }
-}
-
-/**
  * The rule set that came into force before `to`: the newest history line, before the last
  * line of `to`, that names another rule set. RULE_SET_NOT_FOUND (field `--from`) when there
  * is none.
@@ -187,24 +173,27 @@ function previousHash(
   const which = to === current ? 'the current rule set' : 'the rule set given with --to';
   throw new NeurulesError(
     'RULE_SET_NOT_FOUND',
-    `expected a rule set of model '${loc.name}' that came into force before ${which} (${to.slice(0, 12)}), found none: its archive history (${loc.rulesDir}/${loc.name}/archive/history.jsonl) holds ${history.length ? `${history.length} line(s), none of an earlier rule set` : 'no line'}; name one with --from`,
+    `expected a rule set of model '${loc.name}' that came into force before ${which} (${to.slice(0, 12)}), found none: its archive history (${archivePaths(loc).history}) holds ${history.length ? `${history.length} line(s), none of an earlier rule set` : 'no line'}; name one with --from`,
     { field: '--from' },
   );
 }
 
-/** The rule set of a hash with its schema: the current one, or the archive's. */
+/** The rule set of a hash with its schema: the archive's, or the current one. */
 function ruleSetOf(
   loc: ModelLocation,
   model: OpenModel,
   hash: string,
   field: string,
 ): RuleSetWithSchema {
-  if (hash === model.ruleSetHash) return { ruleSet: model.ruleSet, schema: model.schema };
-  const archived = readArchivedRuleSet(loc, hash);
-  if (archived) return { ruleSet: archived.ruleSet, schema: archived.schema };
+  const found = findRuleSet(loc, hash, {
+    hash: model.ruleSetHash,
+    ruleSet: model.ruleSet,
+    schema: model.schema,
+  });
+  if (found) return { ruleSet: found.ruleSet, schema: found.schema };
   throw new NeurulesError(
     'RULE_SET_NOT_FOUND',
-    `expected rule set ${hash.slice(0, 12)}… of model '${loc.name}' in its archive (${loc.rulesDir}/${loc.name}/archive/${hash}.json), found no such file`,
+    `expected rule set ${hash.slice(0, 12)}… of model '${loc.name}' in its archive (${path.join(archivePaths(loc).dir, `${hash}.json`)}), found no such file`,
     { field },
   );
 }

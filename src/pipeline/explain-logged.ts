@@ -1,5 +1,4 @@
 import { openGeneration } from '../artifacts/model-store';
-import { readArchivedRuleSet } from '../artifacts/rule-archive';
 import type { ModelLocation } from '../artifacts/types';
 import {
   inputsIssue,
@@ -7,13 +6,18 @@ import {
   loggedRecord,
   readLoggedDecision,
 } from '../audit/log-lines';
-import { type Outcome, type RuleSetInForce, shortHash } from '../audit/replay-log';
+import {
+  findRuleSet,
+  type FoundRuleSet,
+  type Outcome,
+  type RuleSetInForce,
+  shortHash,
+} from '../audit/replay-log';
 import type { DataRecord } from '../data/types';
 import { evaluatorOf, explainDecision, type Explanation } from '../engine/explain-decision';
 import { isNeurulesError, NeurulesError } from '../errors';
 import type { PerceivedFacts } from '../perception/perceived';
-import { decisiveFields } from '../regions/decisive-fields';
-import { ruleRegions } from '../regions/rule-regions';
+import { dependenceOn } from '../regions/decisive-fields';
 import type { BackendChoice } from '../teacher/backend-choice';
 import { openModel, type OpenModel } from './open-model';
 
@@ -85,7 +89,9 @@ export async function explainLogged(
   const problem = inputsIssue(d, inForce.schema, inForce.hash);
   if (problem) throw NeurulesError.fromIssues([problem]);
   const { record, redacted } = loggedRecord(d, inForce.schema);
-  const dependsOn = dependence(inForce, record, redacted);
+  const depends = dependenceOn(inForce, record, redacted);
+  // Undefined when the rules cannot be analysed.
+  const dependsOn = 'refused' in depends ? undefined : depends;
   const view = await networkView(loc, inForce, record, options);
   const { probabilities, dispose } = view;
   // The network reads every feature: what it says of a record whose redacted fields are
@@ -126,55 +132,19 @@ export async function explainLogged(
 }
 
 /** The rule set a line names: archived, or today's; RULE_SET_NOT_FOUND otherwise. */
-function rulesInForce(
-  loc: ModelLocation,
-  d: LoggedDecision,
-  today: OpenModel,
-): RuleSetInForce & { from: LoggedContext['from'] } {
-  const archived = readArchivedRuleSet(loc, d.ruleSet);
-  if (archived) {
-    return {
-      hash: archived.hash,
-      ruleSet: archived.ruleSet,
-      schema: archived.schema,
-      ...(archived.generation !== undefined && { generation: archived.generation }),
-      from: 'archive',
-    };
-  }
-  if (d.ruleSet === today.ruleSetHash) {
-    return {
-      hash: today.ruleSetHash,
-      ruleSet: today.ruleSet,
-      schema: today.schema,
-      ...(today.manifest.generation !== undefined && { generation: today.manifest.generation }),
-      from: 'today',
-    };
-  }
+function rulesInForce(loc: ModelLocation, d: LoggedDecision, today: OpenModel): FoundRuleSet {
+  const found = findRuleSet(loc, d.ruleSet, {
+    hash: today.ruleSetHash,
+    ruleSet: today.ruleSet,
+    schema: today.schema,
+    ...(today.manifest.generation !== undefined && { generation: today.manifest.generation }),
+  });
+  if (found) return found;
   throw new NeurulesError(
     'RULE_SET_NOT_FOUND',
     `expected the rule set the line names (${shortHash(d.ruleSet)}) in the archive of model '${loc.name}' or as its rules today (${shortHash(today.ruleSetHash)}), found it in neither`,
     { file: d.file, line: d.line, field: 'ruleSet' },
   );
-}
-
-/** The redacted fields the decision depended on; undefined when the rules cannot be analysed. */
-function dependence(
-  inForce: RuleSetInForce,
-  record: DataRecord,
-  redacted: string[],
-): string[] | undefined {
-  if (redacted.length === 0) return [];
-  try {
-    return decisiveFields(
-      ruleRegions(inForce.ruleSet, inForce.schema),
-      inForce.schema,
-      record,
-      redacted,
-    );
-  } catch (e) {
-    if (isNeurulesError(e)) return undefined;
-    throw e;
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, modelPaths } from '../artifacts/model-store';
+import { modelPaths } from '../artifacts/model-store';
 import {
   archivePaths,
   type HistoryItem,
@@ -11,8 +11,7 @@ import {
 import type { ModelLocation } from '../artifacts/types';
 import { isNeurulesError, NeurulesError } from '../errors';
 import { formatTime } from '../report/format-figures';
-import { loadOverrides, mergeOverrides } from '../overrides/merge-overrides';
-import { ruleSetHash } from '../artifacts/rule-set-hash';
+import { openModel } from './open-model';
 
 /** One rule set that came into force, as `neurules history` lists it. */
 export interface HistoryRow extends HistoryItem {
@@ -45,11 +44,11 @@ export interface HistoryReport {
  * what made it, who and why (from `changes.jsonl` where the step recorded itself) and its
  * held-out figures. Every archived rule set it names is read and checked against its hash
  * (ARCHIVE_MODIFIED when one does not match); a history line whose rule set is missing
- * from the archive is RULE_SET_NOT_FOUND. The current rule set is the model's checked rule
- * file with its overrides above it (no network is loaded); when those do not open, the
- * history is still listed, with the reason.
+ * from the archive is RULE_SET_NOT_FOUND. The current rule set is the model's, opened as
+ * every command opens it but without a network; when it does not open, the history is
+ * still listed, with the reason.
  */
-export function historyReport(loc: ModelLocation): HistoryReport {
+export async function historyReport(loc: ModelLocation): Promise<HistoryReport> {
   const p = archivePaths(loc);
   const items = modelHistory(loc, modelPaths(loc).changes);
   for (const hash of new Set(items.map((e) => e.hash))) {
@@ -65,9 +64,7 @@ export function historyReport(loc: ModelLocation): HistoryReport {
   let currentProblem: string | undefined;
   try {
     // The rules alone: a model with perception concepts opens no network for this.
-    const files = loadModel(loc);
-    const overrides = loadOverrides(modelPaths(loc).overrides, files.schema);
-    const hash = ruleSetHash(mergeOverrides(files.ruleSet, overrides, files.schema));
+    const { ruleSetHash: hash } = await openModel(loc, { front: false });
     current = { hash, archived: readArchivedRuleSet(loc, hash) !== undefined };
   } catch (e) {
     if (!isNeurulesError(e) || e.code === 'ARCHIVE_MODIFIED') throw e;

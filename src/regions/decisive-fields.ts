@@ -1,5 +1,6 @@
 import type { DataRecord, Feature, Schema } from '../data/types';
-import { NeurulesError } from '../errors';
+import { isNeurulesError, NeurulesError } from '../errors';
+import type { RuleSet } from '../rules/types';
 import {
   type Box,
   intersectBoxes,
@@ -9,7 +10,7 @@ import {
   setOwn,
   subtractRegions,
 } from './region';
-import type { RuleRegion } from './rule-regions';
+import { type RuleRegion, ruleRegions } from './rule-regions';
 import { allLevels, allNumbers, levelPoints, setContains, type ValueSet } from './value-set';
 
 /**
@@ -136,4 +137,33 @@ export function decisiveFields(
       return subtractRegions(within, slice, schema).length > 0;
     }),
   );
+}
+
+/** Why the region analysis refuses a rule set, once per rule set (ruleRegions caches the rest). */
+const refusals = new WeakMap<RuleSet, string>();
+
+/**
+ * The fields of `unknown` (redacted, say) the decision of a rule set depends on for
+ * `record`, exactly ({@link decisiveFields} over the rule set's regions); or, when the
+ * region analysis refuses the rule set (OVERLAPPING_RULES, a condition outside it), why it
+ * cannot be told. Empty when nothing is unknown.
+ */
+export function dependenceOn(
+  rules: { ruleSet: RuleSet; schema: Schema },
+  record: DataRecord,
+  unknown: readonly string[],
+): string[] | { refused: string } {
+  if (unknown.length === 0) return [];
+  const refused = refusals.get(rules.ruleSet);
+  if (refused !== undefined) return { refused };
+  let regions: RuleRegion[];
+  try {
+    regions = ruleRegions(rules.ruleSet, rules.schema);
+  } catch (e) {
+    if (!isNeurulesError(e)) throw e;
+    const why = `whether the decision depended on the redacted fields cannot be told exactly: ${e.code} ${e.message}`;
+    refusals.set(rules.ruleSet, why);
+    return { refused: why };
+  }
+  return decisiveFields(regions, rules.schema, record, unknown);
 }

@@ -13,7 +13,7 @@ export function registerHistory(program: Command, io: CliIO): void {
       .option('--json', 'print the history as JSON'),
   ).action(async (o) => {
     const { historyReport, formatHistory } = await import('../../pipeline/model-history');
-    const report = historyReport(locationOf(o));
+    const report = await historyReport(locationOf(o));
     if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else io.stdout.write(formatHistory(report).join('\n') + '\n');
   });
