@@ -405,19 +405,27 @@ function checkValue(
   report: Report,
 ): NestedCondition[] | null {
   const name = feature.name;
+  // `null` (YAML `null` or `~`) is a missing value: `{ equal: null }` matches records where
+  // the feature is missing, as a distilled rule's `equal null` does. Only `equal`,
+  // `notEqual`, `in` and `notIn` compare with it; an order has no place for it.
+  const missingAllowed = !NUMERIC_ONLY.has(operator);
   if (feature.type === 'numeric') {
     const nums = operator === 'between' || operator === 'in' || operator === 'notIn' ? v : [v];
     if (
       !Array.isArray(nums) ||
-      nums.some((x) => typeof x !== 'number' || !Number.isFinite(x)) ||
+      nums.some(
+        (x) => !(x === null && missingAllowed) && (typeof x !== 'number' || !Number.isFinite(x)),
+      ) ||
       (operator === 'between' && nums.length !== 2)
     ) {
       const expected =
         operator === 'between'
           ? 'a list of two numbers [low, high]'
           : operator === 'in' || operator === 'notIn'
-            ? 'a list of numbers'
-            : 'a number';
+            ? 'a list of numbers (null for missing)'
+            : missingAllowed
+              ? 'a number (null for missing)'
+              : 'a number';
       report(
         'WRONG_TYPE',
         `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,
@@ -452,7 +460,7 @@ function checkValue(
   const levels = operator === 'in' || operator === 'notIn' ? v : [v];
   if (
     !Array.isArray(levels) ||
-    levels.some((x) => typeof x !== 'string' && typeof x !== 'number')
+    levels.some((x) => x !== null && typeof x !== 'string' && typeof x !== 'number')
   ) {
     report(
       'WRONG_TYPE',
@@ -462,7 +470,8 @@ function checkValue(
     );
     return null;
   }
-  const unknown = levels.map(String).filter((l) => !feature.levels.includes(l));
+  const given = levels.map((l) => (l === null ? null : String(l)));
+  const unknown = given.filter((l): l is string => l !== null && !feature.levels.includes(l));
   if (unknown.length > 0) {
     report(
       'UNKNOWN_CATEGORY',
@@ -476,7 +485,7 @@ function checkValue(
     {
       fact: name,
       operator,
-      value: operator === 'in' || operator === 'notIn' ? levels.map(String) : String(levels[0]),
+      value: operator === 'in' || operator === 'notIn' ? given : (given[0] as string | null),
     },
   ];
 }

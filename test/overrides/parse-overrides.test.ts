@@ -73,6 +73,35 @@ describe('parseOverrides', () => {
     if (token !== null) expect(issues[0]).toMatchObject(place(text, token));
   });
 
+  it('null is a missing value in equal, notEqual, in and notIn, and nowhere else', async () => {
+    const text = [
+      '- id: no-age',
+      '  when:',
+      '    age: { equal: null }',
+      '    purpose: { in: [education, ~] }',
+      '  then: { class: bad }',
+      '- id: bad-order',
+      '  when:',
+      '    age: { "<": null }',
+      '  then: { class: bad }',
+    ].join('\n');
+    const { issues } = parseOverrides(text, 'm.yaml', schema);
+    expect(issues.map((i) => [i.code, i.line])).toEqual([['WRONG_TYPE', 8]]);
+    const good = parseOverrides(text.split('\n').slice(0, 5).join('\n'), 'm.yaml', schema);
+    expect(good.issues).toEqual([]);
+    expect(good.overrides[0]!.conditions).toEqual({
+      all: [
+        { fact: 'age', operator: 'equal', value: null },
+        { fact: 'purpose', operator: 'in', value: ['education', null] },
+      ],
+    });
+    const engine = new Engine([
+      { conditions: good.overrides[0]!.conditions, event: { type: 'x' } },
+    ]);
+    expect((await engine.run({ age: null, purpose: null })).events).toHaveLength(1);
+    expect((await engine.run({ age: 30, purpose: null })).events).toHaveLength(0);
+  });
+
   it('an empty condition map inside any or not is EMPTY_WHEN (json-rules-engine would read it as true)', () => {
     const text =
       '- id: a\n  when:\n    any:\n      - {}\n      - age: { "<": 20 }\n  then: { class: bad }\n' +
