@@ -607,7 +607,8 @@ export function nearestName(name: string, candidates: readonly string[]): string
     : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance between two texts (insertions, deletions, substitutions). */
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = prev[0]!;

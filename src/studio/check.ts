@@ -1,3 +1,4 @@
+import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
 import type { PerceivedFacts } from '../perception/perceived';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ import { describeBox } from '../regions/describe-region';
 import { changedRegions } from '../regions/changed-regions';
 import type { RuleSet } from '../rules/types';
 import { formatLint, type OverridesLint } from '../overrides/lint-report';
+import { quickFixes } from './quick-fixes';
 import type {
   SavedFile,
   StudioCheck,
@@ -204,12 +206,14 @@ export class OverridesChecker {
     compiled?: CompiledRules;
   } {
     const { dir, schema, distilled, judged } = this.ctx;
-    const loaded = checkOverrideTexts(overrideTexts(dir, files), schema);
+    const texts = overrideTexts(dir, files);
+    const loaded = checkOverrideTexts(texts, schema);
     if (!loaded.ok) {
       const problems = [...loaded.issues].sort(comparePlaces);
+      const textOf = new Map(texts.map((t) => [t.file, t.text]));
       return {
         ok: false,
-        problems: problems.map((i) => place(i, 'error')),
+        problems: problems.map((i) => withFixes(place(i, 'error'), i, textOf, schema)),
         findings: [],
         lint: { ok: false, dir, problems, findings: [] },
       };
@@ -229,7 +233,7 @@ export class OverridesChecker {
     return {
       ok,
       problems: [],
-      findings: lintFindings.map((f) => place(f, f.severity)),
+      findings: lintFindings.map((f) => withExample(place(f, f.severity), f, overrides)),
       lint: {
         ok,
         dir,
@@ -336,4 +340,44 @@ function place(i: Issue, severity: 'error' | 'warning'): StudioProblem {
     column: i.column ?? null,
     severity,
   };
+}
+
+/** A problem with its quick fixes (none: as it was), found in its file's text as checked. */
+function withFixes(
+  problem: StudioProblem,
+  issue: Issue,
+  textOf: ReadonlyMap<string, string>,
+  schema: Schema,
+): StudioProblem {
+  const text = issue.file !== undefined ? textOf.get(issue.file) : undefined;
+  const fixes = text !== undefined ? quickFixes(issue, text, schema) : [];
+  return fixes.length ? { ...problem, fixes } : problem;
+}
+
+/** A lint finding with its example record and the features its override reads. */
+function withExample(
+  problem: StudioProblem,
+  finding: LintFinding,
+  overrides: readonly Override[],
+): StudioProblem {
+  if (!finding.example) return problem;
+  const override = overrides.find((o) => o.id === finding.ids[0]);
+  return {
+    ...problem,
+    example: finding.example,
+    fields: override ? featuresRead(override.conditions) : [],
+  };
+}
+
+/** The features a condition reads, each once, in the order they are written. */
+function featuresRead(c: TopLevelCondition | NestedCondition): string[] {
+  const found = new Set<string>();
+  const walk = (n: TopLevelCondition | NestedCondition): void => {
+    if ('all' in n) n.all.forEach(walk);
+    else if ('any' in n) n.any.forEach(walk);
+    else if ('not' in n) walk(n.not);
+    else if ('fact' in n) found.add(n.fact);
+  };
+  walk(c);
+  return [...found];
 }

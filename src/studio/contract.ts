@@ -38,6 +38,24 @@ export interface StudioProblem {
   line: number | null;
   column: number | null;
   severity: 'error' | 'warning';
+  /** A lint finding's example record: a record that shows what the finding says. */
+  example?: DataRecord;
+  /** The features the finding's override reads (what of the example the page shows first). */
+  fields?: string[];
+  /** One-click fixes ("did you mean", "use a valid level"), computed by `quick-fixes.ts`. */
+  fixes?: StudioFix[];
+}
+
+/**
+ * A one-click fix of a problem: replace the text from `from` to `to` (offsets in the
+ * problem's file as checked, in UTF-16 code units as JavaScript and CodeMirror count) by
+ * `insert`; `label` says what it does.
+ */
+export interface StudioFix {
+  label: string;
+  from: number;
+  to: number;
+  insert: string;
 }
 
 /**
