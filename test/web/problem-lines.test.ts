@@ -1,5 +1,5 @@
 import type { StudioProblem } from '../../src/studio/contract';
-import { problemLines } from '../../src/web/studio/problem-lines';
+import { exampleRows, problemLines } from '../../src/web/studio/problem-lines';
 
 const problem = (over: Partial<StudioProblem>): StudioProblem => ({
   code: 'UNKNOWN_FEATURE',
@@ -13,22 +13,75 @@ const problem = (over: Partial<StudioProblem>): StudioProblem => ({
 
 describe('the problems list', () => {
   test("rules lint's lines, each problem's classed by its severity and code", () => {
-    const lines = [
-      "/rules/m/overrides/policy.yaml:3:5 UNKNOWN_FEATURE unknown feature 'agee'",
-      '  example: { age: 3 }',
-      '1 error',
-    ];
-    expect(problemLines([problem({})], lines)).toEqual([
-      { text: lines[0], kind: 'error', code: 'UNKNOWN_FEATURE' },
-      { text: lines[1], kind: 'detail' },
-      { text: lines[2], kind: 'summary' },
+    const p = problem({});
+    const lines = ["/rules/m/overrides/policy.yaml:3:5 UNKNOWN_FEATURE unknown feature 'agee'"];
+    expect(problemLines([p], lines)).toEqual([
+      { text: lines[0], kind: 'error', code: 'UNKNOWN_FEATURE', problem: p, details: [] },
     ]);
+  });
+
+  test('errors first, then warnings, each in file order, then the summary', () => {
+    const dead = problem({ code: 'OVERRIDE_DEAD', severity: 'warning', line: 3, column: 3 });
+    const conflict = problem({ code: 'OVERRIDE_CONFLICT', line: 20, column: 3 });
+    const shadowed = problem({ code: 'OVERRIDE_SHADOWED', severity: 'warning', line: 30 });
+    const lines = [
+      '/d/policy.yaml:3:3 OVERRIDE_DEAD x',
+      '/d/policy.yaml:20:3 OVERRIDE_CONFLICT y',
+      '/d/policy.yaml:30:5 OVERRIDE_SHADOWED z',
+      'rules lint: 3 overrides in /d; 1 error(s), 2 warning(s)',
+    ];
+    const listed = problemLines([dead, conflict, shadowed], lines);
+    expect(listed.map((l) => [l.kind, l.code, l.problem?.line])).toEqual([
+      ['error', 'OVERRIDE_CONFLICT', 20],
+      ['warning', 'OVERRIDE_DEAD', 3],
+      ['warning', 'OVERRIDE_SHADOWED', 30],
+      ['summary', undefined, undefined],
+    ]);
+  });
+
+  test("a finding's example line gives way to its example; other detail lines stay with it", () => {
+    const withExample = problem({ code: 'OVERRIDE_DEAD', example: { age: 3 }, fields: ['age'] });
+    const without = problem({ code: 'OVERRIDE_REDUNDANT', line: 9 });
+    const lines = [
+      '/d/policy.yaml:3:5 OVERRIDE_DEAD x',
+      '  example: {"age":3}',
+      '/d/policy.yaml:9:5 OVERRIDE_REDUNDANT y',
+      '  example: {"age":4}',
+    ];
+    const listed = problemLines([withExample, without], lines);
+    expect(listed.map((l) => l.details)).toEqual([[], ['  example: {"age":4}']]);
   });
 
   test('a problem the lines lack gets a line of its own', () => {
     const warning = problem({ code: 'DEAD_OVERRIDE', severity: 'warning', file: null, line: null });
     expect(problemLines([warning], [])).toEqual([
-      { text: "DEAD_OVERRIDE unknown feature 'agee'", kind: 'warning', code: 'DEAD_OVERRIDE' },
+      {
+        text: "DEAD_OVERRIDE unknown feature 'agee'",
+        kind: 'warning',
+        code: 'DEAD_OVERRIDE',
+        problem: warning,
+        details: [],
+      },
     ]);
+  });
+});
+
+describe("a finding's example record", () => {
+  test('the features the override reads, in its order, then the rest; null is missing', () => {
+    const p = problem({
+      example: { age: 17, housing: 'own', credit_amount: null, duration: 12 },
+      fields: ['credit_amount', 'age'],
+    });
+    expect(exampleRows(p)).toEqual({
+      read: [
+        { feature: 'credit_amount', value: 'missing' },
+        { feature: 'age', value: '17' },
+      ],
+      rest: [
+        { feature: 'housing', value: 'own' },
+        { feature: 'duration', value: '12' },
+      ],
+    });
+    expect(exampleRows(problem({}))).toBeNull();
   });
 });

@@ -1,14 +1,16 @@
 /**
  * Live checks: a moment after the last edit, the files go to `POST /api/check` (a newer
  * check aborts an older one); the answer is underlined in the editor and listed as the lines
- * `neurules rules lint` prints, with each example's pass or fail.
+ * `neurules rules lint` prints (errors first), with each example's pass or fail. A problem's
+ * line takes the editor to its place; its quick fixes are buttons; a finding's example
+ * record is a small table of the features its override reads, the rest folded.
  */
-import type { StudioCheck } from '../../studio/contract';
+import type { StudioCheck, StudioProblem } from '../../studio/contract';
 import { checkFiles } from './api';
 import { bdi, isolator } from './bidi';
 import { byId, fill, h } from './dom';
 import type { FilesEditor } from './editor';
-import { problemLines } from './problem-lines';
+import { exampleRows, type ProblemLine, problemLines } from './problem-lines';
 import { describeError, isAbort } from './status';
 
 /**
@@ -24,6 +26,8 @@ export interface CheckHooks {
   checked(result: StudioCheck): void;
   /** A check has come, failed or been dropped: whether the files may be saved changed. */
   settled(): void;
+  /** The panel showed another file in the editor (a problem's, or a quick fix's). */
+  opened(): void;
 }
 
 /** The problems and examples, and the check that finds them. */
@@ -73,6 +77,55 @@ export class CheckPanel {
     }
   }
 
+  /** One problem's line: a button to its place, its fixes, its example; or lint's summary. */
+  private line(l: ProblemLine): HTMLElement {
+    const text = isolator.nodes(l.text);
+    const p = l.problem;
+    if (!p) return h('li', { class: l.kind }, ...text);
+    const held = p.file !== null && this.editor.names().includes(p.file);
+    const place =
+      held && p.line !== null
+        ? h(
+            'button',
+            { type: 'button', class: 'problem-place', title: 'show in the editor' },
+            ...text,
+          )
+        : h('span', {}, ...text);
+    if (place instanceof HTMLButtonElement) {
+      place.addEventListener('click', () => this.show(p));
+    }
+    return h(
+      'li',
+      {
+        class: l.kind,
+        'data-code': l.code,
+        'data-file': p.file ?? undefined,
+        'data-line': p.line ?? undefined,
+      },
+      place,
+      ...(held
+        ? (p.fixes ?? []).map((fix) => {
+            const button = h(
+              'button',
+              { type: 'button', class: 'quick-fix' },
+              ...isolator.nodes(fix.label),
+            );
+            button.addEventListener('click', () => {
+              if (this.editor.applyFix(p.file!, fix)) this.hooks.opened();
+            });
+            return button;
+          })
+        : []),
+      ...l.details.map((d) => h('div', { class: 'detail' }, ...isolator.nodes(d))),
+      exampleTable(p),
+    );
+  }
+
+  /** The editor at a problem's place, its file shown. */
+  private show(p: StudioProblem): void {
+    if (this.editor.reveal(p.file!, p.line!, p.column ?? 1)) this.hooks.opened();
+  }
+
   private render(result: StudioCheck): void {
     isolator.add([
       ...result.examples.map((e) => e.override),
@@ -80,12 +133,7 @@ export class CheckPanel {
     ]);
     this.editor.showCheck(result);
     const all = [...result.problems, ...result.findings];
-    fill(
-      byId('problems'),
-      ...problemLines(all, result.lintLines).map((l) =>
-        h('li', { class: l.kind, 'data-code': l.code }, ...isolator.nodes(l.text)),
-      ),
-    );
+    fill(byId('problems'), ...problemLines(all, result.lintLines).map((l) => this.line(l)));
     const errors = all.filter((p) => p.severity === 'error').length;
     byId('check-state').textContent = all.length
       ? `(${errors} error(s), ${all.length - errors} warning(s))`
@@ -109,4 +157,37 @@ export class CheckPanel {
       ),
     );
   }
+}
+
+/**
+ * A finding's example record as a table: the features its override reads, then a button
+ * that unfolds the rest of the record.
+ */
+function exampleTable(p: StudioProblem): HTMLElement | null {
+  const rows = exampleRows(p);
+  if (!rows) return null;
+  const tr = (r: { feature: string; value: string }, hidden: boolean) =>
+    h('tr', { hidden }, h('th', { scope: 'row' }, bdi(r.feature)), h('td', {}, bdi(r.value)));
+  const rest = rows.rest.map((r) => tr(r, true));
+  const table = h(
+    'table',
+    { class: 'example-record', 'aria-label': 'example record' },
+    h('caption', {}, 'example record'),
+    h('tbody', {}, ...rows.read.map((r) => tr(r, false)), ...rest),
+  );
+  if (!rest.length) return table;
+  const more = h(
+    'button',
+    { type: 'button', class: 'example-more', 'aria-expanded': 'false' },
+    `all ${rows.read.length + rest.length} features`,
+  );
+  more.addEventListener('click', () => {
+    const open = more.getAttribute('aria-expanded') !== 'true';
+    for (const row of rest) row.hidden = !open;
+    more.setAttribute('aria-expanded', String(open));
+    more.textContent = open
+      ? `the ${rows.read.length} features the override reads`
+      : `all ${rows.read.length + rest.length} features`;
+  });
+  return h('div', { class: 'example-fold' }, table, more);
 }

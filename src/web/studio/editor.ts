@@ -10,19 +10,30 @@ import {
 } from '@codemirror/autocomplete';
 import { yaml, yamlLanguage } from '@codemirror/lang-yaml';
 import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
-import { EditorState, type Extension, StateEffect, StateField, type Text } from '@codemirror/state';
 import {
+  EditorSelection,
+  EditorState,
+  type Extension,
+  Prec,
+  StateEffect,
+  StateField,
+  type Text,
+} from '@codemirror/state';
+import {
+  type Command,
   Decoration,
   type DecorationSet,
   EditorView,
   highlightSpecialChars,
+  keymap,
   WidgetType,
 } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import type { Feature } from '../../data/types';
-import type { StudioCheck, StudioOperators, StudioProblem } from '../../studio/contract';
+import type { StudioCheck, StudioFix, StudioOperators, StudioProblem } from '../../studio/contract';
 import { isolator } from './bidi';
 import { yamlScalar } from './override-yaml';
+import { backspaceColumn, newLineIndent } from './yaml-indent';
 
 /** What completion offers, taken from the model. */
 export interface Vocabulary {
@@ -74,6 +85,65 @@ const exampleMarks = StateField.define<DecorationSet>({
   },
   provide: (field) => EditorView.decorations.from(field),
 });
+
+/**
+ * Enter: a new line at the indentation the structure goes on with (`yaml-indent.ts`), the
+ * spaces the break leaves at the end of the line and at the start of the next dropped.
+ */
+const yamlNewLine: Command = ({ state, dispatch }) => {
+  if (state.readOnly) return false;
+  const tr = state.changeByRange((range) => {
+    const line = state.doc.lineAt(range.from);
+    const before = line.text.slice(0, range.from - line.from);
+    const from = line.from + before.trimEnd().length;
+    const next = state.doc.lineAt(range.to);
+    const after = next.text.slice(range.to - next.from);
+    const to = range.to + after.length - after.trimStart().length;
+    const insert = `\n${' '.repeat(newLineIndent(before))}`;
+    return { changes: { from, to, insert }, range: EditorSelection.cursor(from + insert.length) };
+  });
+  dispatch(state.update(tr, { scrollIntoView: true, userEvent: 'input' }));
+  return true;
+};
+
+/**
+ * The lines above line `n` that can enclose it: up to the nearest line that starts at
+ * column 0 (an override's `- id:`), so a Backspace does not read the whole file.
+ */
+function enclosingLines(doc: Text, n: number): string[] {
+  const lines: string[] = [];
+  for (let i = n - 1; i >= 1; i--) {
+    const text = doc.line(i).text;
+    lines.unshift(text);
+    if (/^[^\s#]/.test(text)) break;
+  }
+  return lines;
+}
+
+/**
+ * Backspace in a line's indentation: to the nearest column to the left where the line
+ * still belongs to the structure above (`yaml-indent.ts`), never one space; anywhere else
+ * (or with a selection, or several cursors), CodeMirror's own Backspace.
+ */
+const yamlBackspace: Command = ({ state, dispatch }) => {
+  const range = state.selection.main;
+  if (state.readOnly || state.selection.ranges.length > 1 || !range.empty) return false;
+  const line = state.doc.lineAt(range.head);
+  const column = range.head - line.from;
+  const target = backspaceColumn(enclosingLines(state.doc, line.number), line.text, column);
+  if (target === null) return false;
+  if (target < column) {
+    dispatch(
+      state.update({
+        changes: { from: line.from + target, to: range.head },
+        selection: { anchor: line.from + target },
+        scrollIntoView: true,
+        userEvent: 'delete.backward',
+      }),
+    );
+  }
+  return true;
+};
 
 /** Maps a 1-based line and column to a range: the token there, or else the whole line. */
 export function placeProblem(
@@ -198,6 +268,14 @@ export class FilesEditor {
       highlightSpecialChars({ addSpecialChars: /[\u202a-\u202c\u2068]/ }),
       yaml(),
       yamlLanguage.data.of({ autocomplete: completeFrom(vocabulary) }),
+      // Before CodeMirror's own Enter and Backspace; completion's Enter, also of the highest
+      // precedence, comes earlier (in basicSetup), so it still takes an open completion.
+      Prec.highest(
+        keymap.of([
+          { key: 'Enter', run: yamlNewLine },
+          { key: 'Backspace', run: yamlBackspace },
+        ]),
+      ),
       lintGutter(),
       // Long example records wrap, so the pass/fail badge at the line's end stays in view.
       EditorView.lineWrapping,
@@ -306,6 +384,40 @@ export class FilesEditor {
       changes: { from: from + head, to: end - tail, insert: text.slice(head, text.length - tail) },
       userEvent: 'input.form',
     });
+  }
+
+  /**
+   * Shows `file` with the cursor at a 1-based line and column (clamped to the text),
+   * scrolled into view and focused. False when the editor holds no such file.
+   */
+  reveal(file: string, line: number, column: number): boolean {
+    if (!this.states.has(file)) return false;
+    this.open(file);
+    const { from } = placeProblem(this.view.state.doc, line, column);
+    this.view.dispatch({
+      selection: { anchor: from },
+      effects: EditorView.scrollIntoView(from, { y: 'center' }),
+    });
+    this.view.focus();
+    return true;
+  }
+
+  /**
+   * Applies a quick fix to `file` (shown first) as one undoable edit, the cursor after it.
+   * False when the file is not held or the fix's range is outside its text.
+   */
+  applyFix(file: string, fix: StudioFix): boolean {
+    if (!this.states.has(file)) return false;
+    this.open(file);
+    if (fix.from < 0 || fix.to < fix.from || fix.to > this.view.state.doc.length) return false;
+    this.view.dispatch({
+      changes: { from: fix.from, to: fix.to, insert: fix.insert },
+      selection: { anchor: fix.from + fix.insert.length },
+      scrollIntoView: true,
+      userEvent: 'input.fix',
+    });
+    this.view.focus();
+    return true;
   }
 
   /** Underlines the checks' problems and marks each example pass or fail, in every file. */

@@ -80,6 +80,10 @@ class Studio {
     const checks = new CheckPanel(editor, {
       checked: (result) => later().checked(result),
       settled: () => later().save.update(),
+      opened: () => {
+        later().files.renderTabs();
+        later().opened();
+      },
     });
     const tryPanel = new TryPanel(editor, model.schema.features);
     const form = mountOverrideForm(byId('override-form'), {
