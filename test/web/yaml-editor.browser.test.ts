@@ -138,4 +138,26 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
     },
     BROWSER_TIMEOUT,
   );
+
+  test(
+    "a problem in another file shows that file's tab, the cursor on the problem's line",
+    async () => {
+      await s.page.locator('#new-file').click();
+      await s.page.locator('#new-file-name').fill('extra.yaml');
+      await s.page.locator('#new-file-name').press('Enter');
+      await s.setText("- id: extra\n  when:\n    agee: { '>': 70 }\n  then: { class: bad }\n");
+      const tab = (name: string) => s.page.locator('#tabs [role="tab"]', { hasText: name });
+      await tab('credit-policy.yaml').click();
+      await s.waitForText('problems', (t) => /extra\.yaml:3:5 UNKNOWN_FEATURE/.test(t));
+      await s.page
+        .locator('[data-test="problems"] li[data-file="extra.yaml"] .problem-place')
+        .click();
+      expect(await tab('extra.yaml').getAttribute('aria-selected')).toBe('true');
+      await s.page
+        .locator('[data-test="editor"] .cm-activeLineGutter', { hasText: /^3$/ })
+        .waitFor();
+      expect((await lines())[2]).toBe("    agee: { '>': 70 }");
+    },
+    BROWSER_TIMEOUT,
+  );
 });
