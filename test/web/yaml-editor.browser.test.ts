@@ -43,6 +43,12 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
         lis.map((li) => [li.getAttribute('data-code'), li.className, li.getAttribute('data-line')]),
       );
 
+  /** Once the check has come: no error is listed. */
+  const noErrors = async () => {
+    await checked();
+    expect((await listed()).filter(([, kind]) => kind === 'error')).toEqual([]);
+  };
+
   test(
     "Enter indents after `when:` and keeps a condition's alignment; Backspace goes back a level",
     async () => {
@@ -61,8 +67,7 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
         "    credit_amount: { '>': 5000 }",
         '  then: { class: bad }',
       ]);
-      await checked();
-      expect((await listed()).filter(([, kind]) => kind === 'error')).toEqual([]);
+      await noErrors();
     },
     BROWSER_TIMEOUT,
   );
@@ -133,8 +138,7 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
       await problem.locator('.quick-fix', { hasText: "did you mean 'age'" }).click();
       expect((await lines())[2]).toBe("    age: { '<': 21 }");
       await s.waitForText('problems', (t) => !/UNKNOWN_FEATURE/.test(t));
-      await checked();
-      expect((await listed()).filter(([, kind]) => kind === 'error')).toEqual([]);
+      await noErrors();
     },
     BROWSER_TIMEOUT,
   );
