@@ -113,9 +113,14 @@ function readItem(raw: string): { text: string | null; quoted: boolean } {
     if (t.length < 2 || t[t.length - 1] !== q)
       throw new CellError('CELL_SYNTAX', `a quoted value must end with ${q}`);
     const inner = t.slice(1, -1);
-    if (inner.replaceAll(q + q, '').includes(q))
+    if (
+      inner
+        .split(q + q)
+        .join('')
+        .includes(q)
+    )
       throw new CellError('CELL_SYNTAX', `write a ${q} inside quotes twice`);
-    return { text: inner.replaceAll(q + q, q), quoted: true };
+    return { text: inner.split(q + q).join(q), quoted: true };
   }
   if (t === 'missing') return { text: null, quoted: false };
   return { text: t, quoted: false };
@@ -239,7 +244,7 @@ function formatItem(value: Scalar, feature: Feature): string {
     (feature.type === 'categorical'
       ? feature.levels.includes(bare) || !/^[<>=![]/.test(bare)
       : false);
-  return plain ? bare : `'${bare.replaceAll("'", "''")}'`;
+  return plain ? bare : `'${bare.replace(/'/g, "''")}'`;
 }
 
 /** A list of items, comma-separated. */

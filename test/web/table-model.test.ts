@@ -9,6 +9,7 @@ import {
   duplicateRow,
   moveRow,
   readTable,
+  ruleRow,
   setCell,
   setField,
   type TableRow,
@@ -222,5 +223,39 @@ describe('moveRow: the priority follows, so the hit order is the new row order',
         expect(valid(after)).toEqual([]);
       }),
     );
+  });
+});
+
+describe('ruleRow: a distilled rule as cells', () => {
+  test("comparisons per feature, the distiller's 'or missing', lists with missing", () => {
+    const r = ruleRow(
+      {
+        all: [
+          { fact: 'checking_status', operator: 'in', value: ['<0', '0<=X<200', null] },
+          {
+            any: [
+              {
+                all: [
+                  { fact: 'duration', operator: 'greaterThan', value: 19 },
+                  { fact: 'duration', operator: 'lessThanInclusive', value: 39 },
+                ],
+              },
+              { fact: 'duration', operator: 'equal', value: null },
+            ],
+          },
+          { fact: 'housing', operator: 'notIn', value: ['for free', 'rent'] },
+        ],
+      },
+      features,
+    );
+    expect(r.cells).toEqual({
+      checking_status: '<0, 0<=X<200, missing',
+      duration: '> 19 and <= 39 or missing',
+      housing: 'not for free, rent',
+    });
+    expect(r.maps.duration).toEqual({ greaterThan: 19, lessThanInclusive: 39 });
+    const s = addRow('', { conditions: r.maps, class: 'bad' }, features);
+    expect(valid(s)).toEqual([]);
+    expect(rows(s)[0]!.cells.checking_status).toBe('<0, 0<=X<200, missing');
   });
 });

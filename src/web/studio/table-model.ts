@@ -379,9 +379,67 @@ export function moveRow(
   return insertBlock(edited, anchor - shift, blockText);
 }
 
-/** The conditions of a row, feature → operator map, read from the file. */
-export function rowConditions(source: string, index: number): Record<string, OperatorMap> {
-  const { item } = itemAt(source, index);
-  const when = item.get('when', true) as YamlNode | undefined;
-  return isMap(when) ? (when.toJSON() as Record<string, OperatorMap>) : {};
+/** A rule's conditions as json-rules-engine writes them (`StudioCondition` of the contract). */
+export type RuleCondition =
+  | { fact: string; operator: string; value: unknown }
+  | { all: RuleCondition[] }
+  | { any: RuleCondition[] }
+  | { not: RuleCondition };
+
+/** A distilled rule as a row: its cells, and the operator maps a new override starts with. */
+export interface RuleRow {
+  cells: Record<string, string>;
+  maps: Record<string, OperatorMap>;
+}
+
+type Leaf = { fact: string; operator: string; value: unknown };
+const isLeaf = (c: RuleCondition): c is Leaf => 'fact' in c;
+/** The comparisons of a condition on one fact (a leaf, or `all` of leaves), or null. */
+const leavesOf = (c: RuleCondition): Leaf[] | null =>
+  isLeaf(c) ? [c] : 'all' in c && c.all.every(isLeaf) ? c.all : null;
+
+/**
+ * Reads a distilled rule's conditions into cells: its comparisons per feature, and the
+ * "X or missing" the distiller writes as `any: [X, equal null]` shown as `… or missing`
+ * (an override starting from the rule takes X: a cell has no "or"). What is neither is
+ * shown as its JSON, and left out of the maps.
+ */
+export function ruleRow(conditions: RuleCondition, features: readonly Feature[]): RuleRow {
+  const byName = new Map(features.map((f) => [f.name, f]));
+  const maps: Record<string, OperatorMap> = {};
+  const orMissing = new Set<string>();
+  const odd: Record<string, string> = {};
+  const put = (leaf: Leaf): void => {
+    const map = (maps[leaf.fact] ??= {});
+    map[leaf.operator] = leaf.value as OperatorMap[string];
+  };
+  for (const c of 'all' in conditions ? conditions.all : [conditions]) {
+    const leaves = leavesOf(c);
+    if (leaves) {
+      leaves.forEach(put);
+      continue;
+    }
+    if ('any' in c && c.any.length === 2) {
+      const missing = c.any.find((x) => isLeaf(x) && x.operator === 'equal' && x.value === null);
+      const other = c.any.find((x) => x !== missing);
+      const rest = other ? leavesOf(other) : null;
+      if (missing && rest && rest.every((l) => l.fact === (missing as Leaf).fact)) {
+        rest.forEach(put);
+        orMissing.add((missing as Leaf).fact);
+        continue;
+      }
+    }
+    odd[JSON.stringify(c)] = JSON.stringify(c);
+  }
+  const cells: Record<string, string> = {};
+  for (const [fact, map] of Object.entries(maps)) {
+    const feature = byName.get(fact);
+    const cell = feature ? formatCell(map, feature) : null;
+    if (cell === null) {
+      cells[fact] = JSON.stringify(map);
+      delete maps[fact];
+    } else cells[fact] = orMissing.has(fact) ? `${cell} or missing` : cell;
+  }
+  for (const text of Object.values(odd)) cells[text] = text;
+  return { cells, maps };
 }
