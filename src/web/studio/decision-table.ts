@@ -85,8 +85,11 @@ export class DecisionTable {
 
   /** A check came: the examples' pass or fail. */
   checked(result: StudioCheck): void {
+    const before = JSON.stringify(this.check?.examples ?? []);
     this.check = result;
-    this.edited();
+    // Most checks leave every example as it was (an edit changes the impact, not the
+    // examples): the table drawn for the text already shows them.
+    if (JSON.stringify(result.examples) !== before) this.edited();
   }
 
   /** Draws the table from the file's text, keeping the focused cell and its selection. */
