@@ -20,6 +20,7 @@ import {
 } from 'yaml';
 import type { Feature } from '../../data/types';
 import { formatCell, type OperatorMap } from '../../overrides/cell-syntax';
+import type { StudioCondition } from '../../studio/contract';
 
 /** The default priority of an override that gives none (docs/overrides.md). */
 const DEFAULT_PRIORITY = 100;
@@ -379,12 +380,8 @@ export function moveRow(
   return insertBlock(edited, anchor - shift, blockText);
 }
 
-/** A rule's conditions as json-rules-engine writes them (`StudioCondition` of the contract). */
-export type RuleCondition =
-  | { fact: string; operator: string; value: unknown }
-  | { all: RuleCondition[] }
-  | { any: RuleCondition[] }
-  | { not: RuleCondition };
+/** A rule's conditions as json-rules-engine writes them (the contract's type). */
+export type RuleCondition = StudioCondition;
 
 /** A distilled rule as a row: its cells, and the operator maps a new override starts with. */
 export interface RuleRow {
