@@ -189,6 +189,16 @@ describeInChromium('the decision table in Chromium', () => {
       const row = rows().last();
       expect(await row.getAttribute('data-id')).toMatch(/^from-/);
       expect(await row.locator('[data-column="checking_status"]').inputValue()).not.toBe('');
+
+      // A column for another feature, a duplicate and a delete, by clicks.
+      await s.page.locator('[data-test="dt-add-column"]').selectOption('own_telephone');
+      await row.locator('[data-column="own_telephone"]').waitFor();
+      await row.locator('[data-test="dt-duplicate"]').click();
+      await rowCount(6);
+      const copies = (await ids()).filter((id) => id?.startsWith('from-'));
+      expect(copies).toHaveLength(2);
+      await rows().last().locator('[data-test="dt-delete"]').click();
+      await rowCount(5);
       await checked();
       expect(s.errors).toEqual([]);
       expect(s.blocked).toEqual([]);
