@@ -252,6 +252,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'an override example is not decided as it expects (`neurules rules test`)',
   },
   DUPLICATE_ID: { area: 'override', meaning: 'two overrides have the same id' },
+  CELL_SYNTAX: {
+    area: 'override',
+    meaning: "a decision table cell is not in the cell syntax (the studio's table view)",
+  },
   // Override analysis; conflicts are errors, the others warnings
   OVERRIDE_CONFLICT: {
     area: 'lint',

@@ -128,6 +128,16 @@ export interface StudioOperators {
   categorical: string[];
 }
 
+/**
+ * A distilled rule's conditions as json-rules-engine writes them: a fact compared with a
+ * value, or `all` / `any` / `not` of conditions (the decision table shows them as cells).
+ */
+export type StudioCondition =
+  | { fact: string; operator: string; value: unknown }
+  | { all: StudioCondition[] }
+  | { any: StudioCondition[] }
+  | { not: StudioCondition };
+
 /** `GET /api/model` answers this: the model as the page shows it. */
 export interface StudioModel {
   model: string;
@@ -140,6 +150,8 @@ export interface StudioModel {
     class: string;
     support: number;
     confidence: number | null;
+    /** Its conditions, for the decision table's read-only rows. */
+    conditions: StudioCondition;
   }[];
   /** The saved overrides, in hit order (none when the saved files do not load). */
   overrides: {

@@ -35,6 +35,7 @@ import type {
   FileToSave,
   SavedFile,
   StudioCheck,
+  StudioCondition,
   StudioExplained,
   StudioFile,
   StudioHistory,
@@ -175,6 +176,7 @@ export class StudioSession {
         class: r.event.params.class,
         support: r.event.params.support,
         confidence: r.event.params.confidence ?? null,
+        conditions: r.conditions as StudioCondition,
       })),
       overrides: overrides.map((o) => ({
         id: o.id,

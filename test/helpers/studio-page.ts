@@ -40,6 +40,12 @@ export function describeInChromium(name: string, body: () => void): void {
   }
 }
 
+/** Shows the YAML editor (the source view) of the page, where the decision table is shown. */
+export async function showSource(page: Page): Promise<void> {
+  if (await page.locator('[data-test="editor"] .cm-content').isHidden())
+    await page.locator('[data-test="view-source"]').click();
+}
+
 /** A studio on a temporary copy of the German credit model, and Chromium on its page. */
 export interface StudioPage {
   dir: string;
@@ -98,7 +104,10 @@ export async function openStudioPage(
   const open = async (p: Page): Promise<Page> => {
     watch(p);
     await p.goto(`${origin}/?token=${token}`, { waitUntil: 'load' });
-    await p.locator('[data-test="editor"] .cm-content').waitFor({ timeout: 30_000 });
+    // The decision table is the default view: the editor is there, shown by "Source (YAML)".
+    await p
+      .locator('[data-test="editor"] .cm-content')
+      .waitFor({ state: 'attached', timeout: 30_000 });
     return p;
   };
   const page = await open(context.pages()[0] ?? (await context.newPage()));
@@ -115,6 +124,7 @@ export async function openStudioPage(
     blocked,
     newTab: async () => open(await context.newPage()),
     async setText(text, on = page) {
+      await showSource(on);
       await on.locator('[data-test="editor"] .cm-content').click();
       await on.keyboard.press('Control+A');
       await on.keyboard.press('Delete');

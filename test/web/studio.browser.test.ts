@@ -126,6 +126,8 @@ if (why && process.env.CI) {
       });
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${origin}/?token=browser-token`, { waitUntil: 'load' });
+      // The decision table is the default view; these tests type in the YAML (source) view.
+      await page.locator('[data-test="view-source"]').click();
       await page.locator('[data-test="editor"] .cm-content').waitFor({ timeout: 30_000 });
     }, TIMEOUT);
 
@@ -296,7 +298,9 @@ if (why && process.env.CI) {
     /** Opens a page at `url`: the status of the page's own answer, once the editor is up. */
     async function openPage(target: Page, url: string): Promise<number> {
       const response = await target.goto(url, { waitUntil: 'load' });
-      await target.locator('[data-test="editor"] .cm-content').waitFor({ timeout: 30_000 });
+      await target
+        .locator('[data-test="editor"] .cm-content')
+        .waitFor({ state: 'attached', timeout: 30_000 });
       await target.locator('#status', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
       return response!.status();
     }

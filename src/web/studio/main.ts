@@ -11,6 +11,7 @@ import type { StudioCheck, StudioModel } from '../../studio/contract';
 import { getModel, takeTokenFromUrl } from './api';
 import { bdi, isolatedText, isolator } from './bidi';
 import { CheckPanel } from './check-panel';
+import { DecisionTable } from './decision-table';
 import { byId, fill } from './dom';
 import { FilesEditor } from './editor';
 import { FilesPanel } from './files-panel';
@@ -44,6 +45,7 @@ class Studio {
     private readonly form: OverrideForm,
     private readonly tryPanel: TryPanel,
     private readonly save: SavePanel,
+    private readonly table: DecisionTable,
   ) {}
 
   /** Loads the model and builds the panels. */
@@ -105,7 +107,15 @@ class Studio {
       reload: () => later().reload(),
       check: () => checks.run(),
     });
-    const studio = new Studio(model, editor, files, checks, form, tryPanel, save);
+    const table = new DecisionTable(byId('decision-table'), byId('editor'), {
+      features: model.schema.features,
+      classes: model.classes,
+      file: () => ({ name: editor.active(), text: editor.view.state.doc.toString() }),
+      replace: (text) => editor.replaceRange(0, editor.view.state.doc.length, text),
+      sourceShown: () => editor.view.requestMeasure(),
+    });
+    table.renderDistilled(model);
+    const studio = new Studio(model, editor, files, checks, form, tryPanel, save, table);
     tryPanel.renderExampleTargets();
     return studio;
   }
@@ -122,6 +132,7 @@ class Studio {
 
   /** After every edit of any file. */
   private edited(): void {
+    this.table.edited();
     this.files.renderTabs();
     this.checks.edited();
     this.save.update();
@@ -129,12 +140,14 @@ class Studio {
 
   /** Another file is shown. */
   private opened(): void {
+    this.table.opened();
     this.form.sync();
     this.tryPanel.renderExampleTargets();
   }
 
   /** A check of the files as they are has come. */
   private checked(result: StudioCheck): void {
+    this.table.checked(result);
     renderImpact(result, (index) => void this.tryPanel.explainRow(index));
     renderRegions(result);
     this.tryPanel.renderExampleTargets();
@@ -163,6 +176,7 @@ class Studio {
   private async reload(): Promise<void> {
     await this.refreshModel();
     this.editor.reset(this.model.files);
+    this.table.opened();
     this.form.sync();
     this.files.renderTabs();
     this.tryPanel.renderExampleTargets();
