@@ -44,6 +44,11 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
     p.evaluate(
       "Object.keys(localStorage).filter((k) => k.startsWith('neurules-studio:draft:'))",
     ) as Promise<string[]>;
+  const waitForDrafts = async (p: Page, keys: string[]): Promise<void> => {
+    for (let i = 0; i < 100 && JSON.stringify(await draftKeys(p)) !== JSON.stringify(keys); i++)
+      await p.waitForTimeout(50);
+    expect(await draftKeys(p)).toEqual(keys);
+  };
 
   beforeAll(async () => {
     s = await openStudioPage();
@@ -70,9 +75,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       const draft = withLine(policy, 1, '# a draft line');
       await s.setText(draft);
       await s.waitForText('editor', (t) => t.includes('# a draft line'));
-      expect(await draftKeys(page)).toEqual([
-        'neurules-studio:draft:german-credit:credit-policy.yaml',
-      ]);
+      await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
       await page.reload({ waitUntil: 'load' });
       expect(dialogs).toEqual(['beforeunload']);
       await editor(page).waitFor();
@@ -85,7 +88,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await page.locator('[data-test="discard-draft"]').click();
       await s.waitForText('editor', (t) => t.includes(line(policy, 1)));
       expect(await page.locator('[data-test="drafts"]').isHidden()).toBe(true);
-      expect(await draftKeys(page)).toEqual([]);
+      await waitForDrafts(page, []);
       // Nothing unsaved: the next reload does not ask.
       await page.reload({ waitUntil: 'load' });
       await editor(page).waitFor();
@@ -97,13 +100,39 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
   );
 
   test(
+    'a draft edited from a file changed on disk since is merged on reload, then saved',
+    async () => {
+      const { page } = s;
+      page.on('dialog', (d) => void d.accept());
+      const base = fs.readFileSync(file, 'utf8');
+      await s.setText(withLine(base, 2, '# my draft line'));
+      await s.waitForText('editor', (t) => t.includes('# my draft line'));
+      await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
+      fs.writeFileSync(file, withLine(base, 1, '# saved elsewhere'));
+      await page.reload({ waitUntil: 'load' });
+      await editor(page).waitFor();
+      await s.waitForText('drafts', (t) => t.includes('credit-policy.yaml'));
+      await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'));
+      await page.locator('[data-test="merge-apply"]').click();
+      await saveWithReason(page, 'draft merged');
+      const saved = await onDisk(page, (t) => t.includes('# my draft line'));
+      expect(saved).toBe(withLine(withLine(base, 1, '# saved elsewhere'), 2, '# my draft line'));
+      await page.locator('[data-test="drafts"]').waitFor({ state: 'hidden' });
+      await waitForDrafts(page, []);
+      page.removeAllListeners('dialog');
+    },
+    BROWSER_TIMEOUT,
+  );
+
+  test(
     'another tab saves a different line: this tab is told, merges, holds both changes and saves',
     async () => {
       const a = s.page;
       const b = await s.newTab();
-      const mineB = withLine(policy, 2, '# B was here');
+      const base = fs.readFileSync(file, 'utf8');
+      const mineB = withLine(base, 2, '# B was here');
       await s.setText(mineB, b);
-      await s.setText(withLine(policy, 1, '# A was here'), a);
+      await s.setText(withLine(base, 1, '# A was here'), a);
       await saveWithReason(a, 'A edits line 1');
       await onDisk(a, (t) => t.startsWith('# A was here\n'));
 
@@ -119,11 +148,11 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       );
       await saveWithReason(b, 'B edits line 2');
       const both = await onDisk(b, (t) => t.includes('# B was here'));
-      expect(both).toBe(withLine(withLine(policy, 1, '# A was here'), 2, '# B was here'));
+      expect(both).toBe(withLine(withLine(base, 1, '# A was here'), 2, '# B was here'));
       expect(await b.locator('[data-test="merge-view"]').isHidden()).toBe(true);
       // A had nothing unsaved: it takes B's save as it is.
       await s.waitForText('editor', (t) => t.includes('# B was here'), { on: a });
-      expect(await draftKeys(a)).toEqual([]);
+      await waitForDrafts(a, []);
       await b.close();
     },
     BROWSER_TIMEOUT,
@@ -187,6 +216,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         await p.addInitScript('delete window.BroadcastChannel');
         await p.reload({ waitUntil: 'load' });
         await editor(p).waitFor();
+        expect(await p.evaluate('typeof BroadcastChannel')).toBe('undefined');
         return p;
       };
       const [a, b] = [await open(), await open()];

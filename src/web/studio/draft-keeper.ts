@@ -6,8 +6,23 @@
 import type { SavedFile } from '../../studio/contract';
 import { bdi } from './bidi';
 import { byId, fill, h } from './dom';
-import type { DraftStore } from './drafts';
+import type { DraftStorage, DraftStore } from './drafts';
 import type { DivergedFile, FilesPanel } from './files-panel';
+
+/**
+ * Milliseconds after the last edit before the drafts are written: a large file is not
+ * serialised on every keystroke. Leaving the page writes them at once.
+ */
+const KEEP_DELAY = 300;
+
+/** The page's storage, or null where the browser refuses it (disabled, private mode). */
+export function browserStorage(): DraftStorage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 /** What the keeper needs from the page. */
 export interface DraftHooks {
@@ -20,12 +35,25 @@ export class DraftKeeper {
   /** Restored drafts still edited: file name → when the draft was written. */
   private readonly restored = new Map<string, string>();
   private refused = false;
+  /** What the banner shows now, so an edit that changes nothing of it leaves it alone. */
+  private shown = '';
+  private timer: number | undefined;
 
   constructor(
     private readonly store: DraftStore,
     private readonly files: FilesPanel,
     private readonly hooks: DraftHooks,
-  ) {}
+  ) {
+    // `pagehide` also covers a tab closed or sent to the background for good.
+    for (const event of ['pagehide', 'beforeunload'])
+      window.addEventListener(event, () => this.keep());
+  }
+
+  /** Writes the drafts a moment after the last edit. */
+  schedule(): void {
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.keep(), KEEP_DELAY);
+  }
 
   /**
    * Puts each kept draft into its file, with the base it was edited from, and takes the
@@ -52,16 +80,16 @@ export class DraftKeeper {
 
   /** Writes the draft of every edited file, drops those of the others (after each edit). */
   keep(): void {
+    window.clearTimeout(this.timer);
     const time = new Date().toISOString();
     let refused = false;
-    for (const name of this.files.names()) {
-      if (!this.files.edited(name)) {
+    for (const { name, text } of this.files.all()) {
+      if (!this.files.edited(name, text)) {
         this.store.remove(name);
         this.restored.delete(name);
         continue;
       }
       const base = this.files.base(name);
-      const text = this.files.text(name) ?? '';
       const kept = this.store.write(name, {
         text,
         baseText: base?.text ?? '',
@@ -91,6 +119,9 @@ export class DraftKeeper {
   }
 
   private render(): void {
+    const shown = JSON.stringify([[...this.restored], this.refused]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     const items = [...this.restored].map(([name, time]) => {
       const discard = h('button', { type: 'button', 'data-test': 'discard-draft' }, 'discard');
       discard.addEventListener('click', () => this.discard(name));

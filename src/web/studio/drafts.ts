@@ -8,8 +8,17 @@
  * write is reported to the caller, never thrown.
  */
 
-/** The part of `Storage` the drafts use (a test passes its own). */
-export type DraftStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+/**
+ * The part of the DOM's `Storage` the drafts use (declared here, so this module needs no
+ * DOM types and a unit test passes its own).
+ */
+export interface DraftStorage {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
 
 /** A file's unsaved text, as kept. */
 export interface Draft {
@@ -54,16 +63,6 @@ function parseDraft(raw: string | null): StoredDraft | null {
     // not JSON: not a draft
   }
   return null;
-}
-
-/** The page's storage, or null where the browser refuses it (disabled, private mode). */
-export function browserStorage(): DraftStorage | null {
-  try {
-    const storage = window.localStorage;
-    return storage ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** A model's drafts in one tab. */

@@ -63,9 +63,9 @@ export class FilesPanel {
     this.loaded.set(name, base);
   }
 
-  /** The files' names, in tab order. */
-  names(): string[] {
-    return this.editor.names();
+  /** Every file's name and text in the editor, in tab order. */
+  all(): { name: string; text: string }[] {
+    return this.editor.files();
   }
 
   /** A file's text in the editor (undefined: no such file). */

@@ -14,8 +14,8 @@ import { getModel, takeTokenFromUrl } from './api';
 import { bdi, isolatedText, isolator } from './bidi';
 import { CheckPanel } from './check-panel';
 import { byId, fill } from './dom';
-import { DraftKeeper } from './draft-keeper';
-import { browserStorage, DraftStore } from './drafts';
+import { browserStorage, DraftKeeper } from './draft-keeper';
+import { DraftStore } from './drafts';
 import { FilesEditor } from './editor';
 import { FilesPanel, type DivergedFile } from './files-panel';
 import { renderImpact, renderRegions } from './impact-panel';
@@ -121,7 +121,10 @@ class Studio {
     const drafts = new DraftKeeper(new DraftStore(storage, model.model, tabId()), files, {
       disk: () => later().model.files,
     });
-    const merge = new MergeView({ apply: (file, text) => later().merged(file, text) });
+    const merge = new MergeView({
+      apply: (file, text) => later().merged(file, text),
+      text: (name) => files.text(name),
+    });
     const signal = new SavedSignal(model.model, storage, (names) => {
       void later().savedElsewhere(names);
     });
@@ -164,7 +167,7 @@ class Studio {
     this.files.renderTabs();
     this.checks.edited();
     this.save.update();
-    this.drafts.keep();
+    this.drafts.schedule();
   }
 
   /** Another file is shown. */

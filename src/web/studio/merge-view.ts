@@ -21,6 +21,8 @@ import {
 export interface MergeHooks {
   /** The user took the merged text of a file. */
   apply(file: DivergedFile, text: string): void;
+  /** A file's text in the editor now (undefined: no such file). */
+  text(name: string): string | undefined;
 }
 
 /** The choices of a conflict: the pick, and its button's label. */
@@ -113,9 +115,16 @@ export class MergeView {
   }
 
   private apply(): void {
-    if (this.picks.some((p) => p === undefined)) return;
-    const file = this.queue.shift();
-    if (!file) return;
+    const file = this.queue[0];
+    if (!file || this.picks.some((p) => p === undefined)) return;
+    const now = this.hooks.text(file.name) ?? file.mine;
+    if (now !== file.mine) {
+      // Edited while the view was open: merge that text instead, and show it again.
+      this.queue[0] = { ...file, mine: now };
+      this.show();
+      return;
+    }
+    this.queue.shift();
     this.hooks.apply(file, mergedText(this.chunks, this.picks));
     this.show();
   }
