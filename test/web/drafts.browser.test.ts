@@ -44,6 +44,26 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
     p.evaluate(
       "Object.keys(localStorage).filter((k) => k.startsWith('neurules-studio:draft:'))",
     ) as Promise<string[]>;
+  /**
+   * Tab `b` (default: a new one) edits line `n` into `lineB`, then tab `a` (default: the
+   * first) edits line 1 into `lineA` and saves; waits until `b` offers the merge. Returns the
+   * file as it was before both, and the tabs.
+   */
+  const saveInAWhileBEdits = async (
+    lineA: string,
+    [n, lineB]: [number, string],
+    tabs: { a?: Page; b?: Page } = {},
+  ): Promise<{ base: string; a: Page; b: Page }> => {
+    const a = tabs.a ?? s.page;
+    const b = tabs.b ?? (await s.newTab());
+    const base = fs.readFileSync(file, 'utf8');
+    await s.setText(withLine(base, n, lineB), b);
+    await s.setText(withLine(base, 1, lineA), a);
+    await saveWithReason(a, `A: ${lineA}`);
+    await onDisk(a, (t) => t.startsWith(`${lineA}\n`));
+    await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'), { on: b });
+    return { base, a, b };
+  };
   const waitForDrafts = async (p: Page, keys: string[]): Promise<void> => {
     for (let i = 0; i < 100 && JSON.stringify(await draftKeys(p)) !== JSON.stringify(keys); i++)
       await p.waitForTimeout(50);
@@ -127,16 +147,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
   test(
     'another tab saves a different line: this tab is told, merges, holds both changes and saves',
     async () => {
-      const a = s.page;
-      const b = await s.newTab();
-      const base = fs.readFileSync(file, 'utf8');
-      const mineB = withLine(base, 2, '# B was here');
-      await s.setText(mineB, b);
-      await s.setText(withLine(base, 1, '# A was here'), a);
-      await saveWithReason(a, 'A edits line 1');
-      await onDisk(a, (t) => t.startsWith('# A was here\n'));
-
-      await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'), { on: b });
+      const { base, a, b } = await saveInAWhileBEdits('# A was here', [2, '# B was here']);
       expect(await b.locator('[data-test="conflict"]').count()).toBe(0);
       await b.locator('[data-test="merge-apply"]').click();
       await s.waitForText(
@@ -161,15 +172,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
   test(
     'another tab saves the same line: the conflict shows both sides, and the pick is saved',
     async () => {
-      const a = s.page;
-      const b = await s.newTab();
-      const base = fs.readFileSync(file, 'utf8');
-      await s.setText(withLine(base, 1, '# B says this'), b);
-      await s.setText(withLine(base, 1, '# A says that'), a);
-      await saveWithReason(a, 'A edits line 1 again');
-      await onDisk(a, (t) => t.startsWith('# A says that\n'));
-
-      await s.waitForText('merge-view', (t) => t.includes('# B says this'), { on: b });
+      const { base, a, b } = await saveInAWhileBEdits('# A says that', [1, '# B says this']);
       const conflict = b.locator('[data-test="conflict"]');
       expect(await conflict.count()).toBe(1);
       expect(await conflict.innerText()).toContain('# A says that');
@@ -219,13 +222,10 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         expect(await p.evaluate('typeof BroadcastChannel')).toBe('undefined');
         return p;
       };
-      const [a, b] = [await open(), await open()];
-      const base = fs.readFileSync(file, 'utf8');
-      await s.setText(withLine(base, 3, '# B, no channel'), b);
-      await s.setText(withLine(base, 1, '# A, no channel'), a);
-      await saveWithReason(a, 'A without a channel');
-      await onDisk(a, (t) => t.startsWith('# A, no channel\n'));
-      await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'), { on: b });
+      const { base, a, b } = await saveInAWhileBEdits('# A, no channel', [3, '# B, no channel'], {
+        a: await open(),
+        b: await open(),
+      });
       await b.locator('[data-test="merge-apply"]').click();
       await saveWithReason(b, 'B without a channel');
       const saved = await onDisk(b, (t) => t.includes('# B, no channel'));

@@ -45,22 +45,39 @@ describe('mergeThreeWay', () => {
     expect(splitLines('a\n\nb\n')).toEqual(['a\n', '\n', 'b\n']);
   });
 
-  test('changes of different lines are both taken', () => {
-    const chunks = mergeThreeWay('a\nb\nc\nd\n', 'A\nb\nc\nd\n', 'a\nb\nc\nD\n');
+  test.each([
+    [
+      'changes of different lines are both taken',
+      'a\nb\nc\nd\n',
+      'A\nb\nc\nd\n',
+      'a\nb\nc\nD\n',
+      'A\nb\nc\nD\n',
+    ],
+    [
+      'changes of neighbouring lines are both taken',
+      'a\nb\nc\n',
+      'a\nB\nc\n',
+      'a\nb\nC\n',
+      'a\nB\nC\n',
+    ],
+    [
+      'the same change on both sides is taken once',
+      'a\nb\n',
+      'a\nB\nx\n',
+      'a\nB\nx\n',
+      'a\nB\nx\n',
+    ],
+    [
+      "an insertion at the edge of the other side's change is taken",
+      'a\nb\n',
+      'a\nx\nb\n',
+      'a\nB\n',
+      'a\nx\nB\n',
+    ],
+  ])('%s', (_, base, mine, theirs, merged) => {
+    const chunks = mergeThreeWay(base, mine, theirs);
     expect(conflictsOf(chunks)).toEqual([]);
-    expect(mergedText(chunks)).toBe('A\nb\nc\nD\n');
-  });
-
-  test('changes of neighbouring lines are both taken', () => {
-    const chunks = mergeThreeWay('a\nb\nc\n', 'a\nB\nc\n', 'a\nb\nC\n');
-    expect(conflictsOf(chunks)).toEqual([]);
-    expect(mergedText(chunks)).toBe('a\nB\nC\n');
-  });
-
-  test('the same change on both sides is taken once', () => {
-    const chunks = mergeThreeWay('a\nb\n', 'a\nB\nx\n', 'a\nB\nx\n');
-    expect(conflictsOf(chunks)).toEqual([]);
-    expect(mergedText(chunks)).toBe('a\nB\nx\n');
+    expect(mergedText(chunks)).toBe(merged);
   });
 
   test('different changes of one line are a conflict with the base and both sides', () => {
@@ -74,11 +91,8 @@ describe('mergeThreeWay', () => {
     expect(mergedText(chunks)).toBe('a\n<<<<<<< mine\nmine\n=======\ntheirs\n>>>>>>> theirs\nc\n');
   });
 
-  test('two insertions at one place are a conflict; one at the edge of a change is not', () => {
+  test('two insertions at one place are a conflict', () => {
     expect(conflictsOf(mergeThreeWay('a\nb\n', 'a\nx\nb\n', 'a\ny\nb\n'))).toHaveLength(1);
-    const chunks = mergeThreeWay('a\nb\n', 'a\nx\nb\n', 'a\nB\n');
-    expect(conflictsOf(chunks)).toEqual([]);
-    expect(mergedText(chunks)).toBe('a\nx\nB\n');
   });
 
   test('a last line without a line break, picked both, keeps the lines apart', () => {
