@@ -38,6 +38,11 @@ function learnNames(m: StudioModel): void {
   }
 }
 
+/** Shows an error of the page's own work (no panel of its own to show it in). */
+function showError(error: unknown): void {
+  setStatus(describeError(error), true);
+}
+
 /** An id of this tab, so it drops only the drafts it wrote. */
 function tabId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -112,9 +117,10 @@ class Studio {
     const save = new SavePanel(files, {
       checkedOk: () => checks.current()?.ok ?? null,
       saved: () => later().savedHere(),
-      fileChanged: async () => {
-        await later().takeDisk('changed on disk since you loaded it');
-      },
+      fileChanged: () =>
+        later()
+          .takeDisk('changed on disk since you loaded it')
+          .then(() => undefined, showError),
       check: () => checks.run(),
     });
     const storage = browserStorage();
@@ -126,7 +132,7 @@ class Studio {
       text: (name) => files.text(name),
     });
     const signal = new SavedSignal(model.model, storage, (names) => {
-      void later().savedElsewhere(names);
+      later().savedElsewhere(names).catch(showError);
     });
     const studio = new Studio(
       model,
@@ -205,6 +211,8 @@ class Studio {
     learnNames(this.model);
     renderRules(this.model);
     this.files.renderTabs();
+    // The shown file may have followed the disk.
+    this.opened();
     this.drafts.keep();
     this.save.update();
     if (diverged.length) this.merge.offer(diverged, where);
@@ -213,6 +221,7 @@ class Studio {
 
   /** After a save here: the new files, and a word to the other tabs. */
   private async savedHere(): Promise<void> {
+    byId('tab-notice').hidden = true;
     this.signal.announce(await this.takeDisk('changed on disk'));
   }
 
@@ -239,7 +248,7 @@ class Studio {
 function boot(): void {
   Studio.open()
     .then((studio) => studio.start())
-    .catch((error: unknown) => setStatus(describeError(error), true));
+    .catch(showError);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
