@@ -24,11 +24,18 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       .split('\n')
       .map((l, i) => (i === n - 1 ? line : l))
       .join('\n');
+  /**
+   * How long a step may take: the saves, checks and messages between tabs answer in well
+   * under a second, but a loaded 2-core machine slows them many times over.
+   */
+  const WAIT = 30_000;
+  const waitFor = (hook: string, test: (text: string) => boolean, on = s.page) =>
+    s.waitForText(hook, test, { ms: WAIT, on });
   const line = (text: string, n: number): string => text.split('\n')[n - 1]!;
   const editor = (p: Page) => p.locator('[data-test="editor"] .cm-content');
   /** Waits until the file on disk passes `test`; its text. */
   const onDisk = async (p: Page, test: (text: string) => boolean): Promise<string> => {
-    for (let i = 0; i < 100; i++) {
+    for (const started = Date.now(); Date.now() - started < WAIT;) {
       const text = fs.readFileSync(file, 'utf8');
       if (test(text)) return text;
       await p.waitForTimeout(100);
@@ -37,7 +44,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
   };
   const saveWithReason = async (p: Page, reason: string): Promise<void> => {
     await p.locator('[data-test="reason"]').fill(reason);
-    await p.locator('[data-test="save"]').click({ timeout: 10_000 });
+    await p.locator('[data-test="save"]').click({ timeout: WAIT });
   };
   /** The draft keys in the tab's storage (page-side code as a string: no DOM types here). */
   const draftKeys = (p: Page): Promise<string[]> =>
@@ -61,11 +68,15 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
     await s.setText(withLine(base, 1, lineA), a);
     await saveWithReason(a, `A: ${lineA}`);
     await onDisk(a, (t) => t.startsWith(`${lineA}\n`));
-    await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'), { on: b });
+    await waitFor('merge-view', (t) => t.includes('credit-policy.yaml'), b);
     return { base, a, b };
   };
   const waitForDrafts = async (p: Page, keys: string[]): Promise<void> => {
-    for (let i = 0; i < 100 && JSON.stringify(await draftKeys(p)) !== JSON.stringify(keys); i++)
+    const started = Date.now();
+    while (
+      JSON.stringify(await draftKeys(p)) !== JSON.stringify(keys) &&
+      Date.now() - started < WAIT
+    )
       await p.waitForTimeout(50);
     expect(await draftKeys(p)).toEqual(keys);
   };
@@ -94,24 +105,24 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       });
       const draft = withLine(policy, 1, '# a draft line');
       await s.setText(draft);
-      await s.waitForText('editor', (t) => t.includes('# a draft line'));
+      await waitFor('editor', (t) => t.includes('# a draft line'));
       await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
       await page.reload({ waitUntil: 'load' });
       expect(dialogs).toEqual(['beforeunload']);
-      await editor(page).waitFor();
-      await s.waitForText('editor', (t) => t.includes('# a draft line'));
-      await s.waitForText('drafts', (t) => t.includes('credit-policy.yaml'));
+      await editor(page).waitFor({ timeout: WAIT });
+      await waitFor('editor', (t) => t.includes('# a draft line'));
+      await waitFor('drafts', (t) => t.includes('credit-policy.yaml'));
       // The restored draft is an edit: the tab is marked, and the save waits only for a reason.
-      await s.waitForText('editor', (t) => t.includes('# a draft line'));
+      await waitFor('editor', (t) => t.includes('# a draft line'));
       expect(await page.locator('[role="tab"][aria-selected="true"]').innerText()).toContain('•');
 
       await page.locator('[data-test="discard-draft"]').click();
-      await s.waitForText('editor', (t) => t.includes(line(policy, 1)));
+      await waitFor('editor', (t) => t.includes(line(policy, 1)));
       expect(await page.locator('[data-test="drafts"]').isHidden()).toBe(true);
       await waitForDrafts(page, []);
       // Nothing unsaved: the next reload does not ask.
       await page.reload({ waitUntil: 'load' });
-      await editor(page).waitFor();
+      await editor(page).waitFor({ timeout: WAIT });
       expect(dialogs).toEqual(['beforeunload']);
       expect(await page.locator('[data-test="drafts"]').isHidden()).toBe(true);
       page.removeAllListeners('dialog');
@@ -126,18 +137,18 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       page.on('dialog', (d) => void d.accept());
       const base = fs.readFileSync(file, 'utf8');
       await s.setText(withLine(base, 2, '# my draft line'));
-      await s.waitForText('editor', (t) => t.includes('# my draft line'));
+      await waitFor('editor', (t) => t.includes('# my draft line'));
       await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
       fs.writeFileSync(file, withLine(base, 1, '# saved elsewhere'));
       await page.reload({ waitUntil: 'load' });
-      await editor(page).waitFor();
-      await s.waitForText('drafts', (t) => t.includes('credit-policy.yaml'));
-      await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'));
+      await editor(page).waitFor({ timeout: WAIT });
+      await waitFor('drafts', (t) => t.includes('credit-policy.yaml'));
+      await waitFor('merge-view', (t) => t.includes('credit-policy.yaml'));
       await page.locator('[data-test="merge-apply"]').click();
       await saveWithReason(page, 'draft merged');
       const saved = await onDisk(page, (t) => t.includes('# my draft line'));
       expect(saved).toBe(withLine(withLine(base, 1, '# saved elsewhere'), 2, '# my draft line'));
-      await page.locator('[data-test="drafts"]').waitFor({ state: 'hidden' });
+      await page.locator('[data-test="drafts"]').waitFor({ state: 'hidden', timeout: WAIT });
       await waitForDrafts(page, []);
       page.removeAllListeners('dialog');
     },
@@ -150,19 +161,13 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       const { base, a, b } = await saveInAWhileBEdits('# A was here', [2, '# B was here']);
       expect(await b.locator('[data-test="conflict"]').count()).toBe(0);
       await b.locator('[data-test="merge-apply"]').click();
-      await s.waitForText(
-        'editor',
-        (t) => t.includes('# A was here') && t.includes('# B was here'),
-        {
-          on: b,
-        },
-      );
+      await waitFor('editor', (t) => t.includes('# A was here') && t.includes('# B was here'), b);
       await saveWithReason(b, 'B edits line 2');
       const both = await onDisk(b, (t) => t.includes('# B was here'));
       expect(both).toBe(withLine(withLine(base, 1, '# A was here'), 2, '# B was here'));
       expect(await b.locator('[data-test="merge-view"]').isHidden()).toBe(true);
       // A had nothing unsaved: it takes B's save as it is.
-      await s.waitForText('editor', (t) => t.includes('# B was here'), { on: a });
+      await waitFor('editor', (t) => t.includes('# B was here'), a);
       await waitForDrafts(a, []);
       await b.close();
     },
@@ -182,7 +187,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await saveWithReason(b, 'B keeps both lines');
       const saved = await onDisk(b, (t) => t.includes('# B says this'));
       expect(saved).toBe(withLine(base, 1, '# B says this\n# A says that'));
-      await s.waitForText('editor', (t) => t.includes('# B says this'), { on: a });
+      await waitFor('editor', (t) => t.includes('# B says this'), a);
       await b.close();
     },
     BROWSER_TIMEOUT,
@@ -196,7 +201,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await s.setText(withLine(base, 2, '# edited in the page'), a);
       fs.writeFileSync(file, withLine(base, 1, '# edited by git pull'));
       await saveWithReason(a, 'refused first');
-      await s.waitForText('merge-view', (t) => t.includes('credit-policy.yaml'), { on: a });
+      await waitFor('merge-view', (t) => t.includes('credit-policy.yaml'), a);
       // The refused save's answer (409) is the one console error the page logs.
       const refused = s.errors.filter((e) => e.includes('409'));
       expect(refused).toHaveLength(1);
@@ -218,7 +223,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         const p = await s.newTab();
         await p.addInitScript('delete window.BroadcastChannel');
         await p.reload({ waitUntil: 'load' });
-        await editor(p).waitFor();
+        await editor(p).waitFor({ timeout: WAIT });
         expect(await p.evaluate('typeof BroadcastChannel')).toBe('undefined');
         return p;
       };
@@ -243,14 +248,14 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         "Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }",
       );
       await p.reload({ waitUntil: 'load' });
-      await editor(p).waitFor();
+      await editor(p).waitFor({ timeout: WAIT });
       const base = fs.readFileSync(file, 'utf8');
       await s.setText(withLine(base, 1, '# no room for drafts'), p);
-      await s.waitForText('drafts', (t) => t.length > 0, { on: p });
+      await waitFor('drafts', (t) => t.length > 0, p);
       expect(await p.locator('[data-test="drafts-refused"]').count()).toBe(1);
       await saveWithReason(p, 'saved without drafts');
       await onDisk(p, (t) => t.startsWith('# no room for drafts\n'));
-      await p.locator('[data-test="drafts"]').waitFor({ state: 'hidden' });
+      await p.locator('[data-test="drafts"]').waitFor({ state: 'hidden', timeout: WAIT });
       await p.close();
     },
     BROWSER_TIMEOUT,
