@@ -5,7 +5,9 @@
  * `src/studio/contract.ts`), which runs the stages the CLI runs; the page computes none of
  * them itself. This module starts the page and wires its panels to each other:
  * `rules-panel.ts`, `files-panel.ts` and `editor.ts`, `check-panel.ts`, `override-form.ts`,
- * `impact-panel.ts`, `try-panel.ts`, `save-panel.ts`.
+ * `impact-panel.ts`, `try-panel.ts`, `save-panel.ts`; and, so no work is lost, the drafts
+ * (`draft-keeper.ts`), the other tabs' saves (`saved-signal.ts`) and the merge view
+ * (`merge-view.ts`), with a warning before leaving the page with unsaved edits.
  */
 import type { StudioCheck, StudioModel } from '../../studio/contract';
 import { getModel, takeTokenFromUrl } from './api';
@@ -13,12 +15,16 @@ import { bdi, isolatedText, isolator } from './bidi';
 import { CheckPanel } from './check-panel';
 import { DecisionTable } from './decision-table';
 import { byId, fill } from './dom';
+import { browserStorage, DraftKeeper } from './draft-keeper';
+import { DraftStore } from './drafts';
 import { FilesEditor } from './editor';
-import { FilesPanel } from './files-panel';
+import { FilesPanel, type DivergedFile } from './files-panel';
 import { renderImpact, renderRegions } from './impact-panel';
+import { MergeView } from './merge-view';
 import { mountOverrideForm, type OverrideForm } from './override-form';
 import { renderRules } from './rules-panel';
 import { SavePanel } from './save-panel';
+import { SavedSignal } from './saved-signal';
 import { describeError, setStatus } from './status';
 import { TryPanel } from './try-panel';
 
@@ -33,6 +39,16 @@ function learnNames(m: StudioModel): void {
   }
 }
 
+/** Shows an error of the page's own work (no panel of its own to show it in). */
+function showError(error: unknown): void {
+  setStatus(describeError(error), true);
+}
+
+/** An id of this tab, so it drops only the drafts it wrote. */
+function tabId(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
 /** The page: its panels, and what each tells the others. */
 class Studio {
   private formTimer: number | undefined;
@@ -45,6 +61,9 @@ class Studio {
     private readonly form: OverrideForm,
     private readonly tryPanel: TryPanel,
     private readonly save: SavePanel,
+    private readonly drafts: DraftKeeper,
+    private readonly merge: MergeView,
+    private readonly signal: SavedSignal,
     private readonly table: DecisionTable,
   ) {}
 
@@ -103,8 +122,11 @@ class Studio {
     form.sync();
     const save = new SavePanel(files, {
       checkedOk: () => checks.current()?.ok ?? null,
-      saved: () => later().refreshModel(),
-      reload: () => later().reload(),
+      saved: () => later().savedHere(),
+      fileChanged: () =>
+        later()
+          .takeDisk('changed on disk since you loaded it')
+          .then(() => undefined, showError),
       check: () => checks.run(),
     });
     const table = new DecisionTable(byId('decision-table'), byId('editor'), {
@@ -115,13 +137,44 @@ class Studio {
       sourceShown: () => editor.view.requestMeasure(),
     });
     table.renderDistilled(model);
-    const studio = new Studio(model, editor, files, checks, form, tryPanel, save, table);
+    const storage = browserStorage();
+    const drafts = new DraftKeeper(new DraftStore(storage, model.model, tabId()), files, {
+      disk: () => later().model.files,
+    });
+    const merge = new MergeView({
+      apply: (file, text) => later().merged(file, text),
+      text: (name) => files.text(name),
+    });
+    const signal = new SavedSignal(model.model, storage, (names) => {
+      later().savedElsewhere(names).catch(showError);
+    });
+    const studio = new Studio(
+      model,
+      editor,
+      files,
+      checks,
+      form,
+      tryPanel,
+      save,
+      drafts,
+      merge,
+      signal,
+      table,
+    );
     tryPanel.renderExampleTargets();
+    window.addEventListener('beforeunload', (event) => {
+      // Drafts keep the text, but the browser's storage may refuse it: ask before leaving.
+      if (files.changedFiles().length === 0) return;
+      event.preventDefault();
+      event.returnValue = '';
+    });
     return studio;
   }
 
   /** The first check, the first page of records (its first explained) and the history. */
   async start(): Promise<void> {
+    const diverged = this.drafts.restore();
+    if (diverged.length) this.merge.offer(diverged, 'changed on disk since your draft');
     setStatus('ready');
     await Promise.all([
       this.checks.run(),
@@ -136,6 +189,7 @@ class Studio {
     this.files.renderTabs();
     this.checks.edited();
     this.save.update();
+    this.drafts.schedule();
   }
 
   /** Another file is shown. */
@@ -163,30 +217,56 @@ class Studio {
     this.formTimer = window.setTimeout(() => this.form.sync(), FORM_DELAY);
   }
 
-  /** Takes the saved files' new hashes (and the rules they make) after a save. */
-  private async refreshModel(): Promise<void> {
+  /**
+   * Takes the files on disk: those not edited here follow them; edited ones whose base
+   * changed are offered to merge (`where` says what changed them). Returns the names of the
+   * files whose hash changed.
+   */
+  private async takeDisk(where: string): Promise<string[]> {
+    const before = new Map(this.model.files.map((f) => [f.name, f.hash]));
     this.model = await getModel();
-    this.files.remember(this.model.files);
+    const diverged = this.files.takeDisk(this.model.files);
     learnNames(this.model);
     renderRules(this.model);
     this.files.renderTabs();
+    // The shown file may have followed the disk.
+    this.opened();
+    this.drafts.keep();
+    this.save.update();
+    if (diverged.length) this.merge.offer(diverged, where);
+    return this.model.files.filter((f) => before.get(f.name) !== f.hash).map((f) => f.name);
   }
 
-  /** Replaces the editor's files by the ones on disk. */
-  private async reload(): Promise<void> {
-    await this.refreshModel();
-    this.editor.reset(this.model.files);
-    this.table.opened();
-    this.form.sync();
-    this.files.renderTabs();
-    this.tryPanel.renderExampleTargets();
+  /** After a save here: the new files, and a word to the other tabs. */
+  private async savedHere(): Promise<void> {
+    byId('tab-notice').hidden = true;
+    this.signal.announce(await this.takeDisk('changed on disk'));
+  }
+
+  /** Another tab saved files: take them, or merge them into the edits here. */
+  private async savedElsewhere(names: string[]): Promise<void> {
+    this.drafts.rewrite();
+    const notice = byId('tab-notice');
+    notice.hidden = false;
+    notice.textContent = `another tab saved ${names.join(', ')}`;
+    await this.takeDisk('saved in another tab');
+    await Promise.all([this.save.loadHistory(), this.checks.run()]);
+  }
+
+  /** The user took a merge: its text, edited from the file on disk now. */
+  private merged(file: DivergedFile, text: string): void {
+    this.files.setBase(file.name, { text: file.theirs, hash: file.hash });
+    this.files.setText(file.name, text);
+    this.drafts.keep();
+    this.save.update();
+    byId('tab-notice').hidden = true;
   }
 }
 
 function boot(): void {
   Studio.open()
     .then((studio) => studio.start())
-    .catch((error: unknown) => setStatus(describeError(error), true));
+    .catch(showError);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);

@@ -1,7 +1,7 @@
 /**
  * Save and history: the save button (only with a current check without errors, a changed
- * file and a one-line reason), the answer to a save (FILE_CHANGED offers to reload, keeping
- * the unsaved text to copy), and the lines of changes.jsonl, newest first.
+ * file and a one-line reason), the answer to a save (FILE_CHANGED hands over to the page,
+ * which offers to merge), and the lines of changes.jsonl, newest first.
  */
 import type { HistoryEntry } from '../../studio/contract';
 import { ApiError, getHistory, saveFiles } from './api';
@@ -16,8 +16,8 @@ export interface SaveHooks {
   checkedOk(): boolean | null;
   /** After a save: the model again (the files' new hashes, the rules they make). */
   saved(): Promise<void>;
-  /** Replaces the editor's files by the ones on disk. */
-  reload(): Promise<void>;
+  /** A save was refused because a file changed on disk since it was loaded. */
+  fileChanged(): Promise<void>;
   /** Checks the editor's files again. */
   check(): Promise<void>;
 }
@@ -58,7 +58,6 @@ export class SavePanel {
       event.preventDefault();
       void this.save();
     });
-    byId('reload').addEventListener('click', () => void this.reload());
   }
 
   /** Enables the save button, or says what it waits for. */
@@ -83,7 +82,6 @@ export class SavePanel {
     if (files.length === 0 || reason.value.trim() === '') return;
     this.saving = true;
     this.update();
-    byId('reload').hidden = true;
     try {
       const result = await saveFiles({ files, reason: reason.value.trim() });
       fill(message, h('p', { class: 'ok' }, `saved ${result.saved.join(', ')}`));
@@ -98,10 +96,10 @@ export class SavePanel {
           h(
             'p',
             {},
-            'Reload to take the files as they are on disk; your text is kept below the editor to copy from.',
+            'Merge the file as it is on disk into your text (above the editor), then save.',
           ),
         );
-        byId('reload').hidden = false;
+        await this.hooks.fileChanged();
       } else if (error instanceof ApiError) {
         fill(
           message,
@@ -126,22 +124,6 @@ export class SavePanel {
       this.saving = false;
       this.update();
     }
-  }
-
-  /** Replaces the editor's files by the ones on disk, keeping the unsaved text visible. */
-  private async reload(): Promise<void> {
-    const unsaved = this.files.changedFiles();
-    await this.hooks.reload();
-    if (unsaved.length) {
-      byId('lost-text').hidden = false;
-      fill(
-        byId('lost-text-body'),
-        ...isolator.nodes(unsaved.map((f) => `# ${f.name}\n${f.text}`).join('\n')),
-      );
-    }
-    byId('reload').hidden = true;
-    fill(byId('save-message'), h('p', {}, 'reloaded the files from disk'));
-    await this.hooks.check();
   }
 
   /** Lists changes.jsonl, newest first. */
