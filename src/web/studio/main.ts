@@ -16,7 +16,7 @@ import { FilesEditor } from './editor';
 import { FilesPanel } from './files-panel';
 import { renderImpact, renderRegions } from './impact-panel';
 import { mountOverrideForm, type OverrideForm } from './override-form';
-import { renderRules } from './rules-panel';
+import { renderOverrides, renderRules } from './rules-panel';
 import { SavePanel } from './save-panel';
 import { describeError, setStatus } from './status';
 import { TryPanel } from './try-panel';
@@ -132,6 +132,7 @@ class Studio {
   /** A check of the files as they are has come. */
   private checked(result: StudioCheck): void {
     renderImpact(result, (index) => void this.tryPanel.explainRow(index));
+    renderOverrides(result.overrides, '(as edited)');
     renderRegions(result);
     this.tryPanel.renderExampleTargets();
     this.tryPanel.scheduleExplain();
