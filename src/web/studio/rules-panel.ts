@@ -89,7 +89,7 @@ function mountTreeTools(box: HTMLElement): void {
     return b;
   };
   const frame = byId('tree-frame');
-  const full = button('⛶', 'full window', () => {
+  const full = button('full window', 'full window', () => {
     frame.classList.toggle('full');
     full.setAttribute('aria-pressed', String(frame.classList.contains('full')));
   });
