@@ -6,38 +6,14 @@
  * regions name the deciding override's features first and say unseen levels and missing
  * values once. The overrides list follows the edited text.
  */
-import type { DataRecord, Schema } from '../../src/data/types';
+import type { DataRecord } from '../../src/data/types';
 import { OverridesChecker, sha256 } from '../../src/studio/check';
 import type { SavedFile, StudioFile } from '../../src/studio/contract';
-import { handRule as rule, handRuleSet } from '../helpers/hand-made-rules';
+import { handRuleSet } from '../helpers/hand-made-rules';
+import { partitionRules, partitionSchema } from '../helpers/partition-model';
 
-const schema: Schema = {
-  format: 'neurules.schema',
-  version: 1,
-  target: 'y',
-  classes: ['a', 'b', 'c'],
-  rows: 100,
-  features: [
-    { name: 'n', type: 'numeric', min: 0, max: 40, mean: 20, std: 8, integer: true, missing: 0 },
-    { name: 'k', type: 'categorical', levels: ['p', 'q', 'r'], missing: 0 },
-  ],
-};
-
-/** A tree's leaves: a partition of every record (missing n goes left). */
-const lowN = {
-  any: [
-    { fact: 'n', operator: 'lessThanInclusive', value: 20 },
-    { fact: 'n', operator: 'equal', value: null },
-  ],
-};
-const distilled = handRuleSet(
-  [
-    rule('L1', 'a', { all: [lowN, { fact: 'k', operator: 'in', value: ['p'] }] }),
-    rule('L2', 'b', { all: [lowN, { fact: 'k', operator: 'notIn', value: ['p'] }] }),
-    rule('L3', 'c', { all: [{ fact: 'n', operator: 'greaterThan', value: 20 }] }),
-  ],
-  ['a', 'b', 'c'],
-);
+const schema = partitionSchema;
+const distilled = handRuleSet(partitionRules, schema.classes);
 
 /** Records, their labels and the network's classes (indices into `schema.classes`). */
 const records: DataRecord[] = [
@@ -66,6 +42,17 @@ function checker(): OverridesChecker {
   });
 }
 
+/** A changed record the override `small` decides (edited) or decided (saved), reading n. */
+const bySmall = (index: number, label: string, from: string, to: string, verdict: string) => ({
+  index,
+  label,
+  from,
+  to,
+  verdict,
+  override: 'small',
+  fields: [{ name: 'n', value: records[index]!.n }],
+});
+
 describe('studio impact: one baseline, the saved overrides', () => {
   it('counts, accuracy and fidelity compare saved with edited; rules impact stays apart', async () => {
     const r = await checker().check([file(override('small', 10))], saved);
@@ -85,50 +72,16 @@ describe('studio impact: one baseline, the saved overrides', () => {
   it('each changed record has its label, classes, verdict and the fields its override reads', async () => {
     const r = await checker().check([file(override('small', 10))], saved);
     expect(r.impact!.changedRecords).toEqual([
-      {
-        index: 1,
-        label: 'c',
-        from: 'a',
-        to: 'c',
-        verdict: 'now right',
-        override: 'small',
-        fields: [{ name: 'n', value: 7 }],
-      },
-      {
-        index: 2,
-        label: 'b',
-        from: 'b',
-        to: 'c',
-        verdict: 'now wrong',
-        override: 'small',
-        fields: [{ name: 'n', value: 8 }],
-      },
-      {
-        index: 3,
-        label: 'a',
-        from: 'b',
-        to: 'c',
-        verdict: 'still wrong',
-        override: 'small',
-        fields: [{ name: 'n', value: 9 }],
-      },
+      bySmall(1, 'c', 'a', 'c', 'now right'),
+      bySmall(2, 'b', 'b', 'c', 'now wrong'),
+      bySmall(3, 'a', 'b', 'c', 'still wrong'),
     ]);
   });
 
   it('a record no override decides any more names the saved override that did', async () => {
     const r = await checker().check([file('')], saved);
     expect(r.impact!.changed).toBe(1);
-    expect(r.impact!.changedRecords).toEqual([
-      {
-        index: 0,
-        label: 'c',
-        from: 'c',
-        to: 'a',
-        verdict: 'now wrong',
-        override: 'small',
-        fields: [{ name: 'n', value: 3 }],
-      },
-    ]);
+    expect(r.impact!.changedRecords).toEqual([bySmall(0, 'c', 'c', 'a', 'now wrong')]);
   });
 
   it('the saved files against themselves change nothing', async () => {

@@ -9,6 +9,7 @@
 import type {
   ChangedRecord,
   ChangeVerdict,
+  Quality,
   StudioCheck,
   StudioImpact,
 } from '../../studio/contract';
@@ -16,16 +17,35 @@ import { bdi, isolator } from './bidi';
 import { byId, fill, fixed, h, signed } from './dom';
 import { matchesChange, type ChangeFilter } from './change-filter';
 
-/** A row of accuracy or fidelity: saved, edited and the difference. */
-function figure(name: string, before: number | null, after: number): HTMLElement {
+/** Accuracy and fidelity in two columns (`from`, `to`) and their difference. */
+function figures(from: string, to: string, before: Quality | null, after: Quality): HTMLElement {
+  const row = (name: 'accuracy' | 'fidelity'): HTMLElement =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, name),
+      h('td', {}, before === null ? '—' : fixed(before[name])),
+      h('td', {}, '→'),
+      h('td', {}, fixed(after[name])),
+      h('td', {}, before === null ? '' : signed(after[name] - before[name])),
+    );
   return h(
-    'tr',
-    {},
-    h('th', { scope: 'row' }, name),
-    h('td', {}, before === null ? '—' : fixed(before)),
-    h('td', {}, '→'),
-    h('td', {}, fixed(after)),
-    h('td', {}, before === null ? '' : signed(after - before)),
+    'table',
+    { class: 'figures' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, ''),
+        h('th', { scope: 'col' }, from),
+        h('th', {}, ''),
+        h('th', { scope: 'col' }, to),
+        h('th', { scope: 'col' }, 'Δ'),
+      ),
+    ),
+    h('tbody', {}, row('accuracy'), row('fidelity')),
   );
 }
 
@@ -40,29 +60,7 @@ function againstDistilled(impact: StudioImpact): HTMLElement {
       {},
       `Against the distilled rules alone (as neurules rules impact): ${distilled.changed} of ${impact.records} decisions differ`,
     ),
-    h(
-      'table',
-      { class: 'figures' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, ''),
-          h('th', { scope: 'col' }, 'distilled alone'),
-          h('th', {}, ''),
-          h('th', { scope: 'col' }, 'edited'),
-          h('th', { scope: 'col' }, 'Δ'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        figure('accuracy', distilled.quality.accuracy, impact.after.accuracy),
-        figure('fidelity', distilled.quality.fidelity, impact.after.fidelity),
-      ),
-    ),
+    figures('distilled alone', 'edited', distilled.quality, impact.after),
     h(
       'table',
       { class: 'overrides-table' },
@@ -118,29 +116,7 @@ export function renderImpact(result: StudioCheck, onRecord: (index: number) => v
           h('span', { class: 'muted' }, ' held-out records, saved → edited'),
         ),
     h('p', { class: 'muted' }, `records: ${impact.description}`),
-    h(
-      'table',
-      { class: 'figures' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, ''),
-          h('th', { scope: 'col' }, 'saved'),
-          h('th', {}, ''),
-          h('th', { scope: 'col' }, 'edited'),
-          h('th', { scope: 'col' }, 'Δ'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        figure('accuracy', impact.before?.accuracy ?? null, impact.after.accuracy),
-        figure('fidelity', impact.before?.fidelity ?? null, impact.after.fidelity),
-      ),
-    ),
+    figures('saved', 'edited', impact.before, impact.after),
     againstDistilled(impact),
   );
   changedList.show(impact.changedRecords, onRecord);
