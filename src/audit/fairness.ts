@@ -1,4 +1,5 @@
 import type { DataRecord, Feature, Schema } from '../data/types';
+import { conditionFacts } from '../rules/condition-facts';
 import { checkChoice, didYouMean, type Issue, isNeurulesError, NeurulesError } from '../errors';
 import { classFidelity } from '../fidelity';
 import type { RuleSet } from '../rules/types';
@@ -406,20 +407,9 @@ function measureGroup(input: FairnessInput, g: GroupDefinition): FairnessGroup {
 
 /** The distilled rules and the overrides whose conditions name `feature`, in rule-set order. */
 function readersOf(ruleSet: Pick<RuleSet, 'rules'>, feature: string): FairnessFeature['readBy'] {
-  const reading = ruleSet.rules.filter((r) => factsOf(r.conditions).has(feature));
+  const reading = ruleSet.rules.filter((r) => conditionFacts(r.conditions).has(feature));
   return {
     rules: reading.filter((r) => r.event.params.source !== 'override').map((r) => r.name),
     overrides: reading.filter((r) => r.event.params.source === 'override').map((r) => r.name),
   };
-}
-
-/** The facts a condition tree compares (through `all`, `any` and `not`). */
-function factsOf(condition: unknown, into = new Set<string>()): Set<string> {
-  if (condition === null || typeof condition !== 'object') return into;
-  const c = condition as { fact?: unknown; all?: unknown; any?: unknown; not?: unknown };
-  if (typeof c.fact === 'string') into.add(c.fact);
-  for (const list of [c.all, c.any])
-    if (Array.isArray(list)) for (const x of list) factsOf(x, into);
-  factsOf(c.not, into);
-  return into;
 }

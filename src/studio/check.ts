@@ -12,12 +12,16 @@ import { comparePlaces, type Issue, NeurulesError } from '../errors';
 import { lintOverrides, type LintFinding } from '../overrides/lint-overrides';
 import { checkOverrideTexts, mergeOverrides } from '../overrides/merge-overrides';
 import type { Override } from '../overrides/parse-overrides';
-import { describeBox } from '../regions/describe-region';
+import { describeBox, describeIncluded, describeRegionParts } from '../regions/describe-region';
+import { ownValue } from '../regions/region';
+import { conditionFacts } from '../rules/condition-facts';
 import { changedRegions } from '../regions/changed-regions';
 import type { RuleSet } from '../rules/types';
 import { formatLint, type OverridesLint } from '../overrides/lint-report';
 import { quickFixes } from './quick-fixes';
 import type {
+  ChangedRecord,
+  Quality,
   SavedFile,
   StudioCheck,
   StudioFile,
@@ -25,6 +29,7 @@ import type {
   StudioProblem,
   StudioRegion,
 } from './contract';
+import { describeOverrides } from './describe-overrides';
 import { OVERRIDE_FILE_NAME } from './override-file-name';
 
 /**
@@ -50,6 +55,9 @@ interface SavedState {
   merged?: RuleSet;
   hash: string;
   decisions?: string[];
+  /** The merged rule set compiled, and the fields each of its overrides reads. */
+  compiled?: CompiledRules;
+  reads?: Map<string, string[]>;
 }
 
 /** The SHA-256 of a text, in hex: the hash a saved file is known by. */
@@ -178,6 +186,7 @@ export class OverridesChecker {
         examples: [],
         impact: null,
         regions: [],
+        overrides: null,
         ruleSet: { saved: saved.hash, edited: null },
       };
     }
@@ -191,7 +200,8 @@ export class OverridesChecker {
       lintLines: formatLint(state.lint),
       examples: examples.results.map((r) => ({ ...r, file: path.basename(r.file) })),
       impact,
-      regions: saved.merged ? this.regions(saved.merged, state.merged!) : [],
+      regions: saved.merged ? this.regions(saved, state.merged!) : [],
+      overrides: describeOverrides(state.overrides, state.merged!),
       ruleSet: { saved: saved.hash, edited: ruleSetHash(state.merged!) },
     };
   }
@@ -273,13 +283,26 @@ export class OverridesChecker {
     const loaded = checkOverrideTexts(overrideTexts(dir, files), schema);
     const merged = loaded.ok ? mergeOverrides(distilled, loaded.value, schema) : undefined;
     // The saved rule set's decisions on the test records: what each check compares with.
-    const state = merged
-      ? { merged, hash: ruleSetHash(merged), decisions: this.decide(compileRuleSet(merged)) }
-      : { hash: '' };
+    const compiled = merged && compileRuleSet(merged);
+    const state =
+      merged && compiled
+        ? {
+            merged,
+            hash: ruleSetHash(merged),
+            decisions: this.decide(compiled),
+            compiled,
+            reads: readFields(merged),
+          }
+        : { hash: '' };
     this.saved = { key, state };
     return state;
   }
 
+  /**
+   * The impact, with one baseline: the saved overrides' decisions against the edited ones
+   * (what changes, and how accuracy and fidelity move), beside what `neurules rules impact`
+   * measures against the distilled rules alone.
+   */
   private impact(
     overrides: Override[],
     merged: RuleSet,
@@ -296,19 +319,27 @@ export class OverridesChecker {
       labels: test.labels,
       network,
     });
-    const changedRecords: StudioImpact['changedRecords'] = [];
-    if (saved.decisions) {
-      const after = this.decide(compiled);
+    const edited = this.decide(compiled);
+    const changedRecords: ChangedRecord[] = [];
+    if (saved.decisions && saved.compiled && saved.reads) {
+      const reads = { saved: saved.reads, edited: readFields(merged) };
+      const decided = { saved: saved.compiled, edited: compiled };
       saved.decisions.forEach((from, index) => {
-        if (from !== after[index]) changedRecords.push({ index, from, to: after[index]! });
+        const to = edited[index]!;
+        if (from !== to) changedRecords.push(this.changedRecord(index, from, to, decided, reads));
       });
     }
     return {
       records: impact.records,
       description: test.description,
-      changed: impact.changed,
-      before: { accuracy: impact.accuracyWithout, fidelity: impact.fidelityWithout },
-      after: { accuracy: impact.accuracyWith, fidelity: impact.fidelityWith },
+      changed: changedRecords.length,
+      before: saved.decisions ? this.quality(saved.decisions) : null,
+      after: this.quality(edited),
+      changedRecords,
+      distilled: {
+        changed: impact.changed,
+        quality: { accuracy: impact.accuracyWithout, fidelity: impact.fidelityWithout },
+      },
       overrides: impact.items.map((i) => ({
         id: i.id,
         fires: i.fires,
@@ -316,19 +347,89 @@ export class OverridesChecker {
         deltaAccuracy: i.accuracyDelta,
         deltaFidelity: i.fidelityDelta,
       })),
-      changedRecords,
     };
   }
 
-  /** Exact regions whose class differs between two rule sets (up to 100), as readable conditions. */
-  private regions(saved: RuleSet, edited: RuleSet): StudioRegion[] {
-    const schema = this.ctx.schema;
-    return changedRegions(saved, edited, schema, { limit: 100 }).regions.map((r) => ({
-      from: r.from,
-      to: r.to,
-      conditions: describeBox(r.box, schema),
-    }));
+  /** Accuracy and fidelity of the classes decided for the test records. */
+  private quality(decisions: readonly string[]): Quality {
+    const { schema, test, network } = this.ctx;
+    const share = (truth: readonly number[]) =>
+      decisions.length
+        ? decisions.filter((d, i) => d === schema.classes[truth[i]!]).length / decisions.length
+        : 0;
+    return { accuracy: share(test.labels), fidelity: share(network) };
   }
+
+  /**
+   * A changed record: its label, old and new class, whether the change is right, and the
+   * fields the deciding override reads (the edited side's, else the saved side's).
+   */
+  private changedRecord(
+    index: number,
+    from: string,
+    to: string,
+    decided: Record<'saved' | 'edited', CompiledRules>,
+    reads: Record<'saved' | 'edited', Map<string, string[]>>,
+  ): ChangedRecord {
+    const record = this.ctx.test.records[index]!;
+    const label = this.ctx.schema.classes[this.ctx.test.labels[index]!] ?? '';
+    const verdict = to === label ? 'now right' : from === label ? 'now wrong' : 'still wrong';
+    const after = decided.edited.decide(record).ruleId;
+    const before = decided.saved.decide(record).ruleId;
+    const override = reads.edited.has(after) ? after : reads.saved.has(before) ? before : null;
+    const names =
+      override === null ? [] : (reads.edited.get(override) ?? reads.saved.get(override) ?? []);
+    return {
+      index,
+      label,
+      from,
+      to,
+      verdict,
+      override,
+      fields: names.map((name) => ({ name, value: ownValue(record, name) ?? null })),
+    };
+  }
+
+  /**
+   * Exact regions whose class differs between two rule sets (up to 100), as readable
+   * conditions: whole, and in parts with the deciding overrides' own features first.
+   */
+  private regions(saved: SavedState, edited: RuleSet): StudioRegion[] {
+    const schema = this.ctx.schema;
+    const reads = { saved: saved.reads ?? new Map<string, string[]>(), edited: readFields(edited) };
+    return changedRegions(saved.merged!, edited, schema, { limit: 100 }).regions.map((r) => {
+      const overrides = [
+        ...new Set(
+          [
+            reads.edited.has(r.rules.after) ? r.rules.after : null,
+            reads.saved.has(r.rules.before) ? r.rules.before : null,
+          ].filter((id): id is string => id !== null),
+        ),
+      ];
+      const first = [
+        ...new Set(overrides.flatMap((id) => reads.edited.get(id) ?? reads.saved.get(id) ?? [])),
+      ];
+      const parts = describeRegionParts(r.box, schema, first);
+      return {
+        from: r.from,
+        to: r.to,
+        conditions: describeBox(r.box, schema),
+        overrides,
+        own: parts.first,
+        other: parts.rest,
+        included: describeIncluded(parts),
+      };
+    });
+  }
+}
+
+/** The fields each override of a rule set reads, by its id, in the order it reads them. */
+function readFields(ruleSet: RuleSet): Map<string, string[]> {
+  return new Map(
+    ruleSet.rules
+      .filter((r) => r.event.params.source === 'override')
+      .map((r) => [r.name, [...conditionFacts(r.conditions)]]),
+  );
 }
 
 function place(i: Issue, severity: 'error' | 'warning'): StudioProblem {

@@ -74,14 +74,51 @@ export interface Quality {
   fidelity: number;
 }
 
-/** The impact panel: the numbers `neurules rules impact` prints, and the changed records. */
+/** Whether a changed decision is right: the label against the saved and the edited class. */
+export type ChangeVerdict = 'now right' | 'now wrong' | 'still wrong';
+
+/** A held-out record whose class the edit changes (saved → edited). */
+export interface ChangedRecord {
+  /** Its index among the held-out records. */
+  index: number;
+  /** Its true class. */
+  label: string;
+  /** The class the saved overrides decide, and the class the edited ones decide. */
+  from: string;
+  to: string;
+  /** `now right`: the edited class is the label; `now wrong`: the saved one was; else `still wrong`. */
+  verdict: ChangeVerdict;
+  /** The override that decides it when edited (else the one that decided it as saved). */
+  override: string | null;
+  /** The fields that override reads, in its order, with the record's values (null: missing). */
+  fields: { name: string; value: DataRecord[string] }[];
+}
+
+/**
+ * The impact panel, with one baseline: the saved overrides. `changed`, `before` and `after`
+ * compare the held-out decisions of the saved files with those of the edited ones;
+ * `distilled` and `overrides` are what `neurules rules impact` prints, against the distilled
+ * rules alone.
+ */
 export interface StudioImpact {
   records: number;
   description: string;
-  /** Decisions the edited overrides change against the distilled rules alone. */
+  /** Held-out decisions the edit changes, saved → edited (0 when the saved files do not load). */
   changed: number;
-  before: Quality;
+  /** Accuracy and fidelity with the saved overrides (null: the saved files do not load). */
+  before: Quality | null;
+  /** Accuracy and fidelity with the edited overrides. */
   after: Quality;
+  /** The held-out records whose class the edit changes, saved → edited. */
+  changedRecords: ChangedRecord[];
+  /** `neurules rules impact`'s totals: the edited overrides against the distilled rules alone. */
+  distilled: {
+    /** Decisions the edited overrides change against the distilled rules alone. */
+    changed: number;
+    /** Accuracy and fidelity of the distilled rules alone. */
+    quality: Quality;
+  };
+  /** `neurules rules impact`'s table: each edited override against the distilled rules alone. */
   overrides: {
     id: string;
     fires: number;
@@ -89,15 +126,34 @@ export interface StudioImpact {
     deltaAccuracy: number;
     deltaFidelity: number;
   }[];
-  /** Held-out records (by index) whose class the edit changes against the saved overrides. */
-  changedRecords: { index: number; from: string; to: string }[];
 }
 
-/** A region of the record space whose class the edit changes, as readable conditions. */
+/**
+ * A region of the record space whose class the edit changes, as readable conditions: whole
+ * (`conditions`, as `neurules diff` words it) and in parts (`describeRegionParts`).
+ */
 export interface StudioRegion {
   from: string;
   to: string;
   conditions: string;
+  /** The overrides deciding the region (edited, then saved side); none when distilled rules do. */
+  overrides: string[];
+  /** Conditions on the features those overrides read, in their order. */
+  own: string[];
+  /** Conditions on the other features. */
+  other: string[];
+  /** The unseen levels and missing values the region includes, said once ('' when none). */
+  included: string;
+}
+
+/** An override as the rules panel lists it, in hit order. */
+export interface OverrideSummary {
+  id: string;
+  file: string;
+  line: number;
+  sentence: string;
+  class: string;
+  priority: number;
 }
 
 /** `POST /api/check` answers this: what the edited overrides do, checked live. */
@@ -118,6 +174,8 @@ export interface StudioCheck {
   impact: StudioImpact | null;
   /** The regions of the record space whose class the edit changes (saved → edited), up to 100. */
   regions: StudioRegion[];
+  /** The edited overrides, in hit order, as the rules panel lists them (null with problems). */
+  overrides: OverrideSummary[] | null;
   /** Content hash of the edited merged rule set (null with problems), and of the saved one. */
   ruleSet: { saved: string; edited: string | null };
 }
@@ -154,14 +212,7 @@ export interface StudioModel {
     conditions: StudioCondition;
   }[];
   /** The saved overrides, in hit order (none when the saved files do not load). */
-  overrides: {
-    id: string;
-    file: string;
-    line: number;
-    sentence: string;
-    class: string;
-    priority: number;
-  }[];
+  overrides: OverrideSummary[];
   files: SavedFile[];
   data: { description: string; rows: number };
   /** The tree, as the audit report draws it (SVG markup). */

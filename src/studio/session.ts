@@ -18,7 +18,7 @@ import type { Explanation } from '../engine/explain-decision';
 import { type Issue, NeurulesError } from '../errors';
 import { listFolderFiles, readRegularFile } from '../files/regular-files';
 import { writeFileAtomic } from '../files/write-atomic';
-import { checkOverrideTexts, hitOrder, mergeOverrides } from '../overrides/merge-overrides';
+import { checkOverrideTexts, mergeOverrides } from '../overrides/merge-overrides';
 import { overrideOperators } from '../overrides/override-operators';
 import { OVERRIDE_LIMITS } from '../overrides/parse-overrides';
 import { treeView } from '../audit/tree-view';
@@ -30,6 +30,7 @@ import { loadDecisionData, type ModelData } from '../artifacts/model-data';
 import { tryRecordRuleSet as tryRecord } from '../artifacts/rule-archive';
 import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
+import { describeOverrides } from './describe-overrides';
 import type {
   ConceptImage,
   FileToSave,
@@ -157,15 +158,12 @@ export class StudioSession {
 
   private describeAgain(files: SavedFile[]): StudioModel {
     const loaded = checkOverrideTexts(overrideTexts(this.dir, files), this.model.schema);
-    const overrides = loaded.ok ? hitOrder(loaded.value) : [];
-    const merged = loaded.ok
-      ? new Map(
-          mergeOverrides(this.model.ruleSet, overrides, this.model.schema).rules.map((r) => [
-            r.name,
-            r,
-          ]),
+    const overrides = loaded.ok
+      ? describeOverrides(
+          loaded.value,
+          mergeOverrides(this.model.ruleSet, loaded.value, this.model.schema),
         )
-      : null;
+      : [];
     return {
       model: this.loc.name,
       classes: this.model.schema.classes,
@@ -178,14 +176,7 @@ export class StudioSession {
         confidence: r.event.params.confidence ?? null,
         conditions: r.conditions as StudioCondition,
       })),
-      overrides: overrides.map((o) => ({
-        id: o.id,
-        file: path.basename(o.file),
-        line: o.line,
-        sentence: describeRule(merged!.get(o.id)!),
-        class: o.class,
-        priority: o.priority,
-      })),
+      overrides,
       files,
       data: { description: this.data.description, rows: this.data.test.records.length },
       // The audit report's own drawing of the tree.

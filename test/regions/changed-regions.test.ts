@@ -12,49 +12,15 @@ import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { changedRegions, comparableSchema } from '../../src/regions/changed-regions';
 import { boxContains } from '../../src/regions/region';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
-import { handOverride, handRule as rule, handRuleSet } from '../helpers/hand-made-rules';
+import { handOverride, handRuleSet } from '../helpers/hand-made-rules';
+import { partitionRules, partitionSchema } from '../helpers/partition-model';
 
-const schema: Schema = {
-  format: 'neurules.schema',
-  version: 1,
-  target: 'y',
-  classes: ['a', 'b', 'c'],
-  rows: 100,
-  features: [
-    { name: 'n', type: 'numeric', min: 0, max: 40, mean: 20, std: 8, integer: true, missing: 0 },
-    { name: 'x', type: 'numeric', min: -1, max: 1, mean: 0, std: 0.5, integer: false, missing: 0 },
-    { name: 'k', type: 'categorical', levels: ['p', 'q', 'r'], missing: 0 },
-  ],
-};
+const schema: Schema = partitionSchema;
 
 const ruleSet = (rules: NeurulesRule[]): RuleSet => handRuleSet(rules, ['a', 'b', 'c']);
 
 /** A tree's leaves: a partition of every record (missing n goes left, as a tree sends it). */
-const distilled = [
-  rule('L1', 'a', {
-    all: [
-      {
-        any: [
-          { fact: 'n', operator: 'lessThanInclusive', value: 20 },
-          { fact: 'n', operator: 'equal', value: null },
-        ],
-      },
-      { fact: 'k', operator: 'in', value: ['p'] },
-    ],
-  }),
-  rule('L2', 'b', {
-    all: [
-      {
-        any: [
-          { fact: 'n', operator: 'lessThanInclusive', value: 20 },
-          { fact: 'n', operator: 'equal', value: null },
-        ],
-      },
-      { fact: 'k', operator: 'notIn', value: ['p'] },
-    ],
-  }),
-  rule('L3', 'c', { all: [{ fact: 'n', operator: 'greaterThan', value: 20 }] }),
-];
+const distilled = partitionRules;
 
 const before = ruleSet(distilled);
 const after = ruleSet([

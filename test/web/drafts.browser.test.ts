@@ -109,7 +109,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
       await page.reload({ waitUntil: 'load' });
       expect(dialogs).toEqual(['beforeunload']);
-      await editor(page).waitFor({ timeout: WAIT });
+      await editor(page).waitFor({ state: 'attached', timeout: WAIT });
       await waitFor('editor', (t) => t.includes('# a draft line'));
       await waitFor('drafts', (t) => t.includes('credit-policy.yaml'));
       // The restored draft is an edit: the tab is marked, and the save waits only for a reason.
@@ -122,7 +122,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await waitForDrafts(page, []);
       // Nothing unsaved: the next reload does not ask.
       await page.reload({ waitUntil: 'load' });
-      await editor(page).waitFor({ timeout: WAIT });
+      await editor(page).waitFor({ state: 'attached', timeout: WAIT });
       expect(dialogs).toEqual(['beforeunload']);
       expect(await page.locator('[data-test="drafts"]').isHidden()).toBe(true);
       page.removeAllListeners('dialog');
@@ -141,7 +141,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       await waitForDrafts(page, ['neurules-studio:draft:german-credit:credit-policy.yaml']);
       fs.writeFileSync(file, withLine(base, 1, '# saved elsewhere'));
       await page.reload({ waitUntil: 'load' });
-      await editor(page).waitFor({ timeout: WAIT });
+      await editor(page).waitFor({ state: 'attached', timeout: WAIT });
       await waitFor('drafts', (t) => t.includes('credit-policy.yaml'));
       await waitFor('merge-view', (t) => t.includes('credit-policy.yaml'));
       await page.locator('[data-test="merge-apply"]').click();
@@ -223,7 +223,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         const p = await s.newTab();
         await p.addInitScript('delete window.BroadcastChannel');
         await p.reload({ waitUntil: 'load' });
-        await editor(p).waitFor({ timeout: WAIT });
+        await editor(p).waitFor({ state: 'attached', timeout: WAIT });
         expect(await p.evaluate('typeof BroadcastChannel')).toBe('undefined');
         return p;
       };
@@ -248,7 +248,7 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
         "Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }",
       );
       await p.reload({ waitUntil: 'load' });
-      await editor(p).waitFor({ timeout: WAIT });
+      await editor(p).waitFor({ state: 'attached', timeout: WAIT });
       const base = fs.readFileSync(file, 'utf8');
       await s.setText(withLine(base, 1, '# no room for drafts'), p);
       await waitFor('drafts', (t) => t.length > 0, p);

@@ -7,7 +7,7 @@ import type { Feature } from '../../data/types';
 import type { StudioOperators } from '../../studio/contract';
 import { isolatedText } from './bidi';
 import { h } from './dom';
-import { type RowInput, controlTexts, valueControls } from './override-form-state';
+import { type RowInput, controlTexts, operatorChoices, valueControls } from './override-form-state';
 import type { FormCondition } from './yaml-to-form';
 
 /** A label around a control, with an optional hint after it. */
@@ -22,7 +22,7 @@ export interface ConditionRow {
   remove: HTMLButtonElement;
   /** What the controls hold. */
   input(): RowInput;
-  /** Shows a condition (an operator alias the lists lack is added, as the expert wrote it). */
+  /** Shows a condition (its operator named as the expert wrote it, even one the lists lack). */
   write(c: FormCondition): void;
 }
 
@@ -79,12 +79,12 @@ export function makeConditionRow(
     const f = selected();
     if (!f) return;
     const previous = keep ?? operator.value;
-    const ops = operators[f.type];
-    operator.replaceChildren(...ops.map((op) => h('option', { value: op }, op)));
-    // An alias (`'<'`, `'not in'`) is kept as the expert wrote it.
-    if (keep !== undefined && !ops.includes(keep)) {
-      operator.append(h('option', { value: keep }, keep));
-    }
+    // Each operator once; the name the expert wrote (`lessThan` or `<`) is kept as written.
+    operator.replaceChildren(
+      ...operatorChoices(operators[f.type], previous, keep !== undefined).map((c) =>
+        h('option', { value: c.value, title: c.title || undefined }, c.label),
+      ),
+    );
     if ([...operator.options].some((o) => o.value === previous)) operator.value = previous;
     renderValue();
   }

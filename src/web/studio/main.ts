@@ -22,7 +22,7 @@ import { FilesPanel, type DivergedFile } from './files-panel';
 import { renderImpact, renderRegions } from './impact-panel';
 import { MergeView } from './merge-view';
 import { mountOverrideForm, type OverrideForm } from './override-form';
-import { renderRules } from './rules-panel';
+import { renderOverrides, renderRules } from './rules-panel';
 import { SavePanel } from './save-panel';
 import { SavedSignal } from './saved-signal';
 import { describeError, setStatus } from './status';
@@ -203,6 +203,7 @@ class Studio {
   private checked(result: StudioCheck): void {
     this.table.checked(result);
     renderImpact(result, (index) => void this.tryPanel.explainRow(index));
+    renderOverrides(result.overrides, '(as edited)');
     renderRegions(result);
     this.tryPanel.renderExampleTargets();
     this.tryPanel.scheduleExplain();

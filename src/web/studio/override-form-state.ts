@@ -6,7 +6,7 @@
  * `condition-row.ts` only draw this. No DOM: tested in node (test/web/).
  */
 import type { Feature } from '../../data/types';
-import { operatorValue } from '../../overrides/override-operators';
+import { OVERRIDE_OPERATORS, operatorValue } from '../../overrides/override-operators';
 import { overrideYaml, type ConditionYaml, type FormYaml, yamlScalar } from './override-yaml';
 import {
   type FormCondition,
@@ -34,6 +34,53 @@ export interface RowInput {
 
 /** A result, or why there is none. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** One operator as the form lists it: the value it writes, the name shown, its other names. */
+export interface OperatorChoice {
+  value: string;
+  label: string;
+  /** The operator's other names, which YAML accepts as well ('' when it has none). */
+  title: string;
+}
+
+/**
+ * Each operator of `names` once, in the order first met: shown by its short alias (`<`,
+ * `not in`) where it has one, else by its name, with its other names as the title. The
+ * choice writes the name shown, except for the operator of `written` (what the YAML has),
+ * which keeps the expert's spelling. With `keepUnknown`, a `written` name outside `names`
+ * (an operator this feature's type does not take) is listed as it is, so the form shows
+ * what the YAML says.
+ *
+ * @example
+ * operatorChoices(['lessThan', '<'], 'lessThan');
+ * // [{ value: 'lessThan', label: '<', title: 'also written lessThan' }]
+ */
+export function operatorChoices(
+  names: readonly string[],
+  written?: string,
+  keepUnknown = false,
+): OperatorChoice[] {
+  const target = (name: string) =>
+    Object.prototype.hasOwnProperty.call(OVERRIDE_OPERATORS, name)
+      ? OVERRIDE_OPERATORS[name]!
+      : name;
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const group = groups.get(target(name));
+    if (group) group.push(name);
+    else groups.set(target(name), [name]);
+  }
+  const choices = [...groups].map(([operator, group]): OperatorChoice => {
+    const label = group.find((n) => n !== operator) ?? group[0]!;
+    const others = group.filter((n) => n !== label);
+    const value = written !== undefined && group.includes(written) ? written : label;
+    return { value, label, title: others.length ? `also written ${others.join(', ')}` : '' };
+  });
+  if (keepUnknown && written !== undefined && !names.includes(written)) {
+    choices.push({ value: written, label: written, title: '' });
+  }
+  return choices;
+}
 
 /** The value controls a feature and operator want. */
 export type ValueControls =

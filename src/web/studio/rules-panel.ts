@@ -1,5 +1,8 @@
-/** The rules panel: the saved overrides in hit order, the distilled rules, the tree. */
-import type { StudioModel } from '../../studio/contract';
+/**
+ * The rules panel: the overrides in hit order (as edited, from each check's answer; the
+ * saved ones until the first), the distilled rules, and the tree at full size, zoomable.
+ */
+import type { OverrideSummary, StudioModel } from '../../studio/contract';
 import { bdi, isolator } from './bidi';
 import { byId, fill, h } from './dom';
 
@@ -23,12 +26,21 @@ function insertMarkup(container: HTMLElement, markup: string): void {
   container.replaceChildren(template.content);
 }
 
-/** Draws the model's rules. */
-export function renderRules(m: StudioModel): void {
+/**
+ * Draws the overrides list: `overrides` in hit order, or, when the edited files have errors
+ * (null), the list as last drawn, marked as the last check without errors.
+ */
+export function renderOverrides(overrides: OverrideSummary[] | null, source: string): void {
+  const state = byId('overrides-state');
+  if (overrides === null) {
+    state.textContent = '(as of the last check without errors)';
+    return;
+  }
+  state.textContent = source;
   fill(
     byId('overrides'),
-    ...(m.overrides.length
-      ? m.overrides.map((o) =>
+    ...(overrides.length
+      ? overrides.map((o) =>
           h(
             'li',
             {},
@@ -40,8 +52,65 @@ export function renderRules(m: StudioModel): void {
             h('span', { class: 'muted' }, ` (priority ${o.priority}, ${o.file}:${o.line})`),
           ),
         )
-      : [h('li', { class: 'muted' }, 'no saved overrides')]),
+      : [h('li', { class: 'muted' }, 'no overrides')]),
   );
+}
+
+/** Zoom steps of the tree drawing (1: one pixel per unit, as drawn). */
+const ZOOMS = [0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3];
+
+/**
+ * Zoom and full-window view of the tree: the drawing keeps its own size (it scrolls in its
+ * box) and the buttons scale it by its viewBox, so nothing is squeezed or cut off.
+ */
+function mountTreeTools(box: HTMLElement): void {
+  const svg = box.querySelector('svg');
+  const tools = byId('tree-tools');
+  const width = Number(svg?.getAttribute('width'));
+  const height = Number(svg?.getAttribute('height'));
+  if (!svg || !(width > 0) || !(height > 0)) {
+    fill(tools);
+    return;
+  }
+  let step = ZOOMS.indexOf(1);
+  const label = h('span', { class: 'muted', 'data-test': 'tree-zoom' });
+  const apply = (): void => {
+    const zoom = ZOOMS[step]!;
+    svg.setAttribute('width', String(Math.round(width * zoom)));
+    svg.setAttribute('height', String(Math.round(height * zoom)));
+    label.textContent = `${Math.round(zoom * 100)}%`;
+  };
+  const button = (text: string, title: string, act: () => void): HTMLButtonElement => {
+    const b = h('button', { type: 'button', title, 'aria-label': title }, text);
+    b.addEventListener('click', () => {
+      act();
+      apply();
+    });
+    return b;
+  };
+  const frame = byId('tree-frame');
+  const full = button('full window', 'full window', () => {
+    frame.classList.toggle('full');
+    full.setAttribute('aria-pressed', String(frame.classList.contains('full')));
+  });
+  fill(
+    tools,
+    button('−', 'zoom out', () => (step = Math.max(0, step - 1))),
+    label,
+    button('+', 'zoom in', () => (step = Math.min(ZOOMS.length - 1, step + 1))),
+    button('1:1', 'actual size', () => (step = ZOOMS.indexOf(1))),
+    button('fit', 'fit the width', () => {
+      const fits = ZOOMS.filter((z) => width * z <= box.clientWidth);
+      step = fits.length ? ZOOMS.indexOf(fits[fits.length - 1]!) : 0;
+    }),
+    full,
+  );
+  apply();
+}
+
+/** Draws the model's rules (the saved overrides). */
+export function renderRules(m: StudioModel): void {
+  renderOverrides(m.overrides, '(saved)');
   fill(
     byId('distilled'),
     ...m.distilled.map((r) =>
@@ -64,4 +133,5 @@ export function renderRules(m: StudioModel): void {
   );
   if (m.treeSvg) insertMarkup(byId('tree-box'), m.treeSvg);
   else fill(byId('tree-box'), h('p', { class: 'muted' }, 'no drawing of the tree'));
+  mountTreeTools(byId('tree-box'));
 }
