@@ -100,6 +100,7 @@ class Studio {
       saved: () => later().refreshModel(),
       reload: () => later().reload(),
       check: () => checks.run(),
+      settings: { review: model.review, requireAuthor: model.requireAuthor },
     });
     const studio = new Studio(model, editor, files, checks, form, tryPanel, save);
     tryPanel.renderExampleTargets();
