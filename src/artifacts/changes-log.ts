@@ -250,5 +250,17 @@ export function checkAuthor(text: string, field = 'author'): string {
   return name;
 }
 
+/** The reason of a change, trimmed: one line, not empty (INVALID_ARGUMENT, field `reason`). */
+export function checkReason(reason: string): string {
+  if (!reason.trim() || /[\r\n\u2028\u2029]/.test(reason)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected a one-line reason for the change, found ${reason.trim() ? 'several lines' : 'none'}`,
+      { field: 'reason' },
+    );
+  }
+  return reason.trim();
+}
+
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -5,7 +5,14 @@ import type { OverridesSaveEntry } from '../artifacts/changes-log';
 import { readRegularFile } from '../files/regular-files';
 import { OVERRIDE_LIMITS } from '../overrides/parse-overrides';
 import type { StudioProposal, StudioProposals, StudioSaved } from '../studio/contract';
-import { listProposals, proposalsDir } from '../studio/proposals';
+import {
+  assertSecondAuthor,
+  listProposals,
+  proposalsDir,
+  readProposal,
+  rejectProposal,
+  requiredAuthor,
+} from '../studio/proposals';
 import { openStudio, type StudioSession } from '../studio/session';
 import type { BackendChoice } from '../teacher/backend-choice';
 
@@ -85,19 +92,32 @@ export async function decideProposal(
     | { action: 'rebase'; id: string },
   options: ReviewOptions = {},
 ): Promise<ProposalDecision> {
-  return withSession(loc, options, async (studio) => {
-    switch (decision.action) {
-      case 'approve':
-        return { action: 'approve', saved: await studio.approve(decision.id, decision.author) };
-      case 'reject':
-        return {
-          action: 'reject',
-          proposal: await studio.reject(decision.id, decision.author, decision.reason),
-        };
-      case 'rebase':
-        return { action: 'rebase', proposal: await studio.rebase(decision.id) };
+  const dir = proposalsDir(modelPaths(loc).overrides);
+  switch (decision.action) {
+    case 'reject':
+      // A rejection changes no override file: nothing to check, no network to open.
+      return {
+        action: 'reject',
+        proposal: rejectProposal(loc, decision.id, decision.author, decision.reason),
+      };
+    case 'approve': {
+      // Refusals that need no network come before it is opened.
+      assertSecondAuthor(readProposal(dir, decision.id), requiredAuthor(decision.author));
+      const { id, author } = decision;
+      return withSession(loc, options, async (studio) => ({
+        action: 'approve',
+        saved: await studio.approve(id, author),
+      }));
     }
-  });
+    case 'rebase': {
+      readProposal(dir, decision.id);
+      const { id } = decision;
+      return withSession(loc, options, async (studio) => ({
+        action: 'rebase',
+        proposal: await studio.rebase(id),
+      }));
+    }
+  }
 }
 
 /** A proposal as one line: id, status, author, reason, files, and its frozen impact. */

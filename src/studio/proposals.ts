@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { applyPatch, createTwoFilesPatch, parsePatch, reversePatch } from 'diff';
-import type { ChangeEntry } from '../artifacts/changes-log';
+import { type ChangeEntry, checkAuthor, checkReason } from '../artifacts/changes-log';
+import { lockModel } from '../artifacts/model-lock';
+import { modelPaths } from '../artifacts/model-store';
+import type { ModelLocation } from '../artifacts/types';
 import { parseArtifact } from '../artifacts/read-artifact';
 import { NeurulesError } from '../errors';
 import { readRegularFile } from '../files/regular-files';
@@ -162,6 +165,50 @@ export function listProposals(dir: string): StudioProposals {
     }
   }
   return { proposals, unreadable };
+}
+
+/** The checked author of a review step: AUTHOR_REQUIRED (field `author`) when none is given. */
+export function requiredAuthor(author: string | undefined): string {
+  if (author === undefined || author.trim() === '') {
+    throw new NeurulesError(
+      'AUTHOR_REQUIRED',
+      'expected the name of the author of this change, found none',
+      { field: 'author' },
+    );
+  }
+  return checkAuthor(author);
+}
+
+/**
+ * Reject proposal `id` of a model as `author` with a one-line reason, under the model's
+ * lock: it stays in `proposals/` as rejected; nothing in `overrides/` changes. No network is
+ * needed. PROPOSAL_CLOSED when it was decided already.
+ */
+export function rejectProposal(
+  loc: ModelLocation,
+  id: string,
+  author: string,
+  reason: string,
+): StudioProposal {
+  const who = requiredAuthor(author);
+  const why = checkReason(reason);
+  const paths = modelPaths(loc);
+  const dir = proposalsDir(paths.overrides);
+  readProposal(dir, id);
+  const lock = lockModel(paths.dir, 'reject a proposal');
+  try {
+    const proposal = readProposal(dir, id);
+    assertPending(proposal);
+    const rejected: StudioProposal = {
+      ...proposal,
+      status: 'rejected',
+      decision: { by: who, time: new Date().toISOString(), reason: why },
+    };
+    writeProposal(dir, rejected);
+    return rejected;
+  } finally {
+    lock.release();
+  }
 }
 
 /** PROPOSAL_CLOSED unless the proposal is still pending. */

@@ -7,7 +7,7 @@ import { lockModel } from '../artifacts/model-lock';
 import {
   appendChange,
   changeAuthor,
-  checkAuthor,
+  checkReason,
   type ChangeEntry,
   type OverridesSaveEntry,
   readChanges,
@@ -40,6 +40,8 @@ import {
   proposalsDir,
   readProposal,
   rebaseTexts,
+  rejectProposal,
+  requiredAuthor,
   versionAfter,
   writeProposal,
 } from './proposals';
@@ -359,7 +361,7 @@ export class StudioSession {
         { field: 'files' },
       );
     }
-    const why = oneLineReason(reason);
+    const why = checkReason(reason);
     const who = this.authorOf(author);
     overrideTexts(this.dir, files);
     return this.oneAtATime(() =>
@@ -379,15 +381,8 @@ export class StudioSession {
     author: string | undefined,
     required = this.rules.requireAuthor,
   ): string | undefined {
-    if (author === undefined || author.trim() === '') {
-      if (!required) return undefined;
-      throw new NeurulesError(
-        'AUTHOR_REQUIRED',
-        'expected the name of the author of this change, found none',
-        { field: 'author' },
-      );
-    }
-    return checkAuthor(author);
+    if (!required && (author === undefined || author.trim() === '')) return undefined;
+    return requiredAuthor(author);
   }
 
   private async saveNow(
@@ -483,7 +478,7 @@ export class StudioSession {
     reason: string,
     author?: string,
   ): Promise<StudioSaved<OverridesSaveEntry> | StudioProposal> {
-    const why = oneLineReason(reason);
+    const why = checkReason(reason);
     const who = this.authorOf(author, this.rules.requireAuthor || this.rules.review);
     const disk = this.savedFiles();
     const hashes = new Map(disk.map((f) => [f.name, f]));
@@ -519,7 +514,7 @@ export class StudioSession {
     author: string,
     revertOf?: number,
   ): Promise<StudioProposal> {
-    const why = oneLineReason(reason);
+    const why = checkReason(reason);
     const who = this.authorOf(author, true)!;
     overrideTexts(this.dir, files);
     const disk = this.savedFiles();
@@ -613,21 +608,9 @@ export class StudioSession {
     });
   }
 
-  /** Reject proposal `id` as `author` with a one-line reason; nothing in `overrides/` changes. */
+  /** Reject proposal `id` as `author` with a one-line reason (see `rejectProposal`). */
   async reject(id: string, author: string, reason: string): Promise<StudioProposal> {
-    const who = this.authorOf(author, true)!;
-    const why = oneLineReason(reason);
-    return this.underLock('studio reject', () => {
-      const proposal = readProposal(this.proposalsDir, id);
-      assertPending(proposal);
-      const rejected: StudioProposal = {
-        ...proposal,
-        status: 'rejected',
-        decision: { by: who, time: new Date().toISOString(), reason: why },
-      };
-      writeProposal(this.proposalsDir, rejected);
-      return rejected;
-    });
+    return this.oneAtATime(async () => rejectProposal(this.loc, id, author, reason));
   }
 
   /**
@@ -695,18 +678,6 @@ export class StudioSession {
   history(): StudioHistory<ChangeEntry> {
     return readChanges(modelPaths(this.loc).changes);
   }
-}
-
-/** The reason of a change, trimmed: one line, not empty (INVALID_ARGUMENT, field `reason`). */
-function oneLineReason(reason: string): string {
-  if (!reason.trim() || /[\r\n\u2028\u2029]/.test(reason)) {
-    throw new NeurulesError(
-      'INVALID_ARGUMENT',
-      `expected a one-line reason for the change, found ${reason.trim() ? 'several lines' : 'none'}`,
-      { field: 'reason' },
-    );
-  }
-  return reason.trim();
 }
 
 /** SAVE_BLOCKED with every error of the check, each at its place. */

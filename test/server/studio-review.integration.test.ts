@@ -71,7 +71,7 @@ describe('the review routes: access', () => {
       method,
       url,
       headers: { host: HOST },
-      payload: method === 'POST' ? {} : undefined,
+      ...(method === 'POST' && { payload: {} }),
     });
     expect(problem(r)).toEqual({ status: 401, error: 'UNAUTHORIZED' });
   });
@@ -82,7 +82,7 @@ describe('the review routes: access', () => {
       method,
       url,
       headers,
-      payload: method === 'POST' ? {} : undefined,
+      ...(method === 'POST' && { payload: {} }),
     });
     expect(problem(r)).toEqual({ status: 403, error: 'FORBIDDEN' });
   });
