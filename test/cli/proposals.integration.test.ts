@@ -25,16 +25,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const model = () => [
-  '--model',
-  'german-credit',
-  '--models-dir',
-  loc.modelsDir,
-  '--rules-dir',
-  loc.rulesDir,
-  '--backend',
-  'cpu',
-];
+/** The model's options (`listing`: no network needed), and with the CPU backend for the checks. */
 const listing = () => [
   '--model',
   'german-credit',
@@ -43,6 +34,7 @@ const listing = () => [
   '--rules-dir',
   loc.rulesDir,
 ];
+const model = () => [...listing(), '--backend', 'cpu'];
 /** The codes of the `error` lines, and each line's place (what precedes the code). */
 const errors = (stderr: string) =>
   [...stderr.matchAll(/^error (?:(\S+) )?([A-Z_]+) (?:\[(\w+)\] )?/gm)].map((m) => ({
@@ -73,8 +65,9 @@ async function propose(from: string, to: string, author: string, reason = `${fro
   expect([r.code, r.stderr]).toEqual([0, '']);
   return { proposal: JSON.parse(r.stdout), text: text.replace(from, to) };
 }
-const approve = (id: string, author: string) =>
-  runCli(['rules', 'proposals', ...model(), '--approve', id, '--author', author]);
+/** `neurules rules proposals` on the model, with `args`. */
+const proposals = (...args: string[]) => runCli(['rules', 'proposals', ...model(), ...args]);
+const approve = (id: string, author: string) => proposals('--approve', id, '--author', author);
 
 describe('rules propose and rules proposals', () => {
   it('propose writes a pending proposal and leaves overrides/ alone; the list shows it', async () => {
@@ -112,7 +105,7 @@ describe('rules propose and rules proposals', () => {
       2,
       [{ code: 'SELF_APPROVAL', field: 'author' }],
     ]);
-    const none = await runCli(['rules', 'proposals', ...model(), '--approve', proposal.id]);
+    const none = await proposals('--approve', proposal.id);
     expect(errors(none.stderr)).toEqual([{ code: 'AUTHOR_REQUIRED', field: 'author' }]);
     const ok = await approve(proposal.id, 'Bo');
     expect([ok.code, ok.stderr]).toEqual([0, '']);
@@ -132,20 +125,9 @@ describe('rules propose and rules proposals', () => {
   it('reject needs a reason, closes the proposal and changes no file', async () => {
     const { proposal } = await propose('priority: 50', 'priority: 51', 'Ana');
     const before = fs.readFileSync(policyFile, 'utf8');
-    const noReason = await runCli([
-      'rules',
-      'proposals',
-      ...model(),
-      '--reject',
-      proposal.id,
-      '--author',
-      'Bo',
-    ]);
+    const noReason = await proposals('--reject', proposal.id, '--author', 'Bo');
     expect(errors(noReason.stderr)).toEqual([{ code: 'INVALID_ARGUMENT', field: 'reason' }]);
-    const r = await runCli([
-      'rules',
-      'proposals',
-      ...model(),
+    const r = await proposals(
       '--reject',
       proposal.id,
       '--author',
@@ -153,7 +135,7 @@ describe('rules propose and rules proposals', () => {
       '--reason',
       'not now',
       '--json',
-    ]);
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).proposal).toMatchObject({
       status: 'rejected',
@@ -171,7 +153,7 @@ describe('rules propose and rules proposals', () => {
       2,
       [{ code: 'PROPOSAL_STALE', file: policyFile }],
     ]);
-    const rebased = await runCli(['rules', 'proposals', ...model(), '--rebase', late.id]);
+    const rebased = await proposals('--rebase', late.id);
     expect([rebased.code, rebased.stderr]).toEqual([0, '']);
     expect((await approve(late.id, 'Bo')).code).toBe(0);
     const text = fs.readFileSync(policyFile, 'utf8');
@@ -183,7 +165,7 @@ describe('rules propose and rules proposals', () => {
     const { proposal: one } = await propose('priority: 102', 'priority: 103', 'Ana');
     const { proposal: two } = await propose('priority: 102', 'priority: 104', 'Cy');
     expect((await approve(one.id, 'Bo')).code).toBe(0);
-    const r = await runCli(['rules', 'proposals', ...model(), '--rebase', two.id]);
+    const r = await proposals('--rebase', two.id);
     expect([r.code, errors(r.stderr)]).toEqual([
       2,
       [{ code: 'REBASE_CONFLICT', file: policyFile }],

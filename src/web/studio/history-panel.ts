@@ -17,6 +17,16 @@ export interface HistoryHooks {
   reverted(result: 'saved' | 'proposed'): Promise<void>;
 }
 
+/** An error answer as one line: its code and message (`hook`: the line's data-test). */
+export function errorLine(error: unknown, hook: string): HTMLElement {
+  return h(
+    'p',
+    { class: 'error', 'data-test': hook },
+    error instanceof ApiError ? `${error.code}: ` : '',
+    ...isolator.nodes(error instanceof ApiError ? error.message : describeError(error)),
+  );
+}
+
 /** Who made a change: the author (and approver), else the OS user. */
 function madeBy(e: HistoryEntry): string {
   if (e.kind !== 'overrides' || !e.author) return `by ${e.by}`;
@@ -118,15 +128,7 @@ export class HistoryPanel {
       await this.hooks.reverted('format' in result ? 'proposed' : 'saved');
       await this.load();
     } catch (error) {
-      fill(
-        message,
-        h(
-          'p',
-          { class: 'error', 'data-test': 'revert-error' },
-          error instanceof ApiError ? `${error.code}: ` : '',
-          ...isolator.nodes(error instanceof ApiError ? error.message : describeError(error)),
-        ),
-      );
+      fill(message, errorLine(error, 'revert-error'));
     } finally {
       button.disabled = false;
     }

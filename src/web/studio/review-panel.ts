@@ -4,10 +4,11 @@
  * author named in the page, who must be another person than the proposal's author.
  */
 import type { StudioProposal } from '../../studio/contract';
-import { ApiError, decideProposal, getProposals } from './api';
+import { decideProposal, getProposals } from './api';
 import { bdi, isolator } from './bidi';
 import { byId, fill, fixed, h } from './dom';
 import { diffView } from './diff-view';
+import { errorLine } from './history-panel';
 import { describeError } from './status';
 
 /** What the review panel needs from the page. */
@@ -101,15 +102,7 @@ export class ReviewPanel {
       if (action === 'approve') await this.hooks.approved();
       await this.load();
     } catch (error) {
-      fill(
-        message,
-        h(
-          'p',
-          { class: 'error', 'data-test': 'review-error' },
-          error instanceof ApiError ? `${error.code}: ` : '',
-          ...isolator.nodes(error instanceof ApiError ? error.message : describeError(error)),
-        ),
-      );
+      fill(message, errorLine(error, 'review-error'));
     }
   }
 }
