@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readChanges } from '../../src/artifacts/changes-log';
 import { modelPaths } from '../../src/artifacts/model-store';
+import { OUTPUT } from '../helpers/chromium';
 import {
   BROWSER_TIMEOUT,
   describeInChromium,
@@ -16,6 +17,8 @@ import {
  */
 
 const POLICY = 'credit-policy.yaml';
+/** How long a check, save or revert may take to show (the machine may be busy). */
+const WAIT = 30_000;
 const policyFile = (s: StudioPage) => path.join(modelPaths(s.loc).overrides, POLICY);
 const withAge = (text: string, age: number) =>
   text.replace("age: { '<': 18 }", `age: { '<': ${age} }`);
@@ -24,10 +27,10 @@ const entries = (s: StudioPage) => readChanges(modelPaths(s.loc).changes).entrie
 /** Types `text` into the editor, waits for a check without errors, and saves (or proposes) it. */
 async function saveText(s: StudioPage, text: string, reason: string): Promise<void> {
   await s.setText(text);
-  await s.waitForText('problems', (t) => /\b0 error\(s\)/.test(t));
+  await s.waitForText('problems', (t) => /\b0 error\(s\)/.test(t), { ms: WAIT });
   await s.page.locator('[data-test="reason"]').fill(reason);
   // Playwright's click waits until the button is enabled (the check has come back).
-  await s.page.locator('[data-test="save"]').click({ timeout: 10_000 });
+  await s.page.locator('[data-test="save"]').click({ timeout: 30_000 });
 }
 
 describeInChromium('history and revert in Chromium', () => {
@@ -43,9 +46,9 @@ describeInChromium('history and revert in Chromium', () => {
       const original = fs.readFileSync(policyFile(s), 'utf8');
       await s.page.locator('[data-test="author"]').fill('Ana');
       await saveText(s, withAge(original, 19), 'minimum age 19');
-      await s.waitForText('history', (t) => /minimum age 19/.test(t));
+      await s.waitForText('history', (t) => /minimum age 19/.test(t), { ms: WAIT });
       await saveText(s, withAge(original, 20), 'minimum age 20');
-      await s.waitForText('history', (t) => /minimum age 20/.test(t));
+      await s.waitForText('history', (t) => /minimum age 20/.test(t), { ms: WAIT });
       expect(fs.readFileSync(policyFile(s), 'utf8')).toBe(withAge(original, 20));
 
       // Newest first: the second save, by Ana, its diff one line out and one in.
@@ -66,7 +69,7 @@ describeInChromium('history and revert in Chromium', () => {
       expect(entries(s)).toHaveLength(2);
       await first.locator('[data-test="revert-reason"]').fill('age 20 was too strict');
       await first.locator('[data-test="revert-confirm"]').click();
-      await s.waitForText('history', (t) => /age 20 was too strict/.test(t));
+      await s.waitForText('history', (t) => /age 20 was too strict/.test(t), { ms: WAIT });
 
       expect(fs.readFileSync(policyFile(s), 'utf8')).toBe(withAge(original, 19));
       expect(entries(s)).toHaveLength(3);
@@ -78,7 +81,17 @@ describeInChromium('history and revert in Chromium', () => {
         files: [POLICY],
       });
       // The editor holds the files as they are on disk again.
-      await s.waitForText('editor', (t) => t.includes("age: { '<': 19 }"));
+      await s.waitForText('editor', (t) => t.includes("age: { '<': 19 }"), { ms: WAIT });
+      // The history with a diff open, for the docs (docs/images/studio-history.png).
+      await s.page
+        .locator('[data-test="history-entry"]')
+        .first()
+        .locator('summary', { hasText: 'diff' })
+        .click();
+      fs.mkdirSync(OUTPUT, { recursive: true });
+      await s.page
+        .locator('#save-panel')
+        .screenshot({ path: path.join(OUTPUT, 'studio-history.png') });
       expect(s.errors).toEqual([]);
       expect(s.blocked).toEqual([]);
     },
@@ -101,7 +114,7 @@ describeInChromium('four-eyes review in Chromium', () => {
       await s.page.locator('[data-test="author"]').fill('Ana');
       expect(await s.page.locator('[data-test="save"]').innerText()).toBe('Propose');
       await saveText(s, proposed, 'minimum age 19');
-      await s.waitForText('proposals', (t) => /minimum age 19/.test(t));
+      await s.waitForText('proposals', (t) => /minimum age 19/.test(t), { ms: WAIT });
       // Proposed, not saved: the file is as it was, and the proposal shows diff and impact.
       expect(fs.readFileSync(policyFile(s), 'utf8')).toBe(original);
       const item = s.page.locator('[data-test="proposal"]');
@@ -118,7 +131,11 @@ describeInChromium('four-eyes review in Chromium', () => {
       );
 
       await item.locator('[data-test="approve"]').click();
-      await s.waitForText('proposals', (t) => /SELF_APPROVAL/.test(t));
+      await s.waitForText('proposals', (t) => /SELF_APPROVAL/.test(t), { ms: WAIT });
+      fs.mkdirSync(OUTPUT, { recursive: true });
+      await s.page
+        .locator('#save-panel')
+        .screenshot({ path: path.join(OUTPUT, 'studio-review.png') });
       expect(fs.readFileSync(policyFile(s), 'utf8')).toBe(original);
 
       // A second user, in another tab of the same browser: the name is remembered, so Bo types his.
@@ -126,8 +143,14 @@ describeInChromium('four-eyes review in Chromium', () => {
       expect(await tab.locator('[data-test="author"]').inputValue()).toBe('Ana');
       await tab.locator('[data-test="author"]').fill('Bo');
       await tab.locator('[data-test="proposal"] [data-test="approve"]').click();
-      await s.waitForText('proposals', (t) => /no pending proposals/.test(t), { on: tab });
-      await s.waitForText('history', (t) => /by Ana, approved by Bo/.test(t), { on: tab });
+      await s.waitForText('proposals', (t) => /no pending proposals/.test(t), {
+        on: tab,
+        ms: WAIT,
+      });
+      await s.waitForText('history', (t) => /by Ana, approved by Bo/.test(t), {
+        on: tab,
+        ms: WAIT,
+      });
 
       expect(fs.readFileSync(policyFile(s), 'utf8')).toBe(proposed);
       expect(entries(s).at(-1)).toMatchObject({

@@ -87,7 +87,8 @@ export class HistoryPanel {
     });
     return h(
       'li',
-      { 'data-test': 'history-entry', 'data-entry': index },
+      // Numbered as the entries are (1 = the oldest), which "reverted to entry N" names.
+      { 'data-test': 'history-entry', 'data-entry': index, value: index + 1 },
       h('time', { datetime: e.time }, e.time),
       ` ${e.kind}`,
       save ? ': ' : '',

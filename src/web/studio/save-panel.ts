@@ -50,6 +50,10 @@ export class SavePanel {
     this.history = new HistoryPanel({
       author: () => this.author.name,
       reverted: async (result) => {
+        fill(
+          byId('save-message'),
+          h('p', { class: 'ok' }, result === 'saved' ? 'reverted' : 'proposed the revert'),
+        );
         if (result === 'saved') await afterDiskChange();
         else await this.review?.load();
       },
