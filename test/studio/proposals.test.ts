@@ -241,6 +241,31 @@ describe('proposals', () => {
     });
   });
 
+  it('approval runs the checks of a save on the folder as it is then: SAVE_BLOCKED, nothing written; the archive files an approved one', async () => {
+    const young =
+      "- id: young\n  when:\n    age: { '<': 21 }\n  then: { class: bad }\n  priority: 95\n";
+    const p = await review.studio.propose(
+      [{ name: 'young.yaml', text: young, baseHash: null }],
+      'young applicants',
+      'Ana',
+    );
+    // Another file with the same override id appears (not a base file of the proposal).
+    const intruder = path.join(modelPaths(review.loc).overrides, 'intruder.yaml');
+    fs.writeFileSync(intruder, young);
+    const blocked = await refusal(review.studio.approve(p.id, 'Bo'));
+    expect(blocked.code).toBe('SAVE_BLOCKED');
+    expect(fs.existsSync(path.join(modelPaths(review.loc).overrides, 'young.yaml'))).toBe(false);
+    expect(review.studio.proposals().proposals.find((q) => q.id === p.id)?.status).toBe('pending');
+    fs.rmSync(intruder);
+    await review.studio.approve(p.id, 'Bo');
+    const archived = fs
+      .readFileSync(path.join(modelPaths(review.loc).rulesDir, 'archive', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(archived.at(-1)).toMatchObject({ made: 'studio save', reason: 'young applicants' });
+  });
+
   it('rejection needs an author and a reason, changes no override file, and closes the proposal', async () => {
     const p = await proposeEdit('priority: 50', 'priority: 51', 'Ana');
     const before = fs.readFileSync(review.policy, 'utf8');
