@@ -11,6 +11,7 @@ import { NeurulesError } from '../errors';
 import { readRegularFile } from '../files/regular-files';
 import { writeFileAtomic } from '../files/write-atomic';
 import { sha256 } from './check';
+import { OVERRIDE_FILE_NAME } from './override-file-name';
 import type {
   ProposalImpact,
   SavedFile,
@@ -136,6 +137,11 @@ function proposalProblem(p: StudioProposal): string | undefined {
   if (!Array.isArray(p.files) || p.files.length === 0 || !p.files.every(isFile)) {
     return 'files must be a non-empty list of { name, text }';
   }
+  // A proposal is written into overrides/ when approved: only plain names inside it.
+  const bad = [...p.files, ...(Array.isArray(p.base) ? p.base : [])].find(
+    (f) => typeof f?.name === 'string' && !OVERRIDE_FILE_NAME.test(f.name),
+  );
+  if (bad) return `'${bad.name}' is not a plain override file name (NAME.yaml)`;
   if (
     !Array.isArray(p.base) ||
     !p.base.every(

@@ -320,6 +320,23 @@ describe('proposals', () => {
       field: 'id',
     });
     const foreign = path.join(review.studio.proposalsDir, '20261207-000000-000000.json');
+    // A proposal edited by hand to write outside overrides/ is no proposal.
+    const [some] = review.studio.proposals().proposals;
+    const escaping = path.join(review.studio.proposalsDir, '20261207-000000-111111.json');
+    fs.writeFileSync(
+      escaping,
+      JSON.stringify({
+        ...some,
+        id: '20261207-000000-111111',
+        status: 'pending',
+        files: [{ name: '../x.yaml', text: '' }],
+      }),
+    );
+    expect(await refusal(review.studio.approve('20261207-000000-111111', 'Zed'))).toEqual({
+      code: 'INVALID_ARTIFACT',
+      file: escaping,
+    });
+    fs.rmSync(escaping);
     fs.writeFileSync(foreign, JSON.stringify({ format: 'neurules.model', version: 1 }));
     expect(review.studio.proposals().unreadable).toEqual([
       expect.objectContaining({ file: foreign, code: 'FOREIGN_FORMAT' }),
