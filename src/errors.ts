@@ -446,6 +446,51 @@ export const ERROR_CATALOGUE = {
     meaning: 'the edited overrides have errors (problems or conflicts), so they cannot be saved',
     status: 422,
   },
+  AUTHOR_REQUIRED: {
+    area: 'http',
+    meaning:
+      'a studio started with `--require-author` (or a review step) was asked to change the overrides without naming an author',
+    status: 400,
+  },
+  REVIEW_REQUIRED: {
+    area: 'http',
+    meaning:
+      'a studio started with `--review` was asked to save directly: a change becomes a proposal that another author approves',
+    status: 409,
+  },
+  PROPOSAL_NOT_FOUND: {
+    area: 'http',
+    meaning: 'no override proposal has that id in `RULES_DIR/NAME/proposals/`',
+    status: 404,
+  },
+  PROPOSAL_CLOSED: {
+    area: 'http',
+    meaning: 'the override proposal was approved or rejected already; it cannot be decided again',
+    status: 409,
+  },
+  SELF_APPROVAL: {
+    area: 'http',
+    meaning: 'an override proposal was approved by its own author; a second person must approve it',
+    status: 403,
+  },
+  PROPOSAL_STALE: {
+    area: 'http',
+    meaning:
+      'an override file a proposal was made on changed since; rebase the proposal (`rules proposals --rebase ID`) before approving it',
+    status: 409,
+  },
+  REBASE_CONFLICT: {
+    area: 'http',
+    meaning:
+      "a proposal's changes do not apply to an override file as it is now; make the proposal again on the current file",
+    status: 409,
+  },
+  REVERT_IMPOSSIBLE: {
+    area: 'http',
+    meaning:
+      'an earlier version of the override files cannot be recovered from the history (a file changed outside the studio, or an entry has no diff)',
+    status: 409,
+  },
   INTERNAL: {
     area: 'http',
     meaning: 'an unexpected failure (a bug); the service logs it and answers 500',

@@ -284,7 +284,24 @@ export {
   readChanges,
   type RuleChanges,
   type RulesAcceptEntry,
+  checkAuthor,
+  checkReason,
 } from './artifacts/changes-log';
+export {
+  decideProposal,
+  formatProposal,
+  listModelProposals,
+  type ProposalDecision,
+  proposeOverrides,
+  type ReviewOptions,
+} from './pipeline/review-overrides';
+export {
+  listProposals,
+  PROPOSAL_VERSION,
+  readProposal,
+  type StudioProposal,
+  type StudioProposals,
+} from './studio/proposals';
 export {
   compileRuleSet,
   safeCompileRuleSet,

@@ -9,6 +9,8 @@ import { writeFailure } from '../files/write-atomic';
  * oldest first. Written by `rules accept` (a hand edit of the distilled rules) and by a
  * studio save (override files). Every entry carries `v` (this format's version, 1), `time`
  * (ISO 8601), `kind` and `by` (`user@host`); lines written before `v` existed read as 1.
+ * A studio save also names the `author` the studio was told (`by` stays the OS user), and an
+ * approved proposal its `approvedBy`; older lines without them still read.
  */
 export const CHANGES_VERSION = 1;
 
@@ -68,6 +70,15 @@ export interface OverridesSaveEntry extends EntryBase {
   changed: number;
   /** Unified diff of every file saved. */
   diff: string;
+  /** Who the studio was told made the change (absent in lines written before authors were asked). */
+  author?: string;
+  /** A four-eyes save: the approved proposal's id and who approved it. */
+  proposal?: string;
+  approvedBy?: string;
+  /** A revert: the entry (0-based among the entries) whose version the files were set back to. */
+  revertOf?: number;
+  /** SHA-256 of each file as written (absent in older lines): a revert checks the disk by it. */
+  hashes?: Record<string, string>;
 }
 
 /** One line of `changes.jsonl`. */
@@ -181,6 +192,22 @@ function entryProblem(value: unknown): string | undefined {
       }
       if (!Array.isArray(e.files)) return 'files must be a list';
       if (typeof e.changed !== 'number') return 'changed must be a number';
+      for (const field of ['author', 'proposal', 'approvedBy'] as const) {
+        if (e[field] !== undefined && typeof e[field] !== 'string') {
+          return `${field} must be a string`;
+        }
+      }
+      if (
+        e.hashes !== undefined &&
+        (typeof e.hashes !== 'object' ||
+          e.hashes === null ||
+          !Object.values(e.hashes).every((h) => typeof h === 'string'))
+      ) {
+        return 'hashes must be an object of file names to hashes';
+      }
+      if (e.revertOf !== undefined && !Number.isInteger(e.revertOf)) {
+        return 'revertOf must be a whole number';
+      }
       return undefined;
     default:
       return `kind must be 'rules accept' or 'overrides', found ${JSON.stringify(e.kind)}`;
@@ -196,6 +223,43 @@ export function changeAuthor(): string {
     // no user name (e.g. a uid without a passwd entry)
   }
   return `${user}@${os.hostname()}`;
+}
+
+/** The longest author name a change records. */
+export const AUTHOR_MAX_LENGTH = 100;
+
+/**
+ * The author name of a change, trimmed: one line of 1 to {@link AUTHOR_MAX_LENGTH}
+ * characters without control or format characters (a line break, U+202E), so the history
+ * shows it as given. INVALID_ARGUMENT at `field` otherwise.
+ */
+export function checkAuthor(text: string, field = 'author'): string {
+  const name = text.trim();
+  const bad = /[\p{Cc}\p{Cf}\u2028\u2029]/u.exec(name);
+  if (name === '' || name.length > AUTHOR_MAX_LENGTH || bad) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected ${field} to be one line of 1 to ${AUTHOR_MAX_LENGTH} characters without control characters, found ${
+        bad
+          ? `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at ${bad.index + 1}`
+          : `${name.length} characters`
+      }`,
+      { field },
+    );
+  }
+  return name;
+}
+
+/** The reason of a change, trimmed: one line, not empty (INVALID_ARGUMENT, field `reason`). */
+export function checkReason(reason: string): string {
+  if (!reason.trim() || /[\r\n\u2028\u2029]/.test(reason)) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected a one-line reason for the change, found ${reason.trim() ? 'several lines' : 'none'}`,
+      { field: 'reason' },
+    );
+  }
+  return reason.trim();
 }
 
 /** `Omit` over each member of a union. */

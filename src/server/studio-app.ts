@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NeurulesError, placeAt } from '../errors';
+import type { FileToSave } from '../studio/contract';
 import type { StudioSession, StudioFile } from '../studio/session';
 import { jsonBodiesPlugin } from './parse-json-body';
 import { problemClientErrors, problemsPlugin, sendProblem } from './problems';
@@ -155,26 +156,75 @@ export function createStudioApp(studio: StudioSession, options: StudioAppOptions
   });
   app.post('/api/save', async (req) => {
     const body = objectOf(req.body);
-    if (typeof body.reason !== 'string') {
-      throw new NeurulesError('INVALID_ARGUMENT', 'expected a one-line `reason` text', {
-        field: 'reason',
-      });
-    }
-    const files = filesOf(body).map((f, i) => {
-      const base = (body.files as Record<string, unknown>[])[i]!.baseHash;
-      if (base !== null && typeof base !== 'string') {
-        throw new NeurulesError(
-          'INVALID_ARGUMENT',
-          `expected files[${i}].baseHash to be the hash the file was loaded with, or null for a new file`,
-          placeAt(['files', i, 'baseHash']),
-        );
-      }
-      return { ...f, baseHash: base };
-    });
-    return studio.save(files, body.reason);
+    return studio.save(filesToSave(body), textOf(body, 'reason'), authorOf(body));
   });
   app.get('/api/history', async () => studio.history());
+  app.post('/api/revert', async (req) => {
+    const body = objectOf(req.body);
+    if (typeof body.entry !== 'number') {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        'expected `entry`: the index of a history entry',
+        {
+          field: 'entry',
+        },
+      );
+    }
+    return studio.revert(body.entry, textOf(body, 'reason'), authorOf(body));
+  });
+  app.get('/api/proposals', async () => studio.proposals());
+  app.post('/api/proposals', async (req) => {
+    const body = objectOf(req.body);
+    return studio.propose(filesToSave(body), textOf(body, 'reason'), authorOf(body) ?? '');
+  });
+  app.post('/api/proposals/:id/:action', async (req) => {
+    const { id, action } = req.params as { id: string; action: string };
+    const body = objectOf(req.body);
+    switch (action) {
+      case 'approve':
+        return studio.approve(id, authorOf(body) ?? '');
+      case 'reject':
+        return studio.reject(id, authorOf(body) ?? '', textOf(body, 'reason'));
+      case 'rebase':
+        return studio.rebase(id);
+      default:
+        throw new NeurulesError(
+          'NOT_FOUND',
+          `expected approve, reject or rebase after the proposal's id, found '${action}'`,
+          { field: 'action' },
+        );
+    }
+  });
   return app;
+}
+
+/** A required text field of a request body (INVALID_ARGUMENT naming it). */
+function textOf(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string') {
+    throw new NeurulesError('INVALID_ARGUMENT', `expected a one-line \`${field}\` text`, { field });
+  }
+  return value;
+}
+
+/** The optional `author` of a request body (INVALID_ARGUMENT when it is not a text). */
+function authorOf(body: Record<string, unknown>): string | undefined {
+  return body.author === undefined || body.author === null ? undefined : textOf(body, 'author');
+}
+
+/** `files: [{ name, text, baseHash }]` of a save or proposal. */
+function filesToSave(body: Record<string, unknown>): FileToSave[] {
+  return filesOf(body).map((f, i) => {
+    const base = (body.files as Record<string, unknown>[])[i]!.baseHash;
+    if (base !== null && typeof base !== 'string') {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `expected files[${i}].baseHash to be the hash the file was loaded with, or null for a new file`,
+        placeAt(['files', i, 'baseHash']),
+      );
+    }
+    return { ...f, baseHash: base };
+  });
 }
 
 /** A signal that aborts when the client closes the connection before its answer is sent. */

@@ -215,6 +215,10 @@ export interface StudioModel {
   overrides: OverrideSummary[];
   files: SavedFile[];
   data: { description: string; rows: number };
+  /** `studio --review`: a save becomes a proposal another author approves. */
+  review: boolean;
+  /** `studio --require-author`: a save, revert or proposal must name its author. */
+  requireAuthor: boolean;
   /** The tree, as the audit report draws it (SVG markup). */
   treeSvg: string;
   operators: StudioOperators;
@@ -286,10 +290,17 @@ interface HistoryEntryBase {
  * merged rule set's hash before and after, and the held-out decisions it changed.
  */
 export interface SaveEntryView
-  extends HistoryEntryBase, Record<'reason' | 'before' | 'after', string> {
+  extends HistoryEntryBase, Record<'reason' | 'before' | 'after' | 'diff', string> {
   kind: 'overrides';
   files: string[];
   changed: number;
+  /** The author the studio was told (absent in older lines). */
+  author?: string;
+  /** An approved proposal: its id and who approved it. */
+  proposal?: string;
+  approvedBy?: string;
+  /** A revert: the entry (0-based) whose version the files were set back to. */
+  revertOf?: number;
 }
 
 /** A line of `changes.jsonl` as the page lists it: a studio save, or a `rules accept`. */
@@ -301,10 +312,77 @@ export interface StudioHistory<E extends HistoryEntry = HistoryEntry> {
   unreadable: { line: number; reason: string }[];
 }
 
-/** `POST /api/save` takes the changed files and a one-line reason. */
+/** `POST /api/save` takes the changed files, a one-line reason and the author (if known). */
 export interface SaveRequest {
   files: FileToSave[];
   reason: string;
+  author?: string;
+}
+
+/** `POST /api/revert` takes the entry (0-based) whose version to go back to, a reason and the author. */
+export interface RevertRequest {
+  entry: number;
+  reason: string;
+  author?: string;
+}
+
+/** The held-out figures of a proposal, frozen when it was made (or rebased). */
+export interface ProposalImpact {
+  description: string;
+  records: number;
+  /** Decisions the proposal changes against the override files it was made on. */
+  changed: number;
+  /**
+   * Accuracy and fidelity with the override files it was made on (null when those do not
+   * load), and with the proposed files: the studio's one baseline, the saved files.
+   */
+  saved: Quality | null;
+  proposed: Quality;
+}
+
+/**
+ * `RULES_DIR/NAME/proposals/ID.json`: a change of override files waiting for a second
+ * author's approval (`studio --review`, `rules propose`). Versioned like every artifact.
+ */
+export interface StudioProposal {
+  format: 'neurules.override-proposal';
+  version: 1;
+  id: string;
+  model: string;
+  /** ISO 8601. */
+  created: string;
+  author: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  /** The files it changes as they were when it was made (hash null: a new file). */
+  base: { name: string; hash: string | null }[];
+  /** The proposed texts of those files. */
+  files: StudioFile[];
+  /** Unified diff, base → proposed, file by file. */
+  diff: string;
+  /** Null when the files had no impact to measure (no held-out records). */
+  impact: ProposalImpact | null;
+  /** A revert proposed in review mode: the entry (0-based) it goes back to. */
+  revertOf?: number;
+  /** Each rebase, oldest first: when, and the base it replaced. */
+  rebased?: { time: string; base: { name: string; hash: string | null }[] }[];
+  /** Who approved or rejected it, when, and (a rejection) why. */
+  decision?: { by: string; time: string; reason?: string };
+}
+
+/** `GET /api/proposals` answers this: every proposal, newest first, and files that are not one. */
+export interface StudioProposals {
+  proposals: StudioProposal[];
+  unreadable: { file: string; code: string; message: string }[];
+}
+
+/** `POST /api/proposals` takes what a save takes. */
+export type ProposeRequest = SaveRequest;
+
+/** `POST /api/proposals/ID/approve` takes the approver; `reject` also a reason. */
+export interface DecideRequest {
+  author: string;
+  reason?: string;
 }
 
 /** `POST /api/save` answers this: the files written and the history entry. */

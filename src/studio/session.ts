@@ -7,6 +7,7 @@ import { lockModel } from '../artifacts/model-lock';
 import {
   appendChange,
   changeAuthor,
+  checkReason,
   type ChangeEntry,
   type OverridesSaveEntry,
   readChanges,
@@ -31,6 +32,20 @@ import { tryRecordRuleSet as tryRecord } from '../artifacts/rule-archive';
 import { folderAfter, overrideTexts, sha256 } from './check';
 import { StudioCheckThread } from './check-thread';
 import { describeOverrides } from './describe-overrides';
+import {
+  assertCurrentBase,
+  assertPending,
+  assertSecondAuthor,
+  listProposals,
+  makeProposal,
+  proposalsDir,
+  readProposal,
+  rebaseTexts,
+  rejectProposal,
+  requiredAuthor,
+  versionAfter,
+  writeProposal,
+} from './proposals';
 import type {
   ConceptImage,
   FileToSave,
@@ -41,6 +56,8 @@ import type {
   StudioFile,
   StudioHistory,
   StudioModel,
+  StudioProposal,
+  StudioProposals,
   StudioRecords,
   StudioSaved,
 } from './contract';
@@ -52,6 +69,30 @@ export interface StudioOptions {
   /** A labelled file to measure on instead of the build's held-out split. */
   data?: string;
   backend?: BackendChoice;
+  /** Four-eyes review: a save becomes a proposal another author approves. @defaultValue false */
+  review?: boolean;
+  /** A save, revert or proposal without an author is AUTHOR_REQUIRED. @defaultValue false */
+  requireAuthor?: boolean;
+}
+
+/** How a session treats saves: {@link StudioOptions.review} and `requireAuthor`. */
+export interface SaveRules {
+  review: boolean;
+  requireAuthor: boolean;
+}
+
+/** What a save records besides its reason (see `OverridesSaveEntry`). */
+interface SaveMeta {
+  author?: string;
+  approvedBy?: string;
+  proposal?: string;
+  revertOf?: number;
+}
+
+/** Steps of a save that run under the model's lock: before the first check, after the write. */
+interface LockedSteps {
+  before?(disk: SavedFile[]): void;
+  after?(entry: OverridesSaveEntry): void;
 }
 
 /**
@@ -80,7 +121,10 @@ export async function openStudio(
   const { loadTeacher } = await import('../teacher/model-io');
   await selectBackend(options.backend ?? 'auto');
   const teacher = await loadTeacher(model.teacherDir, model.schema);
-  return new StudioSession(loc, model, data, teacher);
+  return new StudioSession(loc, model, data, teacher, {
+    review: options.review ?? false,
+    requireAuthor: options.requireAuthor ?? false,
+  });
 }
 
 /** The studio's session: what the HTTP routes call. */
@@ -98,6 +142,7 @@ export class StudioSession {
     readonly model: LoadedModel,
     readonly data: ModelData,
     private readonly teacher: Teacher,
+    readonly rules: SaveRules = { review: false, requireAuthor: false },
   ) {
     this.dir = modelPaths(loc).overrides;
     this.probabilities = teacher.predictProbaFlat(data.test.records);
@@ -179,6 +224,8 @@ export class StudioSession {
       overrides,
       files,
       data: { description: this.data.description, rows: this.data.test.records.length },
+      review: this.rules.review,
+      requireAuthor: this.rules.requireAuthor,
       // The audit report's own drawing of the tree.
       treeSvg: renderTreeSvg(
         treeView(this.model.tree, this.model.schema, this.model.ruleSet),
@@ -298,28 +345,50 @@ export class StudioSession {
   async save(
     files: readonly FileToSave[],
     reason: string,
+    author?: string,
   ): Promise<StudioSaved<OverridesSaveEntry>> {
-    if (!reason.trim() || /[\r\n]/.test(reason)) {
+    if (this.rules.review) {
       throw new NeurulesError(
-        'INVALID_ARGUMENT',
-        `expected a one-line reason for the change, found ${reason.trim() ? 'several lines' : 'none'}`,
-        { field: 'reason' },
+        'REVIEW_REQUIRED',
+        'this studio reviews every change: propose it (POST /api/proposals), another author approves it',
+        { field: 'files' },
       );
     }
+    const why = checkReason(reason);
+    const who = this.authorOf(author);
     overrideTexts(this.dir, files);
-    const run = this.saving.then(() => this.saveNow(files, reason.trim()));
+    return this.oneAtATime(() =>
+      this.saveNow(files, why, who === undefined ? {} : { author: who }),
+    );
+  }
+
+  /** Runs `step` after every save or decision this process started before it. */
+  private oneAtATime<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.saving.then(step);
     this.saving = run.catch(() => undefined);
     return run;
+  }
+
+  /** The checked author; AUTHOR_REQUIRED when none is given and one must be (`required`, or `--require-author`). */
+  private authorOf(
+    author: string | undefined,
+    required = this.rules.requireAuthor,
+  ): string | undefined {
+    if (!required && (author === undefined || author.trim() === '')) return undefined;
+    return requiredAuthor(author);
   }
 
   private async saveNow(
     files: readonly FileToSave[],
     reason: string,
+    meta: SaveMeta,
+    steps: LockedSteps = {},
   ): Promise<StudioSaved<OverridesSaveEntry>> {
     const p = modelPaths(this.loc);
     const lock = lockModel(p.dir, 'studio save');
     try {
       const disk = this.savedFiles();
+      steps.before?.(disk);
       const onDisk = new Map(disk.filter((f) => f.hash).map((f) => [f.name, f]));
       for (const f of files) this.unchanged(f.name, f.baseHash, onDisk.get(f.name)?.hash ?? null);
       // Not cancellable: a live check from another page must not stop a save's own check.
@@ -345,8 +414,10 @@ export class StudioSession {
       const entry = appendChange(p.changes, {
         kind: 'overrides',
         by: changeAuthor(),
+        ...meta,
         reason,
         files: changed.map((f) => f.name),
+        hashes: Object.fromEntries(changed.map((f) => [f.name, sha256(f.text)])),
         // The check's saved set is the folder before the write, its edited set the folder after.
         before: checked.ruleSet.saved,
         after: checked.ruleSet.edited!,
@@ -381,10 +452,205 @@ export class StudioSession {
           }),
         });
       }
+      steps.after?.(entry);
       return { saved: entry.files, entry };
     } finally {
       lock.release();
     }
+  }
+
+  /**
+   * Set the override files back to their content right after history entry `entry`
+   * (0-based, as `history()` lists them), recovered by {@link versionAfter}: a change like any
+   * save, with its reason and author, recorded with `revertOf`. In review mode it becomes a
+   * proposal instead. REVERT_IMPOSSIBLE when the content cannot be recovered; INVALID_ARGUMENT
+   * (field `entry`) when the files are at that version already.
+   */
+  async revert(
+    entry: number,
+    reason: string,
+    author?: string,
+  ): Promise<StudioSaved<OverridesSaveEntry> | StudioProposal> {
+    const why = checkReason(reason);
+    const who = this.authorOf(author, this.rules.requireAuthor || this.rules.review);
+    const disk = this.savedFiles();
+    const hashes = new Map(disk.map((f) => [f.name, f]));
+    const files = [...versionAfter(this.history().entries, entry, disk, this.dir)]
+      .filter(([name, text]) => hashes.get(name)?.text !== text)
+      .map(([name, text]) => ({ name, text, baseHash: hashes.get(name)?.hash ?? null }));
+    if (files.length === 0) {
+      throw new NeurulesError(
+        'INVALID_ARGUMENT',
+        `the override files are as they were after entry ${entry} already; nothing to revert`,
+        { field: 'entry' },
+      );
+    }
+    if (this.rules.review) return this.propose(files, why, who!, entry);
+    return this.oneAtATime(() =>
+      this.saveNow(files, why, { ...(who !== undefined && { author: who }), revertOf: entry }),
+    );
+  }
+
+  /** `RULES_DIR/NAME/proposals`. */
+  get proposalsDir(): string {
+    return proposalsDir(this.dir);
+  }
+
+  /**
+   * Propose a change (four-eyes review): the files checked as a save checks them (SAVE_BLOCKED
+   * on errors, FILE_CHANGED when a base hash is not the file's on disk), then written as a
+   * pending proposal with its diff and impact frozen. Nothing in `overrides/` changes.
+   */
+  async propose(
+    files: readonly FileToSave[],
+    reason: string,
+    author: string,
+    revertOf?: number,
+  ): Promise<StudioProposal> {
+    const why = checkReason(reason);
+    const who = this.authorOf(author, true)!;
+    overrideTexts(this.dir, files);
+    const disk = this.savedFiles();
+    const onDisk = new Map(disk.filter((f) => f.hash).map((f) => [f.name, f]));
+    for (const f of files) this.unchanged(f.name, f.baseHash, onDisk.get(f.name)?.hash ?? null);
+    const changed = files
+      .filter((f) => onDisk.get(f.name)?.text !== f.text)
+      .map(({ name, text }) => ({ name, text }));
+    if (changed.length === 0) {
+      throw new NeurulesError('INVALID_ARGUMENT', 'expected a change to propose, found none', {
+        field: 'files',
+      });
+    }
+    const proposal = makeProposal({
+      model: this.loc.name,
+      author: who,
+      reason: why,
+      files: changed,
+      disk,
+      impact: await this.frozenImpact(disk, changed),
+      ...(revertOf !== undefined && { revertOf }),
+    });
+    writeProposal(this.proposalsDir, proposal);
+    return proposal;
+  }
+
+  /** The check of the folder with `files` in place, as a proposal freezes it (SAVE_BLOCKED on errors). */
+  private async frozenImpact(
+    disk: SavedFile[],
+    files: readonly StudioFile[],
+  ): Promise<StudioProposal['impact']> {
+    const checked = await this.thread.check(folderAfter(disk, files), disk);
+    if (!checked.ok) throw saveBlocked(checked);
+    const i = checked.impact;
+    return i
+      ? {
+          description: i.description,
+          records: i.records,
+          changed: i.changedRecords.length,
+          saved: i.before,
+          proposed: i.after,
+        }
+      : null;
+  }
+
+  /** Every proposal, newest first, and the files in `proposals/` that are not one. */
+  proposals(): StudioProposals {
+    return listProposals(this.proposalsDir);
+  }
+
+  /**
+   * Approve proposal `id` as `author`, who must not be its author (SELF_APPROVAL): it is
+   * committed exactly as a save is (under the model's lock, the same checks, SAVE_BLOCKED,
+   * the rule archive), and `changes.jsonl` records its author and the approver. A proposal
+   * whose base files changed is PROPOSAL_STALE; one decided already PROPOSAL_CLOSED.
+   */
+  async approve(id: string, author: string): Promise<StudioSaved<OverridesSaveEntry>> {
+    const approver = this.authorOf(author, true)!;
+    const first = readProposal(this.proposalsDir, id);
+    assertSecondAuthor(first, approver);
+    return this.oneAtATime(() => {
+      let proposal = first;
+      return this.saveNow(
+        first.files.map((f) => ({
+          ...f,
+          baseHash: first.base.find((b) => b.name === f.name)?.hash ?? null,
+        })),
+        first.reason,
+        {
+          author: first.author,
+          approvedBy: approver,
+          proposal: id,
+          ...(first.revertOf !== undefined && { revertOf: first.revertOf }),
+        },
+        {
+          before: (disk) => {
+            // Read again under the lock: another process may have decided it meanwhile.
+            proposal = readProposal(this.proposalsDir, id);
+            assertPending(proposal);
+            assertCurrentBase(proposal, disk, this.dir);
+          },
+          after: (entry) => {
+            writeProposal(this.proposalsDir, {
+              ...proposal,
+              status: 'approved',
+              decision: { by: approver, time: entry.time },
+            });
+          },
+        },
+      );
+    });
+  }
+
+  /** Reject proposal `id` as `author` with a one-line reason (see `rejectProposal`). */
+  async reject(id: string, author: string, reason: string): Promise<StudioProposal> {
+    return this.oneAtATime(async () => rejectProposal(this.loc, id, author, reason));
+  }
+
+  /**
+   * Re-base proposal `id` on the override files as they are now (see `rebaseTexts`):
+   * REBASE_CONFLICT naming the file when its change does not apply; its diff and impact are
+   * measured again, and the base it replaced is kept in `rebased`.
+   */
+  async rebase(id: string): Promise<StudioProposal> {
+    const proposal = readProposal(this.proposalsDir, id);
+    assertPending(proposal);
+    const disk = this.savedFiles();
+    const files = rebaseTexts(proposal, disk, this.dir);
+    const impact = await this.frozenImpact(disk, files);
+    return this.underLock('studio rebase', () => {
+      const now = readProposal(this.proposalsDir, id);
+      assertPending(now);
+      const fresh = makeProposal({
+        model: now.model,
+        author: now.author,
+        reason: now.reason,
+        files,
+        disk,
+        impact,
+      });
+      const rebased: StudioProposal = {
+        ...now,
+        base: fresh.base,
+        files: fresh.files,
+        diff: fresh.diff,
+        impact,
+        rebased: [...(now.rebased ?? []), { time: fresh.created, base: now.base }],
+      };
+      writeProposal(this.proposalsDir, rebased);
+      return rebased;
+    });
+  }
+
+  /** Runs `step` under the model's lock, after this process's saves. */
+  private underLock<T>(purpose: string, step: () => T): Promise<T> {
+    return this.oneAtATime(async () => {
+      const lock = lockModel(modelPaths(this.loc).dir, purpose);
+      try {
+        return step();
+      } finally {
+        lock.release();
+      }
+    });
   }
 
   /** FILE_CHANGED unless the file's hash on disk is the one expected (null: no such file). */

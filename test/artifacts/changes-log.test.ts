@@ -73,4 +73,22 @@ describe('changes.jsonl', () => {
       { line: 8, reason: 'not an object' },
     ]);
   });
+
+  it('reads a save with its author and approver, and a line without them; a malformed author is a line it cannot read', () => {
+    const file = path.join(dir, 'changes.jsonl');
+    const old = appendChange(file, overrides);
+    const reviewed = appendChange(file, {
+      ...overrides,
+      author: 'Ana',
+      approvedBy: 'Bo',
+      proposal: '20261207-201500-1a2b3c',
+      hashes: { 'policy.yaml': 'e'.repeat(64) },
+    });
+    fs.appendFileSync(file, JSON.stringify({ ...old, author: 3 }) + '\n');
+    fs.appendFileSync(file, JSON.stringify({ ...old, hashes: { 'policy.yaml': 1 } }) + '\n');
+    fs.appendFileSync(file, JSON.stringify({ ...old, revertOf: 'first' }) + '\n');
+    const read = readChanges(file);
+    expect(read.entries).toEqual([old, reviewed]);
+    expect(read.unreadable.map((u) => u.line)).toEqual([3, 4, 5]);
+  });
 });

@@ -10,6 +10,7 @@ import {
   modelOption,
   withDirs,
 } from '../options';
+import { registerRulesReview } from './rules-review';
 
 /** `neurules rules lint|test|impact|accept`: the expert overrides and the rule file of a model. */
 export function registerRules(program: Command, io: CliIO): void {
@@ -134,4 +135,6 @@ export function registerRules(program: Command, io: CliIO): void {
     if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else io.stdout.write(formatAcceptance(result).join('\n') + '\n');
   });
+
+  registerRulesReview(rules, io);
 }

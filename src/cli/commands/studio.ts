@@ -18,13 +18,23 @@ export function registerStudio(program: Command, io: CliIO): void {
         '--data <file>',
         "a labelled .csv or .jsonl file to measure on (default: the build's held-out test split)",
       )
+      .option('--review', 'four-eyes review: a save becomes a proposal another author approves')
+      .option(
+        '--require-author',
+        'a save without the name of its author is refused (AUTHOR_REQUIRED)',
+      )
       .addOption(backendOption()),
   ).action(async (o) => {
     const { openStudio } = await import('../../studio/session');
     const { createStudioApp } = await import('../../server/studio-app');
     const studio = await openStudio(
       { modelsDir: o.modelsDir, rulesDir: o.rulesDir, name: o.model },
-      { backend: o.backend as BackendChoice, ...given('data', o.data as string | undefined) },
+      {
+        backend: o.backend as BackendChoice,
+        ...given('data', o.data as string | undefined),
+        review: o.review === true,
+        requireAuthor: o.requireAuthor === true,
+      },
     );
     const token = randomBytes(24).toString('base64url');
     const app = createStudioApp(studio, { token, hosts: [String(o.host)] });

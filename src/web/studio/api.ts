@@ -96,3 +96,24 @@ export const saveFiles = (body: Contract.SaveRequest): Promise<Contract.StudioSa
 
 /** `GET /api/history`. */
 export const getHistory = (): Promise<Contract.StudioHistory> => request('GET', '/api/history');
+
+/** `POST /api/revert`: go back to the version after a history entry. */
+export const revertTo = (
+  body: Contract.RevertRequest,
+): Promise<Contract.StudioSaved | Contract.StudioProposal> => request('POST', '/api/revert', body);
+
+/** `GET /api/proposals`. */
+export const getProposals = (): Promise<Contract.StudioProposals> =>
+  request('GET', '/api/proposals');
+
+/** `POST /api/proposals`: a save as a proposal (review mode). */
+export const proposeFiles = (body: Contract.ProposeRequest): Promise<Contract.StudioProposal> =>
+  request('POST', '/api/proposals', body);
+
+/** `POST /api/proposals/ID/approve|reject`. */
+export const decideProposal = (
+  id: string,
+  action: 'approve' | 'reject',
+  body: Contract.DecideRequest,
+): Promise<Contract.StudioSaved | Contract.StudioProposal> =>
+  request('POST', `/api/proposals/${encodeURIComponent(id)}/${action}`, body);

@@ -128,6 +128,7 @@ class Studio {
           .takeDisk('changed on disk since you loaded it')
           .then(() => undefined, showError),
       check: () => checks.run(),
+      settings: { review: model.review, requireAuthor: model.requireAuthor },
     });
     const table = new DecisionTable(byId('decision-table'), byId('editor'), {
       features: model.schema.features,

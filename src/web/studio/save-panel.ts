@@ -1,13 +1,17 @@
 /**
- * Save and history: the save button (only with a current check without errors, a changed
- * file and a one-line reason), the answer to a save (FILE_CHANGED hands over to the page,
- * which offers to merge), and the lines of changes.jsonl, newest first.
+ * Save and history: the author (asked once, remembered), the save button (only with a
+ * current check without errors, a changed file, a one-line reason, and the author where one
+ * is required), the answer to a save (FILE_CHANGED hands over to the page, which offers to
+ * merge), the history (`history-panel.ts`) and, in review mode, the proposals
+ * (`review-panel.ts`), where a save becomes a proposal.
  */
-import type { HistoryEntry } from '../../studio/contract';
-import { ApiError, getHistory, saveFiles } from './api';
-import { bdi, isolator } from './bidi';
+import { ApiError, proposeFiles, saveFiles } from './api';
+import { AuthorField } from './author-field';
+import { isolator } from './bidi';
 import { byId, fill, h } from './dom';
 import type { FilesPanel } from './files-panel';
+import { HistoryPanel } from './history-panel';
+import { ReviewPanel } from './review-panel';
 import { describeError } from './status';
 
 /** What the save panel needs from the page. */
@@ -20,38 +24,51 @@ export interface SaveHooks {
   fileChanged(): Promise<void>;
   /** Checks the editor's files again. */
   check(): Promise<void>;
+  /** `studio --review` (a save is a proposal) and `--require-author`. */
+  settings: { review: boolean; requireAuthor: boolean };
 }
 
-/** One line of changes.jsonl; a `rules accept` entry shows its time and kind. */
-function historyItem(e: HistoryEntry): HTMLElement {
-  const save = e.kind === 'overrides' ? e : null;
-  const details = save
-    ? `${save.files.join(', ')} rules ${short(save.before)} → ${short(save.after)}; ${save.changed} decision(s) changed`
-    : '';
-  return h(
-    'li',
-    {},
-    h('time', { datetime: e.time }, e.time),
-    ` ${e.kind}`,
-    save ? ': ' : '',
-    save ? bdi(save.reason) : '',
-    h('span', { class: 'muted' }, ` — ${details}`),
-  );
-}
-
-/** Shortens a rule-set hash for the history list. */
-function short(hash: string): string {
-  return hash ? hash.slice(0, 12) : '—';
-}
-
-/** The save form and the history. */
+/** The save form, the history and the proposals. */
 export class SavePanel {
   private saving = false;
+  private readonly author: AuthorField;
+  private readonly history: HistoryPanel;
+  private readonly review: ReviewPanel | null;
 
   constructor(
     private readonly files: FilesPanel,
     private readonly hooks: SaveHooks,
   ) {
+    const { review, requireAuthor } = hooks.settings;
+    this.author = new AuthorField(() => this.update());
+    byId('author-required').textContent = review || requireAuthor ? 'required' : 'optional';
+    byId('save').textContent = review ? 'Propose' : 'Save';
+    // A revert or an approval wrote the files, as a save does: the page takes them, and
+    // the other tabs are told.
+    const afterDiskChange = async (): Promise<void> => {
+      await this.hooks.saved();
+      await this.hooks.check();
+    };
+    this.history = new HistoryPanel({
+      author: () => this.author.name,
+      reverted: async (result) => {
+        fill(
+          byId('save-message'),
+          h('p', { class: 'ok' }, result === 'saved' ? 'reverted' : 'proposed the revert'),
+        );
+        if (result === 'saved') await afterDiskChange();
+        else await this.review?.load();
+      },
+    });
+    this.review = review
+      ? new ReviewPanel({
+          author: () => this.author.name,
+          approved: async () => {
+            await afterDiskChange();
+            await this.history.load();
+          },
+        })
+      : null;
     const reason = byId<HTMLInputElement>('reason');
     reason.addEventListener('input', () => this.update());
     byId<HTMLFormElement>('save-form').addEventListener('submit', (event) => {
@@ -71,6 +88,12 @@ export class SavePanel {
     else if (!ok) hint = 'fix the errors first';
     else if (changed === 0) hint = 'nothing to save';
     else if (reason === '') hint = 'give a reason';
+    else if (
+      this.author.name === '' &&
+      (this.hooks.settings.review || this.hooks.settings.requireAuthor)
+    ) {
+      hint = 'give your name';
+    }
     byId<HTMLButtonElement>('save').disabled = hint !== '';
     byId('save-hint').textContent = hint;
   }
@@ -82,8 +105,20 @@ export class SavePanel {
     if (files.length === 0 || reason.value.trim() === '') return;
     this.saving = true;
     this.update();
+    const author = this.author.name;
+    const body = { files, reason: reason.value.trim(), ...(author && { author }) };
     try {
-      const result = await saveFiles({ files, reason: reason.value.trim() });
+      if (this.review) {
+        const proposal = await proposeFiles(body);
+        fill(
+          message,
+          h('p', { class: 'ok' }, `proposed ${proposal.id}: another author approves it below`),
+        );
+        reason.value = '';
+        await this.review.load();
+        return;
+      }
+      const result = await saveFiles(body);
       fill(message, h('p', { class: 'ok' }, `saved ${result.saved.join(', ')}`));
       reason.value = '';
       await this.hooks.saved();
@@ -126,18 +161,8 @@ export class SavePanel {
     }
   }
 
-  /** Lists changes.jsonl, newest first. */
+  /** Lists changes.jsonl, newest first, and (review mode) the pending proposals. */
   async loadHistory(): Promise<void> {
-    try {
-      const { entries } = await getHistory();
-      fill(
-        byId('history'),
-        ...(entries.length
-          ? [...entries].reverse().map(historyItem)
-          : [h('li', { class: 'muted' }, 'no saved changes yet')]),
-      );
-    } catch (error) {
-      fill(byId('history'), h('li', { class: 'error' }, ...isolator.nodes(describeError(error))));
-    }
+    await Promise.all([this.history.load(), this.review?.load()]);
   }
 }
