@@ -169,6 +169,11 @@ export interface StudioCheck {
   findings: StudioProblem[];
   /** Exactly what `neurules rules lint` prints for the folder as it would be saved. */
   lintLines: string[];
+  /**
+   * The overrides folder as those lines name it: the page shows a file by its name
+   * (`credit-policy.yaml:42:3`), the folder once, in lint's summary.
+   */
+  folder: string;
   examples: StudioExample[];
   /** On the held-out records; null when the files have validation problems. */
   impact: StudioImpact | null;

@@ -8,6 +8,7 @@ import {
   openStudioPage,
   type StudioPage,
 } from '../helpers/studio-page';
+import { OUTPUT } from '../helpers/chromium';
 import { runCli } from '../helpers/run-cli';
 
 /**
@@ -97,6 +98,10 @@ describeInChromium('the decision table in Chromium', () => {
       await s.page.locator('[data-test="reason"]').fill('Decline under-21 applicants over 5000');
       await s.page.locator('[data-test="save"]:not([disabled])').click();
       await s.page.locator('#save-message', { hasText: 'saved' }).waitFor();
+      // The docs' picture of the table (docs/images/studio-table.png).
+      await s.page
+        .locator('[data-test="decision-table"]')
+        .screenshot({ path: path.join(OUTPUT, 'studio-table.png') });
 
       const file = path.join(modelPaths(s.loc).overrides, 'credit-policy.yaml');
       const saved = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>[];

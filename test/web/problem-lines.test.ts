@@ -20,6 +20,18 @@ describe('the problems list', () => {
     ]);
   });
 
+  test('with the folder given, a file is named by its name (in messages too); the summary keeps the folder', () => {
+    const p = problem({ code: 'OVERRIDE_CONFLICT', line: 9, column: 3 });
+    const lines = [
+      "/r/m/overrides/policy.yaml:9:3 OVERRIDE_CONFLICT 'b' and 'a' (bad, /r/m/overrides/policy.yaml:3) both match",
+      'rules lint: 2 overrides in /r/m/overrides; 1 error(s), 0 warning(s)',
+    ];
+    expect(problemLines([p], lines, '/r/m/overrides').map((l) => l.text)).toEqual([
+      "policy.yaml:9:3 OVERRIDE_CONFLICT 'b' and 'a' (bad, policy.yaml:3) both match",
+      lines[1],
+    ]);
+  });
+
   test('errors first, then warnings, each in file order, then the summary', () => {
     const dead = problem({ code: 'OVERRIDE_DEAD', severity: 'warning', line: 3, column: 3 });
     const conflict = problem({ code: 'OVERRIDE_CONFLICT', line: 20, column: 3 });

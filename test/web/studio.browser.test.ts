@@ -181,10 +181,13 @@ if (why && process.env.CI) {
         // Exactly what `neurules rules lint` prints for the file (its warnings included).
         const lint = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
         // Its example records are tables of the fields their override reads (yaml-editor.browser.test.ts).
+        // A file is shown by its name; the folder is said once, in lint's summary line.
+        const folder = `${modelPaths(loc).overrides}/`;
         const lines = lint.stdout
           .trimEnd()
           .split('\n')
-          .filter((l) => !l.startsWith('  example: '));
+          .filter((l) => !l.startsWith('  example: '))
+          .map((l) => (l.startsWith('rules lint:') ? l : l.split(folder).join('')));
         await waitForText(
           'problems',
           (t) => lines.every((l) => t.includes(l)) && !/UNKNOWN_FEATURE/.test(t),

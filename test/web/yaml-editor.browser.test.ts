@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modelPaths } from '../../src/artifacts/model-store';
+import { OUTPUT } from '../helpers/chromium';
 import {
   BROWSER_TIMEOUT,
   describeInChromium,
@@ -123,6 +124,10 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
       expect(await dead.innerText()).not.toMatch(/example: \{/);
       const total = await dead.locator('table.example-record tr').count();
       expect(total).toBeGreaterThan(1);
+      // The docs' picture of the problems (docs/images/studio-problems.png).
+      await s.page
+        .locator('[data-test="problems"]')
+        .screenshot({ path: path.join(OUTPUT, 'studio-problems.png') });
       await dead.locator('.example-more').click();
       expect(await rows.count()).toBe(total);
     },

@@ -133,7 +133,10 @@ export class CheckPanel {
     ]);
     this.editor.showCheck(result);
     const all = [...result.problems, ...result.findings];
-    fill(byId('problems'), ...problemLines(all, result.lintLines).map((l) => this.line(l)));
+    fill(
+      byId('problems'),
+      ...problemLines(all, result.lintLines, result.folder).map((l) => this.line(l)),
+    );
     const errors = all.filter((p) => p.severity === 'error').length;
     byId('check-state').textContent = all.length
       ? `(${errors} error(s), ${all.length - errors} warning(s))`

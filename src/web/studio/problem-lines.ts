@@ -22,7 +22,10 @@ export interface ProblemLine {
 export function problemLines(
   problems: readonly StudioProblem[],
   lintLines: readonly string[],
+  folder?: string,
 ): ProblemLine[] {
+  // A file by its name, as the tabs show it: the folder is said once, in lint's summary.
+  const short = (text: string): string => (folder ? text.split(`${folder}/`).join('') : text);
   const placeOf = (p: StudioProblem): string =>
     p.file !== null && p.line !== null ? `${p.file}:${p.line}:${p.column ?? 1} ` : '';
   const matched = new Set<StudioProblem>();
@@ -43,7 +46,13 @@ export function problemLines(
     );
     if (problem) {
       matched.add(problem);
-      last = { text, kind: problem.severity, code: problem.code, problem, details: [] };
+      last = {
+        text: short(text),
+        kind: problem.severity,
+        code: problem.code,
+        problem,
+        details: [],
+      };
       shown.push(last);
     } else {
       last = { text, kind: 'summary', details: [] };
