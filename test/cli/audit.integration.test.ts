@@ -87,6 +87,8 @@ describe('neurules rules lint', () => {
     expect(out.judgedOn).toMatchObject({ records: 550, source: 'split' });
     expect(out.findings.map((f: { code: string; ids: string[] }) => [f.code, f.ids[0]])).toEqual([
       ['OVERRIDE_DEAD', 'minors-declined'],
+      // age < 18: below every training applicant's age.
+      ['VALUE_OUT_OF_RANGE', 'minors-declined'],
       ['OVERRIDE_DEAD', 'guarantor-education'],
       // small-loans-approved (credit_amount < 1500 → good, priority 60) now covers it.
       ['OVERRIDE_SHADOWED', 'guarantor-education'],
