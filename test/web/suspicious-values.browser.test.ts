@@ -1,0 +1,46 @@
+import {
+  BROWSER_TIMEOUT,
+  describeInChromium,
+  openStudioPage,
+  type StudioPage,
+} from '../helpers/studio-page';
+
+/**
+ * The studio shows suspicious values as lint does: an expert who writes `8.000` (German
+ * thousands) for 8000 sees a LOCALE_NUMBER warning at the number, with its place.
+ */
+describeInChromium('studio: suspicious values', () => {
+  let s: StudioPage;
+  beforeAll(async () => {
+    s = await openStudioPage();
+  }, BROWSER_TIMEOUT);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test(
+    "typing credit_amount: { '>': 8.000 } shows the LOCALE_NUMBER warning in the problems, at the number",
+    async () => {
+      const policy = [
+        '- id: young-large-loans-declined',
+        '  when:',
+        "    age: { '<': 21 }",
+        "    credit_amount: { '>': 8.000 }",
+        '  then: { class: bad }',
+        '  priority: 120',
+        '',
+      ].join('\n');
+      await s.setText(policy);
+      await s.waitForText('problems', (t) => /LOCALE_NUMBER/.test(t), { ms: 30_000 });
+      const problems = await s.page.locator('[data-test="problems"]').innerText();
+      // Line 4, column 27: where `8.000` starts.
+      expect(problems).toMatch(/credit-policy\.yaml:4:27 LOCALE_NUMBER/);
+      // Written as 8000, the warning goes.
+      await s.setText(policy.replace('8.000', '8000'));
+      await s.waitForText('problems', (t) => !/LOCALE_NUMBER/.test(t), { ms: 30_000 });
+      expect(s.errors).toEqual([]);
+      expect(s.blocked).toEqual([]);
+    },
+    BROWSER_TIMEOUT,
+  );
+});
