@@ -150,11 +150,11 @@ function suspicious(
       return {
         code: 'VALUE_OUT_OF_RANGE',
         at: s,
-        message: `${String(v)} is outside the range of '${c.feature}' in the ${label}, ${range}${records.length ? `: the condition holds for ${holdsFor(c, schema, records)}` : ''}; use a threshold within ${range}`,
+        message: `${String(v)} is outside the range of '${c.feature}' in the ${label}, ${range}${records.length ? `, so the condition holds for ${holdsFor(c, schema, records)} of them` : ''}: use a threshold within ${range}, or keep it as a safeguard for values the data never showed`,
       };
     }
   }
-  if (!c.negated && records.length > 0 && holdsFor(c, schema, records) === 'every record') {
+  if (!c.negated && records.length > 0 && holdsFor(c, schema, records) === 'every one') {
     return {
       code: 'CONDITION_ALWAYS_TRUE',
       at: c,
@@ -176,13 +176,13 @@ function thousandsMeant(s: WrittenScalar, seen: Seen): number | null {
   return seen.integer || (!inside(s.value) && inside(meant)) ? meant : null;
 }
 
-/** Which training records a condition holds for: every record, none, or some. */
+/** Which of the records a condition holds for: every one, none, or some. */
 function holdsFor(
   c: WrittenCondition,
   schema: Schema,
   records: readonly DataRecord[],
-): 'every record' | 'no record' | 'some records' {
+): 'every one' | 'none' | 'some' {
   const region = regionOf({ all: c.conditions }, schema);
   const n = records.filter((r) => regionContains(region, r, schema)).length;
-  return n === records.length ? 'every record' : n === 0 ? 'no record' : 'some records';
+  return n === records.length ? 'every one' : n === 0 ? 'none' : 'some';
 }
