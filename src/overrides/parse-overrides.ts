@@ -514,7 +514,7 @@ function localeComma(ops: YAMLMap, k: number, ctx: WhenContext, place: KeyPlace)
  * A hint for a number written in a locale format that YAML read as text (`1,5`, `1.234.567`,
  * `8.000,50`): the number meant, or null when the text does not look like one.
  */
-export function localeNumber(text: string): number | null {
+function localeNumber(text: string): number | null {
   const t = text.trim();
   if (/^[+-]?\d+,\d+$/.test(t)) return Number(t.replace(',', '.'));
   if (/^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(t)) {
