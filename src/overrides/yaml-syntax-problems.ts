@@ -135,9 +135,12 @@ function whenBlocks(lines: readonly string[]): { when: number; column: number; b
 }
 
 /**
- * Conditions written after a `when:` but not indented under it (a feature or a group key at
- * the column of `when` or left of it): one YAML_SYNTAX each, mended to the column of the
- * block's first condition in place (two columns right of `when` if none is).
+ * Conditions of a `when:` block on the wrong column, one YAML_SYNTAX each, mended to the
+ * column they belong on: the column most of the block's conditions right of `when` share
+ * (two columns right of `when` on a tie that includes it, and where none is right of it).
+ * A condition at the column of `when` or left of it (Enter after `when:` without
+ * indenting) is found even where the YAML is valid. In a block with `all`, `any` or `not`,
+ * whose nested conditions sit further right by right, only those are.
  */
 function misplacedConditions(
   lines: readonly string[],
@@ -145,25 +148,35 @@ function misplacedConditions(
   file: string,
 ): Mistake[] {
   const out: Mistake[] = [];
+  const isCondition = (key: string): boolean =>
+    features.includes(key) ||
+    GROUP_KEYS.includes(key) ||
+    (didYouMean(key, features) !== '' && !isRuleKey(key) && !(key in OVERRIDE_OPERATORS));
   for (const block of whenBlocks(lines)) {
     // A `when:` off its override's column is a mistake of its own, which the parser finds.
     const item = previous(lines, block.when + 1, (p) => p.item);
     if (item && item.k.column !== block.column) continue;
-    const inPlace = block.body.find((j) => indentOf(lines[j]!) > block.column);
-    const column = inPlace === undefined ? block.column + 2 : indentOf(lines[inPlace]!);
-    for (const j of block.body) {
-      const k = keyLine(lines[j]!);
+    const conditions = block.body
       // A tab in the indentation is a mistake of its own, which the parser finds.
-      if (!k || k.column > block.column || /^\s*\t/.test(lines[j]!)) continue;
-      const condition =
-        features.includes(k.key) ||
-        GROUP_KEYS.includes(k.key) ||
-        (didYouMean(k.key, features) !== '' && !isRuleKey(k.key));
-      if (!condition) continue;
+      .filter((j) => !/^\s*\t/.test(lines[j]!))
+      .map((j) => ({ j, k: keyLine(lines[j]!) }))
+      .filter((c): c is { j: number; k: KeyLine } => c.k !== null && isCondition(c.k.key));
+    const grouped = conditions.some((c) => GROUP_KEYS.includes(c.k.key));
+    const column = conditionColumn(
+      conditions.map((c) => c.k.column).filter((col) => col > block.column),
+      block.column + 2,
+    );
+    const like = conditions.find((c) => c.k.column === column);
+    for (const { j, k } of conditions) {
+      if (grouped ? k.column > block.column : k.column === column) continue;
+      const message =
+        k.column <= block.column
+          ? `\`${k.key}\` must be indented under \`when:\` (line ${block.when + 1}): start it at column ${column + 1}${like ? `, as line ${like.j + 1}` : ''}`
+          : `\`${k.key}\` ${k.column > column ? 'is indented too far' : 'is not indented enough'}: start it at column ${column + 1}${like ? `, in line with \`${like.k.key}\` on line ${like.j + 1}` : ''}`;
       out.push({
         issue: {
           code: 'YAML_SYNTAX',
-          message: `\`${k.key}\` must be indented under \`when:\` (line ${block.when + 1}): start it at column ${column + 1}${inPlace === undefined ? '' : `, as line ${inPlace + 1}`}`,
+          message,
           file,
           line: j + 1,
           column: k.column + 1,
@@ -174,6 +187,18 @@ function misplacedConditions(
     }
   }
   return out;
+}
+
+/** The column most of `columns` share; `usual` on a tie that includes it, or when none. */
+function conditionColumn(columns: readonly number[], usual: number): number {
+  const counts = new Map<number, number>();
+  for (const c of columns) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let best = usual;
+  let most = counts.get(usual) ?? 0;
+  for (const [c, n] of counts) {
+    if (n > most) [best, most] = [c, n];
+  }
+  return best;
 }
 
 /** Keys under a `when:` that are no feature, group or operator but near a feature's name. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { loadModelFiles } from '../../src/artifacts/model-store';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
@@ -140,7 +141,8 @@ describe('plain-words YAML problems', () => {
       ),
       [
         ['YAML_SYNTAX', 4, 1],
-        ['YAML_SYNTAX', 10, 5],
+        // Two conditions on two columns: the usual one, two right of `when`, is taken.
+        ['YAML_SYNTAX', 9, 7],
       ],
     ],
   ];
@@ -158,5 +160,58 @@ describe('plain-words YAML problems', () => {
     expect(problems(block)).toEqual([['LOCALE_NUMBER', ...at(block, '1,5')]]);
     const thousands = BASE.replace("{ '>': 5000 }", "{ '>': 1.234.567 }");
     expect(problems(thousands)).toEqual([['LOCALE_NUMBER', ...at(thousands, '1.234.567')]]);
+  });
+});
+
+describe('one problem per mistake (property)', () => {
+  /** Conditions that are valid on any row of the German credit schema. */
+  const CONDITIONS = [
+    "age: { '<': 30 }",
+    "credit_amount: { '>': 5000 }",
+    'duration: { between: [12, 36] }',
+    "purpose: { in: [education, 'new car'] }",
+    'housing: { equal: rent }',
+  ];
+  /** An override file with these conditions under its `when:` (at column 5), twice over. */
+  const fileOf = (conditions: string[], indents: number[]) =>
+    [
+      '- id: first',
+      '  when:',
+      ...conditions.map((c, i) => ' '.repeat(indents[i]!) + c),
+      '  then: { class: bad }',
+      '  priority: 100',
+      '- id: second',
+      '  when:',
+      "    age: { '>': 60 }",
+      '  then: { class: good }',
+      '',
+    ].join('\n');
+
+  it('one condition moved to any other column (of two or more) is one YAML_SYNTAX at its line and key', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(CONDITIONS, { minLength: 2 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 9 }).filter((n) => n !== 4),
+        (conditions, pick, indent) => {
+          const moved = pick % conditions.length;
+          const indents = conditions.map((_, i) => (i === moved ? indent : 4));
+          expect(
+            parseOverrides(
+              fileOf(
+                conditions,
+                indents.map(() => 4),
+              ),
+              'f.yaml',
+              schema,
+            ).issues,
+          ).toEqual([]);
+          expect(problems(fileOf(conditions, indents))).toEqual([
+            ['YAML_SYNTAX', 3 + moved, indent + 1],
+          ]);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
