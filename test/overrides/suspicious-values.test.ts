@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import * as path from 'node:path';
 import { loadModelFiles } from '../../src/artifacts/model-store';
 import { readTable } from '../../src/data/read-csv';
@@ -132,5 +133,34 @@ describe('suspiciousValues', () => {
   it('under a not, a condition that always holds is not a restriction left out (lint finds the dead override)', () => {
     const [low] = range('age');
     expect(suspicious(file(`not: { age: { '>=': ${low} } }`, "duration: { '>': 24 }"))).toEqual([]);
+  });
+});
+
+describe('CONDITION_ALWAYS_TRUE agrees with the records (property)', () => {
+  const OPERATORS: [string, (v: number, t: number) => boolean][] = [
+    ['<', (v, t) => v < t],
+    ['<=', (v, t) => v <= t],
+    ['>', (v, t) => v > t],
+    ['>=', (v, t) => v >= t],
+  ];
+  it('a threshold inside the range is warned about exactly when every record satisfies it', () => {
+    const features = ['duration', 'credit_amount', 'age'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...features),
+        fc.constantFrom(...OPERATORS),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (feature, [op, holds], share) => {
+          const [low, high] = range(feature);
+          const t = Math.round(low + share * (high - low));
+          const text = file(`${feature}: { '${op}': ${t} }`, 'purpose: { equal: education }');
+          const every = training.every((r) => holds(r[feature] as number, t));
+          const codes = suspicious(text).map((s) => s[0]);
+          expect(codes.includes('CONDITION_ALWAYS_TRUE')).toBe(every);
+          expect(codes.filter((c) => c !== 'CONDITION_ALWAYS_TRUE')).toEqual([]);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
