@@ -7,7 +7,8 @@ import {
 
 /**
  * The studio shows suspicious values as lint does: an expert who writes `8.000` (German
- * thousands) for 8000 sees a LOCALE_NUMBER warning at the number, with its place.
+ * thousands) for 8000 sees a LOCALE_NUMBER warning at the number, with its place; and a
+ * YAML mistake as one problem in plain words.
  */
 describeInChromium('studio: suspicious values', () => {
   let s: StudioPage;
@@ -40,6 +41,29 @@ describeInChromium('studio: suspicious values', () => {
       await s.waitForText('problems', (t) => !/LOCALE_NUMBER/.test(t), { ms: 30_000 });
       expect(s.errors).toEqual([]);
       expect(s.blocked).toEqual([]);
+    },
+    BROWSER_TIMEOUT,
+  );
+
+  test(
+    'two Backspaces before a condition show one YAML_SYNTAX problem at its line, in plain words',
+    async () => {
+      const broken = [
+        '- id: young-large-loans-declined',
+        '  when:',
+        "    age: { '<': 21 }",
+        "credit_amount: { '>': 5000 }",
+        '  then: { class: bad }',
+        '  priority: 120',
+        '',
+      ].join('\n');
+      await s.setText(broken);
+      await s.waitForText('problems', (t) => /YAML_SYNTAX/.test(t), { ms: 30_000 });
+      const problems = await s.page.locator('[data-test="problems"]').innerText();
+      expect(problems.match(/YAML_SYNTAX/g)).toHaveLength(1);
+      expect(problems).toMatch(/credit-policy\.yaml:4:1 YAML_SYNTAX/);
+      expect(problems).not.toMatch(/token|YAML stream/);
+      expect(s.errors).toEqual([]);
     },
     BROWSER_TIMEOUT,
   );
