@@ -20,8 +20,12 @@ const isRuleKey = (key: string): boolean => (RULE_KEYS as readonly string[]).inc
 /** The keys that group conditions in a `when`. */
 const GROUP_KEYS = ['all', 'any', 'not'];
 
-/** How often the text is mended and parsed again before the rest is left unsaid. */
-const MAX_ROUNDS = 10;
+/**
+ * How many parser errors are described before the rest is left unsaid: past a few, a
+ * mistake's mend is more likely to be wrong than the next error to be a mistake of its own
+ * (as compilers stop, the next are shown once these are fixed).
+ */
+const MAX_ROUNDS = 3;
 
 /** A line that starts with a key: its indentation, list dashes, the key and its column. */
 interface KeyLine {
@@ -55,8 +59,11 @@ const isContent = (line: string): boolean => !/^\s*(#.*)?\r?$/.test(line);
 /** One mistake found: the issue, and how to mend the line so the parser can read on. */
 interface Mistake {
   issue: Issue;
-  /** The 0-based line to mend, and the column to move its key to (null: blank the line). */
-  mend: { line: number; column: number | null };
+  /**
+   * The 0-based line to mend, and the column to move its key to (null: blank the line, and
+   * the lines after it `through` the one given).
+   */
+  mend: { line: number; column: number | null; through?: number };
 }
 
 /**
@@ -86,10 +93,17 @@ export function yamlSyntaxProblems(
     issues.push(m.issue);
     const line = work[m.mend.line]!;
     const cr = line.endsWith('\r') ? '\r' : '';
-    work[m.mend.line] = m.mend.column === null ? cr : ' '.repeat(m.mend.column) + line.trimStart();
+    // A list item's line left out keeps its dash: the keys below it stay its own.
+    const item = /^(\s*)-\s/.exec(line);
+    const blank = item ? `${item[1]}- _: _${cr}` : cr;
+    work[m.mend.line] =
+      m.mend.column === null ? blank : ' '.repeat(m.mend.column) + line.trimStart();
+    for (let j = m.mend.line + 1; j <= (m.mend.through ?? 0); j++) {
+      work[j] = work[j]!.endsWith('\r') ? '\r' : '';
+    }
   };
   for (const m of misplacedConditions(lines, features, file)) mend(m);
-  let last = '';
+  const said = new Set(issues.map((i) => i.line!));
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (round === 0 && issues.length === 0 && parsed?.errors.length === 0) break;
     const counter = new LineCounter();
@@ -103,9 +117,10 @@ export function yamlSyntaxProblems(
       break;
     }
     const mistake = describe(first, work, line, file);
-    const key = `${mistake.issue.line}:${mistake.mend.line}:${first.code}`;
-    if (key === last) break; // mending changed nothing: say no more than what is sure
-    last = key;
+    // A line already found wrong is wrong again only as a consequence of the mend (a
+    // list item left out, its keys now another item's): say no more than what is sure.
+    if (said.has(mistake.issue.line!)) break;
+    said.add(mistake.issue.line!);
     mend(mistake);
   }
   if (issues.length === 0) return [];
@@ -335,6 +350,20 @@ function unclosed(
     if (!open.length) continue;
     const { ch, column } = open[open.length - 1]!;
     const close = ch === '{' ? '}' : ']';
+    // Closed on a later line: the lines between are what is not indented enough.
+    let stack = open;
+    for (let m = j + 1; m < lines.length && m <= at + 1; m++) {
+      stack = openBrackets(lines[m]!, stack);
+      if (stack.length > 0) continue;
+      return {
+        issue: issue(
+          j,
+          column,
+          `the \`${ch}\` here is closed on line ${m + 1}, but the lines after it are not indented enough: put it on one line, or indent its other lines further than this one`,
+        ),
+        mend: { line: j, column: null, through: m },
+      };
+    }
     return {
       issue: issue(
         j,
@@ -351,9 +380,15 @@ function unclosed(
   };
 }
 
-/** The brackets a line opens and does not close (outside quotes and comments). */
-function openBrackets(line: string): { ch: string; column: number }[] {
-  const stack: { ch: string; column: number }[] = [];
+/**
+ * The brackets a line opens and does not close (outside quotes and comments), after those
+ * left open before it (`open`).
+ */
+function openBrackets(
+  line: string,
+  open: readonly { ch: string; column: number }[] = [],
+): { ch: string; column: number }[] {
+  const stack = [...open];
   let quote: string | null = null;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;

@@ -134,6 +134,11 @@ describe('plain-words YAML problems', () => {
       [['YAML_SYNTAX', 5, 18]],
     ],
     [
+      'a flow map broken over two lines, the second not indented: one problem, at the `{`',
+      BASE.replace("{ '>': 5000 }", "{ '>':\n5000 }"),
+      [['YAML_SYNTAX', 4, 20]],
+    ],
+    [
       'two separate mistakes: two problems',
       BASE.replace('    credit', 'credit').replace(
         "    duration: { '>': 60 }",
@@ -212,6 +217,54 @@ describe('one problem per mistake (property)', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('any edit of a valid file (property)', () => {
+  const valid = read('valid.yaml');
+  it('never throws, and every problem has a place in the file and no token names', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.nat(),
+            cut: fc.integer({ min: 0, max: 4 }),
+            put: fc.constantFrom(
+              '',
+              ' ',
+              '  ',
+              '\n',
+              '\t',
+              ':',
+              '- ',
+              '{',
+              '}',
+              '[',
+              "'",
+              '#',
+              ',',
+            ),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (edits) => {
+          let text = valid;
+          for (const e of edits) {
+            const at = e.at % (text.length + 1);
+            text = text.slice(0, at) + e.put + text.slice(at + e.cut);
+          }
+          const lines = text.split('\n').length;
+          for (const i of parseOverrides(text, 'f.yaml', schema).issues) {
+            if (i.code !== 'YAML_SYNTAX') continue;
+            expect(i.line).toBeGreaterThanOrEqual(1);
+            expect(i.line).toBeLessThanOrEqual(lines);
+            expect(i.column).toBeGreaterThanOrEqual(1);
+            expect(i.message).not.toMatch(/token|YAML stream/);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
