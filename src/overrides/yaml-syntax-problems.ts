@@ -298,7 +298,29 @@ function indentation(
   let target: number | undefined;
   let like = '';
   if (target === undefined && isRuleKey(k.key)) {
-    const item = previous(lines, at, (p) => p.item);
+    const dash = (j: number): number => indentOf(lines[j]!);
+    // Its override: the nearest list item whose dash is left of the key (not an example's).
+    const own = k.item
+      ? { line: at, k }
+      : previous(lines, at, (p) => p.item && p.column - 2 < k.column);
+    const item =
+      own && own.line !== at
+        ? own
+        : (previous(lines, at, (p) => p.item && p.column - 2 < k.column) ??
+          previous(lines, at, (p) => p.item));
+    const first = lines.findIndex((l) => /^\s*-\s/.test(l));
+    if (own && first >= 0 && first !== own.line && dash(own.line) !== dash(first)) {
+      // The override's own dash is off the list's column, not its keys.
+      const off = dash(own.line) > dash(first) ? 'is indented too far' : 'is not indented enough';
+      return {
+        issue: issue(
+          own.line,
+          dash(own.line),
+          `this override's \`-\` ${off}: start it at column ${dash(first) + 1}, as line ${first + 1}`,
+        ),
+        mend: { line: own.line, column: dash(first) },
+      };
+    }
     if (item) {
       target = item.k.column;
       like = `, in line with \`${item.k.key}\` on line ${item.line + 1}`;

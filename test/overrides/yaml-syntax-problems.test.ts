@@ -139,6 +139,11 @@ describe('plain-words YAML problems', () => {
       [['YAML_SYNTAX', 4, 20]],
     ],
     [
+      "a space before the second override's `-`: one problem, at the dash",
+      BASE.replace('- id: long', ' - id: long'),
+      [['YAML_SYNTAX', 7, 2]],
+    ],
+    [
       'two separate mistakes: two problems',
       BASE.replace('    credit', 'credit').replace(
         "    duration: { '>': 60 }",
