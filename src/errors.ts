@@ -224,7 +224,16 @@ export const ERROR_CATALOGUE = {
     meaning: 'a path where neurules expects a folder (models, rules, overrides) is a file',
   },
   // Override files (YAML)
-  YAML_SYNTAX: { area: 'override', meaning: 'an override file is not valid YAML' },
+  YAML_SYNTAX: {
+    area: 'override',
+    meaning:
+      'an override file is not valid YAML, or its indentation puts a condition outside its `when:` (the message says which line and where it belongs)',
+  },
+  LOCALE_NUMBER: {
+    area: 'override',
+    meaning:
+      'a number is written in a locale format (`8.000` for 8000, `1,5` for 1.5): an error where YAML reads text or a broken structure, a lint warning where YAML reads another number (`8.000` is 8)',
+  },
   OVERRIDE_LIMIT: { area: 'override', meaning: 'an override file is over a size or alias limit' },
   INVALID_OVERRIDE: {
     area: 'override',
@@ -275,6 +284,19 @@ export const ERROR_CATALOGUE = {
     area: 'lint',
     meaning:
       'warning: an override decides what the distilled rules decide on every record it decides',
+  },
+  VALUE_OUT_OF_RANGE: {
+    area: 'lint',
+    meaning:
+      "warning: a condition's threshold lies outside the range of its feature in the training data",
+  },
+  EMPTY_BETWEEN: {
+    area: 'lint',
+    meaning: 'warning: a `between` whose low end is above its high end matches nothing',
+  },
+  CONDITION_ALWAYS_TRUE: {
+    area: 'lint',
+    meaning: 'warning: a condition holds for every training record, so it restricts nothing',
   },
   // Options, environment and output
   INVALID_ARGUMENT: {

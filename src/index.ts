@@ -328,7 +328,13 @@ export {
   type DecisionLogEntry,
   type DecisionLogOptions,
 } from './audit/decision-log';
-export { parseOverrides, OVERRIDE_LIMITS, type Override } from './overrides/parse-overrides';
+export {
+  parseOverrides,
+  OVERRIDE_LIMITS,
+  type Override,
+  type WrittenCondition,
+  type WrittenScalar,
+} from './overrides/parse-overrides';
 export {
   loadOverrides,
   safeLoadOverrides,
@@ -339,6 +345,11 @@ export {
   hitOrder,
 } from './overrides/merge-overrides';
 export { lintOverrides, exampleRecord, type LintFinding } from './overrides/lint-overrides';
+export {
+  suspiciousValues,
+  type SuspiciousCode,
+  type SuspiciousValue,
+} from './overrides/suspicious-values';
 export { gatherAudit, type AuditInput, type AuditedModel } from './audit/gather-audit';
 export { readDecisionLog, type DecisionLogRead } from './audit/read-decision-log';
 export {

@@ -13,13 +13,16 @@ import type { RuleSet } from '../rules/types';
 import { type RuleRegion, ruleRegions } from '../regions/rule-regions';
 import { hitOrder } from './merge-overrides';
 import type { Override } from './parse-overrides';
+import { type SuspiciousCode, suspiciousValues } from './suspicious-values';
 
 /** One finding of the override analysis: an issue with its severity, the ids, an example. */
 export interface LintFinding extends Issue {
-  code: Extract<
-    ErrorCode,
-    'OVERRIDE_CONFLICT' | 'OVERRIDE_SHADOWED' | 'OVERRIDE_DEAD' | 'OVERRIDE_REDUNDANT'
-  >;
+  code:
+    | Extract<
+        ErrorCode,
+        'OVERRIDE_CONFLICT' | 'OVERRIDE_SHADOWED' | 'OVERRIDE_DEAD' | 'OVERRIDE_REDUNDANT'
+      >
+    | SuspiciousCode;
   /** Conflicts are errors (they make `rules lint` fail); the others are warnings. */
   severity: 'error' | 'warning';
   /** The overrides involved, the one the finding is about first. */
@@ -70,6 +73,9 @@ export function exampleRecord(
  *   other, no record at all);
  * - OVERRIDE_REDUNDANT: on every record it decides, the rules without it (the overrides
  *   after it, then the distilled rules) decide its class.
+ * - suspicious values (warnings at the value, see {@link suspiciousValues}): a number in a
+ *   locale format, an empty `between`, a threshold outside the training range, a condition
+ *   every training record satisfies.
  * Each finding names the ids involved and carries an example record where one exists.
  */
 export function lintOverrides(input: {
@@ -196,6 +202,7 @@ export function lintOverrides(input: {
       });
     }
   });
+  findings.push(...suspiciousValues(input.overrides, schema, records, input.recordsLabel));
   // In file order, as validation problems are.
   return findings.sort(comparePlaces);
 }

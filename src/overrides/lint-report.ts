@@ -16,7 +16,10 @@ export interface OverridesLint {
   judgedOn?: { records: number; source: 'split' | 'file'; file: string };
   /** Validation problems, in file order; when there are any, nothing else is analysed. */
   problems: Issue[];
-  /** Conflicts (errors), shadowed, dead and redundant overrides (warnings), in file order. */
+  /**
+   * Conflicts (errors); shadowed, dead and redundant overrides and suspicious values
+   * (warnings), in file order.
+   */
   findings: LintFinding[];
 }
 

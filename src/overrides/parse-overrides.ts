@@ -1,9 +1,19 @@
 import type { NestedCondition, TopLevelCondition } from 'json-rules-engine';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { coerceRecord } from '../data/coerce-record';
 import type { DataRecord, Feature, Schema } from '../data/types';
 import { didYouMean, formatPath, type ErrorCode, type Issue, type IssuePath } from '../errors';
 import { NUMERIC_ONLY, OVERRIDE_OPERATORS as OPERATORS } from './override-operators';
+import { RULE_KEYS, yamlSyntaxProblems } from './yaml-syntax-problems';
 
 /** One expert override, as written in YAML and checked against a model's schema. */
 export interface Override {
@@ -16,10 +26,41 @@ export interface Override {
   reason?: string;
   owner?: string;
   examples: { input: DataRecord; expect: string; line: number }[];
+  /**
+   * Each condition as written, with its value's source text and place (what lint checks for
+   * suspicious values). Absent on overrides not read from a file.
+   */
+  written?: WrittenCondition[];
   /** Where it was written (the start of its list item). */
   file: string;
   line: number;
   column: number;
+}
+
+/** One scalar of a condition's value: what YAML read, the text it read it from, its place. */
+export interface WrittenScalar {
+  value: unknown;
+  /** The scalar's source text: `8.000` where YAML read 8. */
+  source: string;
+  line: number;
+  column: number;
+}
+
+/** One condition of a `when` as written: a feature, an operator and its value. */
+export interface WrittenCondition {
+  feature: string;
+  /** The json-rules-engine operator, or `between`. */
+  operator: string;
+  /** What it compiles to (`between` is two conditions). */
+  conditions: NestedCondition[];
+  /** Under an odd number of `not`s: the override needs it to be false. */
+  negated: boolean;
+  /** The value's source text (`[1,5]`) and the place where it starts. */
+  source: string;
+  line: number;
+  column: number;
+  /** The value's scalars: the value itself, or the items of its list. */
+  scalars: WrittenScalar[];
 }
 
 /** An id as written, valid entry or not (ids must be unique across a model's files). */
@@ -40,8 +81,6 @@ export interface ParsedOverrides {
 
 /** Limits that keep a hostile file from exhausting memory. */
 export const OVERRIDE_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 100 } as const;
-
-const RULE_KEYS = ['id', 'description', 'when', 'then', 'priority', 'reason', 'owner', 'examples'];
 
 /**
  * Parse one override file and check it against a model's schema, collecting every
@@ -91,17 +130,8 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
     return { overrides: [], issues, declared };
   }
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
-    const code: ErrorCode = /alias/i.test(e.message) ? 'OVERRIDE_LIMIT' : 'YAML_SYNTAX';
-    issues.push({
-      code,
-      // yaml ends its first line with "at line N, column M:": the place is given apart.
-      message: e.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?$/, ''),
-      file,
-      ...(pos && { line: pos.line, column: pos.col }),
-    });
-  }
+  // yaml's errors (and conditions left outside their `when:`) in plain words, one per mistake.
+  issues.push(...yamlSyntaxProblems(text, file, schema, doc));
   if (issues.length > 0) return { overrides: [], issues, declared };
   const root = doc.contents;
   if (root === null) return { overrides: [], issues, declared };
@@ -118,6 +148,16 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
   }
   const features = new Map(schema.features.map((f) => [f.name, f]));
   const overrides: Override[] = [];
+  const whenContext: WhenContext = {
+    features,
+    report,
+    text,
+    pos: (offset) => {
+      const p = lines.linePos(offset);
+      return { line: p.line, column: p.col };
+    },
+    written: [],
+  };
   root.items.forEach((item, index) => {
     if (!isMap(item)) {
       report(
@@ -128,6 +168,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
       return;
     }
     const before = issues.length;
+    whenContext.written = [];
     const raw = js[index] as Record<string, unknown>;
     unknownKeys(item, [index], RULE_KEYS);
     /** The place of `steps` in this override: its field is their path inside the override. */
@@ -188,7 +229,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
         inOverride('when'),
       );
     } else {
-      conditions = { all: whenConditions(whenNode, [index, 'when'], features, report) };
+      conditions = { all: whenConditions(whenNode, [index, 'when'], whenContext) };
     }
     const examples: Override['examples'] = [];
     const exNode = node('examples');
@@ -265,6 +306,7 @@ export function parseOverrides(text: string, file: string, schema: Schema): Pars
       file,
       line: at(item).line ?? 0,
       column: at(item).column ?? 0,
+      written: whenContext.written,
     };
     if (typeof raw.description === 'string') o.description = raw.description;
     if (typeof raw.reason === 'string') o.reason = raw.reason;
@@ -299,10 +341,11 @@ type Report = (
 function whenConditions(
   map: YAMLMap,
   path: IssuePath,
-  features: Map<string, Feature>,
-  report: Report,
+  ctx: WhenContext,
   where = "'when'",
+  negated = false,
 ): NestedCondition[] {
+  const { features, report } = ctx;
   if (map.items.length === 0) {
     report('EMPTY_WHEN', `expected a condition in ${where}, found {}`, map);
     return [];
@@ -327,13 +370,7 @@ function whenConditions(
           report('INVALID_OVERRIDE', 'expected a condition map', part as Node);
           return;
         }
-        const group = whenConditions(
-          part,
-          [...path, key, i],
-          features,
-          report,
-          `this '${key}' item`,
-        );
+        const group = whenConditions(part, [...path, key, i], ctx, `this '${key}' item`, negated);
         if (group.length === 1) parts.push(group[0]!);
         else if (group.length > 1) parts.push({ all: group });
       });
@@ -350,7 +387,7 @@ function whenConditions(
         continue;
       }
       out.push({
-        not: { all: whenConditions(value, [...path, 'not'], features, report, "'not'") },
+        not: { all: whenConditions(value, [...path, 'not'], ctx, "'not'", !negated) },
       });
       continue;
     }
@@ -373,11 +410,11 @@ function whenConditions(
       );
       continue;
     }
-    for (const op of value.items) {
+    for (const [k, op] of value.items.entries()) {
       const opName = isScalar(op.key) ? String(op.key.value) : '';
       const operator = OPERATORS[opName];
       const valueNode = op.value as Node | null;
-      if (!operator) {
+      if (!operator && !isLocaleTail(value, k, ctx)) {
         report(
           'UNKNOWN_OPERATOR',
           `unknown operator '${opName}'${didYouMean(opName, Object.keys(OPERATORS))}`,
@@ -386,14 +423,104 @@ function whenConditions(
         );
         continue;
       }
+      if (!operator) continue;
       const v =
         valueNode && 'toJSON' in valueNode ? (valueNode as { toJSON(): unknown }).toJSON() : null;
       const place = { field: key, path: [...path, key, opName] };
-      const condition = checkValue(feature, operator, v, valueNode, place, report);
-      if (condition) out.push(...condition);
+      if (localeComma(value, k, ctx, place)) continue;
+      const condition = checkValue(feature, operator, v, valueNode, place, ctx);
+      if (!condition) continue;
+      out.push(...condition);
+      ctx.written.push({
+        feature: key,
+        operator,
+        conditions: condition,
+        negated,
+        ...writtenValue(valueNode, ctx),
+      });
     }
   }
   return out;
+}
+
+/** What the conditions of a `when` are checked with, and where they are collected. */
+interface WhenContext {
+  features: Map<string, Feature>;
+  report: Report;
+  /** The file's text: a value's source text is sliced from it. */
+  text: string;
+  /** The 1-based line and column of an offset in the text. */
+  pos: (offset: number) => { line: number; column: number };
+  /** Every valid condition, as written. */
+  written: WrittenCondition[];
+}
+
+/** A value's source text and place, and those of its scalars (itself, or its list's items). */
+function writtenValue(
+  node: Node | null,
+  ctx: WhenContext,
+): Pick<WrittenCondition, 'source' | 'line' | 'column' | 'scalars'> {
+  const sourceOf = (n: Node | null): { source: string; line: number; column: number } => {
+    if (!n?.range) return { source: '', line: 0, column: 0 };
+    return { source: ctx.text.slice(n.range[0], n.range[1]), ...ctx.pos(n.range[0]) };
+  };
+  const items = isSeq(node) ? (node.items as Node[]) : [node];
+  return {
+    ...sourceOf(node),
+    scalars: items
+      .filter((n): n is Scalar => isScalar(n))
+      .map((n) => ({ value: n.value, ...sourceOf(n) })),
+  };
+}
+
+/**
+ * Whether operator `k` of `ops` is the tail of a decimal comma in a flow map: in
+ * `{ '>': 1,5 }` YAML reads `'>': 1` and a second key `5` with no value.
+ */
+function isLocaleTail(ops: YAMLMap, k: number, ctx: WhenContext): boolean {
+  const pair = ops.items[k];
+  const before = ops.items[k - 1]?.value as Node | null | undefined;
+  if (!pair || !isScalar(pair.key) || pair.value !== null || !before?.range) return false;
+  const key = pair.key;
+  return (
+    typeof key.value === 'number' &&
+    typeof (before as Scalar).value === 'number' &&
+    key.range !== undefined &&
+    key.range !== null &&
+    ctx.text.slice(before.range[1], key.range[0]) === ','
+  );
+}
+
+/**
+ * A decimal comma in a flow map (`{ '>': 1,5 }`, see {@link isLocaleTail}) is one
+ * LOCALE_NUMBER at the number, suggesting `1.5`; true when operator `k` is part of one.
+ */
+function localeComma(ops: YAMLMap, k: number, ctx: WhenContext, place: KeyPlace): boolean {
+  if (isLocaleTail(ops, k, ctx)) return true;
+  if (!isLocaleTail(ops, k + 1, ctx)) return false;
+  const value = ops.items[k]!.value as Scalar;
+  const tail = ops.items[k + 1]!.key as Scalar;
+  const written = ctx.text.slice(value.range![0], tail.range![1]);
+  ctx.report(
+    'LOCALE_NUMBER',
+    `'${written}' reads as the number ${String(value.value)} and a second key ${String(tail.value)}: write decimals with a point, ${written.replace(',', '.')}`,
+    value,
+    place,
+  );
+  return true;
+}
+
+/**
+ * A hint for a number written in a locale format that YAML read as text (`1,5`, `1.234.567`,
+ * `8.000,50`): the number meant, or null when the text does not look like one.
+ */
+function localeNumber(text: string): number | null {
+  const t = text.trim();
+  if (/^[+-]?\d+,\d+$/.test(t)) return Number(t.replace(',', '.'));
+  if (/^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(t)) {
+    return Number(t.replace(/\./g, '').replace(',', '.'));
+  }
+  return null;
 }
 
 function checkValue(
@@ -402,8 +529,9 @@ function checkValue(
   v: unknown,
   node: Node | null,
   place: KeyPlace,
-  report: Report,
+  ctx: WhenContext,
 ): NestedCondition[] | null {
+  const { report } = ctx;
   const name = feature.name;
   // `null` (YAML `null` or `~`) is a missing value: `{ equal: null }` matches records where
   // the feature is missing, as a distilled rule's `equal null` does. Only `equal`,
@@ -426,6 +554,18 @@ function checkValue(
             : missingAllowed
               ? 'a number (null for missing)'
               : 'a number';
+      const meant = writtenValue(node, ctx).scalars.map((x) =>
+        typeof x.value === 'string' ? localeNumber(x.value) : null,
+      );
+      if (meant.some((m) => m !== null)) {
+        report(
+          'LOCALE_NUMBER',
+          `feature '${name}' is numeric: YAML reads ${JSON.stringify(v)} as text; write numbers with a point for decimals and no thousands separator: ${meant.map((m) => (m === null ? '…' : String(m))).join(', ')}`,
+          node,
+          place,
+        );
+        return null;
+      }
       report(
         'WRONG_TYPE',
         `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,

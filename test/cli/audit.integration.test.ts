@@ -87,6 +87,8 @@ describe('neurules rules lint', () => {
     expect(out.judgedOn).toMatchObject({ records: 550, source: 'split' });
     expect(out.findings.map((f: { code: string; ids: string[] }) => [f.code, f.ids[0]])).toEqual([
       ['OVERRIDE_DEAD', 'minors-declined'],
+      // age < 18: below every training applicant's age.
+      ['VALUE_OUT_OF_RANGE', 'minors-declined'],
       ['OVERRIDE_DEAD', 'guarantor-education'],
       // small-loans-approved (credit_amount < 1500 → good, priority 60) now covers it.
       ['OVERRIDE_SHADOWED', 'guarantor-education'],
@@ -111,6 +113,48 @@ describe('neurules rules lint', () => {
     expect(r.stdout).toMatch(
       /0 error\(s\), \d+ warning\(s\); judged on 550 records \(training split\)/,
     );
+  });
+
+  describe('suspicious values', () => {
+    const POLICY = [
+      '- id: young-large-loans-declined',
+      '  when:',
+      "    age: { '<': 30 }",
+      "    credit_amount: { '>': 8.000 }",
+      '  then: { class: bad }',
+      '  priority: 120',
+      '',
+    ].join('\n');
+
+    it("'8.000' is a LOCALE_NUMBER warning at FILE:LINE:COLUMN of the number; warnings only, exit 0", async () => {
+      const file = path.join(overridesDir(), 'young.yaml');
+      fs.writeFileSync(file, POLICY);
+      const r = await runCli(['rules', 'lint', '--model', 'german-credit', ...dirs()]);
+      expect(r.code).toBe(EXIT.ok);
+      // Line 4, column 27: where `8.000` starts.
+      expect(r.stdout).toMatch(new RegExp(`^${file}:4:27 LOCALE_NUMBER .*8000`, 'm'));
+      expect(r.stdout).toMatch(/0 error\(s\), \d+ warning\(s\)/);
+    });
+
+    it('--json: the warning as a finding with its code, severity, place and override', async () => {
+      const file = path.join(overridesDir(), 'young.yaml');
+      fs.writeFileSync(file, POLICY);
+      const r = await runCli(['rules', 'lint', '--model', 'german-credit', '--json', ...dirs()]);
+      expect(r.code).toBe(EXIT.ok);
+      const found = (
+        JSON.parse(r.stdout) as { findings: Record<string, unknown>[] }
+      ).findings.filter((f) => f.file === file);
+      expect(found).toEqual([
+        expect.objectContaining({
+          code: 'LOCALE_NUMBER',
+          severity: 'warning',
+          line: 4,
+          column: 27,
+          field: 'credit_amount',
+          ids: ['young-large-loans-declined'],
+        }),
+      ]);
+    });
   });
 });
 

@@ -64,6 +64,7 @@ describe('parseOverrides', () => {
     ['invalid-example.yaml', 'INVALID_EXAMPLE', 'input'],
     ['yaml-syntax.yaml', 'YAML_SYNTAX', null],
     ['override-limit.yaml', 'OVERRIDE_LIMIT', null],
+    ['locale-number.yaml', 'LOCALE_NUMBER', '2,5'],
   ];
   it.each(cases)('%s gives %s at its place, and no override', (name, code, token) => {
     const text = read(name);

@@ -22,7 +22,7 @@ export function registerRules(program: Command, io: CliIO): void {
     rules
       .command('lint')
       .description(
-        'check the override files (every problem as FILE:LINE:COLUMN CODE message), then find conflicting, shadowed, dead and redundant overrides; exit 2 on errors or conflicts',
+        'check the override files (every problem as FILE:LINE:COLUMN CODE message), then find conflicting, shadowed, dead and redundant overrides and suspicious values; exit 2 on errors or conflicts',
       )
       .addOption(modelOption())
       .option(
