@@ -88,9 +88,9 @@ describeInChromium('the YAML view and its problems in Chromium', () => {
       await s.page.keyboard.press('Backspace');
       expect((await lines())[3]).toBe("  credit_amount: { '>': 5000 }");
       await checked();
-      // `credit_amount` is now a key of the override: one UNKNOWN_KEY at its place, and the
-      // YAML still reads (column 0 would have ended the list of overrides).
-      expect(await listed()).toEqual([['UNKNOWN_KEY', 'error', '4']]);
+      // `credit_amount` is now a key of the override, out of its `when:`: one problem at its
+      // place, in plain words (column 0 would have ended the list of overrides).
+      expect(await listed()).toEqual([['YAML_SYNTAX', 'error', '4']]);
     },
     BROWSER_TIMEOUT,
   );
