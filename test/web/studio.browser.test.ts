@@ -152,7 +152,7 @@ if (why && process.env.CI) {
     const problems = () => page.locator('[data-test="problems"]').innerText();
     const dirs = () => ['--models-dir', loc.modelsDir, '--rules-dir', loc.rulesDir];
     /** Wait until the text of `[data-test=HOOK]` passes `test`; how long it took (ms). */
-    async function waitForText(hook: string, test: (text: string) => boolean, ms = 5000) {
+    async function waitForText(hook: string, test: (text: string) => boolean, ms = 30_000) {
       const started = Date.now();
       for (;;) {
         const text = await page.locator(`[data-test="${hook}"]`).innerText();

@@ -278,7 +278,7 @@ export class DecisionTable {
       { class: 'dt-row-actions' },
       button('↑', 'move up', 'dt-up', move(position - 1)),
       button('↓', 'move down', 'dt-down', move(Math.min(count - 1, position + 1))),
-      button('⧉', 'duplicate', 'dt-duplicate', () =>
+      button('copy', 'duplicate', 'dt-duplicate', () =>
         this.edit(duplicateRow(this.host.file().text, row.index)),
       ),
       button('✕', 'delete', 'dt-delete', () =>
