@@ -38,18 +38,51 @@ interface KeyLine {
   opens: boolean;
 }
 
-const KEY_LINE =
-  /^(\s*)((?:-\s+)*)('[^']*'|"[^"]*"|[^\s#'"{}[\],:-][^:#{}[\],]*?|-[^\s:#{}[\],][^:#{}[\],]*?)\s*:(\s*(#.*)?$|\s)/;
+/** The indentation and list dashes a line starts with (one quantifier each: linear). */
+const LEAD = /^(\s*)((?:-\s+)*)/;
 
+/** Characters that cannot start a plain key, and that cannot be inside one. */
+const NOT_FIRST = /[\s#'"{}[\],:]/;
+const NOT_INSIDE = /[#{}[\],]/;
+
+/**
+ * The key a line starts with, read by hand rather than by one regex: a lazy key followed by
+ * `\s*:` backtracks over every run of spaces, and a line of a folded description can hold a
+ * million of them (the size limit), which took tens of seconds on every parse. Each step
+ * below is linear in the line.
+ */
 function keyLine(line: string): KeyLine | null {
-  const m = KEY_LINE.exec(line);
-  if (!m) return null;
-  const quoted = /^['"]/.test(m[3]!);
+  const lead = LEAD.exec(line)!;
+  const start = lead[0].length;
+  const rest = line.slice(start);
+  let key: string;
+  let after: string;
+  const first = rest[0];
+  if (first === "'" || first === '"') {
+    const close = rest.indexOf(first, 1);
+    if (close < 0) return null;
+    key = rest.slice(1, close);
+    after = rest.slice(close + 1).trimStart();
+    if (!after.startsWith(':')) return null;
+    after = after.slice(1);
+  } else {
+    if (first === undefined) return null;
+    if (first === '-' ? NOT_FIRST.test(rest[1] ?? ' ') : NOT_FIRST.test(first)) return null;
+    const colon = rest.indexOf(':');
+    if (colon < 0) return null;
+    const raw = rest.slice(0, colon);
+    if (NOT_INSIDE.test(raw)) return null;
+    key = raw.trimEnd();
+    after = rest.slice(colon + 1);
+  }
+  // After the colon: the end of the line, a space, or a comment.
+  if (after !== '' && !/^\s/.test(after) && !after.startsWith('#')) return null;
+  const tail = after.trim();
   return {
-    column: m[1]!.length + m[2]!.length,
-    key: quoted ? m[3]!.slice(1, -1) : m[3]!,
-    item: m[2]!.length > 0,
-    opens: /^\s*(#.*)?\r?$/.test(line.slice(m.index + m[0].length)),
+    column: lead[1]!.length + lead[2]!.length,
+    key,
+    item: lead[2]!.length > 0,
+    opens: tail === '' || tail.startsWith('#'),
   };
 }
 

@@ -173,6 +173,27 @@ describe('plain-words YAML problems', () => {
   });
 });
 
+describe('long lines', () => {
+  // Every regex run on a line must be linear: a quadratic one took 23 s on 100,000 spaces,
+  // so a million (the size limit) would outlast jest's 5 s timeout by far.
+  const spaces = ' '.repeat(1_000_000 - 200);
+  const long = BASE.replace(
+    '- id: young\n',
+    `- id: young\n  description: >\n    word${spaces}word\n`,
+  );
+
+  it('a valid file with a description line of a million spaces parses, with no problem', () => {
+    const { overrides, issues } = parseOverrides(long, 'f.yaml', schema);
+    expect(issues).toEqual([]);
+    expect(overrides.map((o) => o.id)).toEqual(['young', 'long']);
+  });
+
+  it('the same file with a condition not indented is one problem at its key', () => {
+    const text = long.replace("    age: { '<': 21 }", "  age: { '<': 21 }");
+    expect(problems(text)).toEqual([['YAML_SYNTAX', ...at(text, "age: { '<'")]]);
+  });
+});
+
 describe('one problem per mistake (property)', () => {
   /** Conditions that are valid on any row of the German credit schema. */
   const CONDITIONS = [
