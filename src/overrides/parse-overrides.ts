@@ -474,6 +474,17 @@ function writtenValue(
 }
 
 /**
+ * A value as an error shows it: as JSON, but a number JSON cannot write (`.inf`, `.nan`,
+ * `1e400`, which JSON writes as null, in an override missing) as the file writes it.
+ */
+function asWritten(node: Node | null, v: unknown, ctx: WhenContext): string {
+  const items: unknown[] = Array.isArray(v) ? v : [v];
+  const infinite = items.some((x) => typeof x === 'number' && !Number.isFinite(x));
+  const source = writtenValue(node, ctx).source.trim();
+  return infinite && source !== '' ? source : JSON.stringify(v);
+}
+
+/**
  * Whether operator `k` of `ops` is the tail of a decimal comma in a flow map: in
  * `{ '>': 1,5 }` YAML reads `'>': 1` and a second key `5` with no value.
  */
@@ -568,7 +579,7 @@ function checkValue(
       }
       report(
         'WRONG_TYPE',
-        `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,
+        `feature '${name}' is numeric: expected ${expected}, found ${asWritten(node, v, ctx)}`,
         node,
         place,
       );
@@ -604,7 +615,7 @@ function checkValue(
   ) {
     report(
       'WRONG_TYPE',
-      `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${JSON.stringify(v)}`,
+      `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${asWritten(node, v, ctx)}`,
       node,
       place,
     );
