@@ -173,6 +173,95 @@ describe('plain-words YAML problems', () => {
   });
 });
 
+describe('causes the probe found misnamed', () => {
+  /** An 11-line file with a description, a reason and an owner to break. */
+  const FILE = [
+    '- id: minors',
+    '  description: Minors are declined',
+    '  when:',
+    "    age: { '<': 18 }",
+    '  reason: "Legal minimum age"',
+    '  owner: credit',
+    '  then: { class: bad }',
+    '- id: long',
+    '  when:',
+    "    duration: { '>': 60 }",
+    '  then: { class: bad }',
+    '',
+  ].join('\n');
+
+  /** [code, line, column] of each problem; none tells a key to move to its own column. */
+  function placed(text: string) {
+    const { overrides, issues } = parseOverrides(text, 'f.yaml', schema);
+    expect(overrides).toEqual([]);
+    for (const i of issues) {
+      const to = /start it at column (\d+)/.exec(i.message);
+      if (to) expect(Number(to[1])).not.toBe(i.column);
+    }
+    return issues.map((i) => [i.code, i.line, i.column]);
+  }
+
+  const cases: [string, string, (string | number)[][]][] = [
+    [
+      'a colon inside a plain value: at the value, which must be quoted',
+      FILE.replace('description: Minors', 'description: Rule: minors'),
+      [['YAML_SYNTAX', 2, 16]],
+    ],
+    [
+      'a key without its colon: at that line, not the next key',
+      FILE.replace('owner: credit', 'ownercredit'),
+      [['YAML_SYNTAX', 6, 3]],
+    ],
+    [
+      'an unclosed double quote: at the quote, not past the end of the file',
+      FILE.replace('"Legal minimum age"', '"Legal minimum age'),
+      [['YAML_SYNTAX', 5, 11]],
+    ],
+    [
+      'an unclosed single quote: at the quote',
+      FILE.replace('"Legal minimum age"', "'Legal minimum age"),
+      [['YAML_SYNTAX', 5, 11]],
+    ],
+    [
+      'a second document: at its `---`',
+      `${FILE}---\n${FILE.replace(/minors/g, 'other').replace(/long/g, 'longer')}`,
+      [['YAML_SYNTAX', 12, 1]],
+    ],
+    [
+      'a colon inside a flow value: where yaml stops, not an unclosed bracket',
+      FILE.replace('then: { class: bad }', 'then: { class: bad: worse }'),
+      [['YAML_SYNTAX', 7, 18]],
+    ],
+    [
+      "brackets nested past yaml's limit: where yaml stops, not an indentation",
+      FILE.replace("{ '<': 18 }", `${'['.repeat(5000)}${']'.repeat(5000)}`),
+      [['YAML_SYNTAX', 4, 827]],
+    ],
+    [
+      'a bare `: 1` under `when:`: at the colon, no feature named null',
+      FILE.replace("    age: { '<': 18 }", "    age: { '<': 18 }\n    : 1"),
+      [['YAML_SYNTAX', 5, 5]],
+    ],
+  ];
+  it.each(cases)('%s', (_name, text, expected) => {
+    expect(placed(text)).toEqual(expected);
+    for (const i of parseOverrides(text, 'f.yaml', schema).issues) {
+      expect(i.message).not.toMatch(/token|YAML stream|null|bracket above/);
+      // What the line holds is named: the `---` of a second document, not its structure.
+      if (text.includes('\n---\n')) expect(i.message).toContain('`---`');
+    }
+  });
+
+  it('a byte-order mark and old Mac line ends are read as an editor shows the file', () => {
+    expect(parseOverrides(`\uFEFF${FILE}`, 'f.yaml', schema).issues).toEqual([]);
+    expect(parseOverrides(FILE.replace(/\n/g, '\r'), 'f.yaml', schema).issues).toEqual([]);
+    // Places stay where the editor shows them: the BOM is no column.
+    const broken = `\uFEFF${FILE.replace("    age: { '<': 18 }", "  age: { '<': 18 }")}`;
+    expect(problems(broken)).toEqual([['YAML_SYNTAX', 4, 3]]);
+    expect(problems(broken.replace(/\n/g, '\r'))).toEqual([['YAML_SYNTAX', 4, 3]]);
+  });
+});
+
 describe('long lines', () => {
   // Every regex run on a line must be linear: a quadratic one took 23 s on 100,000 spaces,
   // so a million (the size limit) would outlast jest's 5 s timeout by far.
