@@ -413,8 +413,37 @@ function colonInValue(
     if (!k) continue;
     const colon = l.indexOf(':', k.column + k.key.length);
     const value = l.slice(colon + 1).trim();
-    if (/^['"{[|>&*!#]/.test(value) || !/:(\s|$)/.test(value)) continue;
+    if (value.startsWith('{')) {
+      const inFlow = colonInFlow(l, l.indexOf('{', colon));
+      if (inFlow) return { line: j, ...inFlow };
+      continue;
+    }
+    if (/^['"[|>&*!#]/.test(value) || !/:(\s|$)/.test(value)) continue;
     return { line: j, column: l.length - l.slice(colon + 1).trimStart().length, key: k.key };
+  }
+  return null;
+}
+
+/**
+ * A plain value with `: ` in a one-line flow map (`{ class: bad: worse }`): its column and
+ * key. Quotes and nested brackets are left to yaml (null), so a guess is never made there.
+ */
+function colonInFlow(line: string, open: number): { column: number; key: string } | null {
+  const close = line.lastIndexOf('}');
+  if (close < open) return null;
+  const inner = line.slice(open + 1, close);
+  if (/['"{}[\]]/.test(inner)) return null;
+  let start = open + 1;
+  for (const item of inner.split(',')) {
+    const colon = item.indexOf(':');
+    const rest = item.slice(colon + 1);
+    if (colon >= 0 && /:(\s|$)/.test(rest.trim())) {
+      return {
+        column: start + colon + 1 + (rest.length - rest.trimStart().length),
+        key: item.slice(0, colon).trim(),
+      };
+    }
+    start += item.length + 1;
   }
   return null;
 }

@@ -81,7 +81,7 @@ const misnamed: [string, string, number, number][] = [
     1,
   ],
   [
-    'a colon inside a flow value: where yaml stops, not an unclosed bracket',
+    'a colon inside a flow value: at the value, which must be quoted, not an unclosed bracket',
     FILE.replace('then: { class: bad }', 'then: { class: bad: worse }'),
     7,
     18,
