@@ -135,7 +135,14 @@ function valueOf(item: { text: string | null; quoted: boolean }, feature: Featur
         'WRONG_TYPE',
         `feature '${feature.name}' is numeric: expected a number, found '${item.text}'`,
       );
-    return Number(item.text);
+    const n = Number(item.text);
+    // `1e400` reads as Infinity, which YAML writes as `.inf` and an override refuses.
+    if (!Number.isFinite(n))
+      throw new CellError(
+        'WRONG_TYPE',
+        `feature '${feature.name}' is numeric: expected a finite number, found '${item.text}'`,
+      );
+    return n;
   }
   if (!feature.open && !feature.levels.includes(item.text))
     throw new CellError(
@@ -157,7 +164,14 @@ function numberOf(text: string, feature: Feature, what: string): number {
       'WRONG_TYPE',
       `feature '${feature.name}' is categorical: '${what}' compares numbers; use a level, a list of levels, not ... or missing`,
     );
-  return valueOf(readItem(text), feature) as number;
+  const item = readItem(text);
+  // Missing has no order: `< missing` or `[missing..5]` would write a map YAML refuses.
+  if (item.text === null)
+    throw new CellError(
+      'CELL_SYNTAX',
+      `'${what}' compares numbers, and missing has no order: write 'missing' or 'not missing' on its own`,
+    );
+  return valueOf(item, feature) as number;
 }
 
 /** One condition of a cell (between `and`s) as [key, value]. */

@@ -87,7 +87,8 @@ export const OVERRIDE_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 100 } as 
  * problem with its line and column (yaml's LineCounter). Nothing is returned as valid
  * unless the whole file is: a caller applies all of a set of files or none.
  */
-export function parseOverrides(text: string, file: string, schema: Schema): ParsedOverrides {
+export function parseOverrides(fileText: string, file: string, schema: Schema): ParsedOverrides {
+  const text = asEditorsShow(fileText);
   const issues: Issue[] = [];
   const declared: DeclaredId[] = [];
   const lines = new LineCounter();
@@ -354,6 +355,16 @@ function whenConditions(
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const value = pair.value as Node | null;
+    if (isScalar(pair.key) && pair.key.value === null && !pair.key.source) {
+      // `: 1` with nothing before the colon: YAML reads a key null, no feature 'null'.
+      report(
+        'YAML_SYNTAX',
+        "a ':' with no key before it: write the feature's name before ':'",
+        // The empty key starts where the line does: the place is the colon's.
+        atColon(pair.key, ctx.text),
+      );
+      continue;
+    }
     if (key === 'all' || key === 'any') {
       if (!isSeq(value) || value.items.length === 0) {
         report(
@@ -473,6 +484,34 @@ function writtenValue(
   };
 }
 
+/** A place at the first colon from an empty key on: a node of its own for `report`. */
+function atColon(key: Scalar, text: string): Node {
+  const start = key.range?.[0] ?? 0;
+  const colon = Math.max(text.indexOf(':', start), start);
+  return { range: [colon, colon, colon] } as unknown as Node;
+}
+
+/**
+ * The text as an editor shows it, so that places are where the expert sees them: without the
+ * byte-order mark Windows Notepad writes first (no editor shows it as a column), and with a
+ * lone carriage return (old Mac line endings, a line break in YAML too) as a line end. The
+ * size limit is checked on this text: neither change alters it by more than three bytes.
+ */
+function asEditorsShow(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r(?!\n)/g, '\n');
+}
+
+/**
+ * A value as an error shows it: as JSON, but a number JSON cannot write (`.inf`, `.nan`,
+ * `1e400`, which JSON writes as null, in an override missing) as the file writes it.
+ */
+function asWritten(node: Node | null, v: unknown, ctx: WhenContext): string {
+  const items: unknown[] = Array.isArray(v) ? v : [v];
+  const infinite = items.some((x) => typeof x === 'number' && !Number.isFinite(x));
+  const source = writtenValue(node, ctx).source.trim();
+  return infinite && source !== '' ? source : JSON.stringify(v);
+}
+
 /**
  * Whether operator `k` of `ops` is the tail of a decimal comma in a flow map: in
  * `{ '>': 1,5 }` YAML reads `'>': 1` and a second key `5` with no value.
@@ -568,7 +607,7 @@ function checkValue(
       }
       report(
         'WRONG_TYPE',
-        `feature '${name}' is numeric: expected ${expected}, found ${JSON.stringify(v)}`,
+        `feature '${name}' is numeric: expected ${expected}, found ${asWritten(node, v, ctx)}`,
         node,
         place,
       );
@@ -604,7 +643,7 @@ function checkValue(
   ) {
     report(
       'WRONG_TYPE',
-      `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${JSON.stringify(v)}`,
+      `feature '${name}' is categorical: expected ${operator === 'in' || operator === 'notIn' ? 'a list of levels' : 'a level'}, found ${asWritten(node, v, ctx)}`,
       node,
       place,
     );

@@ -42,8 +42,9 @@ interface Seen {
  * The values in overrides that are valid but probably not what the expert meant, judged on
  * the training records (the schema's range where there are none), at most one per condition:
  * - LOCALE_NUMBER: a number that looks like locale formatting, where the training values
- *   say so: `8.000` (YAML reads 8) where the values are whole or reach 8000, or a list
- *   `[1,5]` where the values have decimals; the fix is `8000` or `1.5`;
+ *   say so: `8.000` (YAML reads 8) where 8 lies outside their range and 8000 inside it (a
+ *   value read that is a plausible value of the feature, as `age < 25.500`, is not
+ *   flagged), or a list `[1,5]` where the values have decimals; the fix is `8000` or `1.5`;
  * - EMPTY_BETWEEN: a `between` whose low end is above its high end;
  * - VALUE_OUT_OF_RANGE: a threshold outside the training range (the range is named);
  * - CONDITION_ALWAYS_TRUE: a condition every training record satisfies (outside a `not`),
@@ -166,14 +167,16 @@ function suspicious(
 
 /**
  * The number a scalar written as German thousands (`8.000`) meant, when the training values
- * say so: they are whole numbers, or the value read lies outside their range and the one
- * meant inside it. Null when it does not look so.
+ * say so: the value read lies outside their range and the one meant inside it. Null when it
+ * does not look so: a value read inside the range (`age < 25.500`, read 25.5) is a plausible
+ * threshold, whole-number values or not, and one meant outside it (`age > 1.000`) is no
+ * better a reading than the one YAML makes.
  */
 function thousandsMeant(s: WrittenScalar, seen: Seen): number | null {
   if (typeof s.value !== 'number' || !THOUSANDS.test(s.source.trim())) return null;
   const meant = Number(s.source.trim().replace('.', ''));
   const inside = (v: number): boolean => v >= seen.min && v <= seen.max;
-  return seen.integer || (!inside(s.value) && inside(meant)) ? meant : null;
+  return !inside(s.value) && inside(meant) ? meant : null;
 }
 
 /** Which of the records a condition holds for: every one, none, or some. */

@@ -38,18 +38,51 @@ interface KeyLine {
   opens: boolean;
 }
 
-const KEY_LINE =
-  /^(\s*)((?:-\s+)*)('[^']*'|"[^"]*"|[^\s#'"{}[\],:-][^:#{}[\],]*?|-[^\s:#{}[\],][^:#{}[\],]*?)\s*:(\s*(#.*)?$|\s)/;
+/** The indentation and list dashes a line starts with (one quantifier each: linear). */
+const LEAD = /^(\s*)((?:-\s+)*)/;
 
+/** Characters that cannot start a plain key, and that cannot be inside one. */
+const NOT_FIRST = /[\s#'"{}[\],:]/;
+const NOT_INSIDE = /[#{}[\],]/;
+
+/**
+ * The key a line starts with, read by hand rather than by one regex: a lazy key followed by
+ * `\s*:` backtracks over every run of spaces, and a line of a folded description can hold a
+ * million of them (the size limit), which took tens of seconds on every parse. Each step
+ * below is linear in the line.
+ */
 function keyLine(line: string): KeyLine | null {
-  const m = KEY_LINE.exec(line);
-  if (!m) return null;
-  const quoted = /^['"]/.test(m[3]!);
+  const lead = LEAD.exec(line)!;
+  const start = lead[0].length;
+  const rest = line.slice(start);
+  let key: string;
+  let after: string;
+  const first = rest[0];
+  if (first === "'" || first === '"') {
+    const close = rest.indexOf(first, 1);
+    if (close < 0) return null;
+    key = rest.slice(1, close);
+    after = rest.slice(close + 1).trimStart();
+    if (!after.startsWith(':')) return null;
+    after = after.slice(1);
+  } else {
+    if (first === undefined) return null;
+    if (first === '-' ? NOT_FIRST.test(rest[1] ?? ' ') : NOT_FIRST.test(first)) return null;
+    const colon = rest.indexOf(':');
+    if (colon < 0) return null;
+    const raw = rest.slice(0, colon);
+    if (NOT_INSIDE.test(raw)) return null;
+    key = raw.trimEnd();
+    after = rest.slice(colon + 1);
+  }
+  // After the colon: the end of the line, a space, or a comment.
+  if (after !== '' && !/^\s/.test(after) && !after.startsWith('#')) return null;
+  const tail = after.trim();
   return {
-    column: m[1]!.length + m[2]!.length,
-    key: quoted ? m[3]!.slice(1, -1) : m[3]!,
-    item: m[2]!.length > 0,
-    opens: /^\s*(#.*)?\r?$/.test(line.slice(m.index + m[0].length)),
+    column: lead[1]!.length + lead[2]!.length,
+    key,
+    item: lead[2]!.length > 0,
+    opens: tail === '' || tail.startsWith('#'),
   };
 }
 
@@ -268,20 +301,165 @@ function describe(error: YAMLError, lines: readonly string[], at: number, file: 
   }
   if (error.code === 'MISSING_CHAR' && /quote/i.test(error.message)) {
     const quote = /"/.test(error.message) ? '"' : "'";
-    const column = text.lastIndexOf(quote) >= 0 ? text.lastIndexOf(quote) : indentOf(text);
-    return blank(`the quote ${quote} is not closed: add ${quote} at the end of the text`, column);
+    // yaml points at the end of the text; the quote opens on the last line above with an
+    // odd number of them.
+    for (let j = Math.min(at, lines.length - 1); j >= 0; j--) {
+      const l = lines[j]!;
+      if (l.split(quote).length % 2 === 1) continue;
+      return {
+        issue: issue(
+          j,
+          l.lastIndexOf(quote),
+          `the quote ${quote} is not closed: add ${quote} at the end of the text`,
+        ),
+        mend: { line: j, column: null },
+      };
+    }
+    return honest(error, lines, at, file);
   }
-  if (/flow (map|sequence|collection)/i.test(error.message)) return unclosed(lines, at, issue);
+  if (error.code === 'MULTIPLE_DOCS' || /^---(\s|$)/.test(text)) {
+    return blank(
+      'one list of overrides per file: remove this `---` and write the overrides after it as items of the list above',
+      0,
+    );
+  }
+  const colon = colonInValue(lines, at);
+  if (colon) {
+    return {
+      issue: issue(
+        colon.line,
+        colon.column,
+        `the value of \`${colon.key}\` holds \`: \`, which YAML reads as a key: put the value in quotes`,
+      ),
+      mend: { line: colon.line, column: null },
+    };
+  }
+  const word = noColon(lines, at);
+  if (word !== null) {
+    const l = lines[word]!;
+    return {
+      issue: issue(
+        word,
+        indentOf(l),
+        `\`${l.trim()}\` is no key: a key is followed by \`: \` and its value (\`owner: credit\`)`,
+      ),
+      mend: { line: word, column: null },
+    };
+  }
+  if (/flow (map|sequence|collection)/i.test(error.message)) {
+    return unclosed(lines, at, issue) ?? honest(error, lines, at, file);
+  }
   if (error.code === 'BLOCK_AS_IMPLICIT_KEY' || error.code === 'MULTILINE_IMPLICIT_KEY') {
     // yaml points at the value before a line indented too far: that line is the mistake.
     const next = lines.findIndex((l, j) => j > at && isContent(l));
-    if (next >= 0 && keyLine(lines[next]!)) return indentation(lines, next, issue);
+    const moved = next >= 0 && keyLine(lines[next]!) ? indentation(lines, next, issue) : null;
+    if (moved) return moved;
   }
   const k = keyLine(text);
-  if (k) return indentation(lines, at, issue);
-  return blank(
-    `line ${at + 1} does not fit the structure above it: check its indentation and that every bracket and quote before it is closed`,
-  );
+  if (k) return indentation(lines, at, issue) ?? honest(error, lines, at, file);
+  return honest(error, lines, at, file);
+}
+
+/** yaml's token names, in the characters an expert writes. */
+const TOKENS: [RegExp, string][] = [
+  [/map-value-ind/g, '`:`'],
+  [/seq-item-ind/g, '`-`'],
+  [/explicit-key-ind/g, '`?`'],
+  [/flow-map-start/g, '`{`'],
+  [/flow-map-end/g, '`}`'],
+  [/flow-seq-start/g, '`[`'],
+  [/flow-seq-end/g, '`]`'],
+  [/comma/g, '`,`'],
+  [/doc-start/g, '`---`'],
+  [/doc-end/g, '`...`'],
+  [/(block|flow)-scalar/g, 'text'],
+  [/scalar/g, 'value'],
+  [/ in YAML stream/g, ''],
+  [/ token/g, ''],
+  [/maximum call stack size exceeded/i, 'brackets are nested too deep'],
+];
+
+/**
+ * What yaml says, at its place, where no cause can be named with confidence: a wrong cause
+ * misleads more than an honest "cannot read". The message is yaml's first line without its
+ * place (the issue has it) and with its token names as the characters they stand for.
+ */
+function honest(error: YAMLError, lines: readonly string[], at: number, file: string): Mistake {
+  const column = Math.min(error.linePos ? error.linePos[0].col - 1 : 0, (lines[at] ?? '').length);
+  let said = error.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '');
+  for (const [token, words] of TOKENS) said = said.replace(token, words);
+  return {
+    issue: {
+      code: 'YAML_SYNTAX',
+      message: `YAML cannot read this: ${said.charAt(0).toLowerCase()}${said.slice(1)}`,
+      file,
+      line: Math.min(at, Math.max(lines.length - 1, 0)) + 1,
+      column: Math.max(column, 0) + 1,
+    },
+    mend: { line: Math.min(at, Math.max(lines.length - 1, 0)), column: null },
+  };
+}
+
+/** A plain value with `: ` in it (`description: Rule: minors`) at or just above `at`. */
+function colonInValue(
+  lines: readonly string[],
+  at: number,
+): { line: number; column: number; key: string } | null {
+  for (let j = Math.min(at, lines.length - 1), seen = 0; j >= 0 && seen < 2; j--) {
+    const l = lines[j]!;
+    if (!isContent(l)) continue;
+    seen++;
+    const k = keyLine(l);
+    if (!k) continue;
+    const colon = l.indexOf(':', k.column + k.key.length);
+    const value = l.slice(colon + 1).trim();
+    if (value.startsWith('{')) {
+      const inFlow = colonInFlow(l, l.indexOf('{', colon));
+      if (inFlow) return { line: j, ...inFlow };
+      continue;
+    }
+    if (/^['"[|>&*!#]/.test(value) || !/:(\s|$)/.test(value)) continue;
+    return { line: j, column: l.length - l.slice(colon + 1).trimStart().length, key: k.key };
+  }
+  return null;
+}
+
+/**
+ * A plain value with `: ` in a one-line flow map (`{ class: bad: worse }`): its column and
+ * key. Quotes and nested brackets are left to yaml (null), so a guess is never made there.
+ */
+function colonInFlow(line: string, open: number): { column: number; key: string } | null {
+  const close = line.lastIndexOf('}');
+  if (close < open) return null;
+  const inner = line.slice(open + 1, close);
+  if (/['"{}[\]]/.test(inner)) return null;
+  let start = open + 1;
+  for (const item of inner.split(',')) {
+    const colon = item.indexOf(':');
+    const rest = item.slice(colon + 1);
+    if (colon >= 0 && /:(\s|$)/.test(rest.trim())) {
+      return {
+        column: start + colon + 1 + (rest.length - rest.trimStart().length),
+        key: item.slice(0, colon).trim(),
+      };
+    }
+    start += item.length + 1;
+  }
+  return null;
+}
+
+/** A line of one bare word where a key belongs (`ownercredit`), at or just above `at`. */
+function noColon(lines: readonly string[], at: number): number | null {
+  for (let j = Math.min(at, lines.length - 1), seen = 0; j >= 0 && seen < 2; j--) {
+    const l = lines[j]!;
+    if (!isContent(l)) continue;
+    seen++;
+    if (keyLine(l) || !/^\s*[\w-]+\s*\r?$/.test(l)) continue;
+    // A word in line with a key of the block above it: a key without its colon.
+    const above = previous(lines, j, () => true);
+    if (above && above.k.column === indentOf(l)) return j;
+  }
+  return null;
 }
 
 /**
@@ -293,7 +471,7 @@ function indentation(
   lines: readonly string[],
   at: number,
   issue: (line: number, column: number, message: string) => Issue,
-): Mistake {
+): Mistake | null {
   const k = keyLine(lines[at]!)!;
   let target: number | undefined;
   let like = '';
@@ -337,6 +515,8 @@ function indentation(
     }
   }
   if (target === undefined) target = 0;
+  // Already where it belongs: the cause is elsewhere, and this is no diagnosis of it.
+  if (target === k.column) return null;
   const where = k.column > target ? 'is indented too far' : 'is not indented enough';
   return {
     issue: issue(at, k.column, `\`${k.key}\` ${where}: start it at column ${target + 1}${like}`),
@@ -366,7 +546,7 @@ function unclosed(
   lines: readonly string[],
   at: number,
   issue: (line: number, column: number, message: string) => Issue,
-): Mistake {
+): Mistake | null {
   for (let j = Math.min(at, lines.length - 1); j >= 0; j--) {
     const open = openBrackets(lines[j]!);
     if (!open.length) continue;
@@ -396,10 +576,7 @@ function unclosed(
       mend: { line: j, column: null },
     };
   }
-  return {
-    issue: issue(at, indentOf(lines[at] ?? ''), 'a bracket above this line is not closed'),
-    mend: { line: at, column: null },
-  };
+  return null;
 }
 
 /**

@@ -105,6 +105,22 @@ describe('parseCell', () => {
     expect(issue('[1..2]', housing).code).toBe('WRONG_TYPE');
   });
 
+  test('what YAML would refuse is an inline problem: a number too large, missing with an order', () => {
+    for (const text of ['< 1e400', '> -1e400', '= 1e400', '1e400']) {
+      expect([text, issue(text).code, issue(text).field]).toEqual([text, 'WRONG_TYPE', 'age']);
+    }
+    for (const text of ['< missing', '>= missing', '[missing..5]', '[5..missing]']) {
+      const i = issue(text);
+      expect([text, i.code, i.field]).toEqual([text, 'CELL_SYNTAX', 'age']);
+      expect(i.expected).toContain('not missing');
+    }
+    // Each cell the syntax reads is a map the override file accepts.
+    for (const text of ['< 1e300', 'missing', 'not missing', '[1..5] and != missing']) {
+      const yaml = stringify([{ id: 'x', when: { age: value(text) }, then: { class: 'bad' } }]);
+      expect([text, parseOverrides(yaml, 'x.yaml', formSchema).issues]).toEqual([text, []]);
+    }
+  });
+
   test('an unknown level: UNKNOWN_CATEGORY with the nearest level', () => {
     const i = issue('rnet', housing);
     expect([i.code, i.field]).toEqual(['UNKNOWN_CATEGORY', 'housing']);

@@ -103,6 +103,19 @@ describe('parseOverrides', () => {
     expect((await engine.run({ age: 30, purpose: null })).events).toHaveLength(0);
   });
 
+  it('a number JSON cannot write (.inf, .nan, 1e400) is WRONG_TYPE showing it as written, not as null', () => {
+    for (const written of ['.inf', '-.inf', '.nan', '1e400', '[1, .inf]']) {
+      const operator = written.startsWith('[') ? 'between' : "'<'";
+      const text = `- id: x\n  when:\n    age: { ${operator}: ${written} }\n  then: { class: bad }\n`;
+      const { issues } = parseOverrides(text, 'm.yaml', schema);
+      expect(issues.map((i) => [i.code, i.line, i.column])).toEqual([
+        ['WRONG_TYPE', ...Object.values(place(text, written))],
+      ]);
+      expect(issues[0]!.message).toContain(written);
+      expect(issues[0]!.message).not.toContain('null');
+    }
+  });
+
   it('an empty condition map inside any or not is EMPTY_WHEN (json-rules-engine would read it as true)', () => {
     const text =
       '- id: a\n  when:\n    any:\n      - {}\n      - age: { "<": 20 }\n  then: { class: bad }\n' +

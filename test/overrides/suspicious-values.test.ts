@@ -76,6 +76,15 @@ describe('suspiciousValues', () => {
     expect(suspicious(file("installment_commitment: { '>': 1.250 }"), decimals)).toEqual([]);
   });
 
+  it('no LOCALE_NUMBER where the value read is a plausible value of the feature, or the one meant is not', () => {
+    // age is 19–75 and duration 4–60 in the training records: 25.5 and 10 are plausible.
+    expect(suspicious(file("age: { '<': 25.500 }"))).toEqual([]);
+    expect(suspicious(file("duration: { '>': 10.000 }", "age: { '<': 30 }"))).toEqual([]);
+    // 1 and 1000 are both outside age's range: only the range warning speaks.
+    const text = file("age: { '>': 1.000 }");
+    expect(suspicious(text)).toEqual([['VALUE_OUT_OF_RANGE', ...at(text, '1.000')]]);
+  });
+
   it("'[1,5]' (a decimal comma in a list) is LOCALE_NUMBER only where the values have decimals", () => {
     const decimals = training.map((r) => ({
       ...r,

@@ -42,6 +42,58 @@ const BASE = [
   '',
 ].join('\n');
 
+/** The base file with a description, a reason and an owner to break (lines 2, 5 and 6). */
+const FILE = BASE.replace(
+  '- id: young\n',
+  '- id: young\n  description: Minors are declined\n',
+).replace("    credit_amount: { '>': 5000 }\n", '  reason: "Legal minimum age"\n  owner: credit\n');
+
+/** Mistakes whose cause the plain words once misnamed: [name, text, line, column]. */
+const misnamed: [string, string, number, number][] = [
+  [
+    'a colon inside a plain value: at the value, which must be quoted',
+    FILE.replace('description: Minors', 'description: Rule: minors'),
+    2,
+    16,
+  ],
+  [
+    'a key without its colon: at that line, not the next key',
+    FILE.replace('owner: credit', 'ownercredit'),
+    6,
+    3,
+  ],
+  [
+    'an unclosed double quote: at the quote, not past the end of the file',
+    FILE.replace('"Legal minimum age"', '"Legal minimum age'),
+    5,
+    11,
+  ],
+  [
+    'an unclosed single quote: at the quote',
+    FILE.replace('"Legal minimum age"', "'Legal minimum age"),
+    5,
+    11,
+  ],
+  [
+    'a second document: at its `---`',
+    `${FILE}---\n${FILE.replace(/young/g, 'other').replace(/long/g, 'longer')}`,
+    13,
+    1,
+  ],
+  [
+    'a colon inside a flow value: at the value, which must be quoted, not an unclosed bracket',
+    FILE.replace('then: { class: bad }', 'then: { class: bad: worse }'),
+    7,
+    18,
+  ],
+  [
+    'a bare `: 1` under `when:`: at the colon, no feature named null',
+    FILE.replace("    age: { '<': 21 }", "    age: { '<': 21 }\n    : 1"),
+    5,
+    5,
+  ],
+];
+
 describe('plain-words YAML problems', () => {
   it('the base file is valid', () => {
     expect(parseOverrides(BASE, 'f.yaml', schema).issues).toEqual([]);
@@ -89,7 +141,7 @@ describe('plain-words YAML problems', () => {
     ]);
   });
 
-  const cases: [string, string, [string, number, number][]][] = [
+  const cases: [string, string, (string | number)[][]][] = [
     [
       'a condition one column short',
       BASE.replace('    credit', '   credit'),
@@ -155,12 +207,39 @@ describe('plain-words YAML problems', () => {
         ['YAML_SYNTAX', 9, 7],
       ],
     ],
+    ...misnamed.map(([name, text, line, column]): [string, string, (string | number)[][]] => [
+      name,
+      text,
+      [['YAML_SYNTAX', line, column]],
+    ]),
   ];
   it.each(cases)('%s', (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
     for (const i of parseOverrides(text, 'f.yaml', schema).issues) {
-      expect(i.message).not.toMatch(/token|YAML stream|at line \d+/);
+      expect(i.message).not.toMatch(/token|YAML stream|at line \d+|null|bracket above/);
+      // No key is told to move to the column it is at.
+      expect(i.message).not.toMatch(new RegExp(`start it at column ${i.column}(,|$)`));
+      // What the line holds is named: the `---` of a second document, not its structure.
+      if (text.includes('\n---\n')) expect(i.message).toContain('`---`');
     }
+  });
+
+  it("brackets nested past yaml's limit: one problem in their line, not an indentation", () => {
+    const text = FILE.replace("{ '<': 21 }", `${'['.repeat(5000)}${']'.repeat(5000)}`);
+    // Where yaml stops depends on the stack Node has: somewhere among the brackets.
+    const found = problems(text);
+    expect(found.map(([code, line]) => [code, line])).toEqual([['YAML_SYNTAX', 4]]);
+    expect(found[0]![2]).toBeGreaterThanOrEqual(at(text, '[')[1]);
+    expect(parseOverrides(text, 'f.yaml', schema).issues[0]!.message).not.toMatch(/indent/);
+  });
+
+  it('a byte-order mark and old Mac line ends are read as an editor shows the file', () => {
+    expect(parseOverrides(`\uFEFF${FILE}`, 'f.yaml', schema).issues).toEqual([]);
+    expect(parseOverrides(FILE.replace(/\n/g, '\r'), 'f.yaml', schema).issues).toEqual([]);
+    // Places stay where the editor shows them: the BOM is no column.
+    const broken = `\uFEFF${FILE.replace("    age: { '<': 21 }", "  age: { '<': 21 }")}`;
+    expect(problems(broken)).toEqual([['YAML_SYNTAX', 4, 3]]);
+    expect(problems(broken.replace(/\n/g, '\r'))).toEqual([['YAML_SYNTAX', 4, 3]]);
   });
 
   it('a decimal comma is LOCALE_NUMBER at the number, in a flow map (read as 1 and a key 5) and in a block (read as text)', () => {
@@ -249,6 +328,10 @@ describe('any edit of a valid file (property)', () => {
               "'",
               '#',
               ',',
+              '"',
+              '\r',
+              '---\n',
+              ': ',
             ),
           }),
           { minLength: 1, maxLength: 4 },
@@ -259,13 +342,15 @@ describe('any edit of a valid file (property)', () => {
             const at = e.at % (text.length + 1);
             text = text.slice(0, at) + e.put + text.slice(at + e.cut);
           }
-          const lines = text.split('\n').length;
+          const lines = text.split(/\r\n|\r|\n/).length;
           for (const i of parseOverrides(text, 'f.yaml', schema).issues) {
             if (i.code !== 'YAML_SYNTAX') continue;
             expect(i.line).toBeGreaterThanOrEqual(1);
             expect(i.line).toBeLessThanOrEqual(lines);
             expect(i.column).toBeGreaterThanOrEqual(1);
             expect(i.message).not.toMatch(/token|YAML stream/);
+            // No key is told to move to the column it is at.
+            expect(i.message).not.toMatch(new RegExp(`start it at column ${i.column}(,|$)`));
           }
         },
       ),
