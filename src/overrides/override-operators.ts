@@ -4,6 +4,17 @@
  * what value each operator takes.
  */
 
+/**
+ * The keys an override's maps may hold, by where the map is: an override (a list item of
+ * the file), its `then`, one of its examples. The parser, its plain-words syntax problems,
+ * the decision table and the quick fixes all read this one list.
+ */
+export const OVERRIDE_KEYS = {
+  override: ['id', 'description', 'when', 'then', 'priority', 'reason', 'owner', 'examples'],
+  then: ['class'],
+  example: ['input', 'expect'],
+} as const;
+
 /** Operator names and their readable aliases → json-rules-engine operators. */
 export const OVERRIDE_OPERATORS: Readonly<Record<string, string>> = {
   equal: 'equal',

@@ -12,7 +12,7 @@ import {
 import { coerceRecord } from '../data/coerce-record';
 import type { DataRecord, Feature, Schema } from '../data/types';
 import { didYouMean, formatPath, type ErrorCode, type Issue, type IssuePath } from '../errors';
-import { NUMERIC_ONLY, OVERRIDE_OPERATORS as OPERATORS } from './override-operators';
+import { NUMERIC_ONLY, OVERRIDE_KEYS, OVERRIDE_OPERATORS as OPERATORS } from './override-operators';
 import { RULE_KEYS, yamlSyntaxProblems } from './yaml-syntax-problems';
 
 /** One expert override, as written in YAML and checked against a model's schema. */
@@ -191,7 +191,7 @@ export function parseOverrides(fileText: string, file: string, schema: Schema): 
         inOverride('id'),
       );
     const thenMap = node('then');
-    if (isMap(thenMap)) unknownKeys(thenMap, [index, 'then'], ['class'], 'then');
+    if (isMap(thenMap)) unknownKeys(thenMap, [index, 'then'], OVERRIDE_KEYS.then, 'then');
     const then = raw.then as { class?: unknown } | undefined;
     const cls = then && typeof then === 'object' ? then.class : undefined;
     if (typeof cls !== 'string')
@@ -249,7 +249,7 @@ export function parseOverrides(fileText: string, file: string, schema: Schema): 
             expect?: unknown;
           } | null;
           const exLine = at(ex as Node);
-          if (isMap(ex)) unknownKeys(ex, [index, 'examples', k], ['input', 'expect'], 'examples');
+          if (isMap(ex)) unknownKeys(ex, [index, 'examples', k], OVERRIDE_KEYS.example, 'examples');
           if (
             !value ||
             typeof value !== 'object' ||

@@ -1,19 +1,10 @@
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { Schema } from '../data/types';
 import { comparePlaces, didYouMean, type Issue } from '../errors';
-import { OVERRIDE_OPERATORS } from './override-operators';
+import { OVERRIDE_KEYS, OVERRIDE_OPERATORS } from './override-operators';
 
 /** The keys of an override (a list item of the file). */
-export const RULE_KEYS = [
-  'id',
-  'description',
-  'when',
-  'then',
-  'priority',
-  'reason',
-  'owner',
-  'examples',
-] as const;
+export const RULE_KEYS = OVERRIDE_KEYS.override;
 
 const isRuleKey = (key: string): boolean => (RULE_KEYS as readonly string[]).includes(key);
 

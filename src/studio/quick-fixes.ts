@@ -1,19 +1,7 @@
 import type { Schema } from '../data/types';
 import { editDistance, type Issue, nearestName } from '../errors';
-import { NUMERIC_ONLY, OVERRIDE_OPERATORS } from '../overrides/override-operators';
+import { NUMERIC_ONLY, OVERRIDE_KEYS, OVERRIDE_OPERATORS } from '../overrides/override-operators';
 import type { StudioFix } from './contract';
-
-/**
- * The keys an override's maps may hold, by where the map is (the shape of an UNKNOWN_KEY
- * issue's `path`): an override, its `then`, one of its examples. The parser keeps its own
- * lists unexported; test/studio/quick-fixes.test.ts parses every key here, so a key the
- * parser drops fails there.
- */
-export const OVERRIDE_KEYS = {
-  override: ['id', 'description', 'when', 'then', 'priority', 'reason', 'owner', 'examples'],
-  then: ['class'],
-  example: ['input', 'expect'],
-} as const;
 
 /** How many levels "use a valid level" offers for one unknown level. */
 const LEVELS_OFFERED = 3;

@@ -1,7 +1,8 @@
 import type { Issue } from '../../src/errors';
 import { parseOverrides } from '../../src/overrides/parse-overrides';
 import type { StudioFix } from '../../src/studio/contract';
-import { OVERRIDE_KEYS, quickFixes } from '../../src/studio/quick-fixes';
+import { OVERRIDE_KEYS } from '../../src/overrides/override-operators';
+import { quickFixes } from '../../src/studio/quick-fixes';
 import { formSchema } from '../helpers/override-form-model';
 
 const override = (when: string, rest = '  then: { class: bad }\n'): string =>

@@ -20,6 +20,7 @@ import {
 } from 'yaml';
 import type { Feature } from '../../data/types';
 import { formatCell, type OperatorMap } from '../../overrides/cell-syntax';
+import { OVERRIDE_KEYS } from '../../overrides/override-operators';
 import type { StudioCondition } from '../../studio/contract';
 
 /** The default priority of an override that gives none (docs/overrides.md). */
@@ -56,16 +57,7 @@ export interface TableRow {
 export type DecisionTable =
   { ok: true; columns: string[]; rows: TableRow[] } | { ok: false; message: string };
 
-const FIXED = new Set([
-  'id',
-  'description',
-  'when',
-  'then',
-  'priority',
-  'reason',
-  'owner',
-  'examples',
-]);
+const FIXED = new Set<string>(OVERRIDE_KEYS.override);
 const NESTING = new Set(['all', 'any', 'not']);
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : String(v));
