@@ -202,7 +202,12 @@ describeInChromium('the studio keeps unsaved work (Chromium)', () => {
       fs.writeFileSync(file, withLine(base, 1, '# edited by git pull'));
       await saveWithReason(a, 'refused first');
       await waitFor('merge-view', (t) => t.includes('credit-policy.yaml'), a);
-      // The refused save's answer (409) is the one console error the page logs.
+      // The refused save's answer (409) is the one console error the page logs (the merge
+      // view may show before the console message reaches the test: wait for it).
+      for (const started = Date.now(); Date.now() - started < WAIT;) {
+        if (s.errors.some((e) => e.includes('409'))) break;
+        await a.waitForTimeout(50);
+      }
       const refused = s.errors.filter((e) => e.includes('409'));
       expect(refused).toHaveLength(1);
       s.errors.splice(s.errors.indexOf(refused[0]!), 1);
