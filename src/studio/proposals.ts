@@ -39,13 +39,20 @@ function newProposalId(now: Date): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The unified diff of each file from `before` (absent: a new file) to its new text. */
+/**
+ * The unified diff of each file from `before` (absent: a new file) to its new text, each
+ * headed by `label(name)` (a proposal names the file; a save's history line, its path).
+ */
 export function filesDiff(
   before: ReadonlyMap<string, string>,
   files: readonly StudioFile[],
+  label: (name: string) => string = (name) => name,
 ): string {
   return files
-    .map((f) => createTwoFilesPatch(f.name, f.name, before.get(f.name) ?? '', f.text, '', ''))
+    .map((f) => {
+      const name = label(f.name);
+      return createTwoFilesPatch(name, name, before.get(f.name) ?? '', f.text, '', '');
+    })
     .join('');
 }
 

@@ -1,7 +1,6 @@
 import { greyLevels } from '../audit/concept-audit';
 import type { PerceivedFacts } from '../perception/perceived';
 import * as path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { loadModel, modelPaths, type LoadedModel } from '../artifacts/model-store';
 import { lockModel } from '../artifacts/model-lock';
 import {
@@ -36,6 +35,7 @@ import {
   assertCurrentBase,
   assertPending,
   assertSecondAuthor,
+  filesDiff,
   listProposals,
   makeProposal,
   proposalsDir,
@@ -405,12 +405,12 @@ export class StudioSession {
         this.unchanged(name, onDisk.get(name)?.hash ?? null, now.get(name) ?? null);
       }
       const changed = files.filter((f) => onDisk.get(f.name)?.text !== f.text);
-      let diff = '';
-      for (const f of changed) {
-        const name = path.join(this.dir, f.name);
-        diff += createTwoFilesPatch(name, name, onDisk.get(f.name)?.text ?? '', f.text, '', '');
-        writeFileAtomic(name, f.text);
-      }
+      const diff = filesDiff(
+        new Map([...onDisk].map(([name, f]) => [name, f.text])),
+        changed,
+        (name) => path.join(this.dir, name),
+      );
+      for (const f of changed) writeFileAtomic(path.join(this.dir, f.name), f.text);
       const entry = appendChange(p.changes, {
         kind: 'overrides',
         by: changeAuthor(),
