@@ -42,8 +42,16 @@ describe('HTTP service', () => {
   it('GET /healthz, /v1/model and /v1/rules', async () => {
     const health = await app.inject({ url: '/healthz' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toMatchObject({ status: 'ok', ruleSet: app.ruleSetHash() });
     const model = (await app.inject({ url: '/v1/model' })).json();
+    // The generation and the load time: what a rollout is watched by.
+    expect(health.json()).toEqual({
+      status: 'ok',
+      model: 'iris',
+      ruleSet: app.ruleSetHash(),
+      generation: model.manifest.generation,
+      loadedAt: model.loadedAt,
+    });
+    expect(model.manifest.generation).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
     expect(model.schema.classes).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(typeof model.metrics.fidelity).toBe('number');
     const rules = await app.inject({ url: '/v1/rules' });
@@ -157,6 +165,8 @@ describe('HTTP service', () => {
     const rulesFile = path.join(dir, 'rules', 'iris', 'distilled.rules.json');
     const good = fs.readFileSync(rulesFile, 'utf8');
     const before = app.ruleSetHash();
+    const health = async () => (await app.inject({ url: '/healthz' })).json();
+    const loaded = (await health()).loadedAt;
     fs.writeFileSync(rulesFile, '{"format": "neurules.rules", "version": 1, "rules": "oops"');
     const refused = await app.inject({
       method: 'POST',
@@ -166,6 +176,7 @@ describe('HTTP service', () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.json().issues[0].code).toBe('INVALID_ARTIFACT');
     expect(app.ruleSetHash()).toBe(before);
+    expect((await health()).loadedAt).toBe(loaded); // the old rules, loaded when they were
     expect(
       (await app.inject({ method: 'POST', url: '/v1/predict', payload: setosa })).json().class,
     ).toBe('setosa');
@@ -176,6 +187,9 @@ describe('HTTP service', () => {
       headers: { authorization: 'Bearer secret' },
     });
     expect(ok.json()).toEqual({ status: 'reloaded', ruleSet: before });
+    // Loaded again: the same rules, a later load time.
+    expect(Date.parse((await health()).loadedAt)).toBeGreaterThanOrEqual(Date.parse(loaded));
+    expect((await health()).loadedAt).not.toBe(loaded);
   });
 
   it('writes one decision-log line per decision, redacted, flushed on close', async () => {
