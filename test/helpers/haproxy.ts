@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { repositoryRoot } from './replica';
 
 /**
  * haproxy (Debian's package `haproxy`) in front of `neurules serve` replicas, for the
@@ -21,7 +22,7 @@ export const haproxyPath = process.env.HAPROXY_PATH
 /** Why the haproxy tests cannot run here. */
 export const haproxyMissing = `no haproxy at ${process.env.HAPROXY_PATH ?? CANDIDATES[0]} (apt-get install haproxy, or set HAPROXY_PATH); CI installs it in .ci/run`;
 
-const DOC = path.join(__dirname, '..', '..', 'docs', 'deploy.md');
+const DOC = path.join(repositoryRoot(), 'docs', 'deploy.md');
 /** The addresses docs/deploy.md's configuration uses: the front end, then each replica. */
 export const DOC_FRONT = '127.0.0.1:8080';
 export const DOC_REPLICAS = ['127.0.0.1:8081', '127.0.0.1:8082'];

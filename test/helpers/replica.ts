@@ -1,7 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'neurules.js');
+/**
+ * The repository's root: the nearest folder above this file with a package.json (this
+ * file runs from test/helpers/ under jest, and from build/test/helpers/ in the benches).
+ */
+export function repositoryRoot(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+const BIN = path.join(repositoryRoot(), 'bin', 'neurules.js');
 
 /** A `neurules serve` process (the built CLI): where it listens, what it printed, how to stop it. */
 export interface Replica {
