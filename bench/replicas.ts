@@ -18,10 +18,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFiles } from '../src/artifacts/model-store';
-import { readRecords } from '../src/data/read-records';
 import { haproxyMissing, haproxyPath, startHaproxy, type Haproxy } from '../test/helpers/haproxy';
-import { repositoryRoot, startReplica, type Replica } from '../test/helpers/replica';
+import { modelArgs, repositoryRoot, startReplica, type Replica } from '../test/helpers/replica';
+import { modelRecords } from './model-records';
 
 const { values } = parseArgs({
   options: {
@@ -44,13 +43,7 @@ async function main(): Promise<void> {
   if (!haproxyPath) throw new Error(haproxyMissing);
   if (values.log !== 'on' && values.log !== 'off') throw new Error('--log is on or off');
   const root = repositoryRoot();
-  const loc = {
-    modelsDir: path.join(root, 'models'),
-    rulesDir: path.join(root, 'rules'),
-    name: values.model!,
-  };
-  const { schema } = loadModelFiles(loc);
-  const { records } = readRecords(path.join(root, 'data', `${values.model}.csv`), schema);
+  const { loc, records } = modelRecords(root, values.model!);
   const duration = Number(values.seconds);
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
@@ -66,12 +59,7 @@ async function main(): Promise<void> {
     for (const name of ['r1', 'r2'])
       replicas.push(
         await startReplica(name, [
-          '--model',
-          loc.name,
-          '--models-dir',
-          loc.modelsDir,
-          '--rules-dir',
-          loc.rulesDir,
+          ...modelArgs(loc),
           ...(values.log === 'on' ? ['--decision-log', path.join(dir, `${name}.jsonl`)] : []),
         ]),
       );

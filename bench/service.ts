@@ -16,8 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRecords } from '../src/data/read-records';
-import { loadModelFiles } from '../src/artifacts/model-store';
+import { modelRecords } from './model-records';
 import { spawn } from 'node:child_process';
 
 const { values } = parseArgs({
@@ -31,13 +30,7 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const root = path.join(__dirname, '..', '..');
-  const loc = {
-    modelsDir: path.join(root, 'models'),
-    rulesDir: path.join(root, 'rules'),
-    name: values.model!,
-  };
-  const { schema } = loadModelFiles(loc);
-  const { records } = readRecords(path.join(root, 'data', `${values.model}.csv`), schema);
+  const { loc, records } = modelRecords(root, values.model!);
   const duration = Number(values.seconds);
   const connections = Number(values.connections);
   const modes = values.log === 'both' ? ['off', 'on'] : [values.log!];

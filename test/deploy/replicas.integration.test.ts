@@ -21,7 +21,7 @@ import { readRecords } from '../../src/data/read-records';
 import { openModel } from '../../src/pipeline/open-model';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { type Haproxy, haproxyMissing, haproxyPath, startHaproxy } from '../helpers/haproxy';
-import { type Replica, startReplica } from '../helpers/replica';
+import { modelArgs, type Replica, startReplica } from '../helpers/replica';
 import { runCli } from '../helpers/run-cli';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -248,16 +248,7 @@ if (!haproxyPath && process.env.CI) {
         const loc = copyGermanCredit(path.join(dir, name));
         const replica = await startReplica(
           name,
-          [
-            '--model',
-            'german-credit',
-            '--models-dir',
-            loc.modelsDir,
-            '--rules-dir',
-            loc.rulesDir,
-            '--decision-log',
-            path.join(dir, name, 'decisions.jsonl'),
-          ],
+          [...modelArgs(loc), '--decision-log', path.join(dir, name, 'decisions.jsonl')],
           { NEURULES_ADMIN_TOKEN: TOKEN },
         );
         dirs.set(replica, path.join(dir, name));
@@ -280,18 +271,17 @@ if (!haproxyPath && process.env.CI) {
     });
 
     const logOf = (name: string) => path.join(dir, name, 'decisions.jsonl');
-    const replay = (logs: string[], loc: string) =>
+    const replay = (logs: string[], replica: string) =>
       runCli([
         'replay',
-        '--model',
-        'german-credit',
+        ...modelArgs({
+          name: 'german-credit',
+          modelsDir: path.join(dir, replica, 'models'),
+          rulesDir: path.join(dir, replica, 'rules'),
+        }),
         '--log',
         ...logs,
         '--json',
-        '--models-dir',
-        path.join(loc, 'models'),
-        '--rules-dir',
-        path.join(loc, 'rules'),
       ]);
 
     it('rolls out a new rule set one replica at a time under load: no request fails, each answer names A or B, then only B; one log line per answer; replay accepts both logs', async () => {
@@ -356,7 +346,7 @@ if (!haproxyPath && process.env.CI) {
       }
 
       // Each replica's archive holds A and B now: either one replays both logs.
-      const r = await replay([logOf('r1'), logOf('r2')], path.join(dir, 'r2'));
+      const r = await replay([logOf('r1'), logOf('r2')], 'r2');
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout) as {
         decisions: number;
@@ -447,7 +437,7 @@ if (!haproxyPath && process.env.CI) {
         const late = new Set(answers.filter((a) => a.after).map((a) => a.id));
         expect(r2.filter((l) => late.has(l.requestId))).toEqual([]);
 
-        const r = await replay([logOf('r1'), logOf('r2')], path.join(dir, 'r1'));
+        const r = await replay([logOf('r1'), logOf('r2')], 'r1');
         expect(r.code).toBe(0);
       },
     );

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ModelLocation } from '../../src/artifacts/types';
 
 /**
  * The repository's root: the nearest folder above this file with a package.json (this
@@ -14,6 +15,11 @@ export function repositoryRoot(from = __dirname): string {
 }
 
 const BIN = path.join(repositoryRoot(), 'bin', 'neurules.js');
+
+/** The options that name a model and its folders: `--model NAME --models-dir ... --rules-dir ...`. */
+export function modelArgs(loc: ModelLocation): string[] {
+  return ['--model', loc.name, '--models-dir', loc.modelsDir, '--rules-dir', loc.rulesDir];
+}
 
 /** A `neurules serve` process (the built CLI): where it listens, what it printed, how to stop it. */
 export interface Replica {

@@ -1,0 +1,23 @@
+import * as path from 'node:path';
+import { loadModelFiles } from '../src/artifacts/model-store';
+import type { ModelLocation } from '../src/artifacts/types';
+import type { DataRecord } from '../src/data/types';
+import { readRecords } from '../src/data/read-records';
+
+/**
+ * A committed model of the repository at `root` (its models/ and rules/) and the records
+ * of its bundled data file (`data/MODEL.csv`), read with its schema: what the service
+ * benches send.
+ */
+export function modelRecords(
+  root: string,
+  model: string,
+): { loc: ModelLocation; records: DataRecord[] } {
+  const loc = {
+    modelsDir: path.join(root, 'models'),
+    rulesDir: path.join(root, 'rules'),
+    name: model,
+  };
+  const { schema } = loadModelFiles(loc);
+  return { loc, records: readRecords(path.join(root, 'data', `${model}.csv`), schema).records };
+}
