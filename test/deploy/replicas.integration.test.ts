@@ -162,19 +162,18 @@ type Trigger = 'route' | 'SIGHUP';
 /** Where a rollout stopped: the replica whose reload was refused, and why. */
 interface Refusal {
   replica: string;
-  status: number;
-  body: {
-    error: string;
-    ruleSet: string;
-    issues: { code: string; file?: string; line?: number }[];
-  };
+  /** The route's answer: its status, `error` and the rule set still serving. */
+  answer?: { status: number; error: string; ruleSet: string };
+  /** Each problem as `[code, file, line]`: from the route's answer, or SIGHUP's standard error. */
+  issues: [string, string | undefined, number | undefined][];
 }
 
 /**
  * The rollout of docs/deploy.md, one replica at a time: put the new override file in the
  * replica's own rules folder (a temporary name, then a rename: a reload never reads half a
  * file), reload it, wait until its `/healthz` shows `expected`, then the next replica. A
- * refused reload stops the rollout there: the replicas after it are not touched.
+ * refused reload stops the rollout there: the replicas after it are not touched. The route
+ * says it was refused; after SIGHUP, the replica's standard error does.
  */
 async function rollOut(
   replicas: Replica[],
@@ -189,19 +188,47 @@ async function rollOut(
     const temporary = path.join(overrides, `.${file.name}.tmp`);
     fs.writeFileSync(temporary, file.text);
     fs.renameSync(temporary, path.join(overrides, file.name));
+    const printed = replica.stderr().length;
     if (triggers[i] === 'route') {
       const r = await fetch(`${replica.url}/v1/admin/reload`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}` },
       });
-      const body = (await r.json()) as Refusal['body'] & { status?: string };
+      const body = (await r.json()) as {
+        status?: string;
+        error: string;
+        ruleSet: string;
+        issues: { code: string; file?: string; line?: number }[];
+      };
       if (r.status !== 200)
-        return { rolled, refused: { replica: replica.name, status: r.status, body } };
+        return {
+          rolled,
+          refused: {
+            replica: replica.name,
+            answer: { status: r.status, error: body.error, ruleSet: body.ruleSet },
+            issues: body.issues.map((x) => [x.code, x.file, x.line]),
+          },
+        };
       expect(body).toEqual({ status: 'reloaded', ruleSet: expected });
     } else {
       process.kill(replica.child.pid!, 'SIGHUP');
     }
     for (let waited = 0; (await health(replica)).ruleSet !== expected; waited += 50) {
+      // SIGHUP's refusal: `reload refused, ...:` then a line `  FILE:LINE:COLUMN CODE ...` each.
+      const after = replica.stderr().slice(printed);
+      const refusal = /reload refused[^\n]*\n((?: {2}\S.*\n)+)/.exec(after);
+      if (refusal)
+        return {
+          rolled,
+          refused: {
+            replica: replica.name,
+            issues: [...refusal[1]!.matchAll(/^ {2}(.+?):(\d+):\d+ ([A-Z_]+) /gm)].map((m) => [
+              m[3]!,
+              m[1],
+              Number(m[2]),
+            ]),
+          },
+        };
       if (waited > 30_000)
         throw new Error(`${replica.name} did not load ${expected}: ${replica.stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -357,43 +384,58 @@ if (!haproxyPath && process.env.CI) {
       expect(report.ruleSets.map((s) => s.hash).sort()).toEqual([A, B].sort());
     });
 
-    it('a reload that is refused stops the rollout: that replica keeps A, the next is not touched, no request fails', async () => {
-      const before = await Promise.all(replicas.map(health));
-      const load = startLoad(proxy!.url, records, 'refused', 20_000);
-      await load.answered(200);
-      const rollout = await rollOut(
-        replicas,
-        ['route', 'route'],
-        { name: 'large-loans.yaml', text: MISSPELT },
-        'never',
-      );
-      load.finish(300);
-      const answers = await load.done;
+    it.each([
+      ['the admin route', 'route' as const],
+      ['SIGHUP', 'SIGHUP' as const],
+    ])(
+      'a reload that is refused (%s) stops the rollout: that replica keeps A, the next is not touched, no request fails',
+      async (_, trigger) => {
+        const before = await Promise.all(replicas.map(health));
+        const load = startLoad(proxy!.url, records, 'refused', 20_000);
+        await load.answered(200);
+        const rollout = await rollOut(
+          replicas,
+          [trigger, trigger],
+          { name: 'large-loans.yaml', text: MISSPELT },
+          'never',
+        );
+        load.finish(300);
+        const answers = await load.done;
 
-      const file = path.join(dir, 'r1', 'rules', 'german-credit', 'overrides', 'large-loans.yaml');
-      expect(rollout.rolled).toEqual([]);
-      expect(rollout.refused?.replica).toBe('r1');
-      expect(rollout.refused?.status).toBe(422);
-      expect(rollout.refused?.body.error).toBe('RELOAD_REFUSED');
-      expect(rollout.refused?.body.ruleSet).toBe(A);
-      expect(rollout.refused?.body.issues.map((i) => [i.code, i.file, i.line])).toEqual([
-        ['UNKNOWN_FEATURE', file, 4],
-      ]);
-      // r2 never got the files.
-      expect(
-        fs.existsSync(
-          path.join(dir, 'r2', 'rules', 'german-credit', 'overrides', 'large-loans.yaml'),
-        ),
-      ).toBe(false);
-      // Both keep A, as loaded at start.
-      expect(await Promise.all(replicas.map(health))).toEqual(before);
+        const file = path.join(
+          dir,
+          'r1',
+          'rules',
+          'german-credit',
+          'overrides',
+          'large-loans.yaml',
+        );
+        expect(rollout).toEqual({
+          rolled: [],
+          refused: {
+            replica: 'r1',
+            ...(trigger === 'route' && {
+              answer: { status: 422, error: 'RELOAD_REFUSED', ruleSet: A },
+            }),
+            issues: [['UNKNOWN_FEATURE', file, 4]],
+          },
+        });
+        // r2 never got the files.
+        expect(
+          fs.existsSync(
+            path.join(dir, 'r2', 'rules', 'german-credit', 'overrides', 'large-loans.yaml'),
+          ),
+        ).toBe(false);
+        // Both keep A, as loaded at start.
+        expect(await Promise.all(replicas.map(health))).toEqual(before);
 
-      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
-      expect(answers.filter((a) => a.header !== A || a.body?.ruleSet !== A)).toEqual([]);
-      expect(answers.filter((a) => a.after)).toHaveLength(300);
-      const lines = [...logLines(logOf('r1')), ...logLines(logOf('r2'))];
-      expect(lines.map((l) => l.requestId).sort()).toEqual(answers.map((a) => a.id).sort());
-    });
+        expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+        expect(answers.filter((a) => a.header !== A || a.body?.ruleSet !== A)).toEqual([]);
+        expect(answers.filter((a) => a.after)).toHaveLength(300);
+        const lines = [...logLines(logOf('r1')), ...logLines(logOf('r2'))];
+        expect(lines.map((l) => l.requestId).sort()).toEqual(answers.map((a) => a.id).sort());
+      },
+    );
 
     it.each([
       ['killed (SIGKILL)', 'SIGKILL' as const],
