@@ -72,9 +72,19 @@ export interface Haproxy {
 /**
  * Start haproxy in the foreground (`-db`) with {@link haproxyConfig} written to
  * `dir/haproxy.cfg`, and wait until it answers `/healthz` through a replica. Throws, after
- * stopping it, if it exits or does not answer within 20 s.
+ * stopping it, if it exits (a port taken meanwhile is tried again, twice) or does not
+ * answer within 20 s.
  */
 export async function startHaproxy(dir: string, replicas: number[]): Promise<Haproxy> {
+  // The free port may be taken by another process before haproxy binds it: then again.
+  for (let attempt = 1; ; attempt++) {
+    const started = await startOnce(dir, replicas);
+    if ('url' in started) return started;
+    if (!/cannot bind/i.test(started.failure) || attempt === 3) throw new Error(started.failure);
+  }
+}
+
+async function startOnce(dir: string, replicas: number[]): Promise<Haproxy | { failure: string }> {
   if (!haproxyPath) throw new Error(haproxyMissing);
   const port = await freePort();
   const cfg = path.join(dir, 'haproxy.cfg');
@@ -91,7 +101,7 @@ export async function startHaproxy(dir: string, replicas: number[]): Promise<Hap
   };
   const url = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 50) {
-    if (gone) throw new Error(`haproxy exited: ${stderr}`);
+    if (gone) return { failure: `haproxy exited: ${stderr}` };
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
       () => false,
