@@ -129,6 +129,11 @@ start() {
   [ -x "$CLIENT" ] || { echo "clickhouse-client is not installed (Debian package clickhouse-client)" >&2; return 1; }
   mkdir -p "$root"
   root=$(cd "$root" && pwd)
+  # The folder is written into XML config files as it is.
+  if [[ "$root" == *[\&\<\>\"\']* ]]; then
+    echo "the cluster's folder must not hold & < > \" or ': $root" >&2
+    return 1
+  fi
   if ls "$root"/shard-*/pid >/dev/null 2>&1; then
     echo "$root already holds a cluster's PIDs: stop it first ($0 stop $root)" >&2
     return 1
@@ -176,7 +181,10 @@ stop() {
   for pidfile in "$root"/shard-*/pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    # Only the server started with this shard's config: a PID file left behind after a
+    # crash may name another process by now.
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config-file=$(dirname "$pidfile")/config.xml"; then
       kill -TERM "$pid" 2>/dev/null || true
       waited=0
       while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 200 ]; do

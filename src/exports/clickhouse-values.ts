@@ -54,14 +54,17 @@ function utf8Escapes(codePoint: number): string {
 }
 
 /**
- * The text `x` without the characters `codePoints` around it, as JavaScript's `trim()`
- * (18.16 has no `trim`). The pattern is an alternation of each character's UTF-8 bytes, so
- * it means the same whether RE2 reads the text as UTF-8 or as bytes.
+ * The pattern of the white space `codePoints` around a text, as JavaScript's `trim()`
+ * removes it (18.16 has no `trim`), named once in the query: `replaceRegexpAll(x,
+ * neurules_ws, '')`. It is an alternation of each character's UTF-8 bytes, so it means the
+ * same whether RE2 reads the text as UTF-8 or as bytes.
  */
-export function clickhouseTrim(x: string, codePoints: readonly number[]): string {
+export function clickhouseWhiteSpace(codePoints: readonly number[]): ClickHouseHelper {
   const any = `(?:${codePoints.map(utf8Escapes).join('|')})+`;
-  return `replaceRegexpAll(${x}, '^${any}|${any}$', '')`;
+  return { name: WHITE_SPACE, sql: `'^${any}|${any}$'` };
 }
+
+const WHITE_SPACE = 'neurules_ws';
 
 /** A named expression of the query's `WITH` clause. */
 export interface ClickHouseHelper {
@@ -84,21 +87,16 @@ const missing = (t: string): string =>
   `${t} IN (${MISSING_MARKERS.map(quoteClickHouseString).join(', ')})`;
 
 /**
- * How the query reads feature number `i` from `column` (SQL of the column): its trimmed
- * text `neurules_t<i>` (NULL as ''), the value `neurules_v<i>`, and for a numeric feature
+ * How the query reads feature number `i` from `column` (SQL of the column): its text
+ * `neurules_t<i>` (NULL as ''), trimmed by {@link clickhouseWhiteSpace}'s pattern, the value `neurules_v<i>`, and for a numeric feature
  * the parts of its decimal number (`exact-decimal.ts`), computed once per record as
  * named expressions. No function here fails on any text: ClickHouse computes every branch.
  */
-export function clickhouseRead(
-  i: number,
-  column: string,
-  numeric: boolean,
-  trimmed: readonly number[],
-): ClickHouseRead {
+export function clickhouseRead(i: number, column: string, numeric: boolean): ClickHouseRead {
   const n = (kind: string): string => `neurules_${kind}${i}`;
   const t = n('t');
   const helpers: ClickHouseHelper[] = [
-    { name: t, sql: clickhouseTrim(`ifNull(${column}, '')`, trimmed) },
+    { name: t, sql: `replaceRegexpAll(ifNull(${column}, ''), ${WHITE_SPACE}, '')` },
     { name: n('v'), sql: `if(${missing(t)}, NULL, ${t})` },
   ];
   if (!numeric) return { helpers, value: n('v') };

@@ -15,6 +15,7 @@ import {
 } from './exact-decimal';
 import {
   clickhouseRead,
+  clickhouseWhiteSpace,
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from './clickhouse-values';
@@ -522,15 +523,13 @@ function clickhouseQuery(
   const reads = new Map(
     readFeatures.map((f) => [
       f,
-      clickhouseRead(
-        at(f),
-        quoteClickHouseIdentifier(f.name),
-        f.type === 'numeric',
-        TRIMMED_CODE_POINTS,
-      ),
+      clickhouseRead(at(f), quoteClickHouseIdentifier(f.name), f.type === 'numeric'),
     ]),
   );
-  const helpers = [...reads.values()].flatMap((r) => r.helpers);
+  const helpers = [
+    clickhouseWhiteSpace(TRIMMED_CODE_POINTS),
+    ...[...reads.values()].flatMap((r) => r.helpers),
+  ];
   // A name of `WITH` stands for the expression wherever it is written, a column's name too:
   // a feature so named would be read as the helper (a cycle), so it is refused.
   const names = new Set([...helpers.map((h) => h.name), 'neurules_k']);

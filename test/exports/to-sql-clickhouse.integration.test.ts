@@ -5,7 +5,7 @@ import {
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from '../../src/exports/clickhouse-values';
-import { ruleSetToSql, TRIMMED_CODE_POINTS } from '../../src/exports/to-sql';
+import { ruleConditionsSql, ruleSetToSql, TRIMMED_CODE_POINTS } from '../../src/exports/to-sql';
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import {
   type ClickHouseCluster,
@@ -306,6 +306,13 @@ describe('clickhouse quoting and refusals', () => {
     const { ruleSet, schema } = hostileModel('neurules_t0', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
     expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' })).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_t0' }),
+    );
+  });
+
+  it('states no number as a ClickHouse double: conditions without a comparison are refused (INVALID_ARGUMENT)', () => {
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+    expect(() => ruleConditionsSql(ruleSet, schema, (f) => f.name, 'clickhouse')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'compare' }),
     );
   });
 });
