@@ -530,14 +530,21 @@ function clickhouseQuery(
     clickhouseWhiteSpace(TRIMMED_CODE_POINTS),
     ...[...reads.values()].flatMap((r) => r.helpers),
   ];
-  // A name of `WITH` stands for the expression wherever it is written, a column's name too:
-  // a feature so named would be read as the helper (a cycle), so it is refused.
-  const names = new Set([...helpers.map((h) => h.name), 'neurules_k']);
+  // A name of `WITH` or of the SELECT list stands for its expression wherever it is
+  // written, a column's name and `*` too: a feature so named would be read as the helper
+  // (a cycle), or come out as the rule's id, so it is refused.
+  const names = new Set([
+    ...helpers.map((h) => h.name),
+    'neurules_k',
+    RULE_COLUMN,
+    ERROR_COLUMN,
+    CLASS_COLUMN,
+  ]);
   const clash = schema.features.find((f) => names.has(f.name));
   if (clash) {
     throw new NeurulesError(
       'UNSUPPORTED_VALUE',
-      `feature '${clash.name}': the clickhouse query names a helper expression so (features named neurules_ and a kind and a number are refused), found it as a feature`,
+      `feature '${clash.name}': the clickhouse query names one of its own expressions so (neurules_rule, neurules_error, neurules_class, neurules_k, neurules_ws, or neurules_ and a kind and a number), found it as a feature`,
       { field: clash.name },
     );
   }

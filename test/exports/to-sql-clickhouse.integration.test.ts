@@ -199,6 +199,9 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
         `0.${'0'.repeat(400)}1`,
         `${'9'.repeat(30)}e-20`,
         'abc',
+        '1\n2',
+        '1\t2',
+        '1 2',
         "o'brien",
         'a\\b',
         '\\N',
@@ -306,6 +309,10 @@ describe('clickhouse quoting and refusals', () => {
     const { ruleSet, schema } = hostileModel('neurules_t0', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
     expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' })).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_t0' }),
+    );
+    const named = hostileModel('x', 'neurules_rule', ['p', 'q', 'r', 's'], ['a', 'b']);
+    expect(() => ruleSetToSql(named.ruleSet, named.schema, { dialect: 'clickhouse' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_rule' }),
     );
   });
 
