@@ -13,6 +13,8 @@ import {
   startClickHouse,
   tabSeparated,
 } from '../helpers/clickhouse';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { runCli } from '../helpers/run-cli';
 import { type RawTable, readCsv, useBundledModels } from './bundled-models';
 import { type Answer, expectedOf, thresholds } from './sql-engines';
 
@@ -262,6 +264,29 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
       expect(await answers(sql, table)).toEqual(expected);
     },
   );
+
+  itRuns('neurules export --dialect clickhouse writes the query the cluster runs', async () => {
+    const r = await runCli([
+      'export',
+      '--model',
+      'german-credit',
+      '--format',
+      'sql',
+      '--dialect',
+      'clickhouse',
+      '--models-dir',
+      GERMAN_CREDIT.modelsDir,
+      '--rules-dir',
+      GERMAN_CREDIT.rulesDir,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^-- neurules: model 'german-credit', \d+ rules in hit order, dialect clickhouse\n/,
+    );
+    const m = models[0]!;
+    const table = readCsv(m.data);
+    expect(await answers(r.stdout, table)).toEqual(expectedOf(m.ruleSet, m.schema, table));
+  });
 
   itRuns('hostile column names, levels, rule ids and classes', async () => {
     const names = [
