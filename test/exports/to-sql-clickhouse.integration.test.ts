@@ -1,12 +1,11 @@
 import fc from 'fast-check';
-import type { Feature, Schema } from '../../src/data/types';
+import type { Feature } from '../../src/data/types';
 import { nextDown, nextUp, roundingBound } from '../../src/exports/exact-decimal';
 import {
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from '../../src/exports/clickhouse-values';
 import { ruleConditionsSql, ruleSetToSql, TRIMMED_CODE_POINTS } from '../../src/exports/to-sql';
-import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import {
   type ClickHouseCluster,
   HAS_CLICKHOUSE,
@@ -16,6 +15,7 @@ import {
 import { GERMAN_CREDIT } from '../helpers/german-credit';
 import { runCli } from '../helpers/run-cli';
 import { type RawTable, readCsv, useBundledModels } from './bundled-models';
+import { hostileModel, hostileRows } from './hostile-model';
 import { type Answer, expectedOf, thresholds } from './sql-engines';
 
 // The ClickHouse query on a real cluster: two clickhouse-server processes (Debian's 18.16),
@@ -303,12 +303,7 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
     for (const [num, cat] of names) {
       const { ruleSet, schema } = hostileModel(num!, cat!, levels, ["cl'ass\\", 'b"2']);
       const rows: (string | null)[][] = [
-        ['1', levels[0]!],
-        ['3', levels[1]!],
-        ['3', levels[2]!],
-        [null, levels[0]!],
-        ['2.5', 'unseen level'],
-        ['x', levels[0]!],
+        ...hostileRows(levels),
         [' 2.5\t', ` ${levels[3]!}\u00a0`],
         ['2.50000000000000001', levels[4]!],
         ['2.5000000000000005', levels[5]!],
@@ -348,62 +343,3 @@ describe('clickhouse quoting and refusals', () => {
     );
   });
 });
-
-/** A two-feature model with the given names: three rules in three priorities. */
-function hostileModel(
-  num: string,
-  cat: string,
-  levels: string[],
-  classes: string[],
-): { ruleSet: RuleSet; schema: Schema } {
-  const schema: Schema = {
-    format: 'neurules.schema',
-    version: 1,
-    target: 'y',
-    classes,
-    rows: 10,
-    features: [
-      { name: num, type: 'numeric', min: 0, max: 5, mean: 2, std: 1, integer: false, missing: 0 },
-      { name: cat, type: 'categorical', levels, missing: 0 },
-    ],
-  };
-  const rule = (name: string, priority: number, conditions: unknown, cls: string): NeurulesRule =>
-    ({
-      name,
-      priority,
-      conditions,
-      event: { type: 'neurules.decision', params: { class: cls, ruleId: name } },
-    }) as unknown as NeurulesRule;
-  const ruleSet = {
-    format: 'neurules.rules',
-    version: 1,
-    model: `hostile ${num}`,
-    target: 'y',
-    classes,
-    rules: [
-      rule(
-        `r1 ${cat}\\'`,
-        3,
-        { all: [{ fact: cat, operator: 'in', value: [levels[0]!, levels[3]!] }] },
-        classes[0]!,
-      ),
-      rule(
-        "r2 'x'",
-        2,
-        {
-          all: [
-            {
-              any: [
-                { fact: num, operator: 'lessThanInclusive', value: 2.5 },
-                { fact: num, operator: 'equal', value: null },
-              ],
-            },
-          ],
-        },
-        classes[1]!,
-      ),
-      rule('r3', 1, { all: [] }, classes[0]!),
-    ],
-  } as unknown as RuleSet;
-  return { ruleSet, schema };
-}
