@@ -103,7 +103,11 @@ async function main(): Promise<void> {
         return { seconds: median(seconds), counts: counts(answer) };
       };
       const expected = (times: number) =>
-        Object.fromEntries(Object.entries(perFile).map(([c, n]) => [c, n * times]));
+        Object.fromEntries(
+          Object.entries(perFile)
+            .sort()
+            .map(([c, n]) => [c, n * times]),
+        );
       const cases = [
         { label: 'Distributed table, 2 shards', table: 'records', records: 2 * perShard },
         { label: 'one shard, its MergeTree table', table: 'records_local', records: perShard },
