@@ -331,7 +331,8 @@ function storedNearSql(x: string, thresholds: readonly number[]): string | undef
  * DECIMAL, a DOUBLE, a date) is read back as the level the engine would have read as that
  * value, as an unseen text when no level would, and is refused (`WRONG_TYPE`) when levels
  * the rules tell apart would, or the type has no text to read back (`typed-levels.ts`; the
- * `ansi` dialect, with no standard way to ask a value's type, reads text only). A
+ * `ansi` and `clickhouse` dialects read text only: ClickHouse's columns are `String` or
+ * `Nullable(String)`, run through a `Distributed` table or a local one alike). A
  * categorical feature no rule tests is not read at all: its value cannot change the class
  * (a numeric one is, as predict refuses a text that is no number). A level the model has
  * never seen goes where the rules send unseen levels (the rest side of every split). Names
@@ -339,7 +340,8 @@ function storedNearSql(x: string, thresholds: readonly number[]): string | undef
  *
  * @throws NeurulesError INVALID_ARGUMENT for an unknown dialect; OVERLAPPING_RULES,
  *   UNKNOWN_FACT or UNSUPPORTED_* (naming the rule) for a rule set whose hit order or
- *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character
+ *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character, and
+ *   (`clickhouse`) for a feature named as one of the query's own names (`neurules_t0`)
  */
 export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptions = {}): string {
   const dialectName = options.dialect ?? 'duckdb';
