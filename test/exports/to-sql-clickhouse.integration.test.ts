@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import type { Feature } from '../../src/data/types';
 import { nextDown, nextUp, roundingBound } from '../../src/exports/exact-decimal';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
+  CLICKHOUSE_FUNCTIONS,
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from '../../src/exports/clickhouse-values';
@@ -127,6 +130,28 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
     );
     expect(Number(shards)).toBe(2);
   });
+
+  itRuns(
+    'calls only the functions it lists, each one the server has, each one in docs/sql.md',
+    async () => {
+      const have = new Set(
+        (await cluster!.query('SELECT name FROM system.functions')).trim().split('\n'),
+      );
+      expect(CLICKHOUSE_FUNCTIONS.filter((f) => !have.has(f))).toEqual([]);
+      const called = new Set<string>();
+      for (const m of models) {
+        const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect: 'clickhouse' });
+        // Outside string literals (a regular expression holds parentheses).
+        const code = sql.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+        for (const [, name] of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\(/g)) called.add(name!);
+      }
+      expect([...called].sort()).toEqual(CLICKHOUSE_FUNCTIONS.filter((f) => f !== 'isNull').sort());
+      const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'sql.md'), 'utf8');
+      const section = docs.slice(docs.indexOf('## ClickHouse'), docs.indexOf('### On a cluster'));
+      for (const f of CLICKHOUSE_FUNCTIONS)
+        expect(section).toContain(f === 'isNull' ? '`IS NULL`' : `\`${f}\``);
+    },
+  );
 
   itRuns('decides every row of every bundled data set as predict does', async () => {
     expect(models.map((m) => m.name)).toEqual(['german-credit', 'iris', 'breast-cancer-wisconsin']);
