@@ -101,7 +101,22 @@ export interface DecimalDialect {
   position: (text: string, needle: string) => string;
   /** A text compared byte by byte (digit strings compare as in C). */
   binary: (text: string) => string;
+  /**
+   * The names the comparisons read the parts by, where they are not
+   * {@link decimalPartsFrom}'s columns (ClickHouse names each feature's own).
+   * @defaultValue `{ neg: 'neurules_neg', e: 'neurules_e', s: 'neurules_s' }`
+   */
+  parts?: DecimalParts;
 }
+
+/** The names of a decimal's parts: its sign (true when negative), exponent and digits. */
+export interface DecimalParts {
+  neg: string;
+  e: string;
+  s: string;
+}
+
+const PARTS: DecimalParts = { neg: 'neurules_neg', e: 'neurules_e', s: 'neurules_s' };
 
 /**
  * A `FROM` clause over one row with the parts of the decimal number `t` (SQL, a text in
@@ -132,13 +147,14 @@ function magnitudeSql(
   m: ExactDecimal,
   d: DecimalDialect,
 ): { less: string; equal: string; more: string } {
-  const s = d.binary('neurules_s');
+  const { e } = d.parts ?? PARTS;
+  const s = d.binary((d.parts ?? PARTS).s);
   const digits = d.binary(`'${m.digits}'`);
-  const sameExponent = `neurules_e = ${m.exponent}`;
+  const sameExponent = `${e} = ${m.exponent}`;
   return {
-    less: `(neurules_e < ${m.exponent} OR (${sameExponent} AND ${s} < ${digits}))`,
+    less: `(${e} < ${m.exponent} OR (${sameExponent} AND ${s} < ${digits}))`,
     equal: `(${sameExponent} AND ${s} = ${digits})`,
-    more: `(neurules_e > ${m.exponent} OR (${sameExponent} AND ${s} > ${digits}))`,
+    more: `(${e} > ${m.exponent} OR (${sameExponent} AND ${s} > ${digits}))`,
   };
 }
 
@@ -147,16 +163,17 @@ function magnitudeSql(
  * or at most `m`.
  */
 export function decimalBelowSql(m: ExactDecimal, strict: boolean, d: DecimalDialect): string {
-  const zero = `neurules_s = ''`;
+  const { neg, s } = d.parts ?? PARTS;
+  const zero = `${s} = ''`;
   if (m.digits === '') {
-    const negative = `(NOT (${zero}) AND neurules_neg)`;
+    const negative = `(NOT (${zero}) AND ${neg})`;
     return strict ? negative : `(${zero} OR ${negative})`;
   }
   const { less, equal, more } = magnitudeSql(m, d);
   // Zero and negative numbers are below a positive m; a positive one by its magnitude. Only
   // a negative number is below a negative m, by its magnitude.
-  if (!m.negative) return `(${zero} OR neurules_neg OR ${strict ? less : `(${less} OR ${equal})`})`;
-  return `(NOT (${zero}) AND neurules_neg AND ${strict ? more : `(${more} OR ${equal})`})`;
+  if (!m.negative) return `(${zero} OR ${neg} OR ${strict ? less : `(${less} OR ${equal})`})`;
+  return `(NOT (${zero}) AND ${neg} AND ${strict ? more : `(${more} OR ${equal})`})`;
 }
 
 /**
@@ -177,5 +194,5 @@ export function doubleAtMostSql(x: number, orEqual: boolean, d: DecimalDialect):
  */
 export function magnitudeBelowSql(m: ExactDecimal, strict: boolean, d: DecimalDialect): string {
   const { less, equal } = magnitudeSql(m, d);
-  return `(neurules_s = '' OR ${strict ? less : `(${less} OR ${equal})`})`;
+  return `(${(d.parts ?? PARTS).s} = '' OR ${strict ? less : `(${less} OR ${equal})`})`;
 }

@@ -16,7 +16,7 @@ export function quoteIdentifier(name: string): string {
 }
 
 /** NUL cannot be stated in a PostgreSQL string or name: refused rather than cut short. */
-function checkText(text: string, what: string): void {
+export function checkText(text: string, what: string): void {
   if (text.includes('\u0000')) {
     throw new NeurulesError(
       'UNSUPPORTED_VALUE',

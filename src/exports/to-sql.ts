@@ -1,6 +1,6 @@
 import { MISSING_MARKERS, NUMBER_PATTERN_SQL } from '../data/parse-value';
 import type { CategoricalFeature, Feature, Schema } from '../data/types';
-import { checkChoice } from '../errors';
+import { checkChoice, NeurulesError } from '../errors';
 import type { Region } from '../regions/region';
 import { ruleRegions } from '../regions/rule-regions';
 import type { Interval, ValueSet } from '../regions/value-set';
@@ -13,13 +13,19 @@ import {
   OVERFLOW,
   UNDERFLOW,
 } from './exact-decimal';
+import {
+  clickhouseRead,
+  clickhouseWhiteSpace,
+  quoteClickHouseIdentifier,
+  quoteClickHouseString,
+} from './clickhouse-values';
 import { quoteIdentifier, quoteString } from './sql-quote';
 import { duckdbIsText, type LevelClasses, levelSql } from './typed-levels';
 
 export { quoteIdentifier, quoteString };
 
 /** The SQL dialects {@link ruleSetToSql} writes. */
-export const SQL_DIALECTS = ['duckdb', 'postgres', 'sqlite', 'ansi'] as const;
+export const SQL_DIALECTS = ['duckdb', 'postgres', 'sqlite', 'ansi', 'clickhouse'] as const;
 
 /** A dialect of {@link SQL_DIALECTS}. */
 export type SqlDialect = (typeof SQL_DIALECTS)[number];
@@ -124,7 +130,10 @@ function postgresDouble(t: string): string {
   ].join(' ');
 }
 
-const DIALECTS: Record<SqlDialect, Dialect> = {
+/** The dialects whose query `ruleSetToSql` writes from {@link Dialect}'s parts (ClickHouse's: `clickhouseQuery`). */
+type PartsDialect = Exclude<SqlDialect, 'clickhouse'>;
+
+const DIALECTS: Record<PartsDialect, Dialect> = {
   duckdb: {
     text: 'VARCHAR',
     double: 'DOUBLE',
@@ -322,7 +331,8 @@ function storedNearSql(x: string, thresholds: readonly number[]): string | undef
  * DECIMAL, a DOUBLE, a date) is read back as the level the engine would have read as that
  * value, as an unseen text when no level would, and is refused (`WRONG_TYPE`) when levels
  * the rules tell apart would, or the type has no text to read back (`typed-levels.ts`; the
- * `ansi` dialect, with no standard way to ask a value's type, reads text only). A
+ * `ansi` and `clickhouse` dialects read text only: ClickHouse's columns are `String` or
+ * `Nullable(String)`, run through a `Distributed` table or a local one alike). A
  * categorical feature no rule tests is not read at all: its value cannot change the class
  * (a numeric one is, as predict refuses a text that is no number). A level the model has
  * never seen goes where the rules send unseen levels (the rest side of every split). Names
@@ -330,12 +340,12 @@ function storedNearSql(x: string, thresholds: readonly number[]): string | undef
  *
  * @throws NeurulesError INVALID_ARGUMENT for an unknown dialect; OVERLAPPING_RULES,
  *   UNKNOWN_FACT or UNSUPPORTED_* (naming the rule) for a rule set whose hit order or
- *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character
+ *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character, and
+ *   (`clickhouse`) for a feature named as one of the query's own names (`neurules_t0`)
  */
 export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptions = {}): string {
   const dialectName = options.dialect ?? 'duckdb';
   checkDialect(dialectName);
-  const d = DIALECTS[dialectName];
   const table = options.table ?? 'records';
   const src = 'neurules_src';
   const sets = setsByFeature(ruleSet, schema);
@@ -345,6 +355,8 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   // value of another can change the decision, nor does predict refuse one: an unseen level
   // is kept). The regions hold no set that lets every value through.
   const readFeatures = schema.features.filter((f) => f.type === 'numeric' || sets.has(f.name));
+  if (dialectName === 'clickhouse') return clickhouseQuery(ruleSet, schema, table, readFeatures);
+  const d = DIALECTS[dialectName];
   // DuckDB and PostgreSQL compute each feature's trimmed text, then its value, once per
   // record, in helper columns: DuckDB's outer SELECT leaves them out (EXCLUDE), PostgreSQL
   // computes them in a LATERAL subquery (its JIT compiler takes seconds over a value spelled
@@ -496,6 +508,79 @@ export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptio
   ].join('\n');
 }
 
+/**
+ * The ClickHouse query: one `SELECT *` over the table (so every column comes through, from
+ * a `Distributed` table as from a local one), each feature read once per record in a named
+ * expression of `WITH` (`clickhouse-values.ts`), and the deciding rule's number
+ * `neurules_k` (0: none) picking its id and class from two arrays. Columns are read as text
+ * (`String` or `Nullable(String)`), and numbers compared by their digits.
+ */
+function clickhouseQuery(
+  ruleSet: RuleSet,
+  schema: Schema,
+  table: string,
+  readFeatures: Feature[],
+): string {
+  const at = (f: Feature): number => schema.features.indexOf(f);
+  const reads = new Map(
+    readFeatures.map((f) => [
+      f,
+      clickhouseRead(at(f), quoteClickHouseIdentifier(f.name), f.type === 'numeric'),
+    ]),
+  );
+  const helpers = [
+    clickhouseWhiteSpace(TRIMMED_CODE_POINTS),
+    ...[...reads.values()].flatMap((r) => r.helpers),
+  ];
+  // A name of `WITH` or of the SELECT list stands for its expression wherever it is
+  // written, a column's name and `*` too: a feature so named would be read as the helper
+  // (a cycle), or come out as the rule's id, so it is refused.
+  const names = new Set([
+    ...helpers.map((h) => h.name),
+    'neurules_k',
+    RULE_COLUMN,
+    ERROR_COLUMN,
+    CLASS_COLUMN,
+  ]);
+  const clash = schema.features.find((f) => names.has(f.name));
+  if (clash) {
+    throw new NeurulesError(
+      'UNSUPPORTED_VALUE',
+      `feature '${clash.name}': the clickhouse query names one of its own expressions so (neurules_rule, neurules_error, neurules_class, neurules_k, neurules_ws, or neurules_ and a kind and a number), found it as a feature`,
+      { field: clash.name },
+    );
+  }
+  const ordered = ruleConditionsSql(
+    ruleSet,
+    schema,
+    (f) => reads.get(f)!.value,
+    'clickhouse',
+    undefined,
+    (f, op, x) => reads.get(f)!.compare!(op, x),
+  );
+  const refusals = [...reads.values()].flatMap((r) => (r.refused ? [r.refused] : []));
+  const anyError = refusals.length === 0 ? '0' : refusals.join(' OR ');
+  const decided = [
+    `multiIf(${anyError}, 0`,
+    ...ordered.map(({ condition }, i) => `    ${condition}, ${i + 1}`),
+    '    0) AS neurules_k',
+  ].join(',\n');
+  const pick = (values: string[]): string =>
+    `[NULL, ${values.map(quoteClickHouseString).join(', ')}][neurules_k + 1]`;
+  return [
+    `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect clickhouse`,
+    'WITH',
+    ...helpers.map((h) => `  ${h.sql} AS ${h.name},`),
+    `  ${decided}`,
+    'SELECT *,',
+    `  ${pick(ordered.map(({ rule }) => rule.name))} AS ${quoteClickHouseIdentifier(RULE_COLUMN)},`,
+    `  if(${anyError}, 'WRONG_TYPE', NULL) AS ${quoteClickHouseIdentifier(ERROR_COLUMN)},`,
+    `  ${pick(ordered.map(({ rule }) => String(rule.event.params.class)))} AS ${quoteClickHouseIdentifier(CLASS_COLUMN)}`,
+    `FROM ${quoteClickHouseIdentifier(table)}`,
+    '',
+  ].join('\n');
+}
+
 /** A rule in hit order with the SQL condition of the records it decides. */
 export interface RuleCondition {
   rule: NeurulesRule;
@@ -518,18 +603,28 @@ export function ruleConditionsSql(
   schema: Schema,
   value: (f: Feature) => string,
   dialect: SqlDialect = 'duckdb',
-  level: (f: Feature, level: string) => string = (_f, l) => quoteString(l),
+  level: (f: Feature, level: string) => string = (_f, l) =>
+    dialect === 'clickhouse' ? quoteClickHouseString(l) : quoteString(l),
   compare?: NumberComparison,
 ): RuleCondition[] {
   checkDialect(dialect);
-  const d = DIALECTS[dialect];
+  if (dialect === 'clickhouse' && !compare) {
+    // ClickHouse 18.16 does not read a text as the nearest double: no number literal.
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      'compare: the clickhouse dialect compares numbers by their digits, and needs a comparison; found none',
+      { field: 'compare' },
+    );
+  }
   const features = new Map(schema.features.map((f) => [f.name, f]));
   const setSql = (f: Feature, set: ValueSet): string => {
     const v = value(f);
     const parts: string[] = [];
     if (set.kind === 'numeric') {
       const cmp = (op: '<' | '<=' | '>' | '>=', x: number): string =>
-        compare ? compare(f, op, x) : `${v} ${op} ${numberLiteral(x, d)}`;
+        compare
+          ? compare(f, op, x)
+          : `${v} ${op} ${numberLiteral(x, DIALECTS[dialect as PartsDialect])}`;
       for (const i of set.intervals) parts.push(intervalSql(v, i, cmp));
     } else {
       const levels = f.type === 'categorical' ? f.levels : [];

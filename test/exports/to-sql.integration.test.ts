@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { Schema } from '../../src/data/types';
 import {
   quoteIdentifier,
   quoteString,
@@ -9,6 +8,7 @@ import {
 import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import { HAS_POSTGRES } from '../helpers/postgres';
 import { readCsv, useBundledModels } from './bundled-models';
+import { hostileModel, hostileRows } from './hostile-model';
 import { type Answer, ENGINES, expectedOf, sqliteStoredNear, useSqlEngines } from './sql-engines';
 
 const engines = useSqlEngines();
@@ -98,15 +98,7 @@ describe.each(ENGINES)('the %s export, run in the engine', (dialect) => {
           fc.pre(levels.every((l) => !['', '?', 'NA'].includes(l)));
           const { ruleSet, schema } = hostileModel(num!, cat!, levels, classes);
           const columns = [num!, cat!];
-          const rows: (string | null)[][] = [
-            ['1', levels[0]!],
-            ['3', levels[1]!],
-            ['3', levels[2]!],
-            [null, levels[0]!],
-            ['2.5', 'unseen level'],
-            ['x', levels[0]!],
-          ];
-          const table = { columns, rows };
+          const table = { columns, rows: hostileRows(levels) };
           const sql = ruleSetToSql(ruleSet, schema, { dialect });
           expect(await runIn(dialect, sql, table)).toEqual(expectedOf(ruleSet, schema, table));
         },
@@ -219,72 +211,6 @@ describe("columns typed as DuckDB's type detection types them", () => {
     },
   );
 });
-
-/** A two-feature model with the given names: three rules in three priorities. */
-function hostileModel(
-  num: string,
-  cat: string,
-  levels: string[],
-  classes: string[],
-): { ruleSet: RuleSet; schema: Schema } {
-  const schema: Schema = {
-    format: 'neurules.schema',
-    version: 1,
-    target: 'y',
-    classes,
-    rows: 10,
-    features: [
-      { name: num, type: 'numeric', min: 0, max: 5, mean: 2, std: 1, integer: false, missing: 0 },
-      { name: cat, type: 'categorical', levels, missing: 0 },
-    ],
-  };
-  const rule = (
-    name: string,
-    priority: number,
-    conditions: NeurulesRule['conditions'],
-    cls: string,
-  ): NeurulesRule => ({
-    name,
-    priority,
-    conditions,
-    event: {
-      type: 'neurules.decision',
-      params: { class: cls, ruleId: name } as unknown as NeurulesRule['event']['params'],
-    },
-  });
-  const ruleSet = {
-    format: 'neurules.rules',
-    version: 1,
-    model: `hostile ${num}`,
-    target: 'y',
-    classes,
-    rules: [
-      rule(
-        `r1 ${cat}`,
-        3,
-        { all: [{ fact: cat, operator: 'in', value: [levels[0]!] }] },
-        classes[0]!,
-      ),
-      rule(
-        "r2 'x'",
-        2,
-        {
-          all: [
-            {
-              any: [
-                { fact: num, operator: 'lessThanInclusive', value: 2.5 },
-                { fact: num, operator: 'equal', value: null },
-              ],
-            },
-          ],
-        },
-        classes[1]!,
-      ),
-      rule('r3', 1, { all: [] }, classes[0]!),
-    ],
-  } as unknown as RuleSet;
-  return { ruleSet, schema };
-}
 
 describe('quoting and refusals', () => {
   it('quotes by doubling, so a name or value is always one token', () => {

@@ -21,6 +21,7 @@ export function registerExport(program: Command, io: CliIO): void {
           'postgres',
           'sqlite',
           'ansi',
+          'clickhouse',
         ]),
       )
       .option('--table <name>', 'sql: the table of records the query reads (default records)')

@@ -1,0 +1,370 @@
+import fc from 'fast-check';
+import type { Feature } from '../../src/data/types';
+import { nextDown, nextUp, roundingBound } from '../../src/exports/exact-decimal';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CLICKHOUSE_FUNCTIONS,
+  quoteClickHouseIdentifier,
+  quoteClickHouseString,
+} from '../../src/exports/clickhouse-values';
+import { ruleConditionsSql, ruleSetToSql, TRIMMED_CODE_POINTS } from '../../src/exports/to-sql';
+import {
+  type ClickHouseCluster,
+  HAS_CLICKHOUSE,
+  startClickHouse,
+  tabSeparated,
+} from '../helpers/clickhouse';
+import { GERMAN_CREDIT } from '../helpers/german-credit';
+import { runCli } from '../helpers/run-cli';
+import { type RawTable, readCsv, useBundledModels } from './bundled-models';
+import { hostileModel, hostileRows } from './hostile-model';
+import { type Answer, expectedOf, thresholds } from './sql-engines';
+
+// The ClickHouse query on a real cluster: two clickhouse-server processes (Debian's 18.16),
+// one shard each, the rows split between the shards' MergeTree tables, every column
+// Nullable(String), and the query run on a Distributed table over both.
+
+if (!HAS_CLICKHOUSE && !process.env.CI && !process.env.NEURULES_CLICKHOUSE)
+  console.warn('clickhouse-server is not installed: the ClickHouse tests are skipped');
+
+const DB = `neurules_test_${process.pid}`;
+let cluster: ClickHouseCluster | undefined;
+
+beforeAll(async () => {
+  const started = await startClickHouse();
+  if ('missing' in started) return;
+  cluster = started;
+  for (let s = 0; s < cluster.shards.length; s++)
+    await cluster.query(`CREATE DATABASE IF NOT EXISTS ${DB}`, s);
+}, 120_000);
+
+afterAll(async () => {
+  if (!cluster) return;
+  try {
+    for (let s = 0; s < cluster.shards.length; s++)
+      await cluster.query(`DROP DATABASE IF EXISTS ${DB}`, s);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+const models = useBundledModels();
+const KEY = 'neurules key';
+const itRuns = HAS_CLICKHOUSE || process.env.CI || process.env.NEURULES_CLICKHOUSE ? it : it.skip;
+
+/** What the query answered for a row, with every column the table has. */
+type Row = Record<string, string | null>;
+
+/**
+ * Load `table` (a key column first) into the shards' local tables, alternate rows on each
+ * shard, run `sql` on shard 1's Distributed table `records` and read its rows by key.
+ */
+async function runOnCluster(sql: string, table: RawTable): Promise<Map<string, Row>> {
+  const c = cluster!;
+  const columns = [KEY, ...table.columns];
+  const rows = table.rows.map((r, i) => [String(i), ...r]);
+  const typed = columns.map((n) => `${quoteClickHouseIdentifier(n)} Nullable(String)`).join(', ');
+  for (let s = 0; s < c.shards.length; s++) {
+    await c.query(`DROP TABLE IF EXISTS ${DB}.records`, s);
+    await c.query(`DROP TABLE IF EXISTS ${DB}.records_local`, s);
+    await c.query(
+      `CREATE TABLE ${DB}.records_local (${typed}) ENGINE = MergeTree ORDER BY tuple()`,
+      s,
+    );
+    await c.query(
+      `CREATE TABLE ${DB}.records AS ${DB}.records_local ENGINE = Distributed(${c.name}, ${DB}, records_local)`,
+      s,
+    );
+    const mine = rows.filter((_, i) => i % c.shards.length === s);
+    if (mine.length > 0)
+      await c.query(`INSERT INTO ${DB}.records_local FORMAT TabSeparated`, s, tabSeparated(mine));
+  }
+  // Each shard holds its share of the rows.
+  for (let s = 0; s < c.shards.length; s++) {
+    const held = await c.query(`SELECT count() FROM ${DB}.records_local`, s);
+    expect(Number(held)).toBe(rows.filter((_, i) => i % c.shards.length === s).length);
+  }
+  const answer = await c.query(
+    `${sql.replace(/FROM "records"\n$/, `FROM ${DB}.records\n`)} FORMAT JSONEachRow`,
+  );
+  const out = new Map<string, Row>();
+  for (const line of answer.split('\n').filter(Boolean)) {
+    const row = JSON.parse(line) as Row;
+    out.set(row[KEY]!, row);
+  }
+  expect(out.size).toBe(rows.length);
+  // Every column of the table comes through unchanged, then the three the query adds.
+  for (const r of rows) {
+    const got = out.get(r[0]!)!;
+    expect(Object.keys(got)).toEqual([
+      ...columns,
+      'neurules_rule',
+      'neurules_error',
+      'neurules_class',
+    ]);
+    expect(columns.map((n) => got[n])).toEqual(r);
+  }
+  return out;
+}
+
+/** The answers in the table's row order. */
+async function answers(sql: string, table: RawTable): Promise<Answer[]> {
+  const byKey = await runOnCluster(sql, table);
+  return table.rows.map((_, i) => {
+    const r = byKey.get(String(i))!;
+    return {
+      rule: r.neurules_rule ?? null,
+      cls: r.neurules_class ?? null,
+      error: r.neurules_error ?? null,
+    };
+  });
+}
+
+describe('the clickhouse export on a two-shard cluster, through a Distributed table', () => {
+  itRuns('runs on ClickHouse 18.16 or later, on two shards', async () => {
+    const version = (await cluster!.query('SELECT version()')).trim();
+    expect(Number(version.split('.')[0])).toBeGreaterThanOrEqual(18);
+    const shards = await cluster!.query(
+      `SELECT count() FROM system.clusters WHERE cluster = ${quoteClickHouseString(cluster!.name)}`,
+    );
+    expect(Number(shards)).toBe(2);
+  });
+
+  itRuns(
+    'calls only the functions it lists, each one the server has, each one in docs/sql.md',
+    async () => {
+      const have = new Set(
+        (await cluster!.query('SELECT name FROM system.functions')).trim().split('\n'),
+      );
+      expect(CLICKHOUSE_FUNCTIONS.filter((f) => !have.has(f))).toEqual([]);
+      const called = new Set<string>();
+      for (const m of models) {
+        const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect: 'clickhouse' });
+        // Outside string literals (a regular expression holds parentheses).
+        const code = sql.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+        for (const [, name] of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\(/g)) called.add(name!);
+      }
+      expect([...called].sort()).toEqual(CLICKHOUSE_FUNCTIONS.filter((f) => f !== 'isNull').sort());
+      const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'sql.md'), 'utf8');
+      const section = docs.slice(docs.indexOf('## ClickHouse'), docs.indexOf('### On a cluster'));
+      for (const f of CLICKHOUSE_FUNCTIONS)
+        expect(section).toContain(f === 'isNull' ? '`IS NULL`' : `\`${f}\``);
+    },
+  );
+
+  itRuns('decides every row of every bundled data set as predict does', async () => {
+    expect(models.map((m) => m.name)).toEqual(['german-credit', 'iris', 'breast-cancer-wisconsin']);
+    for (const m of models) {
+      const table = readCsv(m.data);
+      const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect: 'clickhouse' });
+      const expected = expectedOf(m.ruleSet, m.schema, table);
+      expect(await answers(sql, table)).toEqual(expected);
+      // Not a trivial agreement: several rules decide.
+      expect(new Set(expected.map((e) => e.rule)).size).toBeGreaterThan(1);
+    }
+  });
+
+  itRuns(
+    'hostile values: white space, exponents, huge and tiny numbers, spellings predict refuses',
+    async () => {
+      const m = models[0]!; // German credit: numeric and categorical features
+      const columns = m.schema.features.map((f) => f.name);
+      const near = thresholds(m.ruleSet);
+      const spaces = TRIMMED_CODE_POINTS.map((c) => String.fromCodePoint(c));
+      const odd = [
+        '1e400',
+        '-1e400',
+        '1e-400',
+        '1e309',
+        '1.7976931348623157e308',
+        '1.7976931348623159e308',
+        '4.9e-324',
+        '2.4703282292062328e-324',
+        '2.4703282292062327e-324',
+        'nan',
+        'NaN',
+        'inf',
+        '-inf',
+        'Infinity',
+        '0x10',
+        '0b1',
+        '1_000',
+        '+-1',
+        '-+1',
+        '++1',
+        '+1',
+        '-0',
+        '+.5',
+        '.5',
+        '5.',
+        '.',
+        '-',
+        '+',
+        'e5',
+        '1e',
+        '1e+',
+        '1E+01',
+        '007',
+        '0000.0000',
+        '1,5',
+        '5,05',
+        '1 000',
+        '',
+        ' ',
+        '?',
+        'NA',
+        ' NA ',
+        'na',
+        '٣',
+        '１',
+        '1e0000000001',
+        '1e-0000000001',
+        '1e9999999999',
+        '1e-9999999999',
+        `1${'0'.repeat(400)}`,
+        `0.${'0'.repeat(400)}1`,
+        `${'9'.repeat(30)}e-20`,
+        'abc',
+        '1\n2',
+        '1\t2',
+        '1 2',
+        "o'brien",
+        'a\\b',
+        '\\N',
+        'NULL',
+      ];
+      const numberText = (f: Feature): fc.Arbitrary<string> => {
+        const around = (near.get(f.name) ?? []).flatMap((x) => {
+          const { bound } = roundingBound(x);
+          const tie = `${bound.negative ? '-' : ''}0.${bound.digits}e${bound.exponent}`;
+          const below = `${bound.negative ? '-' : ''}0.${bound.digits.slice(0, -1)}${Number(bound.digits.at(-1)) - 1}e${bound.exponent}`;
+          return [
+            String(x),
+            String(nextUp(x)),
+            String(nextDown(x)),
+            tie,
+            `${tie.replace('e', '1e')}`,
+            below,
+            x.toExponential(),
+            `+${x}`,
+            `00${x}`,
+          ];
+        });
+        return fc.oneof(
+          { weight: around.length > 0 ? 3 : 0, arbitrary: fc.constantFrom('1', ...around) },
+          { weight: 3, arbitrary: fc.constantFrom(...odd) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .double({
+                min: f.type === 'numeric' ? f.min - 10 : 0,
+                max: f.type === 'numeric' ? f.max + 10 : 1,
+                noNaN: true,
+              })
+              .map(String),
+          },
+        );
+      };
+      const cell = (f: Feature): fc.Arbitrary<string | null> => {
+        const raw: fc.Arbitrary<string | null> =
+          f.type === 'categorical'
+            ? fc.oneof(fc.constantFrom(...f.levels), fc.constantFrom(...odd), fc.constant(null))
+            : fc.oneof(
+                { weight: 8, arbitrary: numberText(f) },
+                { weight: 1, arbitrary: fc.constant(null) },
+              );
+        // White space of every kind JavaScript's trim() removes, before and after.
+        return fc
+          .tuple(raw, fc.constantFrom('', ...spaces), fc.constantFrom('', ...spaces))
+          .map(([v, a, b]) => (v === null ? null : `${a}${v}${b}`));
+      };
+      const rows = fc.sample(fc.tuple(...m.schema.features.map(cell)), { numRuns: 3000, seed: 25 });
+      const table = { columns, rows: rows as (string | null)[][] };
+      const expected = expectedOf(m.ruleSet, m.schema, table);
+      // The sample reaches both: refused records and decided ones, by many rules.
+      expect(expected.filter((e) => e.error === 'WRONG_TYPE').length).toBeGreaterThan(100);
+      expect(new Set(expected.map((e) => e.rule)).size).toBeGreaterThan(5);
+      const sql = ruleSetToSql(m.ruleSet, m.schema, { dialect: 'clickhouse' });
+      expect(await answers(sql, table)).toEqual(expected);
+    },
+  );
+
+  itRuns('neurules export --dialect clickhouse writes the query the cluster runs', async () => {
+    const r = await runCli([
+      'export',
+      '--model',
+      'german-credit',
+      '--format',
+      'sql',
+      '--dialect',
+      'clickhouse',
+      '--models-dir',
+      GERMAN_CREDIT.modelsDir,
+      '--rules-dir',
+      GERMAN_CREDIT.rulesDir,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^-- neurules: model 'german-credit', \d+ rules in hit order, dialect clickhouse\n/,
+    );
+    const m = models[0]!;
+    const table = readCsv(m.data);
+    expect(await answers(r.stdout, table)).toEqual(expectedOf(m.ruleSet, m.schema, table));
+  });
+
+  itRuns('hostile column names, levels, rule ids and classes', async () => {
+    const names = [
+      ['select', 'from'],
+      ['a"b', "it's"],
+      ['back\\slash', 'tick`tick'],
+      ['ünïcødé 数', 'x y'],
+      ['--', ';'],
+      ['neurules_src', 'neurules_rule_x'],
+      ['\\"', "\\'"],
+      ['CASE', 'WITH'],
+    ];
+    const levels = ["o'brien", 'a\\b', '"q"', ' \\N', 'ü', 'x`y'].map((l) => l.trim());
+    for (const [num, cat] of names) {
+      const { ruleSet, schema } = hostileModel(num!, cat!, levels, ["cl'ass\\", 'b"2']);
+      const rows: (string | null)[][] = [
+        ...hostileRows(levels),
+        [' 2.5\t', ` ${levels[3]!}\u00a0`],
+        ['2.50000000000000001', levels[4]!],
+        ['2.5000000000000005', levels[5]!],
+        ['', null],
+      ];
+      const table = { columns: [num!, cat!], rows };
+      const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+      expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
+    }
+  });
+});
+
+describe('clickhouse quoting and refusals', () => {
+  it('escapes backslashes and quotes, as ClickHouse reads escapes in literals and names', () => {
+    expect(quoteClickHouseString("a\\'b")).toBe("'a\\\\\\'b'");
+    expect(quoteClickHouseIdentifier('a\\"b')).toBe('"a\\\\\\"b"');
+    expect(() => quoteClickHouseString('a\u0000b')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE' }),
+    );
+  });
+
+  it('refuses a feature named as one of its helper expressions (UNSUPPORTED_VALUE, the name)', () => {
+    const { ruleSet, schema } = hostileModel('neurules_t0', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+    expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_t0' }),
+    );
+    const named = hostileModel('x', 'neurules_rule', ['p', 'q', 'r', 's'], ['a', 'b']);
+    expect(() => ruleSetToSql(named.ruleSet, named.schema, { dialect: 'clickhouse' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_rule' }),
+    );
+  });
+
+  it('states no number as a ClickHouse double: conditions without a comparison are refused (INVALID_ARGUMENT)', () => {
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+    expect(() => ruleConditionsSql(ruleSet, schema, (f) => f.name, 'clickhouse')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'compare' }),
+    );
+  });
+});
