@@ -14,11 +14,11 @@ export function shadowRows(s: ShadowSection): {
   listed: string;
 } {
   const challengers = s.challengers
-    .map((c) => `${shortHash(c.ruleSet)} (${formatCount(c.decisions)})`)
+    .map((c) => `${shortHash(c.ruleSet)}: ${formatCount(c.decisions)}`)
     .join(', ');
   return {
     summary:
-      `${formatCount(s.decisions)} decisions of the challenger (${challengers || 'none'}) in ${s.logFile}: ` +
+      `${formatCount(s.decisions)} decisions of the challenger (rule set ${challengers || 'none'}) in ${s.logFile}: ` +
       `agreement ${formatRate(s.decisions > 0 ? s.agreement : null)} (${formatCount(s.agreed)} alike, ${formatCount(s.disagreementCount)} different); ` +
       `${formatCount(s.errors)} failed (the champion's answer stood); ${formatCount(s.withoutShadow)} lines without a challenger.`,
     classHead: ['Champion', 'Challenger', 'Decisions', 'Share of the champion class'],
