@@ -19,7 +19,9 @@ import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides'
 import {
   checkDistilledRules,
   commitDistilledRules,
+  impactLines,
   measureRulesChange,
+  ruleChangeLines,
 } from './commit-distilled-rules';
 
 /** What `rules accept` found and did. */
@@ -169,26 +171,12 @@ export function formatAcceptance(r: RulesAcceptance): string[] {
     return lines;
   }
   lines.push(`  committed ${r.from.slice(0, 12)}…  →  edited ${r.to.slice(0, 12)}…`);
-  const c = r.changes;
-  const changed = [
-    c.changed.length ? `changed: ${c.changed.join(', ')}` : '',
-    c.added.length ? `added: ${c.added.join(', ')}` : '',
-    c.removed.length ? `removed: ${c.removed.join(', ')}` : '',
-    c.reordered ? 'the order changed' : '',
-  ].filter(Boolean);
-  if (changed.length) lines.push(`  rules ${changed.join('; ')}`);
+  lines.push(...ruleChangeLines(r.changes, 'rules'));
   lines.push(
     '  every record reaches exactly one rule (complete records, missing values, unseen levels)',
   );
-  const i = r.impact;
-  if (i) {
-    const f = (x: number): string => x.toFixed(3);
-    lines.push(
-      `  on the ${i.description}:`,
-      `    accuracy  ${f(i.accuracy.before)} → ${f(i.accuracy.after)}`,
-      `    fidelity  ${f(i.fidelity.before)} → ${f(i.fidelity.after)}`,
-      `    changed   ${i.changed} of ${i.records} decisions`,
-    );
+  if (r.impact) {
+    lines.push(...impactLines(r.impact));
   } else {
     lines.push('  no impact: a model of the old layout keeps no copy of its committed rules');
   }

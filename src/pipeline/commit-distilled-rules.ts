@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EditImpact } from '../artifacts/changes-log';
+import type { EditImpact, RuleChanges } from '../artifacts/changes-log';
 import { loadDecisionData } from '../artifacts/model-data';
 import type { ModelLock } from '../artifacts/model-lock';
 import {
@@ -142,4 +142,26 @@ export async function commitDistilledRules(
     },
     options,
   );
+}
+
+/** The report lines of what changes in distilled rules: the rules by id (headed `label`). */
+export function ruleChangeLines(c: RuleChanges, label: string): string[] {
+  const changed = [
+    c.changed.length ? `changed: ${c.changed.join(', ')}` : '',
+    c.added.length ? `added: ${c.added.join(', ')}` : '',
+    c.removed.length ? `removed: ${c.removed.join(', ')}` : '',
+    c.reordered ? 'the order changed' : '',
+  ].filter(Boolean);
+  return changed.length ? [`  ${label} ${changed.join('; ')}`] : [];
+}
+
+/** The report lines of an edit's impact on the held-out split. */
+export function impactLines(i: EditImpact): string[] {
+  const f = (x: number): string => x.toFixed(3);
+  return [
+    `  on the ${i.description}:`,
+    `    accuracy  ${f(i.accuracy.before)} → ${f(i.accuracy.after)}`,
+    `    fidelity  ${f(i.fidelity.before)} → ${f(i.fidelity.after)}`,
+    `    changed   ${i.changed} of ${i.records} decisions`,
+  ];
 }

@@ -60,7 +60,7 @@ export async function openChallenger(
   if (isModel && hashes.length > 0) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
-      `expected '${other}' to name either a model or an archived rule set, found both: rename the model or give more digits`,
+      `expected ${quoted(other)} to name either a model or an archived rule set, found both: rename the model or give more digits`,
       { field },
     );
   }
@@ -101,17 +101,22 @@ function isModelName(loc: ModelLocation): boolean {
   }
 }
 
+/** A name as given, quoted and cut to 100 characters: a message stays one readable line. */
+function quoted(other: string): string {
+  return JSON.stringify(other.length > 100 ? `${other.slice(0, 100)}…` : other);
+}
+
 function notFound(loc: ModelLocation, other: string, hits: string[], field: string): NeurulesError {
   if (hits.length > 1) {
     return new NeurulesError(
       'RULE_SET_NOT_FOUND',
-      `expected '${other}' to name one archived rule set of model '${loc.name}', found ${hits.length}: ${hits.map((h) => h.slice(0, 16)).join(', ')} (give more digits)`,
+      `expected ${quoted(other)} to name one archived rule set of model '${loc.name}', found ${hits.length}: ${hits.map((h) => h.slice(0, 16)).join(', ')} (give more digits)`,
       { field },
     );
   }
   return new NeurulesError(
     'RULE_SET_NOT_FOUND',
-    `expected a model in ${loc.modelsDir} or a rule-set hash (${CHALLENGER_PREFIX_DIGITS} to 64 hex digits) of the archive of model '${loc.name}', found '${other}'`,
+    `expected a model in ${loc.modelsDir} or a rule-set hash (${CHALLENGER_PREFIX_DIGITS} to 64 hex digits) of the archive of model '${loc.name}', found ${quoted(other)}`,
     { field },
   );
 }

@@ -12,7 +12,9 @@ import type { BackendChoice } from '../teacher/backend-choice';
 import {
   checkDistilledRules,
   commitDistilledRules,
+  impactLines,
   measureRulesChange,
+  ruleChangeLines,
 } from './commit-distilled-rules';
 import { type ChallengerSource, openChallenger } from './open-challenger';
 
@@ -197,24 +199,8 @@ export function formatPromotion(r: RulesPromotion): string[] {
     return lines;
   }
   lines.push(`  serving ${r.before.slice(0, 12)}…  →  ${r.after.slice(0, 12)}… (the challenger's)`);
-  const c = r.changes;
-  const changed = [
-    c.changed.length ? `changed: ${c.changed.join(', ')}` : '',
-    c.added.length ? `added: ${c.added.join(', ')}` : '',
-    c.removed.length ? `removed: ${c.removed.join(', ')}` : '',
-    c.reordered ? 'the order changed' : '',
-  ].filter(Boolean);
-  if (changed.length) lines.push(`  distilled rules ${changed.join('; ')}`);
-  const i = r.impact;
-  if (i) {
-    const f = (x: number): string => x.toFixed(3);
-    lines.push(
-      `  on the ${i.description}:`,
-      `    accuracy  ${f(i.accuracy.before)} → ${f(i.accuracy.after)}`,
-      `    fidelity  ${f(i.fidelity.before)} → ${f(i.fidelity.after)}`,
-      `    changed   ${i.changed} of ${i.records} decisions`,
-    );
-  }
+  lines.push(...ruleChangeLines(r.changes, 'distilled rules'));
+  if (r.impact) lines.push(...impactLines(r.impact));
   lines.push(
     r.committed
       ? `promoted: committed as generation ${r.generation ?? '?'}; logged in changes.jsonl beside the rule file`

@@ -33,6 +33,10 @@ let challengerHash: string;
 let flipped: string;
 const log = () => path.join(dir, 'decisions.jsonl');
 
+/** `neurules rules promote --model german-credit ARGS...` on the copied model. */
+const promote = (...args: string[]) =>
+  runCli(['rules', 'promote', '--model', 'german-credit', ...dirs, ...args]);
+
 const codesOf = (stderr: string): string[] =>
   [...stderr.matchAll(/^error (?:\S+ )?([A-Z_]+) /gm)].map((m) => m[1]!);
 
@@ -176,15 +180,7 @@ describe('serve --shadow at the command line', () => {
     expect(r.code).toBe(EXIT.usage);
     expect(codesOf(r.stderr)).toEqual(['CHALLENGER_SCHEMA_MISMATCH']);
     expect(r.stderr).toContain('shadow.features.own_telephone');
-    const p = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      hash,
-    ]);
+    const p = await promote('--from', hash);
     expect(p.code).toBe(EXIT.usage);
     expect(codesOf(p.stderr)).toEqual(['CHALLENGER_SCHEMA_MISMATCH']);
     fs.rmSync(path.join(champion.rulesDir, 'german-credit', 'archive', `${hash}.json`));
@@ -196,15 +192,7 @@ describe('rules promote', () => {
     const other = copyAsModel(challenger, 'challenger-young');
     writeOverride(other, 'young.yaml', youngOverride('good'));
     const rules = fs.readFileSync(modelPaths(champion).rules);
-    const r = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      'challenger-young',
-    ]);
+    const r = await promote('--from', 'challenger-young');
     expect(r.code).toBe(EXIT.usage);
     expect(codesOf(r.stderr)).toEqual(['PROMOTE_OVERRIDES_DIFFER']);
     expect(r.stderr).toContain('overrides.young-challenger');
@@ -213,48 +201,24 @@ describe('rules promote', () => {
   });
 
   it('refuses an unknown challenger at field from', async () => {
-    const r = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      'nope',
-      '--json',
-    ]);
+    const r = await promote('--from', 'nope', '--json');
     expect(r.code).toBe(EXIT.usage);
     expect(codesOf(r.stderr)).toEqual(['RULE_SET_NOT_FOUND']);
   });
 
   it("commits the challenger's rules: the service then serves the challenger's hash", async () => {
-    const dry = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      'challenger',
-      '--dry-run',
-      '--json',
-    ]);
+    const dry = await promote('--from', 'challenger', '--dry-run', '--json');
     expect(dry.code).toBe(EXIT.ok);
     expect(JSON.parse(dry.stdout)).toMatchObject({ changed: true, committed: false });
     expect((await decideWith(champion, applicant)).hash).toBe(championHash);
 
-    const r = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
+    const r = await promote(
       '--from',
       'challenger',
       '--reason',
       'three requests in shadow',
       '--json',
-    ]);
+    );
     expect(r.code).toBe(EXIT.ok);
     const result = JSON.parse(r.stdout) as {
       after: string;
@@ -295,27 +259,9 @@ describe('rules promote', () => {
 
     // Promoting it again changes nothing; promoting the old rule set back by its hash in
     // the archive is a rollback.
-    const again = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      'challenger',
-      '--json',
-    ]);
+    const again = await promote('--from', 'challenger', '--json');
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, committed: false });
-    const back = await runCli([
-      'rules',
-      'promote',
-      '--model',
-      'german-credit',
-      ...dirs,
-      '--from',
-      championHash.slice(0, 12),
-      '--json',
-    ]);
+    const back = await promote('--from', championHash.slice(0, 12), '--json');
     expect(back.code).toBe(EXIT.ok);
     expect(JSON.parse(back.stdout)).toMatchObject({
       promoted: { kind: 'archive', hash: championHash },

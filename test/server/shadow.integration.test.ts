@@ -6,7 +6,6 @@ import { modelPaths } from '../../src/artifacts/model-store';
 import { recordRuleSet } from '../../src/artifacts/rule-archive';
 import type { ModelLocation } from '../../src/artifacts/types';
 import type { Decider } from '../../src/engine/types';
-import { isNeurulesError, type NeurulesError } from '../../src/errors';
 import { createApp, type AppOptions, type NeurulesApp } from '../../src/server/create-app';
 import {
   archiveWithSchema,
@@ -15,6 +14,7 @@ import {
   writeOverride,
   youngOverride,
 } from '../helpers/challenger-model';
+import { rejection } from '../helpers/fifo';
 import { copyGermanCredit } from '../helpers/german-credit';
 import { applicant } from './applicant';
 
@@ -76,16 +76,6 @@ const linesOf = (file: string): DecisionLogEntry[] =>
 function series(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
-async function refusal(p: Promise<unknown>): Promise<NeurulesError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isNeurulesError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('serve --shadow MODEL', () => {
@@ -224,9 +214,18 @@ describe('serve --shadow HASH', () => {
     ['a name of no model', () => 'no-such-model'],
     ['a path', () => '../german-credit'],
   ])('refuses %s with RULE_SET_NOT_FOUND at field shadow', async (_what, other) => {
-    const e = await refusal(serve({ shadow: other() }));
+    const e = await rejection(serve({ shadow: other() }));
     expect(e.code).toBe('RULE_SET_NOT_FOUND');
     expect(e.field).toBe('shadow');
+  });
+
+  it('refuses a name that is both a model and a hash prefix (INVALID_ARGUMENT at field shadow)', async () => {
+    const both = challengerHash.slice(0, 12);
+    copyAsModel(champion, both);
+    const e = await rejection(serve({ shadow: both }));
+    expect([e.code, e.field]).toEqual(['INVALID_ARGUMENT', 'shadow']);
+    fs.rmSync(modelPaths({ ...champion, name: both }).dir, { recursive: true });
+    fs.rmSync(modelPaths({ ...champion, name: both }).rulesDir, { recursive: true });
   });
 
   it('refuses a challenger of another schema at start, naming each differing feature', async () => {
@@ -248,7 +247,7 @@ describe('serve --shadow HASH', () => {
         { ...s.features.find((f) => f.type === 'numeric')!, name: 'extra_feature' },
       ] as typeof s.features,
     }));
-    const e = await refusal(serve({ shadow: hash }));
+    const e = await rejection(serve({ shadow: hash }));
     expect(e.issues.map((i) => [i.code, i.field])).toEqual([
       ['CHALLENGER_SCHEMA_MISMATCH', 'shadow.features.residence_since'],
       ['CHALLENGER_SCHEMA_MISMATCH', 'shadow.features.housing'],
