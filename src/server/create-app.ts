@@ -67,7 +67,7 @@ export type NeurulesApp = FastifyInstance & {
  */
 export async function createApp(options: AppOptions): Promise<NeurulesApp> {
   const model = await ServingModel.open(options);
-  const metrics = new ServiceMetrics();
+  const metrics = new ServiceMetrics({ shadow: options.shadow !== undefined });
   const requestTimeout = options.requestTimeout ?? 30_000;
   const headersTimeout = Math.min(
     options.headersTimeout ?? 10_000,

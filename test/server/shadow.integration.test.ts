@@ -101,6 +101,11 @@ describe('serve --shadow MODEL', () => {
       const { date: _b, ...hb } = b.headers;
       expect(hb).toEqual(ha);
     }
+    // Without a challenger, no series of one.
+    expect((await plain.inject({ url: '/metrics' })).body).not.toContain('neurules_shadow');
+    expect((await shadowed.inject({ url: '/metrics' })).body).toContain(
+      'neurules_shadow_errors_total 0',
+    );
   });
 
   it("logs the challenger's class, rule and rule set in each line, and counts them in /metrics", async () => {

@@ -168,7 +168,7 @@ export async function decisionsPlugin(
     }
     for (const a of answers)
       metrics.decisions.inc({ rule: a.ruleId as string, class: a.class as string });
-    if (shadows) countShadows(metrics, decisions, shadows);
+    if (shadows && metrics.shadow) countShadows(metrics.shadow, decisions, shadows);
     reply.header('x-rule-set', current.model.ruleSetHash);
     return single ? answers[0] : answers;
   });
@@ -198,18 +198,18 @@ async function decideShadow(
 
 /** Count the challenger's decisions of an answered request, by the champion's class and its. */
 function countShadows(
-  metrics: ServiceMetrics,
+  metrics: NonNullable<ServiceMetrics['shadow']>,
   decisions: readonly Decision[],
   shadows: readonly ShadowDecision[],
 ): void {
   shadows.forEach((s, i) => {
     if ('error' in s) {
-      metrics.shadowErrors.inc();
+      metrics.errors.inc();
       return;
     }
     const labels = { champion: decisions[i]!.class, challenger: s.class };
-    metrics.shadowDecisions.inc(labels);
-    if (labels.champion !== labels.challenger) metrics.shadowDisagreements.inc(labels);
+    metrics.decisions.inc(labels);
+    if (labels.champion !== labels.challenger) metrics.disagreements.inc(labels);
   });
 }
 
