@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRecords } from '../src/data/read-records';
 import { loadModelFiles } from '../src/artifacts/model-store';
+import { openChallenger } from '../src/pipeline/open-challenger';
 import { spawn } from 'node:child_process';
 
 const { values } = parseArgs({
@@ -74,6 +75,21 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nfastify alone (a route answering a constant; the ceiling here): ${ceiling.requests.average.toFixed(0)} requests/s, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms\n`,
   );
+  if (values.shadow) {
+    // What the challenger adds to each answer, alone: deciding the request's records once
+    // more (the compiled evaluator, in this process, on the same records).
+    const challenger = await openChallenger(loc, values.shadow, schema);
+    const start = process.hrtime.bigint();
+    let n = 0;
+    while (process.hrtime.bigint() - start < 2_000_000_000n) {
+      for (const r of records) challenger.decider.decide(r);
+      n += records.length;
+    }
+    const ns = Number(process.hrtime.bigint() - start) / n;
+    process.stdout.write(
+      `the challenger alone (${values.shadow}, rule set ${challenger.ruleSetHash.slice(0, 12)}): ${(ns / 1000).toFixed(2)} µs per record decided (${n} decisions in 2 s, in this process)\n`,
+    );
+  }
   const variants: (string | undefined)[] = values.shadow ? [undefined, values.shadow] : [undefined];
   for (const mode of modes)
     for (const shadow of variants) {
