@@ -173,6 +173,21 @@ describe('serve --shadow MODEL', () => {
       decisionLog: { file: path.join(dir, 'rejecting.jsonl') },
     });
     expect((await predict(rejecting, applicant)).statusCode).toBe(200);
+    // A thrown value that is not an Error, and one that cannot be turned into text.
+    const odd = await serve({
+      shadow: 'challenger',
+      wrapShadow: () => ({
+        decide: () => {
+          throw Object.create(null);
+        },
+      }),
+      decisionLog: { file: path.join(dir, 'odd.jsonl') },
+    });
+    expect((await predict(odd, [applicant, older])).statusCode).toBe(200);
+    expect(linesOf(path.join(dir, 'odd.jsonl')).map((l) => l.shadow)).toEqual([
+      { error: 'the challenger failed' },
+      { error: 'the challenger failed' },
+    ]);
     expect(linesOf(path.join(dir, 'rejecting.jsonl'))[0]!.shadow).toEqual({
       error: 'async failure',
     });

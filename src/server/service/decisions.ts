@@ -185,15 +185,26 @@ async function decideShadow(
   const out: ShadowDecision[] = [];
   for (const record of records) {
     try {
-      const d = await shadow.decider.decide(record);
+      // The compiled evaluator answers at once: awaited only when it is a promise.
+      const decided = shadow.decider.decide(record);
+      const d = decided instanceof Promise ? await decided : decided;
       out.push({ class: d.class, ruleId: d.ruleId, ruleSet: shadow.ruleSetHash });
     } catch (e) {
-      // The first line of the message, at most 500 characters: a log line stays one line.
-      const message = e instanceof Error ? e.message : String(e);
-      out.push({ error: message.split('\n')[0]!.slice(0, 500) || 'the challenger failed' });
+      out.push({ error: failureLine(e) });
     }
   }
   return out;
+}
+
+/** The first line of what a challenger threw, at most 500 characters: a log line stays one line. */
+function failureLine(e: unknown): string {
+  let message: string;
+  try {
+    message = e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    message = ''; // a thrown value that cannot even be turned into text
+  }
+  return message.split(/\r?\n/)[0]!.slice(0, 500) || 'the challenger failed';
 }
 
 /** Count the challenger's decisions of an answered request, by the champion's class and its. */
