@@ -169,6 +169,16 @@ export const ERROR_CATALOGUE = {
     meaning:
       'a rule set named by hash, hash prefix or generation (`--from`, `--to`, a log line) is in neither the archive nor the current model',
   },
+  CHALLENGER_SCHEMA_MISMATCH: {
+    area: 'artifact',
+    meaning:
+      "a challenger (`serve --shadow`, `rules promote --from`) reads records of another schema than the model's: features missing, extra, of another type or levels, or other classes",
+  },
+  PROMOTE_OVERRIDES_DIFFER: {
+    area: 'artifact',
+    meaning:
+      "the model's override files, above the challenger's distilled rules, would not make the challenger's rule set (`rules promote`): the overrides that differ are named",
+  },
   LOG_LINE_INVALID: {
     area: 'artifact',
     meaning:

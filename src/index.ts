@@ -275,6 +275,20 @@ export {
   type RulesAcceptance,
 } from './pipeline/accept-rules';
 export {
+  promoteRules,
+  formatPromotion,
+  type PromoteOptions,
+  type RulesPromotion,
+} from './pipeline/promote-rules';
+export {
+  openChallenger,
+  CHALLENGER_PREFIX_DIGITS,
+  type Challenger,
+  type ChallengerSource,
+} from './pipeline/open-challenger';
+export { schemaDifferences } from './data/schema-differences';
+export { shadowAgreement } from './audit/shadow-agreement';
+export {
   appendChange,
   CHANGES_VERSION,
   type ChangeEntry,
@@ -284,6 +298,7 @@ export {
   readChanges,
   type RuleChanges,
   type RulesAcceptEntry,
+  type RulesPromoteEntry,
   checkAuthor,
   checkReason,
 } from './artifacts/changes-log';
@@ -327,6 +342,7 @@ export {
   REDACTED,
   type DecisionLogEntry,
   type DecisionLogOptions,
+  type ShadowDecision,
 } from './audit/decision-log';
 export {
   parseOverrides,

@@ -6,8 +6,8 @@ import { writeFailure } from '../files/write-atomic';
 
 /**
  * `RULES_DIR/NAME/changes.jsonl`: one JSON line per change a person made to what decides,
- * oldest first. Written by `rules accept` (a hand edit of the distilled rules) and by a
- * studio save (override files). Every entry carries `v` (this format's version, 1), `time`
+ * oldest first. Written by `rules accept` (a hand edit of the distilled rules), `rules
+ * promote` (a challenger's rules) and by a studio save (override files). Every entry carries `v` (this format's version, 1), `time`
  * (ISO 8601), `kind` and `by` (`user@host`); lines written before `v` existed read as 1.
  * A studio save also names the `author` the studio was told (`by` stays the OS user), and an
  * approved proposal its `approvedBy`; older lines without them still read.
@@ -58,6 +58,29 @@ export interface RulesAcceptEntry extends EntryBase {
   impact?: EditImpact;
 }
 
+/**
+ * `rules promote`: a challenger's rules (another model's, or an archived rule set) committed
+ * as the model's distilled rules, as a new generation.
+ */
+export interface RulesPromoteEntry extends EntryBase {
+  kind: 'rules promote';
+  model: string;
+  /** The generation the promoted rules were committed with. */
+  generation: string;
+  /** What was promoted: another model (by name), or a rule set of the archive (by hash). */
+  promoted: { kind: 'model'; model: string } | { kind: 'archive'; hash: string };
+  /** The distilled rules' hash before, and the promoted ones'. */
+  from: string;
+  to: string;
+  /** The merged rule set's hash before, and after: the challenger's. */
+  before: string;
+  after: string;
+  changes: RuleChanges;
+  /** Why, as given to `rules promote --reason` (absent when none was given). */
+  reason?: string;
+  impact?: EditImpact;
+}
+
 /** A studio save of override files. */
 export interface OverridesSaveEntry extends EntryBase {
   kind: 'overrides';
@@ -82,7 +105,7 @@ export interface OverridesSaveEntry extends EntryBase {
 }
 
 /** One line of `changes.jsonl`. */
-export type ChangeEntry = RulesAcceptEntry | OverridesSaveEntry;
+export type ChangeEntry = RulesAcceptEntry | RulesPromoteEntry | OverridesSaveEntry;
 
 /** What {@link readChanges} read: the entries, and the lines it could not read, by number. */
 export interface ChangesRead {
@@ -186,6 +209,19 @@ function entryProblem(value: unknown): string | undefined {
       }
       if (typeof e.changes !== 'object' || e.changes === null) return 'changes must be an object';
       return undefined;
+    case 'rules promote': {
+      for (const field of ['model', 'generation', 'from', 'to', 'before', 'after'] as const) {
+        if (typeof e[field] !== 'string') return `${field} must be a string`;
+      }
+      if (typeof e.changes !== 'object' || e.changes === null) return 'changes must be an object';
+      const p = e.promoted as Record<string, unknown> | null;
+      const named =
+        p !== null &&
+        typeof p === 'object' &&
+        ((p.kind === 'model' && typeof p.model === 'string') ||
+          (p.kind === 'archive' && typeof p.hash === 'string'));
+      return named ? undefined : 'promoted must name a model or an archived hash';
+    }
     case 'overrides':
       for (const field of ['reason', 'before', 'after', 'diff'] as const) {
         if (typeof e[field] !== 'string') return `${field} must be a string`;
@@ -210,7 +246,7 @@ function entryProblem(value: unknown): string | undefined {
       }
       return undefined;
     default:
-      return `kind must be 'rules accept' or 'overrides', found ${JSON.stringify(e.kind)}`;
+      return `kind must be 'rules accept', 'rules promote' or 'overrides', found ${JSON.stringify(e.kind)}`;
   }
 }
 

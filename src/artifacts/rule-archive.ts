@@ -25,7 +25,7 @@ import type { ModelLocation } from './types';
 export const ARCHIVE_VERSION = 1;
 
 /** What made a rule set come into force. */
-export type MadeBy = 'build' | 'rules accept' | 'studio save' | 'serve';
+export type MadeBy = 'build' | 'rules accept' | 'rules promote' | 'studio save' | 'serve';
 
 /** `archive/HASH.json`: one merged rule set and the schema its facts are read with. */
 export interface ArchivedRuleSet {
@@ -292,7 +292,7 @@ export function readHistory(loc: ModelLocation): HistoryRead {
   return out;
 }
 
-const MADE: readonly string[] = ['build', 'rules accept', 'studio save', 'serve'];
+const MADE: readonly string[] = ['build', 'rules accept', 'rules promote', 'studio save', 'serve'];
 
 /** Why a parsed history line is not an entry of this version, or undefined when it is one. */
 function historyProblem(value: unknown): string | undefined {
@@ -393,7 +393,7 @@ export function modelHistory(loc: ModelLocation, changesFile: string): HistoryIt
     const change = changes.find((c) =>
       c.kind === 'overrides'
         ? (e.made === 'studio save' || e.made === 'serve') && c.after === e.hash
-        : e.made === 'rules accept' && c.generation === e.generation,
+        : e.made === c.kind && c.generation === e.generation,
     );
     if (!change) return e;
     return {

@@ -22,7 +22,15 @@ export interface DecisionLogEntry {
   inputs: DataRecord;
   /** A model with perception concepts: what was perceived, and what a person set. */
   perceived?: PerceivedFacts;
+  /** `serve --shadow`: what the challenger decided on the same facts, or why it could not. */
+  shadow?: ShadowDecision;
 }
+
+/**
+ * A challenger's decision in a decision-log line: its class, rule and rule set's hash, or
+ * the error it failed with (the champion's answer stood).
+ */
+export type ShadowDecision = { class: string; ruleId: string; ruleSet: string } | { error: string };
 
 /** Options of {@link DecisionLog}. */
 export interface DecisionLogOptions {
@@ -253,6 +261,7 @@ export class DecisionLog {
       // Listed whenever the line holds the marker, even as a level no one redacted.
       ...((redacted.length > 0 || Object.values(inputs).includes(REDACTED)) && { redacted }),
       ...(perceived && { perceived }),
+      ...(entry.shadow && { shadow: entry.shadow }),
     };
     return JSON.stringify(line) + '\n';
   }

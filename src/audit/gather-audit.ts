@@ -14,6 +14,7 @@ import type { AuditReport, DriftSection, FeatureSummary, ProportionInterval } fr
 import { treeView } from './tree-view';
 import { overrideImpact } from './override-impact';
 import type { DecisionLogRead } from './read-decision-log';
+import { shadowAgreement } from './shadow-agreement';
 import { wilsonInterval } from './wilson-interval';
 
 /** The parts of an opened model (`openModel(loc, { teacher: true })`) an audit reads. */
@@ -235,7 +236,11 @@ export function gatherAudit(input: AuditInput): AuditReport {
       })),
     },
   };
-  if (input.log) report.drift = drift(input, merged);
+  if (input.log) {
+    report.drift = drift(input, merged);
+    const shadow = shadowAgreement(input.log.file, input.log.entries);
+    if (shadow) report.shadow = shadow;
+  }
   if (input.fairness) {
     report.fairness = fairnessByGroup({
       plan: input.fairness,

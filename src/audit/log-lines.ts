@@ -5,7 +5,7 @@ import type { DataRecord, Schema } from '../data/types';
 import { describeType } from '../engine/compile-conditions';
 import { type Issue, NeurulesError, type Result } from '../errors';
 import { IssueList } from '../data/issue-list';
-import { REDACTED } from './decision-log';
+import { REDACTED, type ShadowDecision } from './decision-log';
 
 /**
  * A decision-log line read strictly, for replaying and explaining a decision: where it is,
@@ -36,6 +36,30 @@ export interface LoggedDecision {
   redacted?: string[];
   /** A model with perception concepts: what was perceived, as logged (not checked here). */
   perceived?: unknown;
+  /** `serve --shadow`: the challenger's decision, or the error it failed with. */
+  shadow?: ShadowDecision;
+}
+
+/**
+ * What is wrong with a line's `shadow` field (`serve --shadow`), or undefined when it is a
+ * challenger's decision (`class`, `ruleId` and `ruleSet` as text, `ruleSet` a 64-digit hash)
+ * or its failure (`error` as text), and nothing else.
+ */
+export function shadowProblem(value: unknown): string | undefined {
+  const expected =
+    'shadow: expected { class, ruleId, ruleSet } or { error } of the challenger, found';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `${expected} ${describeType(value)}`;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).sort().join(',');
+  if (keys === 'error')
+    return typeof o.error === 'string' ? undefined : `${expected} an error that is not text`;
+  if (keys !== 'class,ruleId,ruleSet') return `${expected} the fields ${keys || 'none'}`;
+  if (!['class', 'ruleId', 'ruleSet'].every((k) => typeof o[k] === 'string' && o[k] !== ''))
+    return `${expected} a field that is not text`;
+  return /^[0-9a-f]{64}$/.test(o.ruleSet as string)
+    ? undefined
+    : `${expected} a ruleSet that is not a 64-digit hash`;
 }
 
 /** Where a line is: its file and 1-based line number. */
@@ -89,6 +113,8 @@ export function parseLogLine(text: string, at: LinePlace, model: string): Result
       'redacted',
       `redacted: expected a list of feature names, found ${describeType(o.redacted)}`,
     ]);
+  const shadow = o.shadow === undefined ? undefined : shadowProblem(o.shadow);
+  if (shadow) wrong.push(['shadow', shadow]);
   if (o.time !== undefined && (typeof o.time !== 'string' || Number.isNaN(Date.parse(o.time))))
     wrong.push(['time', `time: expected a date and time, found ${describeType(o.time)}`]);
   if (o.inputs !== undefined) {
@@ -145,6 +171,7 @@ export function parseLogLine(text: string, at: LinePlace, model: string): Result
       inputs: o.inputs as DataRecord,
       ...(o.redacted !== undefined && { redacted: o.redacted as string[] }),
       ...(o.perceived !== undefined && { perceived: o.perceived }),
+      ...(o.shadow !== undefined && { shadow: o.shadow as ShadowDecision }),
     },
   };
 }

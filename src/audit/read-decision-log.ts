@@ -1,11 +1,18 @@
-import { logLines } from './log-lines';
-import type { DecisionLogEntry } from './decision-log';
+import { logLines, shadowProblem } from './log-lines';
+import type { DecisionLogEntry, ShadowDecision } from './decision-log';
+
+/** A decision read from a log: what the audit uses of it, and its line. */
+export type LogEntryRead = Pick<DecisionLogEntry, 'time' | 'ruleSet' | 'ruleId' | 'class'> &
+  Partial<Pick<DecisionLogEntry, 'requestId' | 'shadow'>> & { line: number };
 
 /** The usable lines of a decision log, and what was left out. */
 export interface DecisionLogRead {
   file: string;
-  entries: Pick<DecisionLogEntry, 'time' | 'ruleSet' | 'ruleId' | 'class'>[];
-  /** Lines that are not JSON objects with a time, rule set, rule id and class. */
+  entries: LogEntryRead[];
+  /**
+   * Lines that are not JSON objects with a time, rule set, rule id and class, or whose
+   * `shadow` (`serve --shadow`) is not a challenger's decision or error.
+   */
   badLines: number[];
   /** Entries written by another rule set (another hash). */
   otherRuleSets: number;
@@ -34,7 +41,8 @@ export async function readDecisionLog(file: string, ruleSetHash: string): Promis
       !Number.isNaN(Date.parse(e.time)) &&
       typeof e.ruleSet === 'string' &&
       typeof e.ruleId === 'string' &&
-      typeof e.class === 'string';
+      typeof e.class === 'string' &&
+      (e.shadow === undefined || shadowProblem(e.shadow) === undefined);
     if (!ok) {
       out.badLines.push(line);
       continue;
@@ -44,10 +52,13 @@ export async function readDecisionLog(file: string, ruleSetHash: string): Promis
       continue;
     }
     out.entries.push({
+      line,
       time: e!.time as string,
       ruleSet: e!.ruleSet as string,
       ruleId: e!.ruleId as string,
       class: e!.class as string,
+      ...(typeof e!.requestId === 'string' && { requestId: e!.requestId }),
+      ...(e!.shadow !== undefined && { shadow: e!.shadow as ShadowDecision }),
     });
   }
   return out;

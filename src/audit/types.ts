@@ -64,6 +64,8 @@ export interface AuditReport {
   };
   /** Present with `--log`. */
   drift?: DriftSection;
+  /** Present with `--log` when lines of the log carry a challenger's decision (`serve --shadow`). */
+  shadow?: ShadowSection;
   /** A model with perception concepts: how well each is perceived on the evaluated records. */
   perception?: ConceptAudit[];
   /**
@@ -298,3 +300,43 @@ export interface DriftSection {
     drifted: boolean;
   }[];
 }
+
+/**
+ * Champion and challenger (`serve --shadow`) over the decision log's lines of the audited
+ * rule set: how often they agree, by class, and the records where they disagree.
+ */
+export interface ShadowSection {
+  logFile: string;
+  /** Lines the challenger decided. */
+  decisions: number;
+  /** Of those, lines where it decided the champion's class. */
+  agreed: number;
+  /** `agreed / decisions` (NaN without decisions). */
+  agreement: number;
+  /** Lines where the challenger failed (`shadow.error`): the champion's answer stood. */
+  errors: number;
+  /** Lines of the audited rule set without a `shadow` field (served without a challenger). */
+  withoutShadow: number;
+  /** The challenger rule sets that decided, by hash, with their lines. */
+  challengers: { ruleSet: string; decisions: number }[];
+  /** Lines by the champion's class and the challenger's, every pair that occurs. */
+  byClass: { champion: string; challenger: string; count: number; agreement: boolean }[];
+  /** Per champion class: lines, and the share the challenger decided alike. */
+  classes: { class: string; decisions: number; agreed: number; agreement: number }[];
+  /** Lines where the two disagree, in log order (at most {@link SHADOW_LISTED}). */
+  disagreements: ShadowDisagreement[];
+  /** Every disagreement, listed or not. */
+  disagreementCount: number;
+}
+
+/** One record the champion and the challenger decided differently. */
+export interface ShadowDisagreement {
+  line: number;
+  requestId?: string;
+  time: string;
+  champion: { class: string; ruleId: string };
+  challenger: { class: string; ruleId: string; ruleSet: string };
+}
+
+/** The most disagreements an audit lists (all are counted). */
+export const SHADOW_LISTED = 1000;

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { agreement, differences, ruleSetSize } from '../audit/metrics';
 import { lockModel } from '../artifacts/model-lock';
 import {
   appendChange,
@@ -13,18 +10,19 @@ import {
   loadModel,
   modelPaths,
   ruleChanges,
-  saveModel,
   type SaveOptions,
 } from '../artifacts/model-store';
-import type { Metrics, ModelLocation } from '../artifacts/types';
-import { compileRuleSet } from '../engine/compiled-rules';
-import { NeurulesError } from '../errors';
-import { checkPartition, partitionIssues } from '../regions/check-partition';
-import { checkRuleSet } from '../rules/verify-rules';
+import type { ModelLocation } from '../artifacts/types';
 import type { BackendChoice } from '../teacher/backend-choice';
-import { loadDecisionData } from '../artifacts/model-data';
-import { tryRecordRuleSet, type RuleSetFigures } from '../artifacts/rule-archive';
+import { tryRecordRuleSet } from '../artifacts/rule-archive';
 import { mergeOverrides, safeLoadOverrides } from '../overrides/merge-overrides';
+import {
+  checkDistilledRules,
+  commitDistilledRules,
+  impactLines,
+  measureRulesChange,
+  ruleChangeLines,
+} from './commit-distilled-rules';
 
 /** What `rules accept` found and did. */
 export interface RulesAcceptance {
@@ -89,64 +87,22 @@ export async function acceptRules(
     const none = { changed: [], added: [], removed: [], reordered: false };
     if (from === to) return { ...base, edited: false, accepted: false, changes: none };
 
-    checkRuleSet(m.ruleSet, m.schema, m.rulesFile);
-    const partition = checkPartition(m.ruleSet.rules, m.schema);
-    const problems = partitionIssues(partition, m.rulesFile);
-    if (problems.length > 0) throw NeurulesError.fromIssues(problems);
-    const after = compileRuleSet(m.ruleSet);
+    checkDistilledRules(m.ruleSet, m.schema, m.rulesFile);
 
     const before = m.committedRules;
     const changes = before ? ruleChanges(before, m.ruleSet) : none;
-    let impact: EditImpact | undefined;
-    let metrics: Metrics | undefined;
     // The rule set that comes into force is the accepted rules with the overrides above them.
     const overrides = safeLoadOverrides(p.overrides, m.schema);
-    let figures: RuleSetFigures | undefined;
-    if (before) {
-      const data = await loadDecisionData(loc, {
-        allowEditedRules: true,
-        backend: options.backend ?? 'auto',
-      });
-      const { selectBackend } = await import('../teacher/backend');
-      const { loadTeacher } = await import('../teacher/model-io');
-      await selectBackend(options.backend ?? 'auto');
-      const teacher = await loadTeacher(m.teacherDir, m.schema);
-      try {
-        const classIndex = new Map(m.schema.classes.map((c, i) => [c, i]));
-        const { records, labels } = data.test;
-        const network = teacher.predict(records);
-        const decide = (rules: ReturnType<typeof compileRuleSet>): number[] =>
-          records.map((r) => classIndex.get(rules.decide(r).class)!);
-        const old = decide(compileRuleSet(before));
-        const now = decide(after);
-        if (overrides.ok && overrides.value.length > 0) {
-          const merged = decide(
-            compileRuleSet(mergeOverrides(m.ruleSet, overrides.value, m.schema)),
-          );
-          figures = {
-            on: data.description,
-            records: records.length,
-            accuracy: agreement(merged, labels),
-            fidelity: agreement(merged, network),
-          };
-        }
-        impact = {
-          description: data.description,
-          records: records.length,
-          changed: differences(old, now),
-          accuracy: { before: agreement(old, labels), after: agreement(now, labels) },
-          fidelity: { before: agreement(old, network), after: agreement(now, network) },
-        };
-        metrics = {
-          ...m.metrics,
-          rulesAccuracy: impact.accuracy.after,
-          fidelity: impact.fidelity.after,
-          ...ruleSetSize(m.ruleSet),
-        };
-      } finally {
-        teacher.dispose();
-      }
-    }
+    const measured = before
+      ? await measureRulesChange(
+          loc,
+          m,
+          { before, after: m.ruleSet, overrides: overrides.ok ? overrides.value : undefined },
+          { backend: options.backend ?? 'auto', allowEditedRules: true },
+        )
+      : undefined;
+    const impact = measured?.impact;
+    const figures = measured?.figures;
     const result: RulesAcceptance = {
       ...base,
       edited: true,
@@ -158,29 +114,12 @@ export async function acceptRules(
 
     // Committed as a build is: a new generation (the same network, schema and tree, the
     // accepted rules and their metrics), made current by renaming the rule file into place.
-    const { generation: _g, files: _f, rulesFile: _r, ...manifest } = m.manifest;
-    const { generation: _rg, ...ruleSet } = m.ruleSet;
-    const saved = await saveModel(
-      loc,
-      {
-        manifest,
-        schema: m.schema,
-        tree: m.tree,
-        metrics: metrics ?? m.metrics,
-        ruleSet,
-        saveTeacher: async (dir) => {
-          fs.mkdirSync(dir, { recursive: true });
-          for (const f of fs.readdirSync(m.teacherDir))
-            fs.copyFileSync(path.join(m.teacherDir, f), path.join(dir, f));
-        },
-      },
-      {
-        lock,
-        // The bytes verified above: an edit saved since is refused, not overwritten.
-        expectRulesFile: m.rulesFileSha256,
-        ...(options.afterSaveStep && { afterStep: options.afterSaveStep }),
-      },
-    );
+    const saved = await commitDistilledRules(loc, m, m.ruleSet, measured?.metrics ?? m.metrics, {
+      lock,
+      // The bytes verified above: an edit saved since is refused, not overwritten.
+      expectRulesFile: m.rulesFileSha256,
+      ...(options.afterSaveStep && { afterStep: options.afterSaveStep }),
+    });
     appendChange(p.changes, {
       kind: 'rules accept',
       by: changeAuthor(),
@@ -196,7 +135,8 @@ export async function acceptRules(
     // serve this rule set, and the one that does (after they are mended) files it.
     let archiveWarning: string | undefined;
     if (overrides.ok) {
-      const distilled = { ...ruleSet, version: 2 as const, generation: saved.generation };
+      const { generation: _rg, ...rules } = m.ruleSet;
+      const distilled = { ...rules, version: 2 as const, generation: saved.generation };
       archiveWarning = tryRecordRuleSet(loc, {
         ruleSet: mergeOverrides(distilled, overrides.value, m.schema),
         schema: m.schema,
@@ -231,26 +171,12 @@ export function formatAcceptance(r: RulesAcceptance): string[] {
     return lines;
   }
   lines.push(`  committed ${r.from.slice(0, 12)}…  →  edited ${r.to.slice(0, 12)}…`);
-  const c = r.changes;
-  const changed = [
-    c.changed.length ? `changed: ${c.changed.join(', ')}` : '',
-    c.added.length ? `added: ${c.added.join(', ')}` : '',
-    c.removed.length ? `removed: ${c.removed.join(', ')}` : '',
-    c.reordered ? 'the order changed' : '',
-  ].filter(Boolean);
-  if (changed.length) lines.push(`  rules ${changed.join('; ')}`);
+  lines.push(...ruleChangeLines(r.changes, 'rules'));
   lines.push(
     '  every record reaches exactly one rule (complete records, missing values, unseen levels)',
   );
-  const i = r.impact;
-  if (i) {
-    const f = (x: number): string => x.toFixed(3);
-    lines.push(
-      `  on the ${i.description}:`,
-      `    accuracy  ${f(i.accuracy.before)} → ${f(i.accuracy.after)}`,
-      `    fidelity  ${f(i.fidelity.before)} → ${f(i.fidelity.after)}`,
-      `    changed   ${i.changed} of ${i.records} decisions`,
-    );
+  if (r.impact) {
+    lines.push(...impactLines(r.impact));
   } else {
     lines.push('  no impact: a model of the old layout keeps no copy of its committed rules');
   }

@@ -19,6 +19,7 @@ import {
 import { barChartSvg, groupSharesChartSvg, stackedBarChartSvg } from './svg-charts';
 import { renderTreeSvg } from './svg-tree';
 import { greyImageSvg } from './grey-image';
+import { shadowRows } from './shadow-rows';
 import type {
   AuditReport,
   DriftSection,
@@ -57,6 +58,7 @@ export function renderHtml(report: AuditReport): string {
     page.overridesSection(),
     page.fairnessSection(),
     page.driftSection(),
+    page.shadowSection(),
     page.footer(),
   ].join('\n');
   const csp = [
@@ -542,6 +544,34 @@ ${meta('Period', `<time datetime="${e(drift.from)}">${e(formatTime(drift.from, n
 ${drift.warnings.map((w) => `<p class="warning">${e(w)}</p>`).join('\n')}
 ${this.driftChart(drift)}
 ${this.driftTable(drift)}
+</section>`;
+  }
+
+  /** Champion and challenger (`serve --shadow`): only for a log whose lines carry one. */
+  shadowSection(): string {
+    const shadow = this.report.shadow;
+    if (!shadow) return '';
+    const r = shadowRows(shadow);
+    const rows = (cells: string[][]): string =>
+      cells.map((row) => `<tr>${row.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('\n');
+    const head = (cells: string[]): string =>
+      `<thead><tr>${cells.map((c) => `<th scope="col">${e(c)}</th>`).join('')}</tr></thead>`;
+    return `<section id="shadow">
+<h2>Champion and challenger</h2>
+<p>${e(r.summary)}</p>
+<h3>Agreement by class</h3>
+<table id="shadow-classes">${head(r.classHead)}<tbody>
+${rows(r.classRows)}
+</tbody></table>
+<h3>Disagreements</h3>
+<p>${e(r.listed)}</p>
+${
+  r.disagreementRows.length
+    ? `<div class="scroll"><table id="shadow-disagreements">${head(r.disagreementHead)}<tbody>
+${rows(r.disagreementRows)}
+</tbody></table></div>`
+    : ''
+}
 </section>`;
   }
 

@@ -13,6 +13,7 @@ import type { AuditReport, TreeView, TreeViewNode } from '../audit/types';
 import { printableName } from '../audit/fairness';
 import { balancedSummary } from '../audit/metrics';
 import { greyImageText } from './grey-image';
+import { shadowRows } from './shadow-rows';
 
 /**
  * The audit report as GitHub-flavoured Markdown: the same sections and figures as the
@@ -35,6 +36,7 @@ export function renderMarkdown(report: AuditReport): string {
     overridesSection,
     fairnessSection,
     driftSection,
+    shadowSection,
   ];
   return sections
     .flatMap((section) => section(report))
@@ -408,6 +410,40 @@ function driftSection(report: AuditReport): string[] {
       ['l', 'l', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
+  ];
+}
+
+/** Champion and challenger (`serve --shadow`): only for a log whose lines carry one. */
+function shadowSection({ shadow }: AuditReport): string[] {
+  if (!shadow) return [];
+  const r = shadowRows(shadow);
+  return [
+    '## Champion and challenger',
+    '',
+    text(r.summary),
+    '',
+    '### Agreement by class',
+    '',
+    ...table(
+      r.classHead,
+      r.classRows.map((row) => row.map(text)),
+      ['l', 'l', 'r', 'r'],
+    ),
+    '',
+    '### Disagreements',
+    '',
+    r.listed,
+    '',
+    ...(r.disagreementRows.length
+      ? [
+          ...table(
+            r.disagreementHead,
+            r.disagreementRows.map((row) => row.map(text)),
+            ['r', 'l', 'l', 'l', 'l'],
+          ),
+          '',
+        ]
+      : []),
   ];
 }
 

@@ -40,6 +40,8 @@ export type NeurulesApp = FastifyInstance & {
   reload(): Promise<ReloadResult>;
   /** The rule-set hash now serving. */
   ruleSetHash(): string;
+  /** The challenger's rule-set hash now deciding beside it (`shadow`), if there is one. */
+  shadowRuleSetHash(): string | undefined;
   /**
    * Open the decision log again by its name, after a log rotation moved it away (see
    * {@link ServingModel.reopenLog}): no decision is lost or answered unlogged across it.
@@ -65,7 +67,7 @@ export type NeurulesApp = FastifyInstance & {
  */
 export async function createApp(options: AppOptions): Promise<NeurulesApp> {
   const model = await ServingModel.open(options);
-  const metrics = new ServiceMetrics();
+  const metrics = new ServiceMetrics({ shadow: options.shadow !== undefined });
   const requestTimeout = options.requestTimeout ?? 30_000;
   const headersTimeout = Math.min(
     options.headersTimeout ?? 10_000,
@@ -111,6 +113,7 @@ export async function createApp(options: AppOptions): Promise<NeurulesApp> {
 
   app.decorate('reload', () => model.reload());
   app.decorate('ruleSetHash', () => model.current.model.ruleSetHash);
+  app.decorate('shadowRuleSetHash', () => model.current.shadow?.ruleSetHash);
   app.decorate('reopenLog', () => model.reopenLog());
   return app as NeurulesApp;
 }

@@ -308,8 +308,9 @@ export interface SaveEntryView
   revertOf?: number;
 }
 
-/** A line of `changes.jsonl` as the page lists it: a studio save, or a `rules accept`. */
-export type HistoryEntry = SaveEntryView | (HistoryEntryBase & { kind: 'rules accept' });
+/** A line of `changes.jsonl` as the page lists it: a studio save, a `rules accept` or a `rules promote`. */
+export type HistoryEntry =
+  SaveEntryView | (HistoryEntryBase & { kind: 'rules accept' | 'rules promote' });
 
 /** `GET /api/history` answers this: every entry, and the lines that are not entries. */
 export interface StudioHistory<E extends HistoryEntry = HistoryEntry> {

@@ -12,7 +12,7 @@ import {
 } from '../options';
 import { registerRulesReview } from './rules-review';
 
-/** `neurules rules lint|test|impact|accept`: the expert overrides and the rule file of a model. */
+/** `neurules rules lint|test|impact|accept|promote`: the expert overrides and the rule file of a model. */
 export function registerRules(program: Command, io: CliIO): void {
   const rules = program
     .command('rules')
@@ -134,6 +134,35 @@ export function registerRules(program: Command, io: CliIO): void {
     });
     if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else io.stdout.write(formatAcceptance(result).join('\n') + '\n');
+  });
+
+  withDirs(
+    rules
+      .command('promote')
+      .description(
+        "commit a challenger's rules (serve --shadow) as the model's rule set: its distilled rules, checked and measured on the held-out split, committed as rules accept commits (logged in RULES_DIR/NAME/changes.jsonl); the model's override files must make the challenger's rule set",
+      )
+      .addOption(modelOption())
+      .requiredOption(
+        '--from <other>',
+        "the challenger: a model of the same schema, or a rule-set hash (12+ hex digits) of the model's archive",
+      )
+      .option('--dry-run', 'check and measure the promotion, record nothing')
+      .option(
+        '--reason <text>',
+        "why the challenger is promoted (recorded in changes.jsonl and shown by 'neurules history')",
+      )
+      .option('--json', 'print what was found and done as JSON')
+      .addOption(backendOption()),
+  ).action(async (o) => {
+    const { promoteRules, formatPromotion } = await import('../../pipeline/promote-rules');
+    const result = await promoteRules(locationOf(o), o.from as string, {
+      backend: o.backend as BackendChoice,
+      dryRun: o.dryRun === true,
+      ...given('reason', o.reason as string | undefined),
+    });
+    if (o.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else io.stdout.write(formatPromotion(result).join('\n') + '\n');
   });
 
   registerRulesReview(rules, io);

@@ -28,6 +28,10 @@ export function registerServe(program: Command, io: CliIO): void {
       .addOption(engineOption('evaluator'))
       .option('--decision-log <file>', 'append one JSON line per decision to this file')
       .option(
+        '--shadow <other>',
+        'a challenger that decides every record after the model, without changing any answer: a model of the same schema, or a rule-set hash (12+ hex digits) of the model\'s archive; logged as "shadow" in each decision-log line, counted in /metrics',
+      )
+      .option(
         '--redact <features>',
         'comma-separated features written as "[redacted]" in the decision log (names as in the schema)',
         parseList,
@@ -88,6 +92,7 @@ export function registerServe(program: Command, io: CliIO): void {
       requestTimeout: o.requestTimeout,
       headersTimeout: o.headersTimeout,
       ...(o.imageRoot !== undefined && { imageRoot: o.imageRoot as string }),
+      ...(o.shadow !== undefined && { shadow: o.shadow as string }),
       ...(adminToken && { adminToken }),
       ...(o.decisionLog && {
         decisionLog: {
@@ -101,6 +106,9 @@ export function registerServe(program: Command, io: CliIO): void {
     io.stderr.write(
       `serving model '${o.model}' (rule set ${app.ruleSetHash().slice(0, 12)}, ${o.engine}) on ${address}\n`,
     );
+    const shadow = app.shadowRuleSetHash();
+    if (shadow !== undefined)
+      io.stderr.write(`shadow: challenger rule set ${shadow.slice(0, 12)} (${o.shadow})\n`);
     if (!adminToken)
       io.stderr.write('POST /v1/admin/reload is off: set NEURULES_ADMIN_TOKEN to enable it\n');
     await new Promise<void>((resolve) => {
@@ -110,7 +118,10 @@ export function registerServe(program: Command, io: CliIO): void {
           .then((r) =>
             io.stderr.write(
               r.ok
-                ? `reloaded: rule set ${r.value.slice(0, 12)}\n`
+                ? `reloaded: rule set ${r.value.slice(0, 12)}` +
+                    (o.shadow !== undefined
+                      ? `, challenger ${app.shadowRuleSetHash()!.slice(0, 12)}\n`
+                      : '\n')
                 : `reload refused, old rule set keeps serving:\n${r.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
             ),
           );

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { DecisionLogEntry } from '../../audit/decision-log';
+import type { DecisionLogEntry, ShadowDecision } from '../../audit/decision-log';
 import { parseRecord } from '../../data/parse-record';
 import type { DataRecord } from '../../data/types';
+import type { Decision } from '../../engine/types';
 import { explainDecision } from '../../engine/explain-decision';
 import { type Issue, isNeurulesError, type NeurulesError } from '../../errors';
 import { checkInterventions } from '../../perception/concepts';
@@ -10,7 +11,7 @@ import type { PerceptionFront } from '../../perception/perception-front';
 import type { Schema } from '../../data/types';
 import { sendProblem } from '../problems';
 import type { ServiceMetrics } from './metrics';
-import { LOG_FAILED, type ServingModel } from './serving-model';
+import { LOG_FAILED, type Serving, type ServingModel } from './serving-model';
 
 /** Options of {@link decisionsPlugin}. */
 export interface DecisionsOptions {
@@ -31,7 +32,7 @@ export async function decisionsPlugin(
   { model, metrics, maxBatch }: DecisionsOptions,
 ): Promise<void> {
   app.get('/v1/model', async () => {
-    const { model: m, loadedAt } = model.current;
+    const { model: m, loadedAt, shadow } = model.current;
     return {
       name: model.name,
       ruleSet: m.ruleSetHash,
@@ -42,6 +43,8 @@ export async function decisionsPlugin(
       metrics: m.metrics,
       // A model with perception concepts: its concepts and the raw records it reads.
       ...(m.front && { perception: { concepts: m.front.concepts, input: m.front.spec.input } }),
+      // `serve --shadow`: the challenger deciding beside the model.
+      ...(shadow && { shadow: { ruleSet: shadow.ruleSetHash, from: shadow.source } }),
     };
   });
 
@@ -118,8 +121,13 @@ export async function decisionsPlugin(
     const answers = [];
     const entries: DecisionLogEntry[] = [];
     const time = log && new Date().toISOString();
+    const decisions: Decision[] = [];
+    for (const record of records) decisions.push(await current.decider.decide(record));
+    // The challenger decides the batch after the champion, before the log line is written
+    // (which carries its decision); it never changes or fails an answer.
+    const shadows = current.shadow && (await decideShadow(current.shadow, records));
     for (const [index, record] of records.entries()) {
-      const decision = await current.decider.decide(record);
+      const decision = decisions[index]!;
       if (time) {
         entries.push({
           time,
@@ -130,6 +138,7 @@ export async function decisionsPlugin(
           class: decision.class,
           inputs: record,
           ...(perceived && { perceived: perceived[index]! }),
+          ...(shadows && { shadow: shadows[index]! }),
         });
       }
       const answer: Record<string, unknown> = {
@@ -159,8 +168,59 @@ export async function decisionsPlugin(
     }
     for (const a of answers)
       metrics.decisions.inc({ rule: a.ruleId as string, class: a.class as string });
+    if (shadows && metrics.shadow) countShadows(metrics.shadow, decisions, shadows);
     reply.header('x-rule-set', current.model.ruleSetHash);
     return single ? answers[0] : answers;
+  });
+}
+
+/**
+ * The challenger's decision of each record, in order: a record it fails on (an exception,
+ * a rejected promise) gets `{ error }` with the message, and the others are still decided.
+ */
+async function decideShadow(
+  shadow: NonNullable<Serving['shadow']>,
+  records: readonly DataRecord[],
+): Promise<ShadowDecision[]> {
+  const out: ShadowDecision[] = [];
+  for (const record of records) {
+    try {
+      // The compiled evaluator answers at once: awaited only when it is a promise.
+      const decided = shadow.decider.decide(record);
+      const d = decided instanceof Promise ? await decided : decided;
+      out.push({ class: d.class, ruleId: d.ruleId, ruleSet: shadow.ruleSetHash });
+    } catch (e) {
+      out.push({ error: failureLine(e) });
+    }
+  }
+  return out;
+}
+
+/** The first line of what a challenger threw, at most 500 characters: a log line stays one line. */
+function failureLine(e: unknown): string {
+  let message: string;
+  try {
+    message = e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    message = ''; // a thrown value that cannot even be turned into text
+  }
+  return message.split(/\r?\n/)[0]!.slice(0, 500) || 'the challenger failed';
+}
+
+/** Count the challenger's decisions of an answered request, by the champion's class and its. */
+function countShadows(
+  metrics: NonNullable<ServiceMetrics['shadow']>,
+  decisions: readonly Decision[],
+  shadows: readonly ShadowDecision[],
+): void {
+  shadows.forEach((s, i) => {
+    if ('error' in s) {
+      metrics.errors.inc();
+      return;
+    }
+    const labels = { champion: decisions[i]!.class, challenger: s.class };
+    metrics.decisions.inc(labels);
+    if (labels.champion !== labels.challenger) metrics.disagreements.inc(labels);
   });
 }
 

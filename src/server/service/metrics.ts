@@ -35,6 +35,41 @@ export class ServiceMetrics {
     [],
   );
 
+  /**
+   * `serve --shadow` only (absent otherwise, so a service without a challenger shows no
+   * series of one): `neurules_shadow_decisions_total{champion,challenger}`, records the
+   * challenger decided by the champion's class and the challenger's;
+   * `neurules_shadow_disagreements_total{champion,challenger}`, those of another class;
+   * `neurules_shadow_errors_total`, records the challenger failed on (the answer stood).
+   */
+  readonly shadow?: {
+    decisions: Counter<'champion' | 'challenger'>;
+    disagreements: Counter<'champion' | 'challenger'>;
+    errors: Counter;
+  };
+
+  constructor(options: { shadow?: boolean } = {}) {
+    if (options.shadow) {
+      this.shadow = {
+        decisions: this.counter(
+          'neurules_shadow_decisions_total',
+          "Records the challenger (serve --shadow) decided, by the champion's class and the challenger's",
+          ['champion', 'challenger'],
+        ),
+        disagreements: this.counter(
+          'neurules_shadow_disagreements_total',
+          "Records the challenger decided otherwise than the champion, by the champion's class and the challenger's",
+          ['champion', 'challenger'],
+        ),
+        errors: this.counter(
+          'neurules_shadow_errors_total',
+          "Records the challenger failed to decide (the champion's answer stood)",
+          [],
+        ),
+      };
+    }
+  }
+
   private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }

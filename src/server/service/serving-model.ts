@@ -2,8 +2,9 @@ import * as path from 'node:path';
 import { DecisionLog, redactIssues } from '../../audit/decision-log';
 import type { DataRecord } from '../../data/types';
 import type { Tracer } from '../../engine/explain-decision';
-import type { Decision } from '../../engine/types';
+import type { Decider, Decision } from '../../engine/types';
 import { isNeurulesError, NeurulesError, type Result } from '../../errors';
+import { openChallenger, type Challenger } from '../../pipeline/open-challenger';
 import { openModel, type OpenModel } from '../../pipeline/open-model';
 import { recordRuleSet } from '../../artifacts/rule-archive';
 import { DEFAULT_ENGINE, type RecordEngineName } from '../../predict/engines';
@@ -38,6 +39,28 @@ export interface ServingModelOptions {
    * never makes the service open or probe a file of its choosing.
    */
   imageRoot?: string;
+  /**
+   * A challenger that decides every record after the model (champion) has, without changing
+   * any answer: another model of the same schema in the same folders, or a rule set of the
+   * model's archive by its hash or a unique prefix of 12 or more hex digits (see
+   * `openChallenger`). Its decision goes into each decision-log line as `shadow`. It is
+   * loaded at start and again on every reload, with the model.
+   */
+  shadow?: string;
+  /**
+   * Test hook: wraps the challenger's decider when it is loaded (a decider that throws, to
+   * check that a failing challenger never fails an answer).
+   */
+  wrapShadow?: (decider: Decider) => Decider;
+}
+
+/** The challenger serving beside the champion, as loaded with it. */
+export interface ShadowServing {
+  /** What it was loaded from (a model's name, or an archived hash). */
+  source: Challenger['source'];
+  /** Content hash of its merged rule set. */
+  ruleSetHash: string;
+  decider: Decider;
 }
 
 /** The rule set a request is served with: captured once per request. */
@@ -45,6 +68,8 @@ export interface Serving {
   model: OpenModel;
   decider: Tracer & { decide(record: DataRecord): Decision | Promise<Decision> };
   loadedAt: string;
+  /** The challenger, when the service was started with one. */
+  shadow?: ShadowServing;
 }
 
 /** What a reload did: the new rule set's hash, or why the files were refused. */
@@ -87,23 +112,30 @@ export class ServingModel {
     };
     const engine = options.engine ?? DEFAULT_ENGINE;
     const redact = options.decisionLog?.redact ?? [];
+    const openShadow = async (model: OpenModel): Promise<ShadowServing> => {
+      const c = await openChallenger(loc, options.shadow!, model.schema, {
+        engine,
+        field: 'shadow',
+      });
+      const decider = options.wrapShadow ? options.wrapShadow(c.decider) : c.decider;
+      return { source: c.source, ruleSetHash: c.ruleSetHash, decider };
+    };
     const load = async (): Promise<Serving> => {
       const model = await openModel(loc, {
         teacher: options.network ?? true,
         backend: options.backend ?? 'auto',
         engine,
       });
-      // A schema that lost a feature to redact (renamed, say) would log it in clear: such a
-      // model is refused, at start and on reload.
-      const issues = redactIssues(redact, model.schema);
-      if (issues.length > 0) {
-        model.teacher?.dispose();
-        model.front?.dispose();
-        throw NeurulesError.fromIssues(issues);
-      }
-      // Every rule set that decides is in the model's archive first, so each logged
-      // decision can be replayed by the hash its line names (a no-op when it is there).
       try {
+        // A schema that lost a feature to redact (renamed, say) would log it in clear: such a
+        // model is refused, at start and on reload.
+        const issues = redactIssues(redact, model.schema);
+        if (issues.length > 0) throw NeurulesError.fromIssues(issues);
+        // The challenger's files are read here, with the champion's, never while deciding;
+        // before the champion is archived as serving, since a refused challenger refuses both.
+        const shadow = options.shadow !== undefined ? await openShadow(model) : undefined;
+        // Every rule set that decides is in the model's archive first, so each logged
+        // decision can be replayed by the hash its line names (a no-op when it is there).
         recordRuleSet(loc, {
           ruleSet: model.ruleSet,
           schema: model.schema,
@@ -112,13 +144,13 @@ export class ServingModel {
             generation: model.manifest.generation,
           }),
         });
+        const decider = model.compiled ?? model.engine;
+        return { model, decider, loadedAt: new Date().toISOString(), ...(shadow && { shadow }) };
       } catch (e) {
         model.teacher?.dispose();
         model.front?.dispose();
         throw e;
       }
-      const decider = model.compiled ?? model.engine;
-      return { model, decider, loadedAt: new Date().toISOString() };
     };
     const serving = await load();
     let log: DecisionLog | undefined;
