@@ -1,6 +1,6 @@
-import { NUMBER_PATTERN_SQL } from '../../data/parse-value';
 import type { Feature, Schema } from '../../data/types';
 import { missingSql, quoteString, type RuleCondition } from '../../exports/to-sql';
+import { numberSql } from './number-sql';
 import type { RowSource } from './source';
 
 /** The rule index of a row DuckDB hands back to be read and decided here. */
@@ -18,10 +18,11 @@ export function decisionQuery(
 ): string {
   const column = new Map(source.names.map((n, i) => [n, i]));
   // Each feature's value and whether this row's value is one DuckDB can vouch for, from
-  // its text as it is: neurules trims white space, so a value with any around it is handed
-  // back (trimming here would cost more than the rare rows that need it). Numbers:
-  // neurules' own pattern of plain decimal notation, which DuckDB's cast then reads as
-  // JavaScript does (both round correctly).
+  // its text as it is: neurules trims white space, so a level or a missing marker with any
+  // around it is handed back (trimming here would cost more than the rare rows that need
+  // it). Numbers: DuckDB's typed cast, which trims ASCII white space as neurules does and
+  // rounds as JavaScript does, with a check for the few spellings it reads and neurules
+  // refuses (`numberSql`).
   const helpers: string[] = [];
   const ok: string[] = [];
   // OK when the value was read, else when it is missing (CASE: the rare rows alone take
@@ -37,9 +38,7 @@ export function decisionQuery(
       helpers.push(`CASE WHEN isfinite(${typed}) THEN ${typed} END AS ${v}`);
       ok.push(`(${v} IS NOT NULL OR neurules_c${i} IS NULL)`);
     } else if (f.type === 'numeric') {
-      helpers.push(
-        `CASE WHEN regexp_full_match(${t}, ${quoteString(NUMBER_PATTERN_SQL)}) THEN TRY_CAST(${t} AS DOUBLE) END AS ${v}`,
-      );
+      helpers.push(`${numberSql(t)} AS ${v}`);
       // 1e999 matches the pattern and casts to infinity: handed back (neurules refuses it).
       ok.push(okWhen(v, t, `isfinite(${v})`));
     } else {

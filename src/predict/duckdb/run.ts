@@ -63,8 +63,8 @@ interface Run {
  * The query's rows, decided, counted and written in file order, in two steps. DuckDB runs
  * the query on all its threads into a narrow Parquet file (a rule index and a label per
  * row, and the texts of the rows handed back), which keeps the rows in file order
- * ({@link decideInDuckDb}); then the lines are written in order: by DuckDB itself when it
- * decided every row ({@link writeInDuckDb}), otherwise by one thread reading the file back
+ * ({@link decideInDuckDb}); then the lines are written in order: by DuckDB itself, on all
+ * its threads, when it decided every row ({@link writeInDuckDb}), otherwise by one thread reading the file back
  * while this process numbers the lines and reads the rows handed back
  * ({@link writeHere}). (A streamed result runs the query on one thread.) Rows DuckDB
  * rejected (a ragged row, text that is not UTF-8, a line of white space) are known after
@@ -128,7 +128,7 @@ async function decideInDuckDb(connection: DuckDBConnection, run: Run): Promise<v
 
 /**
  * Step 2 when DuckDB decided every row: counted from the rows file's groups, and the lines
- * numbered and written by DuckDB too, on one thread (so in order), with the same text.
+ * numbered and written by DuckDB too, on all its threads and in order, with the same text.
  */
 async function writeInDuckDb(
   connection: DuckDBConnection,
@@ -140,7 +140,6 @@ async function writeInDuckDb(
     countDecisions(run.summary, schema, run.decisions[g.rule]!.class, g.label, g.rows);
   }
   if (run.summary.records === 0) throw run.source.empty();
-  await connection.run('SET threads = 1');
   await watch(connection, run.options, undefined, () =>
     writeWithDuckDb(connection, run.rowsFile, {
       output: run.output,
@@ -357,10 +356,13 @@ async function writeWithDuckDb(
     classes: readonly string[];
   },
 ): Promise<void> {
-  const line = `(row_number() OVER () + ${o.firstLine - 1})`;
+  // The row's number in the rows file (`file_row_number`), not `row_number() OVER ()`: a
+  // window numbers the rows on one thread, while this lets DuckDB make and write the lines
+  // on all its threads, in order (`preserve_insertion_order`, on by default).
+  const line = `(file_row_number + ${o.firstLine})`;
   const byRule = (value: (d: Decision) => string): string =>
     `CASE neurules_r ${o.decisions.map((d, k) => `WHEN ${k} THEN ${value(d)}`).join(' ')} END`;
-  const rows = `FROM read_parquet(${quoteString(rowsFile)})`;
+  const rows = `FROM read_parquet(${quoteString(rowsFile)}, file_row_number = true)`;
   let copy: (target: string) => string;
   if (o.output.format === 'parquet') {
     const probabilities = (d: Decision): string =>
