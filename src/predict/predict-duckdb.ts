@@ -5,7 +5,7 @@ import { outputTarget } from '../files/output-target';
 import { kindOf } from '../files/regular-files';
 import { openDuckDb } from './duckdb/connection';
 import { runQuery, type PredictDuckDbOptions } from './duckdb/run';
-import { csvIrregularity, csvSource, parquetSource } from './duckdb/source';
+import { csvSource, parquetSource, scanCsv } from './duckdb/source';
 
 export type { PredictDuckDbOptions };
 
@@ -65,18 +65,16 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
     );
     return predictFile(options);
   }
-  if (kind === 'csv') {
-    const irregular = csvIrregularity(input);
-    if (irregular) {
-      options.onNote?.(
-        `${input} ${irregular}: DuckDB cannot number its lines as neurules does, so the compiled engine reads it (same output)`,
-      );
-      return predictFile(options);
-    }
+  const scan = kind === 'csv' ? scanCsv(input) : undefined;
+  if (scan?.irregularity) {
+    options.onNote?.(
+      `${input} ${scan.irregularity}: DuckDB cannot number its lines as neurules does, so the compiled engine reads it (same output)`,
+    );
+    return predictFile(options);
   }
   // The output is looked at before the work starts: a directory is refused at once.
   const output = typeof options.output === 'string' ? outputTarget(options.output) : options.output;
-  const source = kind === 'csv' ? csvSource(input, options.schema) : undefined;
+  const source = scan ? csvSource(input, options.schema, scan) : undefined;
   const connection = await openDuckDb({ threads: options.threads });
   try {
     // DuckDB rewrites `x IN (constants)` into a join, which hands rows over out of file

@@ -16,10 +16,12 @@ export const REFUSED_MARKS: readonly string[] = ['_', '+-'];
  * SQL (DuckDB) for the number a column's text spells as neurules reads it, or NULL when
  * DuckDB cannot vouch for it (it may still be a missing value or a refused one: the row is
  * then handed back). A typed cast with a check for {@link REFUSED_MARKS}: two substring
- * searches instead of a regular expression over every value. A result that is not finite
- * must be handed back too (`isfinite`), as neurules refuses it.
+ * searches instead of a regular expression over every value, or none at all when no text
+ * can hold a mark (`refusedMarks` false: a file whose bytes have none, see `scanCsv`). A
+ * result that is not finite must be handed back too (`isfinite`), as neurules refuses it.
  */
-export function numberSql(text: string): string {
+export function numberSql(text: string, refusedMarks = true): string {
+  if (!refusedMarks) return `TRY_CAST(${text} AS DOUBLE)`;
   const refused = REFUSED_MARKS.map((m) => `contains(${text}, '${m}')`).join(' OR ');
   return `CASE WHEN ${refused} THEN NULL ELSE TRY_CAST(${text} AS DOUBLE) END`;
 }
