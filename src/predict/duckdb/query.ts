@@ -26,6 +26,8 @@ export function decisionQuery(
   // refuses (`numberSql`).
   const helpers: string[] = [];
   const ok: string[] = [];
+  // Every value read: the usual row, decided without the tests of `ok` (NULL is not true).
+  const allRead: string[] = [];
   // OK when the value was read, else when it is missing (CASE: the rare rows alone take
   // the second test).
   const okWhen = (v: string, t: string, read = 'true'): string =>
@@ -38,13 +40,17 @@ export function decisionQuery(
     if (f.type === 'numeric' && typed) {
       helpers.push(`CASE WHEN isfinite(${typed}) THEN ${typed} END AS ${v}`);
       ok.push(`(${v} IS NOT NULL OR neurules_c${i} IS NULL)`);
+      allRead.push(`${v} IS NOT NULL`);
     } else if (f.type === 'numeric') {
       helpers.push(`${numberSql(t, source.refusedMarks)} AS ${v}`);
-      // 1e999 matches the pattern and casts to infinity: handed back (neurules refuses it).
+      // inf, nan and 1e999 cast to numbers that are not finite: handed back (neurules
+      // refuses them).
       ok.push(okWhen(v, t, `isfinite(${v})`));
+      allRead.push(`isfinite(${v})`);
     } else {
       helpers.push(`${levelIndexSql(t, f.levels)} AS ${v}`);
       ok.push(okWhen(v, t));
+      allRead.push(`${v} IS NOT NULL`);
     }
   }
   // The label: a class named exactly, or missing; any other text is handed back (a number
@@ -56,6 +62,7 @@ export function decisionQuery(
     const classes = schema.classes.map((c, k) => `WHEN ${quoteString(c)} THEN ${k}`).join(' ');
     helpers.push(`CASE ${t} ${classes} END AS neurules_y`);
     ok.push(okWhen('neurules_y', t));
+    allRead.push('neurules_y IS NOT NULL');
     label = 'neurules_y';
   }
   // A row with no feature value read is handed back: it may be an empty row (`,,,`), which
@@ -65,7 +72,7 @@ export function decisionQuery(
   );
   const rules = conditions((f) => `neurules_v${column.get(f.name)}`);
   const ruleCase = `CASE ${rules.map(({ condition }, k) => `WHEN ${condition} THEN ${k}`).join(' ')} ELSE ${HANDED_BACK} END`;
-  const handedBack = `NOT (${ok.join(' AND ')})`;
+  const handedBack = `CASE WHEN ${allRead.join(' AND ')} THEN false ELSE NOT (${ok.join(' AND ')}) END`;
   // The texts of a handed-back row, as one list (one CASE, not one per column).
   const texts = `CASE WHEN neurules_back THEN [${source.names.map((_, i) => source.text(i)).join(', ')}] END AS neurules_t`;
   return [

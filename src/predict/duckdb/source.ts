@@ -82,7 +82,8 @@ export interface CsvScan {
  * the header line (across chunk boundaries too).
  */
 export function scanCsv(file: string): CsvScan {
-  const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
+  // 1 MiB: a chunk that stays in the CPU caches for its several searches.
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
