@@ -5,7 +5,8 @@ import { outputTarget } from '../files/output-target';
 import { kindOf } from '../files/regular-files';
 import { openDuckDb } from './duckdb/connection';
 import { runQuery, type PredictDuckDbOptions } from './duckdb/run';
-import { csvSource, parquetSource, scanCsv } from './duckdb/source';
+import { scanCsv } from './duckdb/scan-csv';
+import { csvSource, parquetSource } from './duckdb/source';
 
 export type { PredictDuckDbOptions };
 
@@ -16,10 +17,12 @@ export type { PredictDuckDbOptions };
  * rejected records with the same issues.
  *
  * DuckDB reads the file and runs the rule set as one SQL `CASE` (`ruleConditionsSql`) for
- * every row whose values it can vouch for: numbers in neurules' own pattern, known levels,
- * missing values. Every other row (a bad number, an unseen level, a value with white space
- * around it, a ragged row) is handed back and read by the same code as the compiled
- * engine's reader, so its issues and decision are the compiled engine's by construction.
+ * every row whose values it can vouch for: numbers DuckDB's typed cast reads as neurules
+ * does (`TRY_CAST`, with a check for the spellings it reads and neurules refuses, made only
+ * when the file's bytes hold one: `duckdb/number-sql.ts`), known levels, missing values.
+ * Every other row (a bad number, an unseen level, a level with white space around it, a
+ * ragged row) is handed back and read by the same code as the compiled engine's reader, so
+ * its issues and decision are the compiled engine's by construction.
  * See `runQuery` (`duckdb/run.ts`) for how the rows keep their order; memory stays bounded whatever
  * the file's size.
  *

@@ -7,7 +7,7 @@ import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { isNeurulesError } from '../../src/errors';
 import { quoteString } from '../../src/exports/to-sql';
 import { parseNumber, NUMBER_PATTERN_SQL } from '../../src/data/parse-value';
-import { scanCsv } from '../../src/predict/duckdb/source';
+import { scanCsv } from '../../src/predict/duckdb/scan-csv';
 import { predictFileDuckDb } from '../../src/predict/predict-duckdb';
 import { predictFile, type PredictSummary } from '../../src/predict/predict-file';
 import { type BundledModel, useBundledModels } from '../exports/bundled-models';

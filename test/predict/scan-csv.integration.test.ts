@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scanCsv } from '../../src/predict/duckdb/source';
+import { scanCsv } from '../../src/predict/duckdb/scan-csv';
 
 // The one pass over a CSV file that tells the DuckDB engine whether DuckDB may read it
 // (its lines map onto rows) and whether its numbers need the per-value check.
