@@ -94,11 +94,16 @@ const LEVELS_COMPARED = 16;
 
 /**
  * SQL for the index of the level a text is exactly (byte for byte, as neurules' level
- * lookup after trimming), or NULL; rules then compare integers.
+ * lookup after trimming), or NULL; rules then compare integers. Texts are compared in turn
+ * for up to `compared` levels, else looked up in an ENUM.
  */
-function levelIndexSql(text: string, levels: readonly string[]): string {
+export function levelIndexSql(
+  text: string,
+  levels: readonly string[],
+  compared = LEVELS_COMPARED,
+): string {
   if (levels.length === 0) return 'CAST(NULL AS INTEGER)';
-  if (levels.length <= LEVELS_COMPARED) {
+  if (levels.length <= compared) {
     return `CASE ${text} ${levels.map((l, k) => `WHEN ${quoteString(l)} THEN ${k}`).join(' ')} END`;
   }
   return `enum_code(TRY_CAST(${text} AS ENUM(${levels.map(quoteString).join(', ')})))`;
