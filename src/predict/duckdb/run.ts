@@ -64,9 +64,9 @@ interface Run {
  * the query on all its threads into a narrow Parquet file (a rule index and a label per
  * row, and the texts of the rows handed back), which keeps the rows in file order
  * ({@link decideInDuckDb}); then the lines are written in order: by DuckDB itself, on all
- * its threads, when it decided every row ({@link writeInDuckDb}), otherwise by one thread reading the file back
- * while this process numbers the lines and reads the rows handed back
- * ({@link writeHere}). (A streamed result runs the query on one thread.) Rows DuckDB
+ * its threads, when it decided every row ({@link writeInDuckDb}), otherwise by one thread
+ * reading the file back while this process numbers the lines and reads the rows handed
+ * back ({@link writeHere}). (A streamed result runs the query on one thread.) Rows DuckDB
  * rejected (a ragged row, text that is not UTF-8, a line of white space) are known after
  * the first step: each is read here from the file and put in its place.
  */
