@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { levelIndexSql } from '../../src/predict/duckdb/query';
+import { sqlOverTexts } from './sql-over-texts';
 
 // A level's index in DuckDB, by comparisons (few levels) or an ENUM lookup (many): both
 // must give JavaScript's `levels.indexOf(text)` for the exact text, and NULL for any other.
@@ -22,19 +23,9 @@ it('comparisons and the ENUM lookup give the same index as indexOf, or NULL', as
   const db = await DuckDBInstance.create(':memory:', { threads: '1' });
   const c = await db.connect();
   try {
-    await c.run('CREATE TABLE t (i INTEGER, s VARCHAR)');
-    const appender = await c.createAppender('t');
-    texts.forEach((s, i) => {
-      appender.appendInteger(i);
-      appender.appendVarchar(s);
-      appender.endRow();
-    });
-    appender.closeSync();
     for (const compared of [0, levels.length]) {
-      const rows = (
-        await c.runAndReadAll(`SELECT i, ${levelIndexSql('s', levels, compared)} FROM t ORDER BY i`)
-      ).getRows();
-      const got = rows.map(([i, k]) => [texts[Number(i)], k === null ? null : Number(k)]);
+      const rows = await sqlOverTexts(c, texts, (s) => levelIndexSql(s, levels, compared));
+      const got = rows.map(([s, k]) => [s, k === null ? null : Number(k)]);
       const want = texts.map((s) => [s, levels.includes(s) ? levels.indexOf(s) : null]);
       expect([compared, got]).toEqual([compared, want]);
     }

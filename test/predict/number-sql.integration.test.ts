@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseNumber } from '../../src/data/parse-value';
 import { numberSql, REFUSED_MARKS } from '../../src/predict/duckdb/number-sql';
+import { sqlOverTexts } from './sql-over-texts';
 
 // The DuckDB engine's fast path reads a number with DuckDB's typed cast and a check for
 // the spellings neurules refuses (`numberSql`). It is exact when every text it reads as a
@@ -21,20 +22,9 @@ afterAll(() => {
 
 /** Each text with what the fast path makes of it (null: handed back). */
 async function fastPath(texts: readonly string[]): Promise<[string, number | null][]> {
-  await c.run('CREATE OR REPLACE TABLE t (i INTEGER, s VARCHAR)');
-  const appender = await c.createAppender('t');
-  texts.forEach((s, i) => {
-    appender.appendInteger(i);
-    appender.appendVarchar(s);
-    appender.endRow();
-  });
-  appender.closeSync();
-  const rows = (
-    await c.runAndReadAll(`SELECT i, ${numberSql('s')} FROM t ORDER BY i`)
-  ).getRows() as [number, number | null][];
-  // Each text as it was appended (the client's decoder drops a leading U+FEFF of the
-  // texts it reads back). A value that is not finite is handed back too (`isfinite`).
-  return rows.map(([i, v]) => [texts[i]!, v !== null && Number.isFinite(v) ? v : null]);
+  const rows = (await sqlOverTexts(c, texts, (s) => numberSql(s))) as [string, number | null][];
+  // A value that is not finite is handed back too (the engine tests `isfinite`).
+  return rows.map(([s, v]) => [s, v !== null && Number.isFinite(v) ? v : null]);
 }
 
 /** The texts where the fast path reads a number neurules does not read, or another one. */
