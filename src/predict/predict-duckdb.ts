@@ -5,7 +5,8 @@ import { outputTarget } from '../files/output-target';
 import { kindOf } from '../files/regular-files';
 import { openDuckDb } from './duckdb/connection';
 import { runQuery, type PredictDuckDbOptions } from './duckdb/run';
-import { csvIrregularity, csvSource, parquetSource } from './duckdb/source';
+import { scanCsv } from './duckdb/scan-csv';
+import { csvSource, parquetSource } from './duckdb/source';
 
 export type { PredictDuckDbOptions };
 
@@ -16,10 +17,12 @@ export type { PredictDuckDbOptions };
  * rejected records with the same issues.
  *
  * DuckDB reads the file and runs the rule set as one SQL `CASE` (`ruleConditionsSql`) for
- * every row whose values it can vouch for: numbers in neurules' own pattern, known levels,
- * missing values. Every other row (a bad number, an unseen level, a value with white space
- * around it, a ragged row) is handed back and read by the same code as the compiled
- * engine's reader, so its issues and decision are the compiled engine's by construction.
+ * every row whose values it can vouch for: numbers DuckDB's typed cast reads as neurules
+ * does (`TRY_CAST`, with a check for the spellings it reads and neurules refuses, made only
+ * when the file's bytes hold one: `duckdb/number-sql.ts`), known levels, missing values.
+ * Every other row (a bad number, an unseen level, a level with white space around it, a
+ * ragged row) is handed back and read by the same code as the compiled engine's reader, so
+ * its issues and decision are the compiled engine's by construction.
  * See `runQuery` (`duckdb/run.ts`) for how the rows keep their order; memory stays bounded whatever
  * the file's size.
  *
@@ -65,18 +68,16 @@ export async function predictFileDuckDb(options: PredictDuckDbOptions): Promise<
     );
     return predictFile(options);
   }
-  if (kind === 'csv') {
-    const irregular = csvIrregularity(input);
-    if (irregular) {
-      options.onNote?.(
-        `${input} ${irregular}: DuckDB cannot number its lines as neurules does, so the compiled engine reads it (same output)`,
-      );
-      return predictFile(options);
-    }
+  const scan = kind === 'csv' ? scanCsv(input) : undefined;
+  if (scan?.irregularity) {
+    options.onNote?.(
+      `${input} ${scan.irregularity}: DuckDB cannot number its lines as neurules does, so the compiled engine reads it (same output)`,
+    );
+    return predictFile(options);
   }
   // The output is looked at before the work starts: a directory is refused at once.
   const output = typeof options.output === 'string' ? outputTarget(options.output) : options.output;
-  const source = kind === 'csv' ? csvSource(input, options.schema) : undefined;
+  const source = scan ? csvSource(input, options.schema, scan) : undefined;
   const connection = await openDuckDb({ threads: options.threads });
   try {
     // DuckDB rewrites `x IN (constants)` into a join, which hands rows over out of file

@@ -7,6 +7,7 @@ import { compileRuleSet } from '../../src/engine/compiled-rules';
 import { isNeurulesError } from '../../src/errors';
 import { quoteString } from '../../src/exports/to-sql';
 import { parseNumber, NUMBER_PATTERN_SQL } from '../../src/data/parse-value';
+import { scanCsv } from '../../src/predict/duckdb/scan-csv';
 import { predictFileDuckDb } from '../../src/predict/predict-duckdb';
 import { predictFile, type PredictSummary } from '../../src/predict/predict-file';
 import { type BundledModel, useBundledModels } from '../exports/bundled-models';
@@ -409,6 +410,212 @@ describe('predict --engine duckdb', () => {
     const headerOnly = await run(write('h.csv', `${header}\n,,,,\n`));
     expect(isNeurulesError(headerOnly) && headerOnly.code).toBe('HEADER_ONLY');
     expect(fs.existsSync(path.join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
+/** The thresholds the rule set compares each numeric feature with. */
+function thresholdsOf(m: BundledModel): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const { fact, value } = node as { fact?: unknown; value?: unknown };
+      if (typeof fact === 'string' && typeof value === 'number') {
+        found.set(fact, [...(found.get(fact) ?? []), value]);
+      }
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(m.ruleSet);
+  return found;
+}
+
+/** The next double above (`up`) or below `x`. */
+function neighbour(x: number, up: boolean): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigInt64(0);
+  view.setBigInt64(0, x >= 0 === up ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}
+
+describe('hostile files: every spelling of a number, decided by the fast path or handed back', () => {
+  // Spellings neurules reads, refuses, or reads only after trimming; none holds `_` or `+-`.
+  const SPELLINGS = [
+    '5',
+    '+5',
+    '-5',
+    '05',
+    '0005',
+    '5.',
+    '.5',
+    '-.5',
+    '+.5',
+    '5.0',
+    '5e0',
+    '5E+0',
+    '50e-1',
+    '0.5e1',
+    '.5e1',
+    ' 5',
+    '5 ',
+    '\t5',
+    '5\t',
+    ' 5 ',
+    '\u00a05',
+    '5\u00a0',
+    '\u3000' + '5',
+    'inf',
+    '-inf',
+    'Infinity',
+    '-Infinity',
+    'nan',
+    'NaN',
+    '0x5',
+    '0X1F',
+    '0b101',
+    '1e999',
+    '-1e999',
+    '1e-999',
+    '1e400',
+    '-0',
+    '+0',
+    '0e0',
+    '5.5.5',
+    '--5',
+    '-+5',
+    '++5',
+    '5-',
+    '5+',
+    '5e',
+    'e5',
+    '5e+',
+    '.',
+    '-',
+    '+',
+    '.e1',
+    '',
+    '?',
+    'NA',
+    ' NA',
+    'NA ',
+    ' ?',
+    'na',
+    'N/A',
+    '\u0665',
+    '\uff15',
+    '5d',
+    '5f',
+    '5L',
+    '1.7976931348623157e308',
+    '1.7976931348623159e308',
+    '4.9e-324',
+    '2.4703282292062328e-324',
+    '0.1e-400',
+    '000000000000000000000000000005',
+    '123456789012345678901234567890',
+    '5.00000000000000044423',
+    '0.30000000000000004',
+  ];
+  // Spellings DuckDB's cast reads and neurules refuses: the per-value check must catch them.
+  const MARKED = ['1_000', '+-5', '1e1_0', '5_', '_5', ' +-5', '-1_0.5'];
+
+  /** German credit rows with every numeric value taken in turn from `spellings`. */
+  function hostileRows(m: BundledModel, spellings: readonly string[]): string[] {
+    const [header, ...rows] = fs.readFileSync(m.data, 'utf8').trim().split('\n');
+    const columns = header!.split(',');
+    const numeric = m.schema.features.filter((f) => f.type === 'numeric').map((f) => f.name);
+    // Each feature's thresholds spelled several ways, and their neighbouring doubles.
+    const near = new Map(
+      [...thresholdsOf(m)].map(([name, ts]) => [
+        name,
+        ts.flatMap((t) => [
+          String(t),
+          t.toExponential(),
+          `+${t}`,
+          `${t}.0`,
+          `0${t}`,
+          `${t}e0`,
+          ` ${t} `,
+          String(neighbour(t, true)),
+          String(neighbour(t, false)),
+          `${t}.00000000000000044423`,
+        ]),
+      ]),
+    );
+    const out: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const cells = rows[i % rows.length]!.split(',');
+      // One value changed per row, so that no other value hands the row back and each
+      // spelling is decided (or handed back) on its own.
+      const name = numeric[i % numeric.length]!;
+      const own = near.get(name) ?? [];
+      const all = i % 2 === 0 && own.length > 0 ? own : spellings;
+      const k = Math.floor(i / numeric.length);
+      if (i % 11 === 0)
+        cells[0] = ` ${cells[0]}`; // a padded level
+      else if (i % 13 === 0) cells[2] = i % 26 === 0 ? '?' : 'NA';
+      else if (i % 17 === 0) cells[cells.length - 1] = i % 34 === 0 ? '' : ' good';
+      else cells[columns.indexOf(name)] = all[k % all.length]!;
+      out.push(cells.join(','));
+    }
+    return [header!, ...out];
+  }
+
+  it('a file with no `_` or `+-`: TRY_CAST alone, the same bytes as the compiled engine', async () => {
+    const m = byName('german-credit');
+    const input = write('hostile.csv', hostileRows(m, SPELLINGS).join('\n') + '\n');
+    expect(scanCsv(input)).toEqual({ irregularity: undefined, refusedMarks: false });
+    for (const [name, threads] of [
+      ['out.jsonl', 1],
+      ['out.csv', 2],
+    ] as const) {
+      const notes: string[] = [];
+      const { compiled, duckdb } = await both(m, input, { name, threads, notes });
+      expect(notes).toEqual([]);
+      expect(compiled.summary.records).toBeGreaterThan(1000);
+      expect(compiled.summary.rejected).toBeGreaterThan(100);
+      expect(firstDifference(duckdb.text, compiled.text)).toBeUndefined();
+      expect(duckdb.text === compiled.text).toBe(true);
+      expect(duckdb.summary).toEqual(compiled.summary);
+    }
+  });
+
+  it('with `_` and `+-` spellings, ragged rows and white-space lines: checked, the same bytes', async () => {
+    const m = byName('german-credit');
+    const lines = hostileRows(m, MARKED);
+    lines.splice(100, 0, '   '); // white space only: DuckDB's CSV error, then kept as rejected
+    lines.splice(200, 1, lines[200]! + ',extra');
+    const input = write('marked.csv', lines.join('\n') + '\n');
+    expect(scanCsv(input)).toEqual({ irregularity: undefined, refusedMarks: true });
+    const { compiled, duckdb } = await both(m, input, { threads: 2 });
+    expect(duckdb.text === compiled.text).toBe(true);
+    expect(duckdb.summary).toEqual(compiled.summary);
+    // A mark alone in an otherwise clean file turns the check on.
+    const one = write(
+      'one.csv',
+      hostileRows(m, ['5']).concat(lines[1]!.replace(/,\d+,/, ',1_0,')).join('\n') + '\n',
+    );
+    expect(scanCsv(one).refusedMarks).toBe(true);
+    const again = await both(m, one);
+    expect(again.duckdb.text === again.compiled.text).toBe(true);
+  });
+
+  it('CRLF, a byte-order mark, quotes: the compiled reader, the same bytes, and a note', async () => {
+    const m = byName('german-credit');
+    const lines = hostileRows(m, SPELLINGS);
+    const quoted = lines.map((l, i) => (i % 9 === 1 ? l.replace(/^([^,]*)/, '"$1"') : l));
+    for (const [name, text, note] of [
+      ['crlf.csv', lines.join('\r\n') + '\r\n', 'has CR line ends'],
+      ['bom.csv', '\ufeff' + lines.join('\n') + '\n', 'starts with a byte-order mark'],
+      ['quoted.csv', quoted.join('\n') + '\n', 'has quoted fields'],
+    ] as const) {
+      const notes: string[] = [];
+      const { compiled, duckdb } = await both(m, write(name, text), { notes });
+      expect([name, notes]).toEqual([name, [expect.stringContaining(note)]]);
+      expect([name, duckdb.text === compiled.text]).toEqual([name, true]);
+      expect(duckdb.summary).toEqual(compiled.summary);
+    }
   });
 });
 

@@ -63,10 +63,10 @@ interface Run {
  * The query's rows, decided, counted and written in file order, in two steps. DuckDB runs
  * the query on all its threads into a narrow Parquet file (a rule index and a label per
  * row, and the texts of the rows handed back), which keeps the rows in file order
- * ({@link decideInDuckDb}); then the lines are written in order: by DuckDB itself when it
- * decided every row ({@link writeInDuckDb}), otherwise by one thread reading the file back
- * while this process numbers the lines and reads the rows handed back
- * ({@link writeHere}). (A streamed result runs the query on one thread.) Rows DuckDB
+ * ({@link decideInDuckDb}); then the lines are written in order: by DuckDB itself, on all
+ * its threads, when it decided every row ({@link writeInDuckDb}), otherwise by one thread
+ * reading the file back while this process numbers the lines and reads the rows handed
+ * back ({@link writeHere}). (A streamed result runs the query on one thread.) Rows DuckDB
  * rejected (a ragged row, text that is not UTF-8, a line of white space) are known after
  * the first step: each is read here from the file and put in its place.
  */
@@ -97,8 +97,8 @@ export async function runQuery(
     rowsFile: scratchFile('rows', '.parquet'),
   };
   try {
-    await decideInDuckDb(connection, run);
-    const rejected = source.csv ? await rejectedLines(connection) : [];
+    const rejects = await decideInDuckDb(connection, run);
+    const rejected = rejects ? await rejectedLines(connection) : [];
     const groups = await rowGroups(connection, run.rowsFile);
     // The usual case: DuckDB decided every row.
     if (rejected.length === 0 && !groups.some((g) => g.rule === HANDED_BACK)) {
@@ -116,19 +116,34 @@ export async function runQuery(
   return run.summary;
 }
 
-/** Step 1: every row decided (or handed back) by DuckDB, on all its threads, into the rows file. */
-async function decideInDuckDb(connection: DuckDBConnection, run: Run): Promise<void> {
+/**
+ * Step 1: every row decided (or handed back) by DuckDB, on all its threads, into the rows
+ * file. A CSV file is read first as if every line were good (keeping DuckDB's rejected
+ * lines costs a sixth of its reading); at the first line DuckDB's reader cannot take, the
+ * step starts again keeping them. Returns whether it did (`reject_errors` has the lines).
+ */
+async function decideInDuckDb(connection: DuckDBConnection, run: Run): Promise<boolean> {
   const { source, options, conditions } = run;
-  await watch(connection, options, run.totalBytes, () =>
-    connection.run(
-      `COPY (${decisionQuery(source, options.schema, () => conditions)}) TO ${quoteString(run.rowsFile)} (FORMAT parquet)`,
-    ),
-  );
+  const decide = (rejects: boolean) =>
+    watch(connection, options, run.totalBytes, () =>
+      connection.run(
+        `COPY (${decisionQuery(source, options.schema, () => conditions, rejects)}) TO ${quoteString(run.rowsFile)} (FORMAT parquet)`,
+      ),
+    );
+  try {
+    await decide(false);
+    return false;
+  } catch (e) {
+    if (!source.csv || !/CSV Error/.test((e as Error).message ?? '')) throw e;
+  }
+  fs.rmSync(run.rowsFile, { force: true });
+  await decide(true);
+  return true;
 }
 
 /**
  * Step 2 when DuckDB decided every row: counted from the rows file's groups, and the lines
- * numbered and written by DuckDB too, on one thread (so in order), with the same text.
+ * numbered and written by DuckDB too, on all its threads and in order, with the same text.
  */
 async function writeInDuckDb(
   connection: DuckDBConnection,
@@ -140,7 +155,6 @@ async function writeInDuckDb(
     countDecisions(run.summary, schema, run.decisions[g.rule]!.class, g.label, g.rows);
   }
   if (run.summary.records === 0) throw run.source.empty();
-  await connection.run('SET threads = 1');
   await watch(connection, run.options, undefined, () =>
     writeWithDuckDb(connection, run.rowsFile, {
       output: run.output,
@@ -357,10 +371,13 @@ async function writeWithDuckDb(
     classes: readonly string[];
   },
 ): Promise<void> {
-  const line = `(row_number() OVER () + ${o.firstLine - 1})`;
+  // The row's number in the rows file (`file_row_number`), not `row_number() OVER ()`: a
+  // window numbers the rows on one thread, while this lets DuckDB make and write the lines
+  // on all its threads, in order (`preserve_insertion_order`, on by default).
+  const line = `(file_row_number + ${o.firstLine})`;
   const byRule = (value: (d: Decision) => string): string =>
     `CASE neurules_r ${o.decisions.map((d, k) => `WHEN ${k} THEN ${value(d)}`).join(' ')} END`;
-  const rows = `FROM read_parquet(${quoteString(rowsFile)})`;
+  const rows = `FROM read_parquet(${quoteString(rowsFile)}, file_row_number = true)`;
   let copy: (target: string) => string;
   if (o.output.format === 'parquet') {
     const probabilities = (d: Decision): string =>

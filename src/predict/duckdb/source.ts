@@ -1,18 +1,14 @@
-import * as fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkHeader } from '../../data/parse-csv';
 import type { ParsedRecord } from '../../data/parse-record';
-import { isBlank } from '../../data/parse-value';
-import { inputFileError } from '../../data/read-input-file';
 import { createCsvRowReader } from '../../data/read-records';
 import { CsvRows, splitFields } from '../../data/stream-records';
 import type { Schema } from '../../data/types';
 import { NeurulesError } from '../../errors';
 import { quoteString } from '../../exports/to-sql';
 import { readHead } from '../predict-file';
+import { MAX_HEADER, type CsvScan } from './scan-csv';
 
-/** The longest header line read here; a longer one sends the file to the compiled reader. */
-const MAX_HEADER = 1024 * 1024;
 /** DuckDB types whose value is a number exactly as its text would be read. */
 const EXACT_NUMBER_TYPES = new Set([
   'TINYINT',
@@ -28,81 +24,41 @@ const EXACT_NUMBER_TYPES = new Set([
 
 /** How the rows of a file come out of DuckDB and are read back here. */
 export interface RowSource {
-  /** The table expression DuckDB reads, with columns `neurules_c0`, `neurules_c1`, ... */
-  from: string;
+  /**
+   * The table expression DuckDB reads, with columns `neurules_c0`, `neurules_c1`, ...;
+   * with `rejects`, a CSV file's bad lines are skipped into `reject_errors` instead of
+   * failing the query (see {@link RowSource.csv}).
+   */
+  from: (rejects: boolean) => string;
   /** Column names, in file order. */
   names: string[];
   /** Each feature's column text, as SQL over the source's columns. */
   text: (column: number) => string;
   /** A feature's value as a number straight from a typed column, when it has one. */
   number: (column: number) => string | undefined;
+  /**
+   * Whether the texts of numbers may hold a spelling DuckDB reads and neurules refuses,
+   * so must be checked (`numberSql`).
+   */
+  refusedMarks: boolean;
   /** The line of the first row (the lines DuckDB rejected push the later rows on). */
   firstLine: number;
   /** Reads a handed-back row's fields at `line`: a record, or undefined for an empty row. */
   read: (fields: string[], line: number) => ParsedRecord | undefined;
-  /** A CSV file, whose lines DuckDB's reader may reject (`reject_errors`). */
+  /**
+   * A CSV file, whose lines DuckDB's reader may reject: a ragged row, text that is not
+   * UTF-8, a line of white space (a CSV error, or with `from(true)`, rows of `reject_errors`).
+   */
   csv: boolean;
   /** The error when no record was read: HEADER_ONLY, as the compiled reader says it. */
   empty: () => NeurulesError;
 }
 
 /**
- * Why DuckDB's rows of a CSV file would not map one to one onto its physical lines as
- * neurules numbers them, or undefined when they do: a double quote anywhere (a quoted field
- * may span lines), a CR (line ends other than LF), an empty line (DuckDB skips it), a
- * byte-order mark, or a first line that is not a header (or is over {@link MAX_HEADER}).
- * One pass with `Buffer.indexOf`.
- */
-export function csvIrregularity(file: string): string | undefined {
-  const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw inputFileError(file, e);
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    let position = 0;
-    let previous = -1; // the byte before this chunk
-    for (;;) {
-      const n = fs.readSync(fd, buffer, 0, buffer.length, position);
-      if (n === 0) break;
-      const chunk = buffer.subarray(0, n);
-      if (position === 0) {
-        if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-          return 'starts with a byte-order mark';
-        }
-        const firstEnd = chunk.indexOf(0x0a);
-        if (
-          chunk[0] === 0x0a ||
-          isBlank(chunk.subarray(0, firstEnd < 0 ? n : firstEnd).toString())
-        ) {
-          return 'does not start with its header';
-        }
-        if ((firstEnd < 0 ? n : firstEnd) > MAX_HEADER) return 'has a header line over 1 MiB';
-      }
-      if (chunk.indexOf(0x22) >= 0) return 'has quoted fields';
-      if (chunk.indexOf(0x0d) >= 0) return 'has CR line ends';
-      // Empty lines at the very end number no row: only those before a row matter.
-      const empty = previous === 0x0a && chunk[0] === 0x0a ? 0 : chunk.indexOf('\n\n');
-      if (empty >= 0 && (position + n < size || chunk.subarray(empty).some((b) => b !== 0x0a))) {
-        return 'has empty lines';
-      }
-      previous = chunk[n - 1]!;
-      position += n;
-    }
-    return position === 0 ? 'is empty' : undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
  * A regular CSV file (see {@link csvIrregularity}): header on line 1 (at most
  * {@link MAX_HEADER} bytes), a row per line.
  */
-export function csvSource(file: string, schema: Schema): RowSource {
+export function csvSource(file: string, schema: Schema, scan: CsvScan): RowSource {
   const head = readHead(file, MAX_HEADER + 1);
   const end = head.indexOf(0x0a);
   const names = splitFields(head.subarray(0, end < 0 ? head.length : end).toString('utf8'));
@@ -110,12 +66,14 @@ export function csvSource(file: string, schema: Schema): RowSource {
   rows.read(names, 1); // the header: DUPLICATE_COLUMN, MISSING_FEATURE, ... as the reader says
   const columns = names.map((_, i) => `'neurules_c${i}': 'VARCHAR'`).join(', ');
   return {
-    from:
+    from: (rejects) =>
       `read_csv(${quoteString(file)}, header = true, auto_detect = false, delim = ',', ` +
-      `quote = '"', escape = '"', new_line = '\\n', columns = {${columns}}, store_rejects = true)`,
+      `quote = '"', escape = '"', new_line = '\\n', columns = {${columns}}` +
+      `${rejects ? ', store_rejects = true' : ''})`,
     names,
     text: (i) => `neurules_c${i}`,
     number: () => undefined,
+    refusedMarks: scan.refusedMarks,
     firstLine: 2,
     read: (fields, line) => rows.read(fields, line),
     csv: true,
@@ -153,9 +111,10 @@ export async function parquetSource(
   const featureAt = new Map(schema.features.map((f) => [f.name, f]));
   const select = names.map((n, i) => `"${n.replace(/"/g, '""')}" AS neurules_c${i}`).join(', ');
   return {
-    from: `(SELECT ${select} FROM read_parquet(${quoteString(file)}))`,
+    from: () => `(SELECT ${select} FROM read_parquet(${quoteString(file)}))`,
     names,
     text: (i) => `CAST(neurules_c${i} AS VARCHAR)`,
+    refusedMarks: true,
     number: (i) =>
       featureAt.get(names[i]!)?.type === 'numeric' && EXACT_NUMBER_TYPES.has(types[i]!)
         ? `CAST(neurules_c${i} AS DOUBLE)`
