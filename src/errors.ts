@@ -470,7 +470,7 @@ export const ERROR_CATALOGUE = {
   FILE_CHANGED: {
     area: 'http',
     meaning:
-      'a file changed on disk since it was checked (a studio override file, the rule file `rules accept` verified): nothing is written',
+      'a file changed on disk since it was checked (a studio override file, the rule file `rules accept` verified, the rule file a studio session loaded): nothing is written',
     status: 409,
   },
   SAVE_BLOCKED: {

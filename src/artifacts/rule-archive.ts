@@ -214,6 +214,16 @@ function readArchivedFile(file: string, hash: string, model: string): ArchivedRu
       'ruleSet',
     );
   }
+  // An override's class was checked against the schema when its YAML was parsed; here it
+  // is this file's, and a rule set read from the archive decides (a `serve --shadow`
+  // challenger, a replay), so a class the schema does not list is a modified entry.
+  const stray = overrides.find((r) => !entry.schema.classes.includes(r.event?.params?.class));
+  if (stray) {
+    throw modified(
+      `expected override '${String(stray.name)}' to decide one of the classes ${JSON.stringify(entry.schema.classes)}, found ${JSON.stringify(stray.event?.params?.class)?.slice(0, 100)}`,
+      'ruleSet',
+    );
+  }
   // What the entry says of its rules must be what its rules are.
   const says: [string, boolean][] = [
     ['model', entry.model === model],

@@ -42,8 +42,8 @@ const HASH_PREFIX = new RegExp(`^[0-9a-f]{${CHALLENGER_PREFIX_DIGITS},64}$`);
  * the champion decided on.
  *
  * Throws RULE_SET_NOT_FOUND (at `field`) for a name that is neither a model nor an archived
- * rule set, or a prefix that names several; a name that is both a model and a hash prefix
- * is INVALID_ARGUMENT; what `openModel` and `readArchivedRuleSet` throw.
+ * rule set, or a prefix that names several; a name that is both a model and a hash prefix,
+ * or the model's own name, is INVALID_ARGUMENT; what `openModel` and `readArchivedRuleSet` throw.
  */
 export async function openChallenger(
   loc: ModelLocation,
@@ -57,6 +57,16 @@ export async function openChallenger(
   const hashes = HASH_PREFIX.test(ref) ? archivedHashes(loc).filter((h) => h.startsWith(ref)) : [];
   const otherLoc = { ...loc, name: other };
   const isModel = isModelName(otherLoc);
+  // The model as its own challenger would agree with itself on every record, whatever its
+  // rules: an audit of 100% agreement that measured nothing. (A rule set of the archive by
+  // hash may be the one serving now; after a reload it is no longer, so it is taken.)
+  if (isModel && other === loc.name) {
+    throw new NeurulesError(
+      'INVALID_ARGUMENT',
+      `expected a challenger other than the model itself, found ${quoted(other)}: name another model or an archived rule set`,
+      { field },
+    );
+  }
   if (isModel && hashes.length > 0) {
     throw new NeurulesError(
       'INVALID_ARGUMENT',
@@ -76,7 +86,9 @@ export async function openChallenger(
     };
   } else {
     if (hashes.length !== 1) throw notFound(loc, other, hashes, field);
-    const entry = readArchivedRuleSet(loc, hashes[0]!)!;
+    // Listed a moment ago, gone now (the archive pruned or moved meanwhile): not found.
+    const entry = readArchivedRuleSet(loc, hashes[0]!);
+    if (!entry) throw notFound(loc, other, [], field);
     challenger = {
       source: { kind: 'archive', hash: entry.hash },
       ruleSet: entry.ruleSet,

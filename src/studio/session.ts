@@ -387,6 +387,7 @@ export class StudioSession {
     const p = modelPaths(this.loc);
     const lock = lockModel(p.dir, 'studio save');
     try {
+      this.sameRules(p.rules);
       const disk = this.savedFiles();
       steps.before?.(disk);
       const onDisk = new Map(disk.filter((f) => f.hash).map((f) => [f.name, f]));
@@ -662,6 +663,26 @@ export class StudioSession {
       `${file} changed on disk since it was loaded (${current === null ? 'it is gone' : expected === null ? 'it is new' : `now ${current.slice(0, 12)}…`}); reload it, then make the change again`,
       { file },
     );
+  }
+
+  /**
+   * FILE_CHANGED (at the rule file) when the model's distilled rules or generation on disk
+   * are no longer those this session loaded: a `rules promote`, `rules accept` or build
+   * since. A save would then be checked over rules that no longer serve, and filed in the
+   * archive's history as in force with them. Called under the model's lock.
+   */
+  private sameRules(file: string): void {
+    const now = loadModel(this.loc);
+    if (
+      now.rulesHash !== this.model.rulesHash ||
+      now.manifest.generation !== this.model.manifest.generation
+    ) {
+      throw new NeurulesError(
+        'FILE_CHANGED',
+        `${file} changed on disk since the studio loaded it (now ${now.rulesHash.slice(0, 12)}…, generation ${now.manifest.generation ?? 'none'}: a rules promote, rules accept or build since); restart the studio to edit the overrides over the rules that serve now`,
+        { file },
+      );
+    }
   }
 
   /**

@@ -116,6 +116,28 @@ describe('the rule-set archive', () => {
     expect(readArchivedRuleSet(loc, 'f'.repeat(64))).toBeUndefined();
   });
 
+  it('refuses an entry whose override decides a class the schema does not list', () => {
+    // A rule set read from the archive decides (a `serve --shadow` challenger, a replay):
+    // a class outside the schema would reach the log and the /metrics labels.
+    const overrides = loadOverrides(modelPaths(GERMAN_CREDIT_FROZEN).overrides, model.schema);
+    const merged = mergeOverrides(model.ruleSet, overrides, model.schema);
+    const stray = structuredClone(merged);
+    const o = stray.rules.find((r) => r.event.params.source === 'override')!;
+    o.event.params.class = 'evil"} 1';
+    const hash = ruleSetHash(stray);
+    const { hash: good } = record(merged, 'build');
+    const file = path.join(archivePaths(loc).dir, `${good}.json`);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const forged = path.join(archivePaths(loc).dir, `${hash}.json`);
+    fs.writeFileSync(forged, JSON.stringify({ ...entry, hash, ruleSet: stray }));
+    expect(catchError(() => readArchivedRuleSet(loc, hash))).toMatchObject({
+      code: 'ARCHIVE_MODIFIED',
+      file: forged,
+      field: 'ruleSet',
+    });
+    expect(readArchivedRuleSet(loc, good)!.hash).toBe(good);
+  });
+
   it('resolves a hash, a prefix or a generation, and says what there is otherwise', () => {
     const a = record(model.ruleSet, 'build');
     const b = recordRuleSet(loc, {

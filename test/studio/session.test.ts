@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { modelPaths } from '../../src/artifacts/model-store';
+import { lockModel } from '../../src/artifacts/model-lock';
+import { loadModel, modelPaths } from '../../src/artifacts/model-store';
+import { readHistory } from '../../src/artifacts/rule-archive';
 import type { ModelLocation } from '../../src/artifacts/types';
 import { isNeurulesError } from '../../src/errors';
 import { loadOverrides } from '../../src/overrides/merge-overrides';
+import { commitDistilledRules } from '../../src/pipeline/commit-distilled-rules';
 import { openStudio, type StudioSession } from '../../src/studio/session';
 import { copyGermanCredit, GERMAN_CREDIT_FROZEN } from '../helpers/german-credit';
 import { manyOverrides } from '../helpers/many-overrides';
@@ -187,5 +190,41 @@ describe('checks on their own thread', () => {
     await expect(studio.check([{ name: '../x.yaml', text: '' }])).rejects.toMatchObject({
       code: 'INVALID_FILE_NAME',
     });
+  });
+});
+
+describe('a save after the distilled rules changed under the studio', () => {
+  it('is FILE_CHANGED at the rule file when a rules promote (or accept) committed other rules since the studio opened, and writes nothing', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'neurules-studio-promoted-'));
+    const at = copyGermanCredit(own, GERMAN_CREDIT_FROZEN);
+    const open = await openStudio(at, { backend: 'cpu' });
+    try {
+      // What `rules promote` commits: other distilled rules, a new generation, under the lock.
+      const m = loadModel(at);
+      const rules = structuredClone(m.ruleSet);
+      const rule = rules.rules[0]!;
+      rule.event.params.class = m.schema.classes.find((c) => c !== rule.event.params.class)!;
+      const lock = lockModel(modelPaths(at).dir, 'test');
+      try {
+        await commitDistilledRules(at, m, rules, m.metrics, { lock });
+      } finally {
+        lock.release();
+      }
+      const history = () => readHistory(at).entries.length;
+      const before = history();
+      const e = await open
+        .save([{ name: 'a.yaml', text: young('young-long', 20), baseHash: null }], 'stale')
+        .then(
+          () => undefined,
+          (x: unknown) => x as { code: string; file: string },
+        );
+      expect(e).toMatchObject({ code: 'FILE_CHANGED', file: modelPaths(at).rules });
+      expect(fs.existsSync(path.join(modelPaths(at).overrides, 'a.yaml'))).toBe(false);
+      expect(fs.existsSync(modelPaths(at).changes)).toBe(false);
+      expect(history()).toBe(before);
+    } finally {
+      await open.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ export function registerHistory(program: Command, io: CliIO): void {
     program
       .command('history')
       .description(
-        'list every rule set that came into force (build, rules accept, studio save, or served after a hand edit): time, hash, what made it, author and reason, held-out figures; each archived rule set is checked against its hash',
+        'list every rule set that came into force (build, rules accept, rules promote, studio save, or served after a hand edit): time, hash, what made it, author and reason, held-out figures; each archived rule set is checked against its hash',
       )
       .addOption(modelOption())
       .option('--json', 'print the history as JSON'),

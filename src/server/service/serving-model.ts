@@ -186,8 +186,22 @@ export class ServingModel {
     return this.log?.failure !== undefined;
   }
 
-  /** Load the model's files again; a bad rule set is refused and the old one keeps serving. */
-  async reload(): Promise<ReloadResult> {
+  /** The reload running now, if any: the next one waits for it. */
+  private reloading: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Load the model's files again; a bad rule set is refused and the old one keeps serving.
+   * Reloads run one after another (a SIGHUP and a `POST /v1/admin/reload` at once): run side
+   * by side, a slow one that read the files first could finish last and put back the rules
+   * the other had replaced, with the later `loadedAt`.
+   */
+  reload(): Promise<ReloadResult> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
     try {
       const next = await this.load();
       const old = this.serving;
