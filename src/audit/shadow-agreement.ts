@@ -68,7 +68,7 @@ export function shadowAgreement(
     logFile,
     decisions,
     agreed,
-    agreement: decisions > 0 ? agreed / decisions : NaN,
+    agreement: decisions > 0 ? agreed / decisions : null,
     errors,
     withoutShadow,
     challengers: [...challengers].map(([ruleSet, n]) => ({ ruleSet, decisions: n })),

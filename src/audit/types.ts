@@ -311,8 +311,8 @@ export interface ShadowSection {
   decisions: number;
   /** Of those, lines where it decided the champion's class. */
   agreed: number;
-  /** `agreed / decisions` (NaN without decisions). */
-  agreement: number;
+  /** `agreed / decisions`; null without decisions (JSON has no NaN). */
+  agreement: number | null;
   /** Lines where the challenger failed (`shadow.error`): the champion's answer stood. */
   errors: number;
   /** Lines of the audited rule set without a `shadow` field (served without a challenger). */

@@ -19,7 +19,7 @@ export function shadowRows(s: ShadowSection): {
   return {
     summary:
       `${formatCount(s.decisions)} decisions of the challenger (rule set ${challengers || 'none'}) in ${s.logFile}: ` +
-      `agreement ${formatRate(s.decisions > 0 ? s.agreement : null)} (${formatCount(s.agreed)} alike, ${formatCount(s.disagreementCount)} different); ` +
+      `agreement ${formatRate(s.agreement)} (${formatCount(s.agreed)} alike, ${formatCount(s.disagreementCount)} different); ` +
       `${formatCount(s.errors)} failed (the champion's answer stood); ${formatCount(s.withoutShadow)} lines without a challenger.`,
     classHead: ['Champion', 'Challenger', 'Decisions', 'Share of the champion class'],
     classRows: s.byClass.map((p) => {

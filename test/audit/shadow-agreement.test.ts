@@ -70,10 +70,11 @@ describe('shadowAgreement', () => {
     expect(s.agreement).toBe(0);
   });
 
-  it('a log where the challenger only failed has no agreement rate', () => {
+  it('a log where the challenger only failed has no agreement rate (null in JSON too)', () => {
     const s = shadowAgreement('log', [entry(1, 'good', { error: 'x' })])!;
     expect(s.decisions).toBe(0);
-    expect(s.agreement).toBeNaN();
+    expect(s.agreement).toBeNull();
+    expect(JSON.parse(JSON.stringify(s)).agreement).toBeNull();
   });
 });
 

@@ -77,7 +77,7 @@ export function registerAudit(program: Command, io: CliIO): void {
           ? `; ${report.drift.decisions} logged decisions, ${report.drift.rules.filter((r) => r.drifted).length} rule(s) drifted`
           : '') +
         (report.shadow
-          ? `; challenger: ${report.shadow.decisions} decisions, agreement ${report.shadow.decisions > 0 ? report.shadow.agreement.toFixed(3) : '—'}, ${report.shadow.disagreementCount} disagreement(s), ${report.shadow.errors} failure(s)`
+          ? `; challenger: ${report.shadow.decisions} decisions, agreement ${report.shadow.agreement !== null ? report.shadow.agreement.toFixed(3) : '—'}, ${report.shadow.disagreementCount} disagreement(s), ${report.shadow.errors} failure(s)`
           : '') +
         (report.fairness ? fairnessSummary(report.fairness) : '') +
         '\n',
