@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CLICKHOUSE_FUNCTIONS,
+  clickhouseNameProblem,
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from '../../src/exports/clickhouse-values';
@@ -323,6 +324,11 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
       ['neurules_src', 'neurules_rule_x'],
       ['\\"', "\\'"],
       ['CASE', 'WITH'],
+      ['AND', 'true'],
+      ['1st', 'NOT x'],
+      ['match', 'ifNull'],
+      ['new\nline', 'tab\tname'],
+      ["'a", '[x'],
     ];
     const levels = ["o'brien", 'a\\b', '"q"', ' \\N', 'ü', 'x`y'].map((l) => l.trim());
     for (const [num, cat] of names) {
@@ -338,6 +344,73 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
       const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
       expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
     }
+  });
+});
+
+describe('the clickhouse export: levels, values and rule sets predict reads its own way', () => {
+  itRuns(
+    'levels that look like numbers, hold regular expression characters, differ in case or white space',
+    async () => {
+      const levels = ['1', '01', '1.0', 'a.b', '(x)', '[', '\\d', '$', '^a', '.*', '%', '_'];
+      const more = ['Yes', 'yes', "'", '\u00a0x', 'x'.repeat(5000)];
+      const { ruleSet, schema } = hostileModel('n', 'c', [...levels, ...more], ['a', 'b']);
+      const values = [
+        ...levels,
+        ...more,
+        'YES',
+        'A.B',
+        'aXb',
+        '1.00',
+        ' 01 ',
+        '(x',
+        'x',
+        '\u3000yes\ufeff',
+        '\u200byes', // not white space to trim(): an unseen level
+        '１',
+        '٣',
+        'na',
+        'NA',
+        '?',
+        '',
+        null,
+      ];
+      const numbers = [
+        '１',
+        '٣',
+        '1\u00a02',
+        '\ufeff2\ufeff',
+        '2\u200b',
+        '\u00852',
+        '25e-1',
+        '0.25e+1',
+      ];
+      const rows: (string | null)[][] = [...hostileRows(levels)];
+      for (const v of values) for (const n of ['1', '3', null]) rows.push([n, v]);
+      for (const n of [...numbers, 'x'.repeat(100_000), '1'.repeat(100_000)])
+        rows.push([n, levels[0]!], [n, 'zz']);
+      const table = { columns: ['n', 'c'], rows };
+      const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+      expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
+    },
+  );
+
+  itRuns('a rule set without rules: no class for any record, refusals as predict', async () => {
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q'], ['a', 'b']);
+    const none = { ...ruleSet, rules: [] };
+    const table = {
+      columns: ['n', 'c'],
+      rows: [
+        ['1', 'p'],
+        ['x', 'q'],
+        [null, null],
+      ],
+    };
+    const sql = ruleSetToSql(none, schema, { dialect: 'clickhouse' });
+    expect(await answers(sql, table)).toEqual([
+      { rule: null, cls: null, error: null },
+      { rule: null, cls: null, error: 'WRONG_TYPE' },
+      { rule: null, cls: null, error: null },
+    ]);
   });
 });
 
@@ -359,6 +432,42 @@ describe('clickhouse quoting and refusals', () => {
     expect(() => ruleSetToSql(named.ruleSet, named.schema, { dialect: 'clickhouse' })).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_rule' }),
     );
+  });
+
+  it('refuses a feature name ClickHouse 18.16 reads as something else (UNSUPPORTED_VALUE, the name)', () => {
+    // Forwarded unquoted to the shards, where it is a keyword or a number; or the name
+    // ClickHouse gives an expression of the query (a literal, a call, an array, a tuple).
+    const refused = [
+      ...['NULL', 'null', 'Null', 'not', 'NOT', 'Interval', 'DISTINCT', 'inf', 'NaN', 'Infinity'],
+      ...['1', '309', '-4000000000', '0.5', "''", "'NA'", 'plus(neurules_k, 1)', '[1]', '(a)'],
+    ];
+    for (const name of refused) {
+      for (const [num, cat] of [
+        [name, 'c'],
+        ['n', name],
+      ]) {
+        const { ruleSet, schema } = hostileModel(num!, cat!, ['p', 'q', 'r', 's'], ['a', 'b']);
+        expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' })).toThrow(
+          expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: name }),
+        );
+        // The other dialects quote every name: no refusal there.
+        expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'duckdb' })).not.toThrow();
+      }
+    }
+    // A feature no rule reads comes through the query's `*` as well.
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+    const unread = {
+      ...schema,
+      features: [
+        ...schema.features,
+        { name: 'inf', type: 'categorical' as const, levels: ['u'], missing: 0 },
+      ],
+    };
+    expect(() => ruleSetToSql(ruleSet, unread, { dialect: 'clickhouse' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'inf' }),
+    );
+    for (const name of ['1st', 'NOT x', 'AND', 'true', 'x1', 'EXISTS', "'a", 'f(x) y', '-'])
+      expect(clickhouseNameProblem(name)).toBeUndefined();
   });
 
   it('states no number as a ClickHouse double: conditions without a comparison are refused (INVALID_ARGUMENT)', () => {

@@ -11,9 +11,14 @@ const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'clickhouse-cluster.s
 const itRuns = HAS_CLICKHOUSE || process.env.CI ? it : it.skip;
 
 /** Run the script in `cwd`: its exit code and standard error. */
-function script(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+function script(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(SCRIPT, args, { cwd, timeout: 90_000 }, (error, _stdout, stderr) =>
+    const options = { cwd, timeout: 90_000, env: { ...process.env, ...env } };
+    execFile(SCRIPT, args, options, (error, _stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
     );
   });
@@ -84,6 +89,18 @@ describe('scripts/clickhouse-cluster.sh', () => {
         await exited;
       }
     }
+  });
+
+  it('a server that cannot start: start fails at once, leaving no PID file (CI goes on)', async () => {
+    const started = Date.now();
+    const r = await script(['start', 'failing'], parent, {
+      CLICKHOUSE_SERVER: '/bin/false',
+      CLICKHOUSE_CLIENT: '/bin/false',
+    });
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const shards = fs.readdirSync(path.join(parent, 'failing'));
+    expect(shards.filter((s) => fs.existsSync(path.join(parent, 'failing', s, 'pid')))).toEqual([]);
   });
 
   it('stopping a folder that does not exist does nothing', async () => {
