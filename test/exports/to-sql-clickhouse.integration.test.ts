@@ -312,6 +312,10 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
     const m = models[0]!;
     const table = readCsv(m.data);
     expect(await answers(r.stdout, table)).toEqual(expectedOf(m.ruleSet, m.schema, table));
+    // docs/sql.md gives the query's size (against max_query_size).
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'sql.md'), 'utf8');
+    const kb = Math.round(Buffer.byteLength(r.stdout) / 1000);
+    expect(docs).toContain(`the German credit query is ${kb} KB`);
   });
 
   itRuns('hostile column names, levels, rule ids and classes', async () => {
