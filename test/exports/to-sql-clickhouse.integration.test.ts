@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { Feature } from '../../src/data/types';
+import type { Feature, Schema } from '../../src/data/types';
+import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import { nextDown, nextUp, roundingBound } from '../../src/exports/exact-decimal';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -395,6 +396,60 @@ describe('the clickhouse export: levels, values and rule sets predict reads its 
       const table = { columns: ['n', 'c'], rows };
       const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
       expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
+    },
+  );
+
+  itRuns(
+    'negative, zero, tiny and extreme thresholds: each side, and the threshold itself, as predict',
+    async () => {
+      const schema: Schema = {
+        ...hostileModel('n', 'c', ['p'], ['a', 'b']).schema,
+        features: [
+          {
+            name: 'n',
+            type: 'numeric',
+            min: -9,
+            max: 9,
+            mean: 0,
+            std: 1,
+            integer: false,
+            missing: 0,
+          },
+        ],
+      };
+      const rule = (name: string, priority: number, op: string, x: number): NeurulesRule =>
+        ({
+          name,
+          priority,
+          conditions: { all: op ? [{ fact: 'n', operator: op, value: x }] : [] },
+          event: { type: 'neurules.decision', params: { class: name, ruleId: name } },
+        }) as unknown as NeurulesRule;
+      const limits = [-Number.MAX_VALUE, Number.MAX_VALUE, 5e-324, -5e-324, 1e-300];
+      for (const x of [-2.5, 0, -0.1, 0.30000000000000004, 2 ** 53 + 2, 1e21, -1e-7, ...limits]) {
+        // Below, at, above the threshold: one rule each, in hit order.
+        const ruleSet = {
+          ...hostileModel('n', 'c', ['p'], ['a', 'b']).ruleSet,
+          rules: [
+            rule('below', 4, 'lessThan', x),
+            rule('at', 3, 'lessThanInclusive', x),
+            rule('above', 2, 'greaterThan', x),
+            rule('none', 1, '', 0),
+          ],
+        } as RuleSet;
+        const texts = new Set(['0', '-0', '+0', '0e-999', '-0.0', '1e-400', '-1e-400']);
+        for (const v of [x, nextUp(x), nextDown(x)].filter(Number.isFinite)) {
+          for (const t of [String(v), v.toExponential(), v.toPrecision(17), v.toPrecision(21)])
+            texts.add(t);
+        }
+        const { bound } = roundingBound(x);
+        const tie = `${bound.negative ? '-' : ''}0.${bound.digits}e${bound.exponent}`;
+        for (const t of [tie, tie.replace('e', '1e'), tie.replace('e', '0000e')]) texts.add(t);
+        const table = { columns: ['n'], rows: [...texts].map((t) => [t]) };
+        const expected = expectedOf(ruleSet, schema, table);
+        expect(new Set(expected.map((e) => e.rule)).size).toBeGreaterThan(1);
+        const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+        expect({ x, got: await answers(sql, table) }).toEqual({ x, got: expected });
+      }
     },
   );
 
