@@ -28,7 +28,21 @@ export const CLICKHOUSE_FUNCTIONS = [
   'if',
   'multiIf',
   'isNull',
+  'throwIf',
+  'toTypeName',
 ] as const;
+
+/**
+ * The types a feature's column may have: text. A `FixedString` column reads as its text
+ * padded with NUL bytes (an unseen level to the rules, not a type error), so any other
+ * type fails the query (`throwIf`, on a constant: no cost per row).
+ */
+const TEXT_TYPES = [
+  'String',
+  'Nullable(String)',
+  'LowCardinality(String)',
+  'LowCardinality(Nullable(String))',
+];
 
 /**
  * A ClickHouse string literal. ClickHouse reads backslash escapes in a literal (`'\\'` is
@@ -121,7 +135,10 @@ export function clickhouseRead(i: number, column: string, numeric: boolean): Cli
   const n = (kind: string): string => `neurules_${kind}${i}`;
   const t = n('t');
   const helpers: ClickHouseHelper[] = [
-    { name: t, sql: `replaceRegexpAll(ifNull(${column}, ''), ${WHITE_SPACE}, '')` },
+    {
+      name: t,
+      sql: `if(throwIf(toTypeName(${column}) NOT IN (${TEXT_TYPES.map(quoteClickHouseString).join(', ')})), '', replaceRegexpAll(ifNull(${column}, ''), ${WHITE_SPACE}, ''))`,
+    },
     { name: n('v'), sql: `if(${missing(t)}, NULL, ${t})` },
   ];
   if (!numeric) return { helpers, value: n('v') };

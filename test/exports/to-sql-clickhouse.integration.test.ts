@@ -453,6 +453,39 @@ describe('the clickhouse export: levels, values and rule sets predict reads its 
     },
   );
 
+  itRuns(
+    "a feature's column that is not text fails the query (FixedString: no silent NUL padding); other columns keep their type",
+    async () => {
+      const c = cluster!;
+      const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+      const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+      const run = async (types: string, row: string): Promise<string> => {
+        await c.query(`DROP TABLE IF EXISTS ${DB}.typed`);
+        await c.query(`CREATE TABLE ${DB}.typed (${types}) ENGINE = MergeTree ORDER BY tuple()`);
+        await c.query(`INSERT INTO ${DB}.typed FORMAT TabSeparated`, 0, `${row}\n`);
+        return c.query(
+          `${sql.replace(/FROM "records"\n$/, `FROM ${DB}.typed\n`)} FORMAT JSONEachRow`,
+        );
+      };
+      // Text, and a key and a date of their own types passed through.
+      const text = await run(
+        'k UInt64, d Date, n Nullable(String), c String',
+        '7\t2024-01-02\t3\tp',
+      );
+      expect(JSON.parse(text)).toEqual({
+        k: '7',
+        d: '2024-01-02',
+        n: '3',
+        c: 'p',
+        neurules_rule: 'r1 c',
+        neurules_error: null,
+        neurules_class: 'a',
+      });
+      await expect(run('n Nullable(String), c FixedString(4)', '3\tp')).rejects.toThrow(/throwIf/);
+      await expect(run('n Float64, c String', '3\tp')).rejects.toThrow(/ClickHouse answered/);
+    },
+  );
+
   itRuns('a rule set without rules: no class for any record, refusals as predict', async () => {
     const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q'], ['a', 'b']);
     const none = { ...ruleSet, rules: [] };
