@@ -79,6 +79,9 @@ write_config() {
     <max_concurrent_queries>100</max_concurrent_queries>
     <mlock_executable>false</mlock_executable>
     <display_name>neurules-shard-$n</display_name>
+    <macros>
+        <neurules_shard_dir>$dir</neurules_shard_dir>
+    </macros>
     <remote_servers>
         <neurules>
 $shards
@@ -128,14 +131,14 @@ start() {
   [ -x "$SERVER" ] || { echo "clickhouse-server is not installed (Debian package clickhouse-server)" >&2; return 1; }
   [ -x "$CLIENT" ] || { echo "clickhouse-client is not installed (Debian package clickhouse-client)" >&2; return 1; }
   mkdir -p "$root"
-  root=$(cd "$root" && pwd)
+  root=$(canonical "$root")
   # The folder is written into XML config files as it is.
   if [[ "$root" == *[\&\<\>\"\']* ]]; then
     echo "the cluster's folder must not hold & < > \" or ': $root" >&2
     return 1
   fi
   if ls "$root"/shard-*/pid >/dev/null 2>&1; then
-    echo "$root already holds a cluster's PIDs: stop it first ($0 stop $root)" >&2
+    echo "$root already holds a cluster's PIDs: stop it first ($0 stop \"$root\")" >&2
     return 1
   fi
   local ports
@@ -155,36 +158,64 @@ start() {
     echo $! >"$dir/pid"
   done
   for ((i = 0; i < SHARDS; i++)); do
-    local dir="$root/shard-$((i + 1))" waited=0
-    until "$CLIENT" --host 127.0.0.1 --port "${ports[2 * i]}" --query 'SELECT 1' >/dev/null 2>&1; do
+    local dir="$root/shard-$((i + 1))" deadline=$((SECONDS + 60))
+    # The server that answers must be this shard's (its folder, a macro of its config): a
+    # port taken by another server after it was found free would answer too. A client that
+    # connects and gets no answer gives up after 10 s, so a start cannot hang.
+    until [ "$(timeout 10 "$CLIENT" --host 127.0.0.1 --port "${ports[2 * i]}" \
+      --query "SELECT substitution FROM system.macros WHERE macro = 'neurules_shard_dir'" 2>/dev/null)" = "$dir" ]; do
       if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
         echo "shard $((i + 1)) exited while starting; its log:" >&2
         tail -n 20 "$dir/log/server.err.log" "$dir/log/stdout.log" >&2 || true
         stop "$root"
         return 1
       fi
-      if [ "$waited" -ge 600 ]; then
+      # By the clock, not by tries: a try may take its 10 s.
+      if [ "$SECONDS" -ge "$deadline" ]; then
         echo "shard $((i + 1)) did not answer within 60 s" >&2
         stop "$root"
         return 1
       fi
       sleep 0.1
-      waited=$((waited + 1))
     done
   done
   echo "{\"cluster\":\"neurules\",\"shards\":[$json]}" >"$root/cluster.json"
   echo "$root/cluster.json"
 }
 
+# The folder $1 as start writes it into the config files: absolute, without symbolic links,
+# so that stop finds the servers whichever way the folder is named (relative, trailing /).
+canonical() {
+  (cd "$1" && pwd -P)
+}
+
+# True when process $1 is a clickhouse-server started with the config file $2: its program
+# is clickhouse-server (or clickhouse) and one of its arguments is exactly --config-file=$2.
+is_shard_server() {
+  local arg first=1 found=1
+  [ -r "/proc/$1/cmdline" ] || return 1
+  while IFS= read -r -d '' arg; do
+    if [ "$first" -eq 1 ]; then
+      first=0
+      case "${arg##*/}" in clickhouse-server | clickhouse) ;; *) return 1 ;; esac
+    elif [ "$arg" = "--config-file=$2" ]; then
+      found=0
+    fi
+  done <"/proc/$1/cmdline"
+  return "$found"
+}
+
 stop() {
-  local root=$1 pidfile pid waited
+  local root pidfile pid waited
+  # No such folder: no cluster to stop.
+  root=$(canonical "$1" 2>/dev/null) || return 0
   for pidfile in "$root"/shard-*/pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
     # Only the server started with this shard's config: a PID file left behind after a
     # crash may name another process by now.
     if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config-file=$(dirname "$pidfile")/config.xml"; then
+      is_shard_server "$pid" "$(dirname "$pidfile")/config.xml"; then
       kill -TERM "$pid" 2>/dev/null || true
       waited=0
       while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 200 ]; do

@@ -28,7 +28,21 @@ export const CLICKHOUSE_FUNCTIONS = [
   'if',
   'multiIf',
   'isNull',
+  'throwIf',
+  'toTypeName',
 ] as const;
+
+/**
+ * The types a feature's column may have: text. A `FixedString` column reads as its text
+ * padded with NUL bytes (an unseen level to the rules, not a type error), so any other
+ * type fails the query (`throwIf`, on a constant: no cost per row).
+ */
+const TEXT_TYPES = [
+  'String',
+  'Nullable(String)',
+  'LowCardinality(String)',
+  'LowCardinality(Nullable(String))',
+];
 
 /**
  * A ClickHouse string literal. ClickHouse reads backslash escapes in a literal (`'\\'` is
@@ -44,6 +58,31 @@ export function quoteClickHouseString(text: string): string {
 export function quoteClickHouseIdentifier(name: string): string {
   checkText(name, 'a name');
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Plain words ClickHouse 18.16 cannot take as a column's name in a query on a `Distributed`
+ * table: it forwards the query to the shards with plain-word names unquoted, and there
+ * these read as a keyword or a number (`NULL`, `inf`, …), in any case (measured).
+ */
+const FORWARDED_AS_KEYWORDS = ['null', 'not', 'interval', 'distinct', 'inf', 'nan', 'infinity'];
+
+/**
+ * Why a column named `name` cannot be read by the ClickHouse query, or undefined when it
+ * can. ClickHouse 18.16 names each expression's result by its text (`1`, `''`,
+ * `plus(neurules_k, 1)`), and a table column of the same name stands in for it; and it
+ * forwards a plain word unquoted to the shards ({@link FORWARDED_AS_KEYWORDS}). So a name
+ * shaped as a number, a string literal, a call, an array or a tuple is refused, as is one
+ * of those words.
+ */
+export function clickhouseNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && FORWARDED_AS_KEYWORDS.includes(name.toLowerCase()))
+    return 'ClickHouse 18.16 forwards it unquoted to the shards of a Distributed table, where it reads as a keyword or a number';
+  if (/^[-+]?[0-9.]/.test(name) && /^[-+]?[0-9.eE+-]*$/.test(name))
+    return "it is a number, the name ClickHouse gives that number's literal in the query";
+  if (/^'[^]*'$|^[A-Za-z_][A-Za-z0-9_]*\([^]*\)$|^\[[^]*\]$|^\([^]*\)$/.test(name))
+    return 'it is shaped as ClickHouse names an expression of the query (a literal, a call, an array or a tuple)';
+  return undefined;
 }
 
 /** A character as the `\xHH` escapes of its UTF-8 bytes, in a ClickHouse literal. */
@@ -96,7 +135,10 @@ export function clickhouseRead(i: number, column: string, numeric: boolean): Cli
   const n = (kind: string): string => `neurules_${kind}${i}`;
   const t = n('t');
   const helpers: ClickHouseHelper[] = [
-    { name: t, sql: `replaceRegexpAll(ifNull(${column}, ''), ${WHITE_SPACE}, '')` },
+    {
+      name: t,
+      sql: `if(throwIf(toTypeName(${column}) NOT IN (${TEXT_TYPES.map(quoteClickHouseString).join(', ')})), '', replaceRegexpAll(ifNull(${column}, ''), ${WHITE_SPACE}, ''))`,
+    },
     { name: n('v'), sql: `if(${missing(t)}, NULL, ${t})` },
   ];
   if (!numeric) return { helpers, value: n('v') };

@@ -14,6 +14,7 @@ import {
   UNDERFLOW,
 } from './exact-decimal';
 import {
+  clickhouseNameProblem,
   clickhouseRead,
   clickhouseWhiteSpace,
   quoteClickHouseIdentifier,
@@ -341,7 +342,9 @@ function storedNearSql(x: string, thresholds: readonly number[]): string | undef
  * @throws NeurulesError INVALID_ARGUMENT for an unknown dialect; OVERLAPPING_RULES,
  *   UNKNOWN_FACT or UNSUPPORTED_* (naming the rule) for a rule set whose hit order or
  *   regions are not exact; UNSUPPORTED_VALUE for a name or value with a NUL character, and
- *   (`clickhouse`) for a feature named as one of the query's own names (`neurules_t0`)
+ *   (`clickhouse`) for a feature named as one of the query's own names (`neurules_t0`), or
+ *   as ClickHouse 18.16 cannot read a column's name in it (`NULL`, `inf`, `1`: see
+ *   `clickhouseNameProblem`)
  */
 export function ruleSetToSql(ruleSet: RuleSet, schema: Schema, options: SqlOptions = {}): string {
   const dialectName = options.dialect ?? 'duckdb';
@@ -550,6 +553,18 @@ function clickhouseQuery(
       { field: clash.name },
     );
   }
+  // Every feature, read or not: a column the query does not read comes through `*`, which
+  // ClickHouse forwards to the shards as the columns' names.
+  for (const f of schema.features) {
+    const problem = clickhouseNameProblem(f.name);
+    if (problem) {
+      throw new NeurulesError(
+        'UNSUPPORTED_VALUE',
+        `feature '${f.name}': the clickhouse query cannot read a column so named (${problem}); found it as a feature`,
+        { field: f.name },
+      );
+    }
+  }
   const ordered = ruleConditionsSql(
     ruleSet,
     schema,
@@ -565,8 +580,11 @@ function clickhouseQuery(
     ...ordered.map(({ condition }, i) => `    ${condition}, ${i + 1}`),
     '    0) AS neurules_k',
   ].join(',\n');
+  // (No rules: no array, whose literal would end in a comma; a NULL text.)
   const pick = (values: string[]): string =>
-    `[NULL, ${values.map(quoteClickHouseString).join(', ')}][neurules_k + 1]`;
+    values.length === 0
+      ? "if(0, '', NULL)"
+      : `[NULL, ${values.map(quoteClickHouseString).join(', ')}][neurules_k + 1]`;
   return [
     `-- neurules: model '${oneLine(ruleSet.model)}', ${ordered.length} rules in hit order, dialect clickhouse`,
     'WITH',

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import type { Feature } from '../../src/data/types';
+import type { Feature, Schema } from '../../src/data/types';
+import type { NeurulesRule, RuleSet } from '../../src/rules/types';
 import { nextDown, nextUp, roundingBound } from '../../src/exports/exact-decimal';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CLICKHOUSE_FUNCTIONS,
+  clickhouseNameProblem,
   quoteClickHouseIdentifier,
   quoteClickHouseString,
 } from '../../src/exports/clickhouse-values';
@@ -311,6 +313,10 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
     const m = models[0]!;
     const table = readCsv(m.data);
     expect(await answers(r.stdout, table)).toEqual(expectedOf(m.ruleSet, m.schema, table));
+    // docs/sql.md gives the query's size (against max_query_size).
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'sql.md'), 'utf8');
+    const kb = Math.round(Buffer.byteLength(r.stdout) / 1000);
+    expect(docs).toContain(`the German credit query is ${kb} KB`);
   });
 
   itRuns('hostile column names, levels, rule ids and classes', async () => {
@@ -323,6 +329,11 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
       ['neurules_src', 'neurules_rule_x'],
       ['\\"', "\\'"],
       ['CASE', 'WITH'],
+      ['AND', 'true'],
+      ['1st', 'NOT x'],
+      ['match', 'ifNull'],
+      ['new\nline', 'tab\tname'],
+      ["'a", '[x'],
     ];
     const levels = ["o'brien", 'a\\b', '"q"', ' \\N', 'ü', 'x`y'].map((l) => l.trim());
     for (const [num, cat] of names) {
@@ -338,6 +349,160 @@ describe('the clickhouse export on a two-shard cluster, through a Distributed ta
       const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
       expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
     }
+  });
+});
+
+describe('the clickhouse export: levels, values and rule sets predict reads its own way', () => {
+  itRuns(
+    'levels that look like numbers, hold regular expression characters, differ in case or white space',
+    async () => {
+      const levels = ['1', '01', '1.0', 'a.b', '(x)', '[', '\\d', '$', '^a', '.*', '%', '_'];
+      const more = ['Yes', 'yes', "'", '\u00a0x', 'x'.repeat(5000)];
+      const { ruleSet, schema } = hostileModel('n', 'c', [...levels, ...more], ['a', 'b']);
+      const values = [
+        ...levels,
+        ...more,
+        'YES',
+        'A.B',
+        'aXb',
+        '1.00',
+        ' 01 ',
+        '(x',
+        'x',
+        '\u3000yes\ufeff',
+        '\u200byes', // not white space to trim(): an unseen level
+        '１',
+        '٣',
+        'na',
+        'NA',
+        '?',
+        '',
+        null,
+      ];
+      const numbers = [
+        '１',
+        '٣',
+        '1\u00a02',
+        '\ufeff2\ufeff',
+        '2\u200b',
+        '\u00852',
+        '25e-1',
+        '0.25e+1',
+      ];
+      const rows: (string | null)[][] = [...hostileRows(levels)];
+      for (const v of values) for (const n of ['1', '3', null]) rows.push([n, v]);
+      for (const n of [...numbers, 'x'.repeat(100_000), '1'.repeat(100_000)])
+        rows.push([n, levels[0]!], [n, 'zz']);
+      const table = { columns: ['n', 'c'], rows };
+      const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+      expect(await answers(sql, table)).toEqual(expectedOf(ruleSet, schema, table));
+    },
+  );
+
+  itRuns(
+    'negative, zero, tiny and extreme thresholds: each side, and the threshold itself, as predict',
+    async () => {
+      const schema: Schema = {
+        ...hostileModel('n', 'c', ['p'], ['a', 'b']).schema,
+        features: [
+          {
+            name: 'n',
+            type: 'numeric',
+            min: -9,
+            max: 9,
+            mean: 0,
+            std: 1,
+            integer: false,
+            missing: 0,
+          },
+        ],
+      };
+      const rule = (name: string, priority: number, op: string, x: number): NeurulesRule =>
+        ({
+          name,
+          priority,
+          conditions: { all: op ? [{ fact: 'n', operator: op, value: x }] : [] },
+          event: { type: 'neurules.decision', params: { class: name, ruleId: name } },
+        }) as unknown as NeurulesRule;
+      const limits = [-Number.MAX_VALUE, Number.MAX_VALUE, 5e-324, -5e-324, 1e-300];
+      for (const x of [-2.5, 0, -0.1, 0.30000000000000004, 2 ** 53 + 2, 1e21, -1e-7, ...limits]) {
+        // Below, at, above the threshold: one rule each, in hit order.
+        const ruleSet = {
+          ...hostileModel('n', 'c', ['p'], ['a', 'b']).ruleSet,
+          rules: [
+            rule('below', 4, 'lessThan', x),
+            rule('at', 3, 'lessThanInclusive', x),
+            rule('above', 2, 'greaterThan', x),
+            rule('none', 1, '', 0),
+          ],
+        } as RuleSet;
+        const texts = new Set(['0', '-0', '+0', '0e-999', '-0.0', '1e-400', '-1e-400']);
+        for (const v of [x, nextUp(x), nextDown(x)].filter(Number.isFinite)) {
+          for (const t of [String(v), v.toExponential(), v.toPrecision(17), v.toPrecision(21)])
+            texts.add(t);
+        }
+        const { bound } = roundingBound(x);
+        const tie = `${bound.negative ? '-' : ''}0.${bound.digits}e${bound.exponent}`;
+        for (const t of [tie, tie.replace('e', '1e'), tie.replace('e', '0000e')]) texts.add(t);
+        const table = { columns: ['n'], rows: [...texts].map((t) => [t]) };
+        const expected = expectedOf(ruleSet, schema, table);
+        expect(new Set(expected.map((e) => e.rule)).size).toBeGreaterThan(1);
+        const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+        expect({ x, got: await answers(sql, table) }).toEqual({ x, got: expected });
+      }
+    },
+  );
+
+  itRuns(
+    "a feature's column that is not text fails the query (FixedString: no silent NUL padding); other columns keep their type",
+    async () => {
+      const c = cluster!;
+      const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+      const sql = ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' });
+      const run = async (types: string, row: string): Promise<string> => {
+        await c.query(`DROP TABLE IF EXISTS ${DB}.typed`);
+        await c.query(`CREATE TABLE ${DB}.typed (${types}) ENGINE = MergeTree ORDER BY tuple()`);
+        await c.query(`INSERT INTO ${DB}.typed FORMAT TabSeparated`, 0, `${row}\n`);
+        return c.query(
+          `${sql.replace(/FROM "records"\n$/, `FROM ${DB}.typed\n`)} FORMAT JSONEachRow`,
+        );
+      };
+      // Text, and a key and a date of their own types passed through.
+      const text = await run(
+        'k UInt64, d Date, n Nullable(String), c String',
+        '7\t2024-01-02\t3\tp',
+      );
+      expect(JSON.parse(text)).toEqual({
+        k: '7',
+        d: '2024-01-02',
+        n: '3',
+        c: 'p',
+        neurules_rule: 'r1 c',
+        neurules_error: null,
+        neurules_class: 'a',
+      });
+      await expect(run('n Nullable(String), c FixedString(4)', '3\tp')).rejects.toThrow(/throwIf/);
+      await expect(run('n Float64, c String', '3\tp')).rejects.toThrow(/ClickHouse answered/);
+    },
+  );
+
+  itRuns('a rule set without rules: no class for any record, refusals as predict', async () => {
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q'], ['a', 'b']);
+    const none = { ...ruleSet, rules: [] };
+    const table = {
+      columns: ['n', 'c'],
+      rows: [
+        ['1', 'p'],
+        ['x', 'q'],
+        [null, null],
+      ],
+    };
+    const sql = ruleSetToSql(none, schema, { dialect: 'clickhouse' });
+    expect(await answers(sql, table)).toEqual([
+      { rule: null, cls: null, error: null },
+      { rule: null, cls: null, error: 'WRONG_TYPE' },
+      { rule: null, cls: null, error: null },
+    ]);
   });
 });
 
@@ -359,6 +524,42 @@ describe('clickhouse quoting and refusals', () => {
     expect(() => ruleSetToSql(named.ruleSet, named.schema, { dialect: 'clickhouse' })).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'neurules_rule' }),
     );
+  });
+
+  it('refuses a feature name ClickHouse 18.16 reads as something else (UNSUPPORTED_VALUE, the name)', () => {
+    // Forwarded unquoted to the shards, where it is a keyword or a number; or the name
+    // ClickHouse gives an expression of the query (a literal, a call, an array, a tuple).
+    const refused = [
+      ...['NULL', 'null', 'Null', 'not', 'NOT', 'Interval', 'DISTINCT', 'inf', 'NaN', 'Infinity'],
+      ...['1', '309', '-4000000000', '0.5', "''", "'NA'", 'plus(neurules_k, 1)', '[1]', '(a)'],
+    ];
+    for (const name of refused) {
+      for (const [num, cat] of [
+        [name, 'c'],
+        ['n', name],
+      ]) {
+        const { ruleSet, schema } = hostileModel(num!, cat!, ['p', 'q', 'r', 's'], ['a', 'b']);
+        expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'clickhouse' })).toThrow(
+          expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: name }),
+        );
+        // The other dialects quote every name: no refusal there.
+        expect(() => ruleSetToSql(ruleSet, schema, { dialect: 'duckdb' })).not.toThrow();
+      }
+    }
+    // A feature no rule reads comes through the query's `*` as well.
+    const { ruleSet, schema } = hostileModel('n', 'c', ['p', 'q', 'r', 's'], ['a', 'b']);
+    const unread = {
+      ...schema,
+      features: [
+        ...schema.features,
+        { name: 'inf', type: 'categorical' as const, levels: ['u'], missing: 0 },
+      ],
+    };
+    expect(() => ruleSetToSql(ruleSet, unread, { dialect: 'clickhouse' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_VALUE', field: 'inf' }),
+    );
+    for (const name of ['1st', 'NOT x', 'AND', 'true', 'x1', 'EXISTS', "'a", 'f(x) y', '-'])
+      expect(clickhouseNameProblem(name)).toBeUndefined();
   });
 
   it('states no number as a ClickHouse double: conditions without a comparison are refused (INVALID_ARGUMENT)', () => {
