@@ -66,7 +66,10 @@ describe('changes.jsonl', () => {
     expect(read.entries).toEqual([{ ...legacy, v: 1 }]);
     expect(read.unreadable).toEqual([
       { line: 2, reason: 'not JSON' },
-      { line: 4, reason: `kind must be 'rules accept' or 'overrides', found "rename"` },
+      {
+        line: 4,
+        reason: `kind must be 'rules accept', 'rules promote' or 'overrides', found "rename"`,
+      },
       { line: 5, reason: 'written by a newer version (v 2; this one reads v 1)' },
       { line: 6, reason: 'files must be a list' },
       { line: 7, reason: 'by must be a string' },
