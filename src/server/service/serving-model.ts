@@ -72,7 +72,6 @@ export interface Serving {
   shadow?: ShadowServing;
 }
 
-/** What a reload did: the new rule set's hash, or why the files were refused. */
 /** What a reload gives: the hash of the rule set now serving, or why the files were refused. */
 export type ReloadResult = Result<string>;
 
